@@ -1,0 +1,2 @@
+/* gstapixomodels.c: being written, see gstapixomodels.h for the contract. */
+#include "gstapixomodels.h"

@@ -1,0 +1,154 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_APIXO_MODELS_H__
+#define __GST_APIXO_MODELS_H__
+
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The model catalogue: what this version of the plugin knows about each
+ * APIXO model (../shared/apixo-docs/): allowed values, limits and defaults,
+ * the documented polling advice and rate limits, and how element properties
+ * become the JSON request body.  Pure data + functions: no I/O, no locks,
+ * callable from any thread.
+ */
+
+/* Closed choices documented by the service: enum GTypes (gst-inspect lists
+ * them). */
+typedef enum
+{
+  GST_APIXO_PROVIDER_AUTO,
+  GST_APIXO_PROVIDER_VALUE,
+  GST_APIXO_PROVIDER_OFFICIAL,
+} GstApixoProvider;
+
+typedef enum
+{
+  GST_APIXO_REQUEST_TYPE_ASYNC,
+  GST_APIXO_REQUEST_TYPE_CALLBACK,
+} GstApixoRequestType;
+
+#define GST_TYPE_APIXO_PROVIDER (gst_apixo_provider_get_type ())
+GType gst_apixo_provider_get_type (void);
+#define GST_TYPE_APIXO_REQUEST_TYPE (gst_apixo_request_type_get_type ())
+GType gst_apixo_request_type_get_type (void);
+
+const gchar *gst_apixo_provider_to_string (GstApixoProvider provider);
+const gchar *gst_apixo_request_type_to_string (GstApixoRequestType type);
+
+/**
+ * GstApixoRequestSpec:
+ *
+ * Everything a generation request is made of, as the element properties set
+ * it.  Strings are NULL when not set (then not sent).  A field is sent only
+ * when set, except what the service requires (request_type, input.mode, and
+ * derived values, see gst_apixo_request_spec_derive()).
+ *
+ * Property names used in error messages are the element's (kebab-case):
+ * "model", "mode", "prompt", "negative-prompt", "resolution", "duration",
+ * "aspect-ratio", "size", "image-uris", "video-uris", "audio-uri", "seed",
+ * "prompt-extend", "watermark", "watermark-text", "generation-type",
+ * "provider", "request-type", "callback-url", "type", "extra-input".
+ */
+typedef struct
+{
+  gchar *model;                 /* required */
+  gchar *mode;                  /* NULL: derived */
+  gchar *prompt;
+  gchar *negative_prompt;
+  gchar *resolution;
+  gint duration;                /* seconds; 0 = not set */
+  gchar *aspect_ratio;
+  gchar *size;                  /* sora-2-pro text-to-video, "1280*720" */
+  gchar **image_uris;           /* NULL-terminated, NULL/empty = none */
+  gchar **video_uris;           /* wan-2-2-animate motion video */
+  gchar *audio_uri;             /* wan-2-5-video audio_urls[0] */
+  gint64 seed;
+  gboolean seed_set;            /* seed is sent only when set (-1 included) */
+  gboolean prompt_extend;
+  gboolean prompt_extend_set;
+  gboolean watermark;           /* wan-2-5-video boolean watermark */
+  gboolean watermark_set;
+  gchar *watermark_text;        /* veo-3-1 string watermark */
+  gchar *generation_type;       /* veo-3-1 generationType; NULL: derived */
+  gchar *type;                  /* wan-2-2-animate animate/replace */
+  GstApixoProvider provider;
+  gboolean provider_set;
+  GstApixoRequestType request_type;
+  gchar *callback_url;
+  GstStructure *extra_input;    /* merged into "input", last word */
+} GstApixoRequestSpec;
+
+GstApixoRequestSpec *gst_apixo_request_spec_new (void);
+GstApixoRequestSpec *gst_apixo_request_spec_copy (const GstApixoRequestSpec *spec);
+void gst_apixo_request_spec_free (GstApixoRequestSpec *spec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstApixoRequestSpec, gst_apixo_request_spec_free)
+
+/**
+ * GstApixoModelInfo:
+ *
+ * What the catalogue knows of one model id.
+ */
+typedef struct
+{
+  const gchar *id;
+  const gchar *description;
+  /* documented rate limits (per API key) */
+  guint requests_per_minute;
+  guint concurrent_tasks;
+  /* TRUE if the model page documents a sound track in results */
+  gboolean has_audio;
+} GstApixoModelInfo;
+
+/* NULL for a model id this version does not know. */
+const GstApixoModelInfo *gst_apixo_model_lookup (const gchar *model);
+/* NULL-terminated list of the known ids, in documentation order. */
+const gchar *const *gst_apixo_model_list (void);
+
+/* Fills in what the user left unset and the documentation lets us derive:
+ * mode (image given -> image-to-video, else text-to-video; veo-3-1: fast for
+ * REFERENCE_2_VIDEO, else quality; wan-2-2-animate: standard), veo-3-1
+ * generation type (no image -> TEXT_2_VIDEO, 1-2 images ->
+ * FIRST_AND_LAST_FRAMES_2_VIDEO, 3 -> REFERENCE_2_VIDEO), sora-2-pro
+ * provider (official).  Explicit values are never overridden.  Unknown
+ * models are left as they are. */
+void gst_apixo_request_spec_derive (GstApixoRequestSpec *spec);
+
+/* Validates a (derived) spec against the model page.  On failure returns
+ * FALSE and sets @error in GST_RESOURCE_ERROR with code
+ * GST_RESOURCE_ERROR_SETTINGS, whose message names the property, the value
+ * given and what is allowed, e.g.
+ *   "resolution '4k' is not supported by wan-2-5 (allowed: 720p, 1080p)".
+ * Unknown models get only generic checks (model id shape, URI schemes,
+ * lengths) and *@warning is set to a message to post as a warning. */
+gboolean gst_apixo_request_spec_validate (const GstApixoRequestSpec *spec,
+                                          gchar **warning, GError **error);
+
+/* The generateTask body: {"request_type", "callback_url"?, "provider"?,
+ * "input": {...}} built with json-glib.  The spec must be validated. */
+JsonNode *gst_apixo_request_spec_to_json (const GstApixoRequestSpec *spec);
+
+/* Polling advice of the model page for this request shape, in seconds:
+ * when the documented first poll is due after submission, and the interval
+ * after it.  Unknown models: the service's general advice (60 s, 15 s). */
+void gst_apixo_request_spec_poll_advice (const GstApixoRequestSpec *spec,
+                                         gdouble *first_poll,
+                                         gdouble *interval);
+
+/* Typical generation time the page documents (upper bound, seconds) for
+ * this request shape; used to grow the poll interval gently once exceeded. */
+gdouble gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec);
+
+G_END_DECLS
+
+#endif /* __GST_APIXO_MODELS_H__ */

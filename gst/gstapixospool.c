@@ -1,0 +1,2 @@
+/* gstapixospool.c: being written, see gstapixospool.h for the contract. */
+#include "gstapixospool.h"

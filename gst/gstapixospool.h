@@ -1,0 +1,96 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_APIXO_SPOOL_H__
+#define __GST_APIXO_SPOOL_H__
+
+#include <gst/gst.h>
+
+#include "gstapixohttp.h"
+#include "gstapixoworker.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GstApixoSpool:
+ *
+ * Result streaming: downloads one result URL on the shared worker, as fast
+ * as the network allows (never paced by downstream: result URLs expire and a
+ * paused pipeline must not stall the download), into a spool file with
+ * fixed-size reads, and serves byte ranges of it to streaming threads.
+ *
+ * - Reads of bytes not there yet wait, interruptibly (GCancellable).
+ * - A read far ahead of the download (moov at the end of the file) is served
+ *   by a Range request for that region instead of waiting for the whole
+ *   file; the sequential download goes on.
+ * - A connection dropped mid-body resumes with a Range request from where
+ *   it stopped (If-Range with the ETag, so a changed file is not spliced),
+ *   within the HTTP retry budget, with backoff.
+ * - No Authorization header is ever sent (result hosts are not the API).
+ * - The spool file lives in @dir (removed by gst_apixo_spool_free()), or is
+ *   written as "<keep-location>.part" and renamed to @keep_location once
+ *   complete (kept).
+ */
+typedef struct _GstApixoSpool GstApixoSpool;
+
+/* Called on the worker thread, with no spool lock held. */
+typedef struct
+{
+  /* bytes arrived so far (sequential download), total (-1 until known) */
+  void (*progress) (GstApixoSpool *spool, guint64 received, gint64 total,
+                    gpointer user_data);
+  /* the whole file is in the spool (error == NULL), or the download failed
+   * for good (error: GST_RESOURCE_ERROR, from gst_apixo_http_error_to_gst()
+   * or an HTTP status error naming the status). Called once. */
+  void (*finished) (GstApixoSpool *spool, const GError *error,
+                    gpointer user_data);
+} GstApixoSpoolCallbacks;
+
+/* Any thread.  @dir: directory for the temporary spool file (NULL: the
+ * system temp dir); @keep_location: where to keep the finished file, or
+ * NULL.  Fails if the file cannot be created. */
+GstApixoSpool *gst_apixo_spool_new (GstApixoWorker *worker,
+                                    const GstApixoHttpSettings *http,
+                                    const gchar *dir,
+                                    const gchar *keep_location,
+                                    const GstApixoSpoolCallbacks *callbacks,
+                                    gpointer user_data, GError **error);
+
+/* Any thread.  Starts the download of @uri (once). */
+void gst_apixo_spool_start (GstApixoSpool *spool, const gchar *uri);
+
+/* Any thread (streaming threads).  Waits until [offset, offset + size) is
+ * in the spool, or the end of the file is known and reached, or
+ * @cancellable is cancelled.
+ *   GST_FLOW_OK: *buffer holds the bytes (fewer than @size only at the end)
+ *   GST_FLOW_EOS: @offset is at or past the end of the file
+ *   GST_FLOW_FLUSHING: cancelled (before or during the wait)
+ *   GST_FLOW_ERROR: the download failed; *error says why
+ * Never blocks without honouring @cancellable. */
+GstFlowReturn gst_apixo_spool_read (GstApixoSpool *spool, guint64 offset,
+                                    guint size, GCancellable *cancellable,
+                                    GstBuffer **buffer, GError **error);
+
+/* Any thread.  TRUE and *size once the total size is known. */
+gboolean gst_apixo_spool_get_size (GstApixoSpool *spool, guint64 *size);
+
+/* Any thread.  TRUE once every byte is in the spool. */
+gboolean gst_apixo_spool_is_complete (GstApixoSpool *spool);
+
+/* Any thread.  Path of the spool file (the .part file while downloading). */
+const gchar *gst_apixo_spool_get_path (GstApixoSpool *spool);
+
+/* Any thread but the worker's.  Cancels the transfers, waits until the
+ * worker has let go of the spool, removes the temporary file (a kept file
+ * stays only if complete), and frees.  Returns promptly. */
+void gst_apixo_spool_free (GstApixoSpool *spool);
+
+G_END_DECLS
+
+#endif /* __GST_APIXO_SPOOL_H__ */

@@ -1,0 +1,298 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * The shared HTTP worker.
+ *
+ * Thread safety notes
+ * -------------------
+ * - worker_lock (static GMutex) guards the_worker, the_worker->refcount and
+ *   n_threads.  It is never held while calling into libsoup or while
+ *   joining the thread.
+ * - worker->lock + worker->cond only hand the "loop is running" flag from
+ *   the new thread to the thread that started it.
+ * - worker->sessions is touched only on the worker thread (no lock).
+ * - Lock order: worker_lock, then worker->lock.  Nothing else is taken
+ *   inside them.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixoworker.h"
+
+GST_DEBUG_CATEGORY_STATIC (apixo_worker_debug);
+#define GST_CAT_DEFAULT apixo_worker_debug
+
+/* Connections per host: polls of many elements and result downloads share
+ * the API host; libsoup's default of 2 would queue polls behind downloads. */
+#define WORKER_MAX_CONNS 256
+#define WORKER_MAX_CONNS_PER_HOST 16
+
+struct _GstApixoWorker
+{
+  gint refcount;
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  GHashTable *sessions; /* "proxy\ntlsdb-pointer" -> SoupSession */
+
+  GMutex lock;
+  GCond cond;
+  gboolean running;
+};
+
+static GMutex worker_lock;
+static GstApixoWorker *the_worker;
+static guint n_threads;
+
+static void
+worker_init_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (apixo_worker_debug, "apixoworker", 0,
+        "APIXO shared HTTP worker");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static gboolean
+worker_signal_running (gpointer data)
+{
+  GstApixoWorker *worker = data;
+
+  g_mutex_lock (&worker->lock);
+  worker->running = TRUE;
+  g_cond_signal (&worker->cond);
+  g_mutex_unlock (&worker->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_abort_session (gpointer key, gpointer value, gpointer user_data)
+{
+  soup_session_abort (SOUP_SESSION (value));
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  GstApixoWorker *worker = data;
+  GSource *source;
+
+  g_main_context_push_thread_default (worker->context);
+  worker->sessions =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  source = g_idle_source_new ();
+  g_source_set_callback (source, worker_signal_running, worker, NULL);
+  g_source_attach (source, worker->context);
+  g_source_unref (source);
+
+  GST_DEBUG ("worker thread running");
+  g_main_loop_run (worker->loop);
+
+  g_hash_table_foreach (worker->sessions, worker_abort_session, NULL);
+  /* Let cancelled operations deliver their completions before the sessions
+   * go away. */
+  while (g_main_context_iteration (worker->context, FALSE))
+    ;
+  g_clear_pointer (&worker->sessions, g_hash_table_unref);
+  while (g_main_context_iteration (worker->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (worker->context);
+  GST_DEBUG ("worker thread stopped");
+  return NULL;
+}
+
+static GstApixoWorker *
+worker_start (void)
+{
+  GstApixoWorker *worker = g_new0 (GstApixoWorker, 1);
+
+  g_mutex_init (&worker->lock);
+  g_cond_init (&worker->cond);
+  worker->context = g_main_context_new ();
+  worker->loop = g_main_loop_new (worker->context, FALSE);
+  worker->thread = g_thread_new ("apixo-worker", worker_thread, worker);
+
+  g_mutex_lock (&worker->lock);
+  while (!worker->running)
+    g_cond_wait (&worker->cond, &worker->lock);
+  g_mutex_unlock (&worker->lock);
+  return worker;
+}
+
+static gboolean
+worker_quit (gpointer data)
+{
+  GstApixoWorker *worker = data;
+
+  g_main_loop_quit (worker->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_free (GstApixoWorker *worker)
+{
+  g_main_loop_unref (worker->loop);
+  g_main_context_unref (worker->context);
+  g_mutex_clear (&worker->lock);
+  g_cond_clear (&worker->cond);
+  g_free (worker);
+}
+
+GstApixoWorker *
+gst_apixo_worker_acquire (void)
+{
+  GstApixoWorker *worker;
+
+  worker_init_debug ();
+  g_mutex_lock (&worker_lock);
+  if (the_worker == NULL) {
+    the_worker = worker_start ();
+    n_threads++;
+  }
+  worker = the_worker;
+  worker->refcount++;
+  g_mutex_unlock (&worker_lock);
+  return worker;
+}
+
+void
+gst_apixo_worker_release (GstApixoWorker *worker)
+{
+  gboolean last;
+
+  g_return_if_fail (worker != NULL);
+
+  g_mutex_lock (&worker_lock);
+  last = (--worker->refcount == 0);
+  if (last && the_worker == worker)
+    the_worker = NULL;
+  g_mutex_unlock (&worker_lock);
+
+  if (!last)
+    return;
+
+  gst_apixo_worker_invoke (worker, worker_quit, worker, NULL);
+  if (g_thread_self () == worker->thread) {
+    /* Last reference dropped from a worker callback: the loop quits when the
+     * callback returns; the thread cannot join itself. */
+    g_critical ("apixo worker released from its own thread");
+    return;
+  }
+  g_thread_join (worker->thread);
+  g_mutex_lock (&worker_lock);
+  n_threads--;
+  g_mutex_unlock (&worker_lock);
+  worker_free (worker);
+}
+
+GMainContext *
+gst_apixo_worker_get_context (GstApixoWorker *worker)
+{
+  return worker->context;
+}
+
+void
+gst_apixo_worker_invoke (GstApixoWorker *worker, GSourceFunc func,
+                         gpointer data, GDestroyNotify notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, worker->context);
+  g_source_unref (source);
+}
+
+GSource *
+gst_apixo_worker_add_timeout (GstApixoWorker *worker, guint ms,
+                              GSourceFunc func, gpointer data,
+                              GDestroyNotify notify)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, worker->context);
+  return source;
+}
+
+gboolean
+gst_apixo_worker_is_current (GstApixoWorker *worker)
+{
+  return g_thread_self () == worker->thread;
+}
+
+static SoupSession *
+worker_new_session (const gchar *proxy, GTlsDatabase *tls_database)
+{
+  SoupSession *session;
+
+  /* No session-wide I/O timeout: each request carries its own (the element's
+   * "timeout" property), and User-Agent is set per message. */
+  session = soup_session_new_with_options ("user-agent", NULL, "timeout", 0,
+      "idle-timeout", 60, "max-conns", WORKER_MAX_CONNS, "max-conns-per-host",
+      WORKER_MAX_CONNS_PER_HOST, NULL);
+
+  if (proxy != NULL && *proxy != '\0') {
+    const gchar *no_proxy = g_getenv ("no_proxy");
+    gchar **ignore = NULL;
+    GProxyResolver *resolver;
+
+    if (no_proxy == NULL)
+      no_proxy = g_getenv ("NO_PROXY");
+    if (no_proxy != NULL && *no_proxy != '\0')
+      ignore = g_strsplit (no_proxy, ",", -1);
+    resolver = g_simple_proxy_resolver_new (proxy, ignore);
+    soup_session_set_proxy_resolver (session, resolver);
+    g_object_unref (resolver);
+    g_strfreev (ignore);
+  }
+  if (tls_database != NULL)
+    soup_session_set_tls_database (session, tls_database);
+  return session;
+}
+
+SoupSession *
+gst_apixo_worker_get_session (GstApixoWorker *worker, const gchar *proxy,
+                              GTlsDatabase *tls_database)
+{
+  SoupSession *session;
+  gchar *key;
+
+  g_return_val_if_fail (gst_apixo_worker_is_current (worker), NULL);
+
+  key = g_strdup_printf ("%s\n%p", proxy ? proxy : "", (void *) tls_database);
+  session = g_hash_table_lookup (worker->sessions, key);
+  if (session == NULL) {
+    GST_DEBUG ("new session (proxy %s, custom TLS database: %s)",
+        proxy ? "set" : "system", tls_database ? "yes" : "no");
+    session = worker_new_session (proxy, tls_database);
+    g_hash_table_insert (worker->sessions, key, session);
+  } else {
+    g_free (key);
+  }
+  return session;
+}
+
+guint
+gst_apixo_worker_count_threads (void)
+{
+  guint n;
+
+  g_mutex_lock (&worker_lock);
+  n = n_threads;
+  g_mutex_unlock (&worker_lock);
+  return n;
+}

@@ -1,0 +1,2 @@
+/* sim-render.c: being written, see sim-render.h for the contract. */
+#include "sim-render.h"

@@ -1,0 +1,71 @@
+/* apixo-sim: a local stand-in for the APIXO generation service
+ * Copyright (C) 2026 gst-apixo developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __SIM_RENDER_H__
+#define __SIM_RENDER_H__
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Rendering of result videos: real MP4 files (H.264 video, AAC sound where
+ * the model has sound) made with GStreamer, whose pictures come from the
+ * request.  Rendering runs in a worker thread pool (never on the server's
+ * main context), is cached on disk by a key of everything that shapes the
+ * output (so identical requests give byte-identical files and re-renders
+ * are free), and identical renders in flight are done once.
+ */
+
+typedef enum
+{
+  SIM_SCENE_TEXT,        /* a scene derived from prompt + seed */
+  SIM_SCENE_IMAGE,       /* starts on images[0], slow push-in */
+  SIM_SCENE_FIRST_LAST,  /* moves from images[0] to images[1] (1 image: from it) */
+  SIM_SCENE_REFERENCE,   /* reference images (1-3) shown in the scene */
+  SIM_SCENE_ANIMATE,     /* images[0] (character) over the motion video */
+  SIM_SCENE_REPLACE,     /* the motion video with images[0] replacing its subject */
+} SimScene;
+
+typedef struct
+{
+  SimScene scene;
+  gint width, height;        /* even, > 0 */
+  gint fps;                  /* frames per second, 24 */
+  gdouble duration;          /* seconds */
+  gboolean with_audio;       /* AAC track */
+  const gchar *audio_path;   /* optional input audio used as the sound track:
+                              * first `duration` s, silence after its end */
+  const gchar *prompt;       /* may be NULL */
+  gint64 seed;
+  const gchar *image_paths[3];
+  guint n_images;
+  const gchar *video_path;   /* ANIMATE / REPLACE */
+  /* test knobs (prompt markers) */
+  gboolean moov_at_end;      /* default FALSE: moov first (faststart) */
+  gboolean no_bframes;       /* default FALSE: H.264 with B-frames */
+  guint bitrate_kbps;        /* 0: automatic */
+  gboolean noise;            /* incompressible picture (big files) */
+} SimRenderSpec;
+
+/* Deterministic key (hex) of everything that shapes the output, including
+ * the contents (not the names) of the input files. */
+gchar *sim_render_spec_key (const SimRenderSpec *spec, GError **error);
+
+/* Renders (or finds in @cache_dir) the MP4 for @spec.  The spec is copied.
+ * The callback runs on the thread-default main context of the caller. */
+void sim_render_async (const SimRenderSpec *spec, const gchar *cache_dir,
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data);
+/* Path of the finished MP4 (in the cache: do not modify). */
+gchar *sim_render_finish (GAsyncResult *result, GError **error);
+
+/* Blocking variant for tools and tests. */
+gchar *sim_render_sync (const SimRenderSpec *spec, const gchar *cache_dir,
+                        GError **error);
+
+G_END_DECLS
+
+#endif /* __SIM_RENDER_H__ */
