@@ -14,6 +14,11 @@
 
 G_BEGIN_DECLS
 
+/* One-time set-up shared by the elements (run at most once). */
+void gst_apixo_element_init (GstPlugin *plugin);
+
+GST_ELEMENT_REGISTER_DECLARE (apixosrc);
+
 G_END_DECLS
 
 #endif /* __GST_APIXO_ELEMENTS_H__ */

@@ -39,7 +39,7 @@ http_init_debug (void)
 
   if (g_once_init_enter (&done)) {
     GST_DEBUG_CATEGORY_INIT (apixo_http_debug, "apixohttp", 0,
-        "APIXO HTTP helpers");
+                             "APIXO HTTP helpers");
     g_once_init_leave (&done, 1);
   }
 }
@@ -63,8 +63,8 @@ gst_apixo_http_settings_copy (GstApixoHttpSettings *dst,
   *dst = *src;
   dst->user_agent = g_strdup (src->user_agent);
   dst->proxy = g_strdup (src->proxy);
-  dst->tls_database = src->tls_database ? g_object_ref (src->tls_database)
-                                        : NULL;
+  dst->tls_database =
+      src->tls_database ? g_object_ref (src->tls_database) : NULL;
   dst->extra_headers =
       src->extra_headers ? gst_structure_copy (src->extra_headers) : NULL;
 }
@@ -103,10 +103,11 @@ gst_apixo_http_new_message (const gchar *method, const gchar *uri,
   parsed = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, error);
   if (parsed == NULL)
     return NULL;
-  if (g_strcmp0 (g_uri_get_scheme (parsed), "http") != 0
-      && g_strcmp0 (g_uri_get_scheme (parsed), "https") != 0) {
+  if (g_strcmp0 (g_uri_get_scheme (parsed), "http") != 0 &&
+      g_strcmp0 (g_uri_get_scheme (parsed), "https") != 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "'%s' is not an http:// or https:// URI", g_uri_get_scheme (parsed));
+                 "'%s' is not an http:// or https:// URI",
+                 g_uri_get_scheme (parsed));
     g_uri_unref (parsed);
     return NULL;
   }
@@ -115,10 +116,10 @@ gst_apixo_http_new_message (const gchar *method, const gchar *uri,
 
   if (s->user_agent != NULL && *s->user_agent != '\0')
     soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "User-Agent", s->user_agent);
+                                  "User-Agent", s->user_agent);
   if (!s->ssl_strict)
     g_signal_connect (msg, "accept-certificate",
-        G_CALLBACK (accept_any_certificate), NULL);
+                      G_CALLBACK (accept_any_certificate), NULL);
   return msg;
 }
 
@@ -135,7 +136,7 @@ add_one_header (GQuark field_id, const GValue *value, gpointer user_data)
     str = gst_value_serialize (value);
   if (str != NULL)
     soup_message_headers_append (soup_message_get_request_headers (msg), name,
-        str);
+                                 str);
   g_free (str);
   return TRUE;
 }
@@ -150,10 +151,9 @@ gst_apixo_http_add_extra_headers (SoupMessage *msg,
 
 /* ---- size-bounded request with an I/O timeout ---------------------------- */
 
-typedef struct
-{
-  GCancellable *inner;       /* cancelled on caller cancel or timeout */
-  GCancellable *outer;       /* the caller's, may be NULL */
+typedef struct {
+  GCancellable *inner; /* cancelled on caller cancel or timeout */
+  GCancellable *outer; /* the caller's, may be NULL */
   gulong outer_handler;
   GSource *timer;
   guint timeout;
@@ -224,11 +224,11 @@ bounded_fail (GTask *task, GError *error)
 {
   BoundedSend *b = g_task_get_task_data (task);
 
-  if (b->timed_out && g_error_matches (error, G_IO_ERROR,
-          G_IO_ERROR_CANCELLED)) {
+  if (b->timed_out &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     g_clear_error (&error);
     error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-        "no answer within %u s", b->timeout);
+                         "no answer within %u s", b->timeout);
   }
   g_task_return_error (task, error);
   g_object_unref (task);
@@ -246,7 +246,7 @@ bounded_read_done (GObject *source, GAsyncResult *result, gpointer data)
   gsize size;
 
   chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
-      &error);
+                                            &error);
   if (chunk == NULL) {
     bounded_fail (task, error);
     return;
@@ -255,15 +255,17 @@ bounded_read_done (GObject *source, GAsyncResult *result, gpointer data)
   if (size == 0) {
     g_bytes_unref (chunk);
     g_task_return_pointer (task, g_byte_array_free_to_bytes (b->body),
-        (GDestroyNotify) g_bytes_unref);
+                           (GDestroyNotify)g_bytes_unref);
     b->body = NULL;
     g_object_unref (task);
     return;
   }
   if (b->body->len + size > b->max_bytes) {
     g_bytes_unref (chunk);
-    bounded_fail (task, g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-            "answer larger than %" G_GSIZE_FORMAT " bytes", b->max_bytes));
+    bounded_fail (task,
+                  g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                               "answer larger than %" G_GSIZE_FORMAT " bytes",
+                               b->max_bytes));
     return;
   }
   g_byte_array_append (b->body, g_bytes_get_data (chunk, NULL), size);
@@ -278,7 +280,7 @@ bounded_read_more (GTask *task)
   BoundedSend *b = g_task_get_task_data (task);
 
   g_input_stream_read_bytes_async (b->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-      b->inner, bounded_read_done, task);
+                                   b->inner, bounded_read_done, task);
 }
 
 static void
@@ -294,12 +296,13 @@ bounded_sent (GObject *source, GAsyncResult *result, gpointer data)
     bounded_fail (task, error);
     return;
   }
-  length = soup_message_headers_get_content_length
-      (soup_message_get_response_headers (b->msg));
-  if (length > 0 && (gsize) length > b->max_bytes) {
+  length = soup_message_headers_get_content_length (
+      soup_message_get_response_headers (b->msg));
+  if (length > 0 && (gsize)length > b->max_bytes) {
     bounded_fail (task, g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-            "answer of %" G_GINT64_FORMAT " bytes is larger than %"
-            G_GSIZE_FORMAT, (gint64) length, b->max_bytes));
+                                     "answer of %" G_GINT64_FORMAT
+                                     " bytes is larger than %" G_GSIZE_FORMAT,
+                                     (gint64)length, b->max_bytes));
     return;
   }
   bounded_arm_timer (task);
@@ -323,25 +326,25 @@ gst_apixo_http_send_bounded_async (SoupSession *session, SoupMessage *msg,
   b->body = g_byte_array_new ();
   if (cancellable != NULL) {
     b->outer = g_object_ref (cancellable);
-    b->outer_handler = g_cancellable_connect (cancellable,
-        G_CALLBACK (bounded_outer_cancelled), b->inner, NULL);
+    b->outer_handler = g_cancellable_connect (
+        cancellable, G_CALLBACK (bounded_outer_cancelled), b->inner, NULL);
   }
 
   task = g_task_new (session, cancellable, callback, user_data);
   g_task_set_source_tag (task, gst_apixo_http_send_bounded_async);
   /* No return-on-cancel: the operation always completes through its own
    * callbacks so that nothing is left pending on the worker context. */
-  g_task_set_task_data (task, b, (GDestroyNotify) bounded_send_free);
+  g_task_set_task_data (task, b, (GDestroyNotify)bounded_send_free);
   b->msg = g_object_ref (msg);
 
   bounded_arm_timer (task);
   soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, b->inner,
-      bounded_sent, task);
+                           bounded_sent, task);
 }
 
 GBytes *
-gst_apixo_http_send_bounded_finish (SoupSession *session,
-                                    GAsyncResult *result, GError **error)
+gst_apixo_http_send_bounded_finish (SoupSession *session, GAsyncResult *result,
+                                    GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, session), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -371,11 +374,11 @@ gst_apixo_http_error_is_before_send (const GError *error)
     return FALSE;
   if (error->domain == G_RESOLVER_ERROR)
     return TRUE;
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
 }
 
 gboolean
@@ -411,8 +414,8 @@ gst_apixo_http_retry_after (SoupMessage *msg)
   gdouble seconds;
   GDateTime *date, *now;
 
-  value = soup_message_headers_get_one (soup_message_get_response_headers
-      (msg), "Retry-After");
+  value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                        "Retry-After");
   if (value == NULL)
     return -1;
   seconds = g_ascii_strtod (value, &end);
@@ -422,7 +425,7 @@ gst_apixo_http_retry_after (SoupMessage *msg)
   if (date == NULL)
     return -1;
   now = g_date_time_new_now_utc ();
-  seconds = g_date_time_difference (date, now) / (gdouble) G_TIME_SPAN_SECOND;
+  seconds = g_date_time_difference (date, now) / (gdouble)G_TIME_SPAN_SECOND;
   g_date_time_unref (date);
   g_date_time_unref (now);
   return CLAMP (seconds, 0, 3600);
@@ -449,8 +452,8 @@ tls_flags_to_string (GTlsCertificateFlags flags)
 {
   if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
     return "the server certificate is signed by an unknown certificate "
-        "authority (set tls-database to trust it, or ssl-strict=false to "
-        "skip the check)";
+           "authority (set tls-database to trust it, or ssl-strict=false to "
+           "skip the check)";
   if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
     return "the server certificate does not match the host name";
   if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
@@ -469,9 +472,9 @@ tls_backend_missing (const GError *error)
 {
   if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
     return TRUE;
-  return !g_tls_backend_supports_tls (g_tls_backend_get_default ())
-      && (error->domain == G_TLS_ERROR
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+  return !g_tls_backend_supports_tls (g_tls_backend_get_default ()) &&
+         (error->domain == G_TLS_ERROR ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
 }
 
 GError *
@@ -485,32 +488,33 @@ gst_apixo_http_error_to_gst (const GError *error, SoupMessage *msg,
   if (tls_backend_missing (error)) {
     code = GST_RESOURCE_ERROR_OPEN_READ;
     reason = g_strdup ("HTTPS is not available: no TLS backend is installed "
-        "(install glib-networking)");
+                       "(install glib-networking)");
   } else if (error->domain == G_TLS_ERROR) {
-    GTlsCertificateFlags flags = msg ?
-        soup_message_get_tls_peer_certificate_errors (msg) : 0;
+    GTlsCertificateFlags flags =
+        msg ? soup_message_get_tls_peer_certificate_errors (msg) : 0;
     code = GST_RESOURCE_ERROR_OPEN_READ;
-    if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)
-        || flags != 0)
+    if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
+        flags != 0)
       reason = g_strdup_printf ("TLS error: %s", tls_flags_to_string (flags));
     else
       reason = g_strdup_printf ("TLS error: %s", error->message);
-  } else if (error->domain == G_RESOLVER_ERROR
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND)) {
+  } else if (error->domain == G_RESOLVER_ERROR ||
+             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND)) {
     code = GST_RESOURCE_ERROR_NOT_FOUND;
     reason = g_strdup_printf ("host not found: %s", error->message);
   } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
     code = GST_RESOURCE_ERROR_READ;
     reason = g_strdup_printf ("timed out: %s", error->message);
   } else if (g_error_matches (error, G_IO_ERROR,
-          G_IO_ERROR_CONNECTION_REFUSED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED)) {
+                              G_IO_ERROR_CONNECTION_REFUSED) ||
+             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+             g_error_matches (error, G_IO_ERROR,
+                              G_IO_ERROR_NETWORK_UNREACHABLE) ||
+             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED)) {
     code = GST_RESOURCE_ERROR_OPEN_READ;
     reason = g_strdup_printf ("could not connect: %s", error->message);
   } else if (g_error_matches (error, G_IO_ERROR,
-          G_IO_ERROR_MESSAGE_TOO_LARGE)) {
+                              G_IO_ERROR_MESSAGE_TOO_LARGE)) {
     code = GST_RESOURCE_ERROR_READ;
     reason = g_strdup_printf ("the server sent too much: %s", error->message);
   } else {
@@ -532,7 +536,7 @@ gst_apixo_http_uri_host (const gchar *uri)
     return g_strdup ("(invalid URI)");
   if (g_uri_get_port (parsed) > 0)
     host = g_strdup_printf ("%s:%d", g_uri_get_host (parsed),
-        g_uri_get_port (parsed));
+                            g_uri_get_port (parsed));
   else
     host = g_strdup (g_uri_get_host (parsed));
   g_uri_unref (parsed);

@@ -31,14 +31,13 @@ G_BEGIN_DECLS
 #define GST_APIXO_HTTP_DEFAULT_USER_AGENT "gst-apixo/" PACKAGE_VERSION
 
 /* A snapshot of an element's HTTP settings (plain data, copied at start). */
-typedef struct
-{
+typedef struct {
   gchar *user_agent;
-  guint timeout;               /* s without progress; 0 = none */
-  gint retries;                /* transient failures retried; -1 = no limit */
-  gdouble retry_backoff_factor;/* s, first delay; doubles per attempt */
-  gdouble retry_backoff_max;   /* s, cap of one delay */
-  gchar *proxy;                /* NULL = system settings */
+  guint timeout;                /* s without progress; 0 = none */
+  gint retries;                 /* transient failures retried; -1 = no limit */
+  gdouble retry_backoff_factor; /* s, first delay; doubles per attempt */
+  gdouble retry_backoff_max;    /* s, cap of one delay */
+  gchar *proxy;                 /* NULL = system settings */
   gboolean ssl_strict;
   GTlsDatabase *tls_database;  /* NULL = system */
   GstStructure *extra_headers; /* API requests only */
@@ -56,8 +55,7 @@ SoupSession *gst_apixo_http_get_session (GstApixoWorker *worker,
 /* Any thread.  A message with User-Agent and the TLS policy applied
  * (ssl-strict=false accepts any certificate).  NULL + @error if @uri does
  * not parse. */
-SoupMessage *gst_apixo_http_new_message (const gchar *method,
-                                         const gchar *uri,
+SoupMessage *gst_apixo_http_new_message (const gchar *method, const gchar *uri,
                                          const GstApixoHttpSettings *s,
                                          GError **error);
 
@@ -69,9 +67,8 @@ void gst_apixo_http_add_extra_headers (SoupMessage *msg,
  * with G_IO_ERROR_MESSAGE_TOO_LARGE past @max_bytes and with
  * G_IO_ERROR_TIMED_OUT when no progress is made for @timeout seconds (0: no
  * limit).  Cancelling @cancellable fails with G_IO_ERROR_CANCELLED. */
-void gst_apixo_http_send_bounded_async (SoupSession *session,
-                                        SoupMessage *msg, gsize max_bytes,
-                                        guint timeout,
+void gst_apixo_http_send_bounded_async (SoupSession *session, SoupMessage *msg,
+                                        gsize max_bytes, guint timeout,
                                         GCancellable *cancellable,
                                         GAsyncReadyCallback callback,
                                         gpointer user_data);

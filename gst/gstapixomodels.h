@@ -25,15 +25,13 @@ G_BEGIN_DECLS
 
 /* Closed choices documented by the service: enum GTypes (gst-inspect lists
  * them). */
-typedef enum
-{
+typedef enum {
   GST_APIXO_PROVIDER_AUTO,
   GST_APIXO_PROVIDER_VALUE,
   GST_APIXO_PROVIDER_OFFICIAL,
 } GstApixoProvider;
 
-typedef enum
-{
+typedef enum {
   GST_APIXO_REQUEST_TYPE_ASYNC,
   GST_APIXO_REQUEST_TYPE_CALLBACK,
 } GstApixoRequestType;
@@ -60,37 +58,37 @@ const gchar *gst_apixo_request_type_to_string (GstApixoRequestType type);
  * "prompt-extend", "watermark", "watermark-text", "generation-type",
  * "provider", "request-type", "callback-url", "type", "extra-input".
  */
-typedef struct
-{
-  gchar *model;                 /* required */
-  gchar *mode;                  /* NULL: derived */
+typedef struct {
+  gchar *model; /* required */
+  gchar *mode;  /* NULL: derived */
   gchar *prompt;
   gchar *negative_prompt;
   gchar *resolution;
-  gint duration;                /* seconds; 0 = not set */
+  gint duration; /* seconds; 0 = not set */
   gchar *aspect_ratio;
-  gchar *size;                  /* sora-2-pro text-to-video, "1280*720" */
-  gchar **image_uris;           /* NULL-terminated, NULL/empty = none */
-  gchar **video_uris;           /* wan-2-2-animate motion video */
-  gchar *audio_uri;             /* wan-2-5-video audio_urls[0] */
+  gchar *size;        /* sora-2-pro text-to-video, "1280*720" */
+  gchar **image_uris; /* NULL-terminated, NULL/empty = none */
+  gchar **video_uris; /* wan-2-2-animate motion video */
+  gchar *audio_uri;   /* wan-2-5-video audio_urls[0] */
   gint64 seed;
-  gboolean seed_set;            /* seed is sent only when set (-1 included) */
+  gboolean seed_set; /* seed is sent only when set (-1 included) */
   gboolean prompt_extend;
   gboolean prompt_extend_set;
-  gboolean watermark;           /* wan-2-5-video boolean watermark */
+  gboolean watermark; /* wan-2-5-video boolean watermark */
   gboolean watermark_set;
-  gchar *watermark_text;        /* veo-3-1 string watermark */
-  gchar *generation_type;       /* veo-3-1 generationType; NULL: derived */
-  gchar *type;                  /* wan-2-2-animate animate/replace */
+  gchar *watermark_text;  /* veo-3-1 string watermark */
+  gchar *generation_type; /* veo-3-1 generationType; NULL: derived */
+  gchar *type;            /* wan-2-2-animate animate/replace */
   GstApixoProvider provider;
   gboolean provider_set;
   GstApixoRequestType request_type;
   gchar *callback_url;
-  GstStructure *extra_input;    /* merged into "input", last word */
+  GstStructure *extra_input; /* merged into "input", last word */
 } GstApixoRequestSpec;
 
 GstApixoRequestSpec *gst_apixo_request_spec_new (void);
-GstApixoRequestSpec *gst_apixo_request_spec_copy (const GstApixoRequestSpec *spec);
+GstApixoRequestSpec *
+gst_apixo_request_spec_copy (const GstApixoRequestSpec *spec);
 void gst_apixo_request_spec_free (GstApixoRequestSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstApixoRequestSpec, gst_apixo_request_spec_free)
 
@@ -99,14 +97,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstApixoRequestSpec, gst_apixo_request_spec_free)
  *
  * What the catalogue knows of one model id.
  */
-typedef struct
-{
+typedef struct {
   const gchar *id;
   const gchar *description;
   /* documented rate limits (per API key) */
   guint requests_per_minute;
   guint concurrent_tasks;
-  /* TRUE if the model page documents a sound track in results */
+  /* TRUE if results normally carry a sound track (from the page or the
+   * model family: Wan 2.5, Veo 3.1, Sora 2 yes; Wan 2.2 Animate no) */
   gboolean has_audio;
 } GstApixoModelInfo;
 
@@ -120,8 +118,11 @@ const gchar *const *gst_apixo_model_list (void);
  * REFERENCE_2_VIDEO, else quality; wan-2-2-animate: standard), veo-3-1
  * generation type (no image -> TEXT_2_VIDEO, 1-2 images ->
  * FIRST_AND_LAST_FRAMES_2_VIDEO, 3 -> REFERENCE_2_VIDEO), sora-2-pro
- * provider (official).  Explicit values are never overridden.  Unknown
- * models are left as they are. */
+ * provider (official), duration (4) and, when neither size nor resolution
+ * is set, size "1280*720" (text-to-video) or resolution "720p"
+ * (image-to-video); wan-2-2-animate type (animate); veo-3-1
+ * REFERENCE_2_VIDEO aspect ratio (16:9, the only one allowed).  Explicit
+ * values are never overridden.  Unknown models are left as they are. */
 void gst_apixo_request_spec_derive (GstApixoRequestSpec *spec);
 
 /* Validates a (derived) spec against the model page.  On failure returns
@@ -130,12 +131,19 @@ void gst_apixo_request_spec_derive (GstApixoRequestSpec *spec);
  * given and what is allowed, e.g.
  *   "resolution '4k' is not supported by wan-2-5 (allowed: 720p, 1080p)".
  * Unknown models get only generic checks (model id shape, URI schemes,
- * lengths) and *@warning is set to a message to post as a warning. */
+ * lengths) and, when they pass, *@warning is set to a message to post as a
+ * warning (free it); otherwise *@warning is set to NULL.  @warning may be
+ * NULL.  file:// URIs in image-uris, video-uris and audio-uri are accepted
+ * as local inputs (the element publishes them). */
 gboolean gst_apixo_request_spec_validate (const GstApixoRequestSpec *spec,
                                           gchar **warning, GError **error);
 
 /* The generateTask body: {"request_type", "callback_url"?, "provider"?,
- * "input": {...}} built with json-glib.  The spec must be validated. */
+ * "input": {...}} built with json-glib.  The spec must be validated.
+ * Local (file://) URIs are left out: replace them with the published
+ * http(s) URLs first.  Unknown models get the newer pages' field names
+ * (prompt_extend, watermark, generationType); extra-input has the last
+ * word. */
 JsonNode *gst_apixo_request_spec_to_json (const GstApixoRequestSpec *spec);
 
 /* Polling advice of the model page for this request shape, in seconds:
@@ -148,6 +156,23 @@ void gst_apixo_request_spec_poll_advice (const GstApixoRequestSpec *spec,
 /* Typical generation time the page documents (upper bound, seconds) for
  * this request shape; used to grow the poll interval gently once exceeded. */
 gdouble gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec);
+
+/* Additive helpers. */
+
+/* TRUE for a file:// URI: a local input the element must publish. */
+gboolean gst_apixo_uri_is_local (const gchar *uri);
+/* TRUE if image-uris, video-uris or audio-uri hold a local input. */
+gboolean
+gst_apixo_request_spec_has_local_inputs (const GstApixoRequestSpec *spec);
+
+/* What each known model allows for the element property @property (its
+ * kebab-case name), for blurbs and messages, e.g. for "resolution":
+ * "wan-2-5: 720p, 1080p; wan-2-5-video: 480p, 720p, 1080p; sora-2-pro
+ * (image-to-video): 720p, 1080p; wan-2-2-animate: 480p, 720p".  For
+ * properties without a value list (watermark, audio-uri, ...) just the
+ * models using it.  NULL for a property without model rules (prompt,
+ * provider, ...).  Free with g_free(). */
+gchar *gst_apixo_models_describe_allowed (const gchar *property);
 
 G_END_DECLS
 

@@ -1,2 +1,1431 @@
-/* gstapixospool.c: being written, see gstapixospool.h for the contract. */
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * Result spool: one sequential download of the result URL, plus short Range
+ * requests for reads far ahead of it, written with pwrite() into one sparse
+ * file and served to streaming threads with pread().
+ *
+ * Thread safety notes
+ * -------------------
+ * - spool->lock guards the "shared" block of struct _GstApixoSpool (what has
+ *   arrived, the size, the end state, the far-ahead ranges in flight, the
+ *   number of worker holds).  spool->cond is broadcast whenever any of it
+ *   changes and when a reader's cancellable is cancelled.
+ * - The "worker" block (transfers, validators, retry state) is touched only
+ *   on the worker thread, with no lock; gst_apixo_spool_free() reads it only
+ *   after the worker released its last hold (the lock orders the two).
+ * - The "immutable" block is set in new()/start() before the worker sees the
+ *   spool, and never changes after.
+ * - Holds: every SpoolTransfer alive and every idle/timer/thread callback
+ *   that may still run counts one hold.  The worker releases a hold as the
+ *   very last thing it does with the spool; free() waits for zero holds.
+ * - Lock order: a GCancellable's internal lock (its "cancelled" handler takes
+ *   spool->lock), then spool->lock, then the worker GMainContext's lock
+ *   (g_source_attach() under spool->lock).  Therefore g_cancellable_connect()
+ *   and g_cancellable_disconnect() are never called with spool->lock held,
+ *   and the callbacks are called with no lock held.  No other lock is taken
+ *   inside spool->lock; file I/O happens outside it.
+ * - libsoup objects and the transfers' GCancellables are only used on the
+ *   worker thread (free() gets there through gst_apixo_worker_invoke()).
+ *
+ * Design
+ * ------
+ * - The sequential download runs as fast as the network allows, in
+ *   SPOOL_CHUNK reads, whatever the readers do.
+ * - A read whose first missing byte is more than SPOOL_FAR_AHEAD beyond the
+ *   sequential position gets a Range request [first missing, + max(size,
+ *   SPOOL_RANGE_MIN)) (e.g. the moov at the end of a file).  The sequential
+ *   download does not skip what ranges brought: it overwrites those bytes
+ *   with the same bytes (If-Range guarantees the same file).  Skipping would
+ *   cost a new connection and request per hole, for a few hundred KiB, and
+ *   keeping one writer that covers [0, size) makes completion simple.
+ * - Resume: Range: bytes=N- with If-Range (strong ETag, else Last-Modified).
+ *   A 200 answer to it with another validator or length means the file
+ *   changed: fail (never splice two files).  With the same validator the
+ *   server just ignores ranges: restart from 0, overwriting identical bytes,
+ *   and send no more far-ahead ranges.
+ * - Retries count consecutive failures without progress (new bytes beyond
+ *   the furthest point reached reset the count).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "gstapixospool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+GST_DEBUG_CATEGORY_STATIC (apixo_spool_debug);
+#define GST_CAT_DEFAULT apixo_spool_debug
+
+/* One network read; memory per transfer is this, whatever the file size. */
+#define SPOOL_CHUNK (64 * 1024)
+/* A read starting this far beyond the sequential download gets its own
+ * Range request rather than waiting. */
+#define SPOOL_FAR_AHEAD (1024 * 1024)
+/* Smallest far-ahead Range request (a moov atom usually fits). */
+#define SPOOL_RANGE_MIN (512 * 1024)
+/* Far-ahead requests in flight at once, and failures before giving up on
+ * them (readers then wait for the sequential download). */
+#define SPOOL_MAX_RANGES 4
+#define SPOOL_MAX_RANGE_FAILURES 3
+/* Progress is reported per 1 MiB or per 1 %, whichever is coarser. */
+#define SPOOL_PROGRESS_STEP (1024 * 1024)
+
+/* Internal: gst_apixo_spool_read() has to wait. */
+#define SPOOL_FLOW_WAIT GST_FLOW_CUSTOM_SUCCESS
+
+typedef struct {
+  guint64 start, end; /* [start, end) */
+} SpoolInterval;
+
+/* A far-ahead request, visible to readers (under spool->lock). */
+typedef struct {
+  guint64 start, end; /* requested [start, end) */
+  guint64 pos;        /* next byte expected */
+} SpoolRange;
+
+typedef struct _SpoolTransfer SpoolTransfer;
+
+struct _GstApixoSpool {
+  /* immutable */
+  GstApixoWorker *worker;
+  GstApixoHttpSettings http;
+  GstApixoSpoolCallbacks callbacks;
+  gpointer user_data;
+  gchar *path;          /* temp file or "<keep_location>.part" */
+  gchar *keep_location; /* NULL: temp file */
+  gint fd;
+  gchar *uri;      /* set in start(), before the worker sees it */
+  gchar *host;     /* for error messages */
+  gchar *log_name; /* host + path, never the query (signed tokens) */
+
+  /* shared: spool->lock */
+  GMutex lock;
+  GCond cond;
+  GArray *have;    /* SpoolInterval, sorted, merged: bytes in the file */
+  guint64 seq_pos; /* where the sequential download writes next */
+  gint64 total;    /* -1 until known */
+  gboolean complete;
+  gboolean kept; /* renamed to keep_location */
+  GError *error; /* failed for good */
+  guint http_status;
+  gboolean started;
+  gboolean closing; /* free() has begun */
+  guint holds;
+  GPtrArray *ranges; /* SpoolRange in flight */
+  guint range_failures;
+  gboolean ranges_disabled;
+
+  /* worker thread only */
+  gboolean stopping;
+  SpoolTransfer *seq;
+  GPtrArray *range_transfers;
+  gchar *etag;
+  gchar *last_modified;
+  guint64 high_water; /* furthest byte the sequential download reached */
+  guint64 last_progress;
+  guint attempts; /* consecutive failures without progress */
+};
+
+struct _SpoolTransfer {
+  GstApixoSpool *spool;
+  SpoolRange *range; /* NULL: the sequential download */
+  guint64 pos;       /* next byte to write */
+  guint64 limit;     /* end of the answer's bytes (0: unknown) */
+  SoupMessage *msg;
+  GInputStream *stream;
+  GCancellable *cancellable; /* this attempt; cancelled on stall/shutdown */
+  GSource *stall;            /* no progress for http.timeout seconds */
+  GSource *backoff;          /* sequential download between attempts */
+  gboolean timed_out;
+  guint8 *buf;
+};
+
+static void transfer_send (SpoolTransfer *t);
+static void transfer_read (SpoolTransfer *t);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void
+spool_init_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (apixo_spool_debug, "apixospool", 0,
+                             "APIXO result spool");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static gchar *
+spool_log_name (const gchar *uri)
+{
+  GUri *parsed = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, NULL);
+  gchar *host, *name;
+
+  if (parsed == NULL)
+    return g_strdup ("(invalid URI)");
+  host = gst_apixo_http_uri_host (uri);
+  name = g_strconcat (host, g_uri_get_path (parsed), NULL);
+  g_free (host);
+  g_uri_unref (parsed);
+  return name;
+}
+
+/* Adds [start, end) to the sorted, merged set. */
+static void
+intervals_add (GArray *set, guint64 start, guint64 end)
+{
+  SpoolInterval merged = { start, end };
+  guint i = 0, j;
+
+  if (start >= end)
+    return;
+  while (i < set->len && g_array_index (set, SpoolInterval, i).end < start)
+    i++;
+  for (j = i; j < set->len; j++) {
+    SpoolInterval *iv = &g_array_index (set, SpoolInterval, j);
+
+    if (iv->start > end)
+      break;
+    merged.start = MIN (merged.start, iv->start);
+    merged.end = MAX (merged.end, iv->end);
+  }
+  if (j == i + 1) {
+    g_array_index (set, SpoolInterval, i) = merged;
+    return;
+  }
+  if (j > i)
+    g_array_remove_range (set, i, j - i);
+  g_array_insert_val (set, i, merged);
+}
+
+/* First byte at or after @offset not in the set. */
+static guint64
+intervals_first_missing (GArray *set, guint64 offset)
+{
+  guint i;
+
+  for (i = 0; i < set->len; i++) {
+    SpoolInterval *iv = &g_array_index (set, SpoolInterval, i);
+
+    if (iv->start > offset)
+      break;
+    if (offset < iv->end)
+      return iv->end;
+  }
+  return offset;
+}
+
+/* Start of the first interval beginning after @offset (G_MAXUINT64: none). */
+static guint64
+intervals_next_start (GArray *set, guint64 offset)
+{
+  guint i;
+
+  for (i = 0; i < set->len; i++) {
+    if (g_array_index (set, SpoolInterval, i).start > offset)
+      return g_array_index (set, SpoolInterval, i).start;
+  }
+  return G_MAXUINT64;
+}
+
+static void
+spool_hold_locked (GstApixoSpool *spool)
+{
+  spool->holds++;
+}
+
+/* The last thing the worker does with @spool in a given callback chain:
+ * once holds reaches 0, free() may run. */
+static void
+spool_release (GstApixoSpool *spool)
+{
+  g_mutex_lock (&spool->lock);
+  g_assert (spool->holds > 0);
+  if (--spool->holds == 0)
+    g_cond_broadcast (&spool->cond);
+  g_mutex_unlock (&spool->lock);
+}
+
+static gboolean
+spool_may_notify (GstApixoSpool *spool)
+{
+  gboolean closing;
+
+  g_mutex_lock (&spool->lock);
+  closing = spool->closing;
+  g_mutex_unlock (&spool->lock);
+  return !closing;
+}
+
+static void
+spool_notify_progress (GstApixoSpool *spool, gboolean force)
+{
+  guint64 received = spool->high_water;
+  guint64 step = SPOOL_PROGRESS_STEP;
+  gint64 total;
+
+  g_mutex_lock (&spool->lock);
+  total = spool->total;
+  g_mutex_unlock (&spool->lock);
+
+  if (total > 0)
+    step = MAX (step, (guint64)total / 100);
+  if (!force && received / step == spool->last_progress / step)
+    return;
+  spool->last_progress = received;
+  if (spool->callbacks.progress != NULL && spool_may_notify (spool))
+    spool->callbacks.progress (spool, received, total, spool->user_data);
+}
+
+static void
+spool_notify_finished (GstApixoSpool *spool, const GError *error)
+{
+  if (spool->callbacks.finished != NULL && spool_may_notify (spool))
+    spool->callbacks.finished (spool, error, spool->user_data);
+}
+
+static gboolean
+write_all (gint fd, const guint8 *data, gsize size, guint64 offset,
+           GError **error)
+{
+  while (size > 0) {
+    gssize n = pwrite (fd, data, size, (off_t)offset);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      gint err = n < 0 ? errno : ENOSPC;
+
+      g_set_error (
+          error, GST_RESOURCE_ERROR,
+          err == ENOSPC || err == EDQUOT ? GST_RESOURCE_ERROR_NO_SPACE_LEFT
+                                         : GST_RESOURCE_ERROR_WRITE,
+          "Could not write the result to the spool file: %s", g_strerror (err));
+      return FALSE;
+    }
+    data += n;
+    size -= n;
+    offset += n;
+  }
+  return TRUE;
+}
+
+static gboolean
+read_all (gint fd, guint8 *data, gsize size, guint64 offset, GError **error)
+{
+  while (size > 0) {
+    gssize n = pread (fd, data, size, (off_t)offset);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                   "Could not read the spool file: %s",
+                   n < 0 ? g_strerror (errno) : "unexpected end of file");
+      return FALSE;
+    }
+    data += n;
+    size -= n;
+    offset += n;
+  }
+  return TRUE;
+}
+
+static const gchar *
+spool_if_range (GstApixoSpool *spool)
+{
+  /* If-Range needs a strong validator (RFC 9110 13.1.5). */
+  if (spool->etag != NULL && !g_str_has_prefix (spool->etag, "W/"))
+    return spool->etag;
+  return spool->last_modified;
+}
+
+/* ---- transfers ---------------------------------------------------------- */
+
+static SpoolTransfer *
+transfer_new (GstApixoSpool *spool, SpoolRange *range)
+{
+  SpoolTransfer *t = g_new0 (SpoolTransfer, 1);
+
+  t->spool = spool;
+  t->range = range;
+  t->pos = range ? range->start : 0;
+  t->buf = g_malloc (SPOOL_CHUNK);
+  return t;
+}
+
+/* Worker.  Ends the current attempt (not the transfer). */
+static void
+transfer_end_attempt (SpoolTransfer *t)
+{
+  if (t->stall != NULL) {
+    g_source_destroy (t->stall);
+    g_clear_pointer (&t->stall, g_source_unref);
+  }
+  if (t->stream != NULL) {
+    /* Closing mid-body makes libsoup drop the connection without reading
+     * the rest (never let dispose close it with no cancellable). */
+    g_input_stream_close (t->stream, t->cancellable, NULL);
+    g_clear_object (&t->stream);
+  }
+  g_clear_object (&t->msg);
+  g_clear_object (&t->cancellable);
+  t->timed_out = FALSE;
+}
+
+/* Worker.  Frees @t and releases its hold: nothing may touch the spool
+ * after this. */
+static void
+transfer_free (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+
+  transfer_end_attempt (t);
+  if (t->backoff != NULL) {
+    g_source_destroy (t->backoff);
+    g_clear_pointer (&t->backoff, g_source_unref);
+  }
+  if (t->range != NULL) {
+    g_ptr_array_remove (spool->range_transfers, t);
+    g_mutex_lock (&spool->lock);
+    g_ptr_array_remove_fast (spool->ranges, t->range);
+    g_cond_broadcast (&spool->cond);
+    g_mutex_unlock (&spool->lock);
+    g_free (t->range);
+  } else if (spool->seq == t) {
+    spool->seq = NULL;
+  }
+  g_free (t->buf);
+  g_free (t);
+  spool_release (spool);
+}
+
+static gboolean
+stall_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (data);
+}
+
+static GSourceFuncs stall_funcs = {
+  NULL, NULL, stall_dispatch, NULL, NULL, NULL,
+};
+
+static gboolean
+transfer_stalled (gpointer data)
+{
+  SpoolTransfer *t = data;
+
+  GST_DEBUG ("%s: no progress for %u s", t->spool->log_name,
+             t->spool->http.timeout);
+  t->timed_out = TRUE;
+  g_cancellable_cancel (t->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Worker.  (Re)starts the no-progress timer. */
+static void
+transfer_arm_stall (SpoolTransfer *t)
+{
+  if (t->spool->http.timeout == 0)
+    return;
+  if (t->stall == NULL) {
+    t->stall = g_source_new (&stall_funcs, sizeof (GSource));
+    g_source_set_callback (t->stall, transfer_stalled, t, NULL);
+    g_source_attach (t->stall, gst_apixo_worker_get_context (t->spool->worker));
+  }
+  g_source_set_ready_time (t->stall,
+                           g_get_monotonic_time () +
+                               t->spool->http.timeout * G_TIME_SPAN_SECOND);
+}
+
+/* Worker.  Cancels the far-ahead requests (the download ended). */
+static void
+spool_cancel_ranges (GstApixoSpool *spool)
+{
+  guint i;
+
+  for (i = 0; i < spool->range_transfers->len; i++) {
+    SpoolTransfer *t = g_ptr_array_index (spool->range_transfers, i);
+
+    if (t->cancellable != NULL)
+      g_cancellable_cancel (t->cancellable);
+  }
+}
+
+static GError *
+status_error (GstApixoSpool *spool, SoupMessage *msg, const gchar *extra)
+{
+  guint status = soup_message_get_status (msg);
+  const gchar *reason = soup_message_get_reason_phrase (msg);
+  GstResourceError code = GST_RESOURCE_ERROR_READ;
+  const gchar *why = "";
+
+  if (reason == NULL || *reason == '\0')
+    reason = soup_status_get_phrase (status);
+  if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE) {
+    code = GST_RESOURCE_ERROR_NOT_FOUND;
+    why = ": the result URL is no longer available (result URLs expire)";
+  } else if (status == SOUP_STATUS_UNAUTHORIZED ||
+             status == SOUP_STATUS_FORBIDDEN) {
+    code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    why = ": access to the result URL was refused (signed result URLs "
+          "expire)";
+  }
+  return g_error_new (GST_RESOURCE_ERROR, code,
+                      "Failed downloading the result from %s: HTTP %u %s%s%s",
+                      spool->host, status, reason ? reason : "", why,
+                      extra ? extra : "");
+}
+
+/* Worker.  The download failed for good: @error (taken) goes to readers and
+ * to the finished callback; the transfer ends. */
+static void
+seq_fail (SpoolTransfer *t, GError *error, guint http_status)
+{
+  GstApixoSpool *spool = t->spool;
+
+  GST_WARNING ("%s: %s", spool->log_name, error->message);
+  g_mutex_lock (&spool->lock);
+  if (spool->error == NULL) {
+    spool->error = g_error_copy (error);
+    spool->http_status = http_status;
+  }
+  g_cond_broadcast (&spool->cond);
+  g_mutex_unlock (&spool->lock);
+
+  spool_cancel_ranges (spool);
+  transfer_end_attempt (t);
+  spool_notify_finished (spool, error);
+  g_error_free (error);
+  transfer_free (t);
+}
+
+static gboolean
+seq_backoff_done (gpointer data)
+{
+  SpoolTransfer *t = data;
+
+  g_clear_pointer (&t->backoff, g_source_unref);
+  transfer_send (t);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker.  A transient failure of the sequential download: back off and
+ * resume, or give up once the retry budget is spent.  @error (taken) is the
+ * transport error, or NULL for an HTTP status (then @msg has it). */
+static void
+seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
+{
+  GstApixoSpool *spool = t->spool;
+  guint status = error ? 0 : soup_message_get_status (t->msg);
+  gint retries = spool->http.retries;
+  gdouble delay;
+
+  spool->attempts++;
+  if (retries >= 0 && spool->attempts > (guint)retries) {
+    GError *gst_error;
+    gchar *extra =
+        g_strdup_printf (" (gave up after %u attempts)", spool->attempts);
+
+    if (error != NULL) {
+      gchar *what = g_strdup_printf ("downloading the result from %s%s",
+                                     spool->host, extra);
+
+      gst_error = gst_apixo_http_error_to_gst (error, t->msg, what);
+      g_free (what);
+    } else {
+      gst_error = status_error (spool, t->msg, extra);
+    }
+    g_free (extra);
+    g_clear_error (&error);
+    seq_fail (t, gst_error, status);
+    return;
+  }
+
+  delay =
+      gst_apixo_http_backoff_delay (&spool->http, spool->attempts, retry_after);
+  GST_INFO ("%s: %s at byte %" G_GUINT64_FORMAT ", retry %u in %.2f s",
+            spool->log_name, error ? error->message : "transient status",
+            t->pos, spool->attempts, delay);
+  g_clear_error (&error);
+  transfer_end_attempt (t);
+  t->backoff = gst_apixo_worker_add_timeout (
+      spool->worker, (guint)(delay * 1000), seq_backoff_done, t, NULL);
+}
+
+/* Worker.  A far-ahead request failed: forget it (readers fall back to
+ * waiting, or ask again), and stop asking after repeated failures. */
+static void
+range_fail (SpoolTransfer *t, const gchar *why, gboolean disable)
+{
+  GstApixoSpool *spool = t->spool;
+
+  GST_INFO ("%s: range [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+            ") failed: %s",
+            spool->log_name, t->range->start, t->range->end, why);
+  g_mutex_lock (&spool->lock);
+  if (disable || ++spool->range_failures >= SPOOL_MAX_RANGE_FAILURES)
+    spool->ranges_disabled = TRUE;
+  g_mutex_unlock (&spool->lock);
+  transfer_free (t);
+}
+
+/* Worker.  A transport error on @t (taken). */
+static void
+transfer_error (SpoolTransfer *t, GError *error)
+{
+  if (t->spool->stopping ||
+      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+       !t->timed_out)) {
+    g_error_free (error);
+    transfer_free (t);
+    return;
+  }
+  if (t->timed_out &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_clear_error (&error);
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no data for %u s",
+                         t->spool->http.timeout);
+  }
+  if (t->range != NULL) {
+    range_fail (t, error->message, FALSE);
+    g_error_free (error);
+  } else if (gst_apixo_http_error_is_transient (error)) {
+    seq_retry (t, error, -1);
+  } else {
+    gchar *what =
+        g_strdup_printf ("downloading the result from %s", t->spool->host);
+    GError *gst_error = gst_apixo_http_error_to_gst (error, t->msg, what);
+
+    g_free (what);
+    g_error_free (error);
+    seq_fail (t, gst_error, 0);
+  }
+}
+
+/* ---- the sequential download -------------------------------------------- */
+
+static gboolean
+validator_changed (const gchar *old_value, const gchar *new_value)
+{
+  return old_value != NULL && new_value != NULL &&
+         strcmp (old_value, new_value) != 0;
+}
+
+static GError *
+changed_error (GstApixoSpool *spool)
+{
+  return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                      "Failed downloading the result from %s: the file "
+                      "changed on the server during the download",
+                      spool->host);
+}
+
+/* Worker.  Headers of the sequential download.  Returns TRUE to read the
+ * body; otherwise @t was handed on (retry, failure). */
+static gboolean
+seq_got_headers (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+  SoupMessageHeaders *hdrs = soup_message_get_response_headers (t->msg);
+  guint status = soup_message_get_status (t->msg);
+  const gchar *etag = soup_message_headers_get_one (hdrs, "ETag");
+  const gchar *lm = soup_message_headers_get_one (hdrs, "Last-Modified");
+  gint64 total = -1;
+  gboolean resumed = t->pos > 0;
+
+  if (status != SOUP_STATUS_OK && status != SOUP_STATUS_PARTIAL_CONTENT) {
+    if (gst_apixo_http_status_is_transient (status))
+      seq_retry (t, NULL, gst_apixo_http_retry_after (t->msg));
+    else
+      seq_fail (t, status_error (spool, t->msg, NULL), status);
+    return FALSE;
+  }
+
+  if (validator_changed (spool->etag, etag) ||
+      (spool->etag == NULL && validator_changed (spool->last_modified, lm))) {
+    seq_fail (t, changed_error (spool), 0);
+    return FALSE;
+  }
+
+  if (status == SOUP_STATUS_PARTIAL_CONTENT) {
+    goffset start, end, len;
+
+    if (!soup_message_headers_get_content_range (hdrs, &start, &end, &len) ||
+        (guint64)start != t->pos || len < 0 || end != len - 1) {
+      seq_fail (t,
+                g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                             "Failed downloading the result from %s: the "
+                             "server answered with another range than "
+                             "requested",
+                             spool->host),
+                0);
+      return FALSE;
+    }
+    total = len;
+  } else {
+    if (soup_message_headers_get_encoding (hdrs) ==
+        SOUP_ENCODING_CONTENT_LENGTH)
+      total = soup_message_headers_get_content_length (hdrs);
+    if (resumed) {
+      /* Range ignored, and the validators (if any) match: same file. */
+      GST_INFO ("%s: server ignored the range request, restarting at 0",
+                spool->log_name);
+      t->pos = 0;
+      g_mutex_lock (&spool->lock);
+      spool->seq_pos = 0;
+      spool->ranges_disabled = TRUE;
+      g_mutex_unlock (&spool->lock);
+    }
+  }
+
+  g_mutex_lock (&spool->lock);
+  if (total >= 0 && spool->total >= 0 && total != spool->total) {
+    g_mutex_unlock (&spool->lock);
+    seq_fail (t, changed_error (spool), 0);
+    return FALSE;
+  }
+  if (total >= 0 && (guint64)total > GST_APIXO_SPOOL_MAX_SIZE) {
+    g_mutex_unlock (&spool->lock);
+    seq_fail (
+        t,
+        g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                     "Failed downloading the result from %s: %" G_GINT64_FORMAT
+                     " bytes is more than the "
+                     "%" G_GUINT64_FORMAT " bytes allowed",
+                     spool->host, total, GST_APIXO_SPOOL_MAX_SIZE),
+        0);
+    return FALSE;
+  }
+  if (total >= 0 && spool->total < 0) {
+    spool->total = total;
+    g_cond_broadcast (&spool->cond);
+  }
+  /* An answer without a length (chunked) still ends at the known size. */
+  t->limit = spool->total >= 0 ? (guint64)spool->total : 0;
+  g_mutex_unlock (&spool->lock);
+
+  if (!resumed) {
+    g_free (spool->etag);
+    spool->etag = g_strdup (etag);
+    g_free (spool->last_modified);
+    spool->last_modified = g_strdup (lm);
+    GST_DEBUG ("%s: %" G_GINT64_FORMAT " bytes, ETag %s", spool->log_name,
+               total, etag ? "present" : "absent");
+    spool_notify_progress (spool, TRUE);
+  }
+  return TRUE;
+}
+
+static gpointer
+keep_thread_func (gpointer data)
+{
+  GstApixoSpool *spool = data;
+  GError *error = NULL;
+
+  /* The user keeps what they paid for: make it durable before it gets its
+   * final name.  In a thread: this may take a while for large files and
+   * must not hold up the worker. */
+  if (fsync (spool->fd) != 0 ||
+      g_rename (spool->path, spool->keep_location) != 0) {
+    gint err = errno;
+
+    error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                         "Could not keep the result as %s (it stays in %s): "
+                         "%s",
+                         spool->keep_location, spool->path, g_strerror (err));
+  }
+  return error;
+}
+
+static void
+keep_thread (GTask *task, gpointer source, gpointer data,
+             GCancellable *cancellable)
+{
+  g_task_return_pointer (task, keep_thread_func (data),
+                         (GDestroyNotify)g_error_free);
+}
+
+static void
+keep_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  SpoolTransfer *t = data;
+  GstApixoSpool *spool = t->spool;
+  GError *error = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (error == NULL) {
+    g_mutex_lock (&spool->lock);
+    spool->kept = TRUE;
+    g_mutex_unlock (&spool->lock);
+    GST_INFO ("%s: kept as %s", spool->log_name, spool->keep_location);
+  } else {
+    GST_WARNING ("%s: %s", spool->log_name, error->message);
+  }
+  spool_notify_finished (spool, error);
+  g_clear_error (&error);
+  transfer_free (t);
+}
+
+/* Worker.  Every byte is in the file. */
+static void
+seq_complete (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+  GTask *task;
+
+  GST_INFO ("%s: complete, %" G_GUINT64_FORMAT " bytes", spool->log_name,
+            t->pos);
+  g_mutex_lock (&spool->lock);
+  spool->total = t->pos;
+  spool->complete = TRUE;
+  g_cond_broadcast (&spool->cond);
+  g_mutex_unlock (&spool->lock);
+
+  transfer_end_attempt (t);
+  spool_cancel_ranges (spool);
+  spool_notify_progress (spool, TRUE);
+  if (spool->keep_location == NULL) {
+    spool_notify_finished (spool, NULL);
+    transfer_free (t);
+    return;
+  }
+  task = g_task_new (NULL, NULL, keep_done, t);
+  g_task_set_task_data (task, spool, NULL);
+  g_task_run_in_thread (task, keep_thread);
+  g_object_unref (task);
+}
+
+/* Worker.  End of the sequential body. */
+static void
+seq_eof (SpoolTransfer *t)
+{
+  if (t->limit > 0 && t->pos < t->limit) {
+    seq_retry (t,
+               g_error_new (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                            "the body ended after %" G_GUINT64_FORMAT
+                            " of %" G_GUINT64_FORMAT " bytes",
+                            t->pos, t->limit),
+               -1);
+    return;
+  }
+  seq_complete (t);
+}
+
+/* ---- far-ahead ranges --------------------------------------------------- */
+
+/* Worker.  Headers of a far-ahead request. */
+static gboolean
+range_got_headers (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+  SoupMessageHeaders *hdrs = soup_message_get_response_headers (t->msg);
+  guint status = soup_message_get_status (t->msg);
+  goffset start, end, len;
+  gint64 total;
+
+  if (status == SOUP_STATUS_OK) {
+    /* Ranges ignored (or the file changed: the sequential download will
+     * find out).  Never read a second full copy. */
+    range_fail (t, "the server ignored the range", TRUE);
+    return FALSE;
+  }
+  if (status != SOUP_STATUS_PARTIAL_CONTENT) {
+    range_fail (t, soup_status_get_phrase (status), FALSE);
+    return FALSE;
+  }
+  g_mutex_lock (&spool->lock);
+  total = spool->total;
+  g_mutex_unlock (&spool->lock);
+  if (!soup_message_headers_get_content_range (hdrs, &start, &end, &len) ||
+      (guint64)start != t->range->start || end < start ||
+      (guint64)end >= t->range->end || len != total ||
+      validator_changed (spool->etag,
+                         soup_message_headers_get_one (hdrs, "ETag"))) {
+    range_fail (t, "unexpected Content-Range or ETag", TRUE);
+    return FALSE;
+  }
+  t->limit = end + 1;
+  return TRUE;
+}
+
+static gboolean
+range_begin (gpointer data)
+{
+  SpoolTransfer *t = data;
+  GstApixoSpool *spool = t->spool;
+  gboolean ended;
+
+  g_mutex_lock (&spool->lock);
+  ended = spool->complete || spool->error != NULL;
+  g_mutex_unlock (&spool->lock);
+  if (spool->stopping || ended) {
+    transfer_free (t);
+    return G_SOURCE_REMOVE;
+  }
+  g_ptr_array_add (spool->range_transfers, t);
+  GST_DEBUG ("%s: range [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ")",
+             spool->log_name, t->range->start, t->range->end);
+  transfer_send (t);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reader thread, spool->lock held.  Asks for a Range request if the first
+ * missing byte of [offset, want_end) is far ahead of the sequential
+ * download and nothing in flight will bring it. */
+static void
+spool_maybe_request_range (GstApixoSpool *spool, guint64 offset,
+                           guint64 want_end)
+{
+  guint64 miss, end, next;
+  SpoolRange *r;
+  guint i;
+
+  if (spool->ranges_disabled || spool->total < 0 || spool->complete ||
+      spool->error != NULL || spool->closing)
+    return;
+  miss = intervals_first_missing (spool->have, offset);
+  if (miss >= want_end || miss <= spool->seq_pos + SPOOL_FAR_AHEAD)
+    return;
+  for (i = 0; i < spool->ranges->len; i++) {
+    r = g_ptr_array_index (spool->ranges, i);
+    if (r->pos <= miss && miss < r->end)
+      return;
+  }
+  if (spool->ranges->len >= SPOOL_MAX_RANGES)
+    return;
+
+  end = miss + MAX (want_end - miss, SPOOL_RANGE_MIN);
+  /* Do not ask again for what is already there beyond the read. */
+  next = intervals_next_start (spool->have, miss);
+  if (next < end && next >= want_end)
+    end = next;
+  end = MIN (end, (guint64)spool->total);
+
+  r = g_new0 (SpoolRange, 1);
+  r->start = r->pos = miss;
+  r->end = end;
+  g_ptr_array_add (spool->ranges, r);
+  spool_hold_locked (spool);
+  gst_apixo_worker_invoke (spool->worker, range_begin, transfer_new (spool, r),
+                           NULL);
+}
+
+/* ---- both kinds --------------------------------------------------------- */
+
+/* Worker.  @n bytes arrived in t->buf. */
+static gboolean
+transfer_got_data (SpoolTransfer *t, gsize n)
+{
+  GstApixoSpool *spool = t->spool;
+  GError *error = NULL;
+  guint64 end = t->pos + n;
+
+  if ((t->limit > 0 && end > t->limit) || end > GST_APIXO_SPOOL_MAX_SIZE) {
+    if (t->range != NULL) {
+      range_fail (t, "more bytes than announced", TRUE);
+    } else {
+      seq_fail (
+          t,
+          g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                       "Failed downloading the result from %s: the "
+                       "server sent more than %" G_GUINT64_FORMAT " bytes",
+                       spool->host,
+                       t->limit > 0 ? t->limit : GST_APIXO_SPOOL_MAX_SIZE),
+          0);
+    }
+    return FALSE;
+  }
+  if (!write_all (spool->fd, t->buf, n, t->pos, &error)) {
+    if (t->range != NULL) {
+      range_fail (t, error->message, TRUE);
+      g_error_free (error);
+    } else {
+      seq_fail (t, error, 0);
+    }
+    return FALSE;
+  }
+
+  g_mutex_lock (&spool->lock);
+  intervals_add (spool->have, t->pos, end);
+  if (t->range != NULL)
+    t->range->pos = end;
+  else
+    spool->seq_pos = end;
+  g_cond_broadcast (&spool->cond);
+  g_mutex_unlock (&spool->lock);
+  t->pos = end;
+
+  if (t->range == NULL && end > spool->high_water) {
+    spool->high_water = end;
+    spool->attempts = 0;
+    spool_notify_progress (spool, FALSE);
+  }
+  return TRUE;
+}
+
+static void
+transfer_read_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  SpoolTransfer *t = data;
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0) {
+    transfer_error (t, error);
+    return;
+  }
+  if (t->spool->stopping) {
+    transfer_free (t);
+    return;
+  }
+  if (n == 0) {
+    if (t->range == NULL) {
+      seq_eof (t);
+    } else {
+      GST_DEBUG ("%s: range done at %" G_GUINT64_FORMAT, t->spool->log_name,
+                 t->pos);
+      transfer_free (t);
+    }
+    return;
+  }
+  if (!transfer_got_data (t, n))
+    return;
+  transfer_arm_stall (t);
+  transfer_read (t);
+}
+
+static void
+transfer_read (SpoolTransfer *t)
+{
+  g_input_stream_read_async (t->stream, t->buf, SPOOL_CHUNK, G_PRIORITY_DEFAULT,
+                             t->cancellable, transfer_read_done, t);
+}
+
+static void
+transfer_sent (GObject *source, GAsyncResult *result, gpointer data)
+{
+  SpoolTransfer *t = data;
+  GError *error = NULL;
+
+  t->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (t->stream == NULL) {
+    transfer_error (t, error);
+    return;
+  }
+  if (t->spool->stopping) {
+    transfer_free (t);
+    return;
+  }
+  if (t->range != NULL ? !range_got_headers (t) : !seq_got_headers (t))
+    return;
+  transfer_arm_stall (t);
+  transfer_read (t);
+}
+
+/* Worker.  Starts (or resumes) @t. */
+static void
+transfer_send (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+  SoupMessageHeaders *hdrs;
+  GError *error = NULL;
+  const gchar *if_range = spool_if_range (spool);
+  gchar *range = NULL;
+
+  if (spool->stopping) {
+    transfer_free (t);
+    return;
+  }
+  t->msg = gst_apixo_http_new_message ("GET", spool->uri, &spool->http, &error);
+  if (t->msg == NULL) {
+    g_clear_error (&error);
+    if (t->range != NULL) {
+      range_fail (t, "invalid URI", TRUE);
+      return;
+    }
+    seq_fail (t,
+              g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                           "The result URL is not a valid http(s) URL"),
+              0);
+    return;
+  }
+  /* Offsets are those of the file as stored: no transparent decoding.  No
+   * extra headers and no Authorization: the result host is not the API. */
+  soup_message_disable_feature (t->msg, SOUP_TYPE_CONTENT_DECODER);
+  hdrs = soup_message_get_request_headers (t->msg);
+  soup_message_headers_replace (hdrs, "Accept-Encoding", "identity");
+  if (t->range != NULL)
+    range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+                             t->range->start, t->range->end - 1);
+  else if (t->pos > 0)
+    range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-", t->pos);
+  if (range != NULL) {
+    soup_message_headers_replace (hdrs, "Range", range);
+    if (if_range != NULL)
+      soup_message_headers_replace (hdrs, "If-Range", if_range);
+    GST_DEBUG ("%s: GET %s", spool->log_name, range);
+    g_free (range);
+  } else {
+    GST_DEBUG ("%s: GET", spool->log_name);
+  }
+
+  t->cancellable = g_cancellable_new ();
+  transfer_arm_stall (t);
+  soup_session_send_async (
+      gst_apixo_http_get_session (spool->worker, &spool->http), t->msg,
+      G_PRIORITY_DEFAULT, t->cancellable, transfer_sent, t);
+}
+
+static gboolean
+seq_begin (gpointer data)
+{
+  SpoolTransfer *t = data;
+
+  t->spool->seq = t;
+  transfer_send (t);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker.  free() has begun: cancel everything; completions release. */
+static gboolean
+spool_shutdown (gpointer data)
+{
+  GstApixoSpool *spool = data;
+  GPtrArray *ranges;
+  guint i;
+
+  spool->stopping = TRUE;
+  if (spool->seq != NULL) {
+    if (spool->seq->backoff != NULL)
+      transfer_free (spool->seq);
+    else if (spool->seq->cancellable != NULL)
+      g_cancellable_cancel (spool->seq->cancellable);
+    /* else: keeping the file, in a thread; keep_done() releases. */
+  }
+  ranges = g_ptr_array_copy (spool->range_transfers, NULL, NULL);
+  for (i = 0; i < ranges->len; i++) {
+    SpoolTransfer *t = g_ptr_array_index (ranges, i);
+
+    if (t->cancellable != NULL)
+      g_cancellable_cancel (t->cancellable);
+  }
+  g_ptr_array_unref (ranges);
+  spool_release (spool);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+static gint
+spool_open_file (const gchar *dir, const gchar *keep_location, gchar **path,
+                 GError **error)
+{
+  gint fd, err;
+
+  if (keep_location != NULL) {
+    *path = g_strconcat (keep_location, ".part", NULL);
+    fd = g_open (*path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  } else {
+    *path = g_build_filename (dir ? dir : g_get_tmp_dir (),
+                              "apixo-spool-XXXXXX", NULL);
+    fd = g_mkstemp_full (*path, O_RDWR | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) {
+    err = errno;
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+                 "Could not create the spool file %s: %s", *path,
+                 g_strerror (err));
+    g_clear_pointer (path, g_free);
+  }
+  return fd;
+}
+
+GstApixoSpool *
+gst_apixo_spool_new (GstApixoWorker *worker, const GstApixoHttpSettings *http,
+                     const gchar *dir, const gchar *keep_location,
+                     const GstApixoSpoolCallbacks *callbacks,
+                     gpointer user_data, GError **error)
+{
+  GstApixoSpool *spool;
+  gchar *path = NULL;
+  gint fd;
+
+  g_return_val_if_fail (worker != NULL, NULL);
+  g_return_val_if_fail (http != NULL, NULL);
+
+  spool_init_debug ();
+  fd = spool_open_file (dir, keep_location, &path, error);
+  if (fd < 0)
+    return NULL;
+
+  spool = g_new0 (GstApixoSpool, 1);
+  spool->worker = worker;
+  gst_apixo_http_settings_copy (&spool->http, http);
+  if (callbacks != NULL)
+    spool->callbacks = *callbacks;
+  spool->user_data = user_data;
+  spool->path = path;
+  spool->keep_location = g_strdup (keep_location);
+  spool->fd = fd;
+
+  g_mutex_init (&spool->lock);
+  g_cond_init (&spool->cond);
+  spool->have = g_array_new (FALSE, FALSE, sizeof (SpoolInterval));
+  spool->total = -1;
+  spool->ranges = g_ptr_array_new ();
+  spool->range_transfers = g_ptr_array_new ();
+  GST_DEBUG ("spool %p in %s", spool, path);
+  return spool;
+}
+
+void
+gst_apixo_spool_start (GstApixoSpool *spool, const gchar *uri)
+{
+  g_return_if_fail (spool != NULL);
+  g_return_if_fail (uri != NULL);
+
+  g_mutex_lock (&spool->lock);
+  if (spool->started || spool->closing) {
+    g_mutex_unlock (&spool->lock);
+    return;
+  }
+  spool->started = TRUE;
+  spool->uri = g_strdup (uri);
+  spool->host = gst_apixo_http_uri_host (uri);
+  spool->log_name = spool_log_name (uri);
+  spool_hold_locked (spool);
+  g_mutex_unlock (&spool->lock);
+
+  GST_INFO ("spool %p: downloading %s", spool, spool->log_name);
+  gst_apixo_worker_invoke (spool->worker, seq_begin, transfer_new (spool, NULL),
+                           NULL);
+}
+
+/* spool->lock held.  SPOOL_FLOW_WAIT, or the answer (GST_FLOW_OK: serve
+ * [offset, *end)). */
+static GstFlowReturn
+spool_check_read (GstApixoSpool *spool, guint64 offset, guint size,
+                  GCancellable *cancellable, guint64 *end, GError **error)
+{
+  guint64 want_end = offset + size;
+
+  if (g_cancellable_is_cancelled (cancellable) || spool->closing)
+    return GST_FLOW_FLUSHING;
+  if (spool->total >= 0) {
+    if (offset >= (guint64)spool->total)
+      return GST_FLOW_EOS;
+    want_end = MIN (want_end, (guint64)spool->total);
+  }
+  if (intervals_first_missing (spool->have, offset) >= want_end) {
+    *end = want_end;
+    return GST_FLOW_OK;
+  }
+  if (spool->error != NULL) {
+    g_propagate_error (error, g_error_copy (spool->error));
+    return GST_FLOW_ERROR;
+  }
+  return SPOOL_FLOW_WAIT;
+}
+
+static void
+read_cancelled (GCancellable *cancellable, gpointer data)
+{
+  GstApixoSpool *spool = data;
+
+  /* Taking the lock orders this after the reader's cancel check or inside
+   * its g_cond_wait(): no missed wake-up. */
+  g_mutex_lock (&spool->lock);
+  g_cond_broadcast (&spool->cond);
+  g_mutex_unlock (&spool->lock);
+}
+
+GstFlowReturn
+gst_apixo_spool_read (GstApixoSpool *spool, guint64 offset, guint size,
+                      GCancellable *cancellable, GstBuffer **buffer,
+                      GError **error)
+{
+  GstFlowReturn ret;
+  GstMapInfo map;
+  guint64 end = 0;
+  gulong handler = 0;
+
+  g_return_val_if_fail (spool != NULL, GST_FLOW_ERROR);
+  g_return_val_if_fail (buffer != NULL, GST_FLOW_ERROR);
+  g_return_val_if_fail (!gst_apixo_worker_is_current (spool->worker),
+                        GST_FLOW_ERROR);
+
+  *buffer = NULL;
+  if (offset > G_MAXUINT64 - size)
+    return GST_FLOW_EOS;
+  if (size == 0) {
+    guint64 total;
+
+    if (gst_apixo_spool_get_size (spool, &total) && offset >= total)
+      return GST_FLOW_EOS;
+    *buffer = gst_buffer_new ();
+    return GST_FLOW_OK;
+  }
+
+  g_mutex_lock (&spool->lock);
+  ret = spool_check_read (spool, offset, size, cancellable, &end, error);
+  if (ret == SPOOL_FLOW_WAIT) {
+    /* Connect without the lock: an already-cancelled cancellable runs the
+     * handler at once, and the handler takes the lock. */
+    g_mutex_unlock (&spool->lock);
+    if (cancellable != NULL)
+      handler = g_cancellable_connect (cancellable, G_CALLBACK (read_cancelled),
+                                       spool, NULL);
+    g_mutex_lock (&spool->lock);
+    while ((ret = spool_check_read (spool, offset, size, cancellable, &end,
+                                    error)) == SPOOL_FLOW_WAIT) {
+      spool_maybe_request_range (spool, offset, offset + size);
+      g_cond_wait (&spool->cond, &spool->lock);
+    }
+  }
+  g_mutex_unlock (&spool->lock);
+  /* Without the lock: disconnecting waits for a running handler. */
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  /* The bytes in [offset, end) never change any more (at most rewritten
+   * with the same bytes): read them without the lock. */
+  *buffer = gst_buffer_new_allocate (NULL, end - offset, NULL);
+  gst_buffer_map (*buffer, &map, GST_MAP_WRITE);
+  if (!read_all (spool->fd, map.data, map.size, offset, error)) {
+    gst_buffer_unmap (*buffer, &map);
+    gst_clear_buffer (buffer);
+    return GST_FLOW_ERROR;
+  }
+  gst_buffer_unmap (*buffer, &map);
+  GST_BUFFER_OFFSET (*buffer) = offset;
+  GST_BUFFER_OFFSET_END (*buffer) = end;
+  return GST_FLOW_OK;
+}
+
+gboolean
+gst_apixo_spool_get_size (GstApixoSpool *spool, guint64 *size)
+{
+  gboolean known;
+
+  g_return_val_if_fail (spool != NULL, FALSE);
+
+  g_mutex_lock (&spool->lock);
+  known = spool->total >= 0;
+  if (known && size != NULL)
+    *size = spool->total;
+  g_mutex_unlock (&spool->lock);
+  return known;
+}
+
+gboolean
+gst_apixo_spool_is_complete (GstApixoSpool *spool)
+{
+  gboolean complete;
+
+  g_return_val_if_fail (spool != NULL, FALSE);
+
+  g_mutex_lock (&spool->lock);
+  complete = spool->complete;
+  g_mutex_unlock (&spool->lock);
+  return complete;
+}
+
+const gchar *
+gst_apixo_spool_get_path (GstApixoSpool *spool)
+{
+  gboolean kept;
+
+  g_return_val_if_fail (spool != NULL, NULL);
+
+  g_mutex_lock (&spool->lock);
+  kept = spool->kept;
+  g_mutex_unlock (&spool->lock);
+  return kept ? spool->keep_location : spool->path;
+}
+
+guint
+gst_apixo_spool_get_http_status (GstApixoSpool *spool)
+{
+  guint status;
+
+  g_return_val_if_fail (spool != NULL, 0);
+
+  g_mutex_lock (&spool->lock);
+  status = spool->http_status;
+  g_mutex_unlock (&spool->lock);
+  return status;
+}
+
+void
+gst_apixo_spool_free (GstApixoSpool *spool)
+{
+  gboolean busy;
+
+  if (spool == NULL)
+    return;
+  g_return_if_fail (!gst_apixo_worker_is_current (spool->worker));
+
+  g_mutex_lock (&spool->lock);
+  spool->closing = TRUE;
+  g_cond_broadcast (&spool->cond);
+  busy = spool->holds > 0;
+  if (busy)
+    spool_hold_locked (spool);
+  g_mutex_unlock (&spool->lock);
+
+  /* Cancelling on the worker: libsoup's cancel handlers run there. */
+  if (busy)
+    gst_apixo_worker_invoke (spool->worker, spool_shutdown, spool, NULL);
+
+  g_mutex_lock (&spool->lock);
+  while (spool->holds > 0)
+    g_cond_wait (&spool->cond, &spool->lock);
+  g_mutex_unlock (&spool->lock);
+
+  GST_DEBUG ("spool %p: freeing (%s)", spool,
+             spool->kept ? "kept" : "removing the file");
+  close (spool->fd);
+  /* A complete result whose rename failed stays as .part: it was paid for
+   * (the finished callback named the file). */
+  if (!spool->kept && !(spool->keep_location != NULL && spool->complete) &&
+      g_unlink (spool->path) != 0 && errno != ENOENT)
+    GST_WARNING ("could not remove %s: %s", spool->path, g_strerror (errno));
+
+  g_free (spool->etag);
+  g_free (spool->last_modified);
+  g_ptr_array_unref (spool->range_transfers);
+  g_ptr_array_unref (spool->ranges);
+  g_array_unref (spool->have);
+  g_clear_error (&spool->error);
+  g_mutex_clear (&spool->lock);
+  g_cond_clear (&spool->cond);
+  gst_apixo_http_settings_clear (&spool->http);
+  g_free (spool->uri);
+  g_free (spool->host);
+  g_free (spool->log_name);
+  g_free (spool->keep_location);
+  g_free (spool->path);
+  g_free (spool);
+}

@@ -39,7 +39,13 @@ G_BEGIN_DECLS
  */
 typedef struct _GstApixoSpool GstApixoSpool;
 
-/* Called on the worker thread, with no spool lock held. */
+/* Largest result accepted (announced or received): 8 GiB. */
+#define GST_APIXO_SPOOL_MAX_SIZE (G_GUINT64_CONSTANT (8) << 30)
+
+/* Called on the worker thread, with no spool lock held.  Not called any more
+ * once gst_apixo_spool_free() has begun (a callback already running then
+ * completes before it returns, so it must not wait for the thread calling
+ * gst_apixo_spool_free()). */
 typedef struct
 {
   /* bytes arrived so far (sequential download), total (-1 until known) */
@@ -85,6 +91,11 @@ gboolean gst_apixo_spool_is_complete (GstApixoSpool *spool);
 
 /* Any thread.  Path of the spool file (the .part file while downloading). */
 const gchar *gst_apixo_spool_get_path (GstApixoSpool *spool);
+
+/* Any thread.  The HTTP status of the answer that made the download fail
+ * for good (e.g. 404), 0 if it did not fail on an HTTP status: for the
+ * "http-status" field of error details. */
+guint gst_apixo_spool_get_http_status (GstApixoSpool *spool);
 
 /* Any thread but the worker's.  Cancels the transfers, waits until the
  * worker has let go of the spool, removes the temporary file (a kept file

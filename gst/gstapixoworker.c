@@ -36,8 +36,7 @@ GST_DEBUG_CATEGORY_STATIC (apixo_worker_debug);
 #define WORKER_MAX_CONNS 256
 #define WORKER_MAX_CONNS_PER_HOST 16
 
-struct _GstApixoWorker
-{
+struct _GstApixoWorker {
   gint refcount;
   GThread *thread;
   GMainContext *context;
@@ -60,7 +59,7 @@ worker_init_debug (void)
 
   if (g_once_init_enter (&done)) {
     GST_DEBUG_CATEGORY_INIT (apixo_worker_debug, "apixoworker", 0,
-        "APIXO shared HTTP worker");
+                             "APIXO shared HTTP worker");
     g_once_init_leave (&done, 1);
   }
 }
@@ -241,9 +240,9 @@ worker_new_session (const gchar *proxy, GTlsDatabase *tls_database)
 
   /* No session-wide I/O timeout: each request carries its own (the element's
    * "timeout" property), and User-Agent is set per message. */
-  session = soup_session_new_with_options ("user-agent", NULL, "timeout", 0,
-      "idle-timeout", 60, "max-conns", WORKER_MAX_CONNS, "max-conns-per-host",
-      WORKER_MAX_CONNS_PER_HOST, NULL);
+  session = soup_session_new_with_options (
+      "user-agent", NULL, "timeout", 0, "idle-timeout", 60, "max-conns",
+      WORKER_MAX_CONNS, "max-conns-per-host", WORKER_MAX_CONNS_PER_HOST, NULL);
 
   if (proxy != NULL && *proxy != '\0') {
     const gchar *no_proxy = g_getenv ("no_proxy");
@@ -273,11 +272,11 @@ gst_apixo_worker_get_session (GstApixoWorker *worker, const gchar *proxy,
 
   g_return_val_if_fail (gst_apixo_worker_is_current (worker), NULL);
 
-  key = g_strdup_printf ("%s\n%p", proxy ? proxy : "", (void *) tls_database);
+  key = g_strdup_printf ("%s\n%p", proxy ? proxy : "", (void *)tls_database);
   session = g_hash_table_lookup (worker->sessions, key);
   if (session == NULL) {
     GST_DEBUG ("new session (proxy %s, custom TLS database: %s)",
-        proxy ? "set" : "system", tls_database ? "yes" : "no");
+               proxy ? "set" : "system", tls_database ? "yes" : "no");
     session = worker_new_session (proxy, tls_database);
     g_hash_table_insert (worker->sessions, key, session);
   } else {

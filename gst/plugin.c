@@ -18,7 +18,7 @@ plugin_init (GstPlugin *plugin)
 {
   gboolean ret = FALSE;
 
-  ret = TRUE;
+  ret |= GST_ELEMENT_REGISTER (apixosrc, plugin);
   return ret;
 }
 

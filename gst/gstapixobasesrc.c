@@ -1,0 +1,1299 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * GstApixoBaseSrc: what every apixo element shares.
+ *
+ * Thread safety notes
+ * -------------------
+ * - The object lock (GST_OBJECT_LOCK) guards priv->settings, the property
+ *   values.  start() copies them into the run state, so a property changed
+ *   while running cannot tear a request in half.
+ * - priv->lock guards priv->state (everything the running element knows:
+ *   the task, the spool, the result, a pending error, the wait
+ *   cancellable).  priv->cond is signalled whenever the state changes or a
+ *   wait is cancelled.  Task and spool callbacks (worker thread) and the
+ *   streaming thread meet there.
+ * - Lock order: object lock and priv->lock are never held together.
+ *   priv->lock may be held while asking the spool for its size (the spool
+ *   takes its own lock inside, and never calls us with it held); it is
+ *   never held while calling anything else of the task or the spool, nor
+ *   while posting messages.
+ * - The worker thread never waits for us; the streaming thread waits only
+ *   on priv->cond and in gst_apixo_spool_read(), both cancelled by
+ *   unlock().
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixobasesrc.h"
+#include "gstapixoclient.h"
+#include "gstapixohttp.h"
+#include "gstapixospool.h"
+#include "gstapixotask.h"
+#include "gstapixoworker.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (apixo_base_src_debug);
+#define GST_CAT_DEFAULT apixo_base_src_debug
+
+#define DEFAULT_BASE_URL GST_APIXO_DEFAULT_BASE_URL
+#define DEFAULT_EARLY_POLL 3.0
+#define DEFAULT_POLL_DELAY -1.0
+#define DEFAULT_POLL_INTERVAL -1.0
+#define DEFAULT_DEADLINE 1800
+#define DEFAULT_BLOCKSIZE (64 * 1024)
+#define PROGRESS_CODE "generate"
+
+enum {
+  PROP_0,
+  PROP_API_KEY,
+  PROP_BASE_URL,
+  PROP_TASK_ID,
+  PROP_EARLY_POLL,
+  PROP_POLL_DELAY,
+  PROP_POLL_INTERVAL,
+  PROP_DEADLINE,
+  PROP_TIMEOUT,
+  PROP_RETRIES,
+  PROP_RETRY_BACKOFF_FACTOR,
+  PROP_RETRY_BACKOFF_MAX,
+  PROP_PROXY,
+  PROP_SSL_STRICT,
+  PROP_TLS_DATABASE,
+  PROP_USER_AGENT,
+  PROP_EXTRA_HEADERS,
+  PROP_SAVE_LOCATION,
+  PROP_SPOOL_DIRECTORY,
+};
+
+typedef struct {
+  gchar *api_key;
+  gchar *base_url;
+  gchar *task_id; /* set by the user: resume */
+  gdouble early_poll;
+  gdouble poll_delay;
+  gdouble poll_interval;
+  guint deadline;
+  GstApixoHttpSettings http;
+  gchar *save_location;
+  gchar *spool_directory;
+} Settings;
+
+typedef enum {
+  PHASE_IDLE,      /* started, nothing sent */
+  PHASE_RUNNING,   /* task launched */
+  PHASE_SUCCEEDED, /* result known, download under way */
+  PHASE_FAILED,
+} Phase;
+
+typedef struct {
+  Phase phase;
+  GCancellable *cancellable; /* waits of the streaming thread */
+  GstApixoTask *task;
+  GstApixoSpool *spool;
+  gchar *task_id; /* of the running task */
+  gchar *result_uri;
+  GError *error; /* the failure to report */
+  GstStructure *error_details;
+  gboolean error_posted;
+  gboolean download_done;
+  gboolean tags_sent;
+  gboolean duration_set;
+  guint last_percent;
+} State;
+
+typedef struct {
+  Settings settings; /* object lock */
+
+  GMutex lock;
+  GCond cond;
+  State state; /* priv->lock */
+
+  /* Set in start(), read-only until stop(): no lock needed. */
+  GstApixoWorker *worker;
+  GstApixoRequestSpec *spec;
+  Settings run;   /* the settings snapshot of this run */
+  gchar *api_key; /* resolved (property or environment) */
+} GstApixoBaseSrcPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE (
+    GstApixoBaseSrc, gst_apixo_base_src, GST_TYPE_BASE_SRC,
+    G_ADD_PRIVATE (GstApixoBaseSrc)
+        GST_DEBUG_CATEGORY_INIT (apixo_base_src_debug, "apixobasesrc", 0,
+                                 "APIXO generation source base class"));
+
+#define PRIV(self)                                                             \
+  ((GstApixoBaseSrcPrivate *)gst_apixo_base_src_get_instance_private (self))
+
+static void gst_apixo_base_src_finalize (GObject *object);
+static void gst_apixo_base_src_set_property (GObject *object, guint prop_id,
+                                             const GValue *value,
+                                             GParamSpec *pspec);
+static void gst_apixo_base_src_get_property (GObject *object, guint prop_id,
+                                             GValue *value, GParamSpec *pspec);
+static gboolean gst_apixo_base_src_start (GstBaseSrc *bsrc);
+static gboolean gst_apixo_base_src_stop (GstBaseSrc *bsrc);
+static gboolean gst_apixo_base_src_unlock (GstBaseSrc *bsrc);
+static gboolean gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc);
+static gboolean gst_apixo_base_src_is_seekable (GstBaseSrc *bsrc);
+static gboolean gst_apixo_base_src_get_size (GstBaseSrc *bsrc, guint64 *size);
+static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
+                                                guint64 offset, guint size,
+                                                GstBuffer **buf);
+
+/* ---- settings ------------------------------------------------------------ */
+
+static void
+settings_init (Settings *s)
+{
+  const gchar *env;
+
+  memset (s, 0, sizeof (*s));
+  env = g_getenv ("APIXO_BASE_URL");
+  s->base_url = g_strdup (env && *env ? env : DEFAULT_BASE_URL);
+  s->early_poll = DEFAULT_EARLY_POLL;
+  s->poll_delay = DEFAULT_POLL_DELAY;
+  s->poll_interval = DEFAULT_POLL_INTERVAL;
+  s->deadline = DEFAULT_DEADLINE;
+  gst_apixo_http_settings_init (&s->http);
+  /* Like souphttpsrc: the proxy defaults to $http_proxy. */
+  env = g_getenv ("http_proxy");
+  s->http.proxy = g_strdup (env && *env ? env : NULL);
+}
+
+static void
+settings_clear (Settings *s)
+{
+  if (s->api_key != NULL)
+    memset (s->api_key, 0, strlen (s->api_key));
+  g_clear_pointer (&s->api_key, g_free);
+  g_clear_pointer (&s->base_url, g_free);
+  g_clear_pointer (&s->task_id, g_free);
+  g_clear_pointer (&s->save_location, g_free);
+  g_clear_pointer (&s->spool_directory, g_free);
+  gst_apixo_http_settings_clear (&s->http);
+}
+
+static void
+settings_copy (Settings *dst, const Settings *src)
+{
+  *dst = *src;
+  dst->api_key = g_strdup (src->api_key);
+  dst->base_url = g_strdup (src->base_url);
+  dst->task_id = g_strdup (src->task_id);
+  dst->save_location = g_strdup (src->save_location);
+  dst->spool_directory = g_strdup (src->spool_directory);
+  gst_apixo_http_settings_copy (&dst->http, &src->http);
+}
+
+/* ---- class --------------------------------------------------------------- */
+
+static void
+install_properties (GObjectClass *gobject_class)
+{
+  const GParamFlags rw =
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+
+  g_object_class_install_property (
+      gobject_class, PROP_API_KEY,
+      g_param_spec_string (
+          "api-key", "API key",
+          "APIXO API key, sent only as a Bearer token to base-url (write-only;"
+          " default: the APIXO_API_KEY environment variable)",
+          NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (
+      gobject_class, PROP_BASE_URL,
+      g_param_spec_string (
+          "base-url", "Base URL",
+          "APIXO API base URL (default: the APIXO_BASE_URL environment "
+          "variable, else " DEFAULT_BASE_URL ")",
+          DEFAULT_BASE_URL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_TASK_ID,
+      g_param_spec_string (
+          "task-id", "Task id",
+          "Id of the generation task: set it to resume an existing task "
+          "without submitting (the model must match); reads give the task of "
+          "the current run once submitted (notified)",
+          NULL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_EARLY_POLL,
+      g_param_spec_double (
+          "early-poll", "Early poll",
+          "Seconds after submission of an early status check that reports "
+          "fast failures (a rejected parameter) before the documented first "
+          "poll; 0 = none",
+          0, 3600, DEFAULT_EARLY_POLL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_POLL_DELAY,
+      g_param_spec_double (
+          "poll-delay", "Poll delay",
+          "Seconds after submission of the first regular status check; "
+          "-1 = the model page's advice (e.g. 90 s for veo-3-1)",
+          -1, 86400, DEFAULT_POLL_DELAY, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_POLL_INTERVAL,
+      g_param_spec_double (
+          "poll-interval", "Poll interval",
+          "Seconds between status checks after the first; grows gently once "
+          "the model's typical generation time is exceeded; -1 = the model "
+          "page's advice (e.g. 5 s for veo-3-1)",
+          -1, 3600, DEFAULT_POLL_INTERVAL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_DEADLINE,
+      g_param_spec_uint (
+          "deadline", "Deadline",
+          "Seconds to wait for the generation in total before giving up "
+          "(the task may still run and be billed: it can be resumed with "
+          "task-id); 0 = no limit",
+          0, G_MAXUINT, DEFAULT_DEADLINE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint (
+          "timeout", "Timeout",
+          "HTTP I/O timeout: seconds without progress before a request is "
+          "abandoned (and retried if safe); 0 = none",
+          0, 3600, GST_APIXO_HTTP_DEFAULT_TIMEOUT, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_RETRIES,
+      g_param_spec_int (
+          "retries", "Retries",
+          "Retries of a failed HTTP request (429, 5xx, network errors; a "
+          "submission only when the task certainly was not created); "
+          "-1 = no limit",
+          -1, G_MAXINT, GST_APIXO_HTTP_DEFAULT_RETRIES, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_RETRY_BACKOFF_FACTOR,
+      g_param_spec_double (
+          "retry-backoff-factor", "Retry backoff factor",
+          "Seconds before the first retry; doubled for each further retry, "
+          "with +-25% jitter, never sooner than Retry-After",
+          0, 3600, GST_APIXO_HTTP_DEFAULT_BACKOFF_FACTOR, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_RETRY_BACKOFF_MAX,
+      g_param_spec_double ("retry-backoff-max", "Retry backoff max",
+                           "Maximum seconds between retries", 0, 3600,
+                           GST_APIXO_HTTP_DEFAULT_BACKOFF_MAX, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PROXY,
+      g_param_spec_string (
+          "proxy", "Proxy",
+          "HTTP proxy server URI (default: the http_proxy environment "
+          "variable; none: the system settings)",
+          NULL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_SSL_STRICT,
+      g_param_spec_boolean ("ssl-strict", "SSL strict",
+                            "Verify TLS certificates (strongly recommended)",
+                            TRUE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_TLS_DATABASE,
+      g_param_spec_object (
+          "tls-database", "TLS database",
+          "TLS database with the anchor certificate authorities used to "
+          "validate the server certificate (default: the system's)",
+          G_TYPE_TLS_DATABASE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_USER_AGENT,
+      g_param_spec_string ("user-agent", "User-Agent",
+                           "Value of the User-Agent HTTP request header",
+                           GST_APIXO_HTTP_DEFAULT_USER_AGENT, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_EXTRA_HEADERS,
+      g_param_spec_boxed (
+          "extra-headers", "Extra headers",
+          "Extra headers for the API requests (not sent to result hosts)",
+          GST_TYPE_STRUCTURE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_SAVE_LOCATION,
+      g_param_spec_string (
+          "save-location", "Save location",
+          "Keep the finished result at this path (result URLs expire: keep "
+          "what you paid for); written as <path>.part, renamed when "
+          "complete; NULL = keep nothing",
+          NULL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_SPOOL_DIRECTORY,
+      g_param_spec_string (
+          "spool-directory", "Spool directory",
+          "Directory of the temporary spool file the result is downloaded "
+          "into (removed at stop); NULL = the system temp directory",
+          NULL, rw));
+}
+
+static void
+gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+
+  gobject_class->finalize = gst_apixo_base_src_finalize;
+  gobject_class->set_property = gst_apixo_base_src_set_property;
+  gobject_class->get_property = gst_apixo_base_src_get_property;
+  install_properties (gobject_class);
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_apixo_base_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_apixo_base_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_apixo_base_src_unlock);
+  basesrc_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_apixo_base_src_unlock_stop);
+  basesrc_class->is_seekable =
+      GST_DEBUG_FUNCPTR (gst_apixo_base_src_is_seekable);
+  basesrc_class->get_size = GST_DEBUG_FUNCPTR (gst_apixo_base_src_get_size);
+  basesrc_class->create = GST_DEBUG_FUNCPTR (gst_apixo_base_src_create);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_BASE_SRC, 0);
+}
+
+static void
+gst_apixo_base_src_init (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+
+  settings_init (&priv->settings);
+  g_mutex_init (&priv->lock);
+  g_cond_init (&priv->cond);
+  priv->state.cancellable = g_cancellable_new ();
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_BYTES);
+  gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
+  gst_base_src_set_dynamic_size (GST_BASE_SRC (self), TRUE);
+}
+
+static void
+gst_apixo_base_src_finalize (GObject *object)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
+
+  settings_clear (&priv->settings);
+  g_clear_object (&priv->state.cancellable);
+  g_mutex_clear (&priv->lock);
+  g_cond_clear (&priv->cond);
+  G_OBJECT_CLASS (gst_apixo_base_src_parent_class)->finalize (object);
+}
+
+static void
+replace_string (gchar **field, const GValue *value)
+{
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
+gst_apixo_base_src_set_property (GObject *object, guint prop_id,
+                                 const GValue *value, GParamSpec *pspec)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
+  Settings *s = &priv->settings;
+
+  GST_OBJECT_LOCK (object);
+  switch (prop_id) {
+    case PROP_API_KEY:
+      if (s->api_key != NULL)
+        memset (s->api_key, 0, strlen (s->api_key));
+      replace_string (&s->api_key, value);
+      break;
+    case PROP_BASE_URL:
+      replace_string (&s->base_url, value);
+      if (s->base_url == NULL)
+        s->base_url = g_strdup (DEFAULT_BASE_URL);
+      break;
+    case PROP_TASK_ID:
+      replace_string (&s->task_id, value);
+      break;
+    case PROP_EARLY_POLL:
+      s->early_poll = g_value_get_double (value);
+      break;
+    case PROP_POLL_DELAY:
+      s->poll_delay = g_value_get_double (value);
+      break;
+    case PROP_POLL_INTERVAL:
+      s->poll_interval = g_value_get_double (value);
+      break;
+    case PROP_DEADLINE:
+      s->deadline = g_value_get_uint (value);
+      break;
+    case PROP_TIMEOUT:
+      s->http.timeout = g_value_get_uint (value);
+      break;
+    case PROP_RETRIES:
+      s->http.retries = g_value_get_int (value);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      s->http.retry_backoff_factor = g_value_get_double (value);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      s->http.retry_backoff_max = g_value_get_double (value);
+      break;
+    case PROP_PROXY:
+      replace_string (&s->http.proxy, value);
+      break;
+    case PROP_SSL_STRICT:
+      s->http.ssl_strict = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_DATABASE:
+      g_clear_object (&s->http.tls_database);
+      s->http.tls_database = g_value_dup_object (value);
+      break;
+    case PROP_USER_AGENT:
+      replace_string (&s->http.user_agent, value);
+      break;
+    case PROP_EXTRA_HEADERS:
+      g_clear_pointer (&s->http.extra_headers, gst_structure_free);
+      s->http.extra_headers = g_value_dup_boxed (value);
+      break;
+    case PROP_SAVE_LOCATION:
+      replace_string (&s->save_location, value);
+      break;
+    case PROP_SPOOL_DIRECTORY:
+      replace_string (&s->spool_directory, value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (object);
+}
+
+static void
+gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
+                                 GParamSpec *pspec)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (object);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  Settings *s = &priv->settings;
+
+  if (prop_id == PROP_TASK_ID) {
+    gchar *id;
+
+    g_mutex_lock (&priv->lock);
+    id = g_strdup (priv->state.task_id);
+    g_mutex_unlock (&priv->lock);
+    if (id == NULL) {
+      GST_OBJECT_LOCK (object);
+      id = g_strdup (s->task_id);
+      GST_OBJECT_UNLOCK (object);
+    }
+    g_value_take_string (value, id);
+    return;
+  }
+
+  GST_OBJECT_LOCK (object);
+  switch (prop_id) {
+    case PROP_BASE_URL:
+      g_value_set_string (value, s->base_url);
+      break;
+    case PROP_EARLY_POLL:
+      g_value_set_double (value, s->early_poll);
+      break;
+    case PROP_POLL_DELAY:
+      g_value_set_double (value, s->poll_delay);
+      break;
+    case PROP_POLL_INTERVAL:
+      g_value_set_double (value, s->poll_interval);
+      break;
+    case PROP_DEADLINE:
+      g_value_set_uint (value, s->deadline);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, s->http.timeout);
+      break;
+    case PROP_RETRIES:
+      g_value_set_int (value, s->http.retries);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      g_value_set_double (value, s->http.retry_backoff_factor);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      g_value_set_double (value, s->http.retry_backoff_max);
+      break;
+    case PROP_PROXY:
+      g_value_set_string (value, s->http.proxy);
+      break;
+    case PROP_SSL_STRICT:
+      g_value_set_boolean (value, s->http.ssl_strict);
+      break;
+    case PROP_TLS_DATABASE:
+      g_value_set_object (value, s->http.tls_database);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, s->http.user_agent);
+      break;
+    case PROP_EXTRA_HEADERS:
+      g_value_set_boxed (value, s->http.extra_headers);
+      break;
+    case PROP_SAVE_LOCATION:
+      g_value_set_string (value, s->save_location);
+      break;
+    case PROP_SPOOL_DIRECTORY:
+      g_value_set_string (value, s->spool_directory);
+      break;
+    default:
+      /* api-key is write-only: never readable */
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (object);
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+void
+gst_apixo_base_src_post_task_message (GstApixoBaseSrc *self, GstStructure *s)
+{
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+
+  if (priv->spec != NULL && !gst_structure_has_field (s, "model"))
+    gst_structure_set (s, "model", G_TYPE_STRING, priv->spec->model, NULL);
+  if (klass->describe != NULL)
+    klass->describe (self, s);
+  gst_element_post_message (GST_ELEMENT (self),
+                            gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void
+post_progress (GstApixoBaseSrc *self, GstProgressType type, const gchar *text)
+{
+  gst_element_post_message (
+      GST_ELEMENT (self),
+      gst_message_new_progress (GST_OBJECT (self), type, PROGRESS_CODE, text));
+}
+
+/* Posts the stored error once (streaming thread). */
+static void
+post_stored_error (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GError *error = NULL;
+  GstStructure *details = NULL;
+
+  g_mutex_lock (&priv->lock);
+  if (!priv->state.error_posted && priv->state.error != NULL) {
+    priv->state.error_posted = TRUE;
+    error = g_error_copy (priv->state.error);
+    details = priv->state.error_details
+                  ? gst_structure_copy (priv->state.error_details)
+                  : NULL;
+  }
+  g_mutex_unlock (&priv->lock);
+  if (error == NULL)
+    return;
+
+  post_progress (self, GST_PROGRESS_TYPE_ERROR, error->message);
+  gst_element_message_full_with_details (
+      GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
+      g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__,
+      details);
+  g_error_free (error);
+}
+
+/* Stores the first failure; wakes the streaming thread. */
+static void
+store_error (GstApixoBaseSrc *self, const GError *error,
+             const GstStructure *details)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+
+  g_mutex_lock (&priv->lock);
+  if (priv->state.error == NULL) {
+    priv->state.error = g_error_copy (error);
+    priv->state.error_details = details ? gst_structure_copy (details) : NULL;
+  }
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+}
+
+/* ---- task callbacks (worker thread) --------------------------------------- */
+
+static void
+on_task_queued (GstApixoTask *task, gpointer user_data)
+{
+  GstApixoBaseSrc *self = user_data;
+
+  post_progress (
+      self, GST_PROGRESS_TYPE_CONTINUE,
+      "Waiting for a free task slot (the model's concurrency limit is "
+      "reached in this process)");
+  gst_apixo_base_src_post_task_message (
+      self,
+      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "queued", NULL));
+}
+
+static void
+on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
+{
+  GstApixoBaseSrc *self = user_data;
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  gchar *text;
+
+  g_mutex_lock (&priv->lock);
+  g_free (priv->state.task_id);
+  priv->state.task_id = g_strdup (task_id);
+  g_mutex_unlock (&priv->lock);
+
+  g_object_notify (G_OBJECT (self), "task-id");
+  text = g_strdup_printf ("Task %s submitted", task_id);
+  post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
+  g_free (text);
+  gst_apixo_base_src_post_task_message (
+      self,
+      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "submitted",
+                         "task-id", G_TYPE_STRING, task_id, NULL));
+}
+
+static void
+on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
+                gboolean changed, guint poll_count, gdouble elapsed,
+                gpointer user_data)
+{
+  GstApixoBaseSrc *self = user_data;
+  static const gchar *const known[] = { "pending", "processing", "success",
+                                        "failed", NULL };
+  gchar *text;
+
+  if (!changed)
+    return;
+  if (!g_strv_contains (known, status->state))
+    GST_ELEMENT_WARNING (
+        self, RESOURCE, READ,
+        ("Task %s reports state '%s', which this version does not know; "
+         "still waiting for success or failed",
+         status->task_id, status->state),
+        (NULL));
+
+  text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
+                          status->state, elapsed);
+  post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
+  g_free (text);
+  gst_apixo_base_src_post_task_message (
+      self,
+      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "state",
+                         "task-id", G_TYPE_STRING, status->task_id, "state",
+                         G_TYPE_STRING, status->state, "elapsed", G_TYPE_DOUBLE,
+                         elapsed, "poll-count", G_TYPE_UINT, poll_count, NULL));
+}
+
+static void spool_progress (GstApixoSpool *spool, guint64 received,
+                            gint64 total, gpointer user_data);
+static void spool_finished (GstApixoSpool *spool, const GError *error,
+                            gpointer user_data);
+
+static const GstApixoSpoolCallbacks spool_callbacks = {
+  spool_progress,
+  spool_finished,
+};
+
+/* Worker thread: the download starts the moment the task succeeds, not when
+ * downstream asks (result URLs expire; a paused pipeline must not stall). */
+static void
+start_download (GstApixoBaseSrc *self, const gchar *uri)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoSpool *spool;
+  GError *error = NULL;
+
+  spool = gst_apixo_spool_new (
+      priv->worker, &priv->run.http, priv->run.spool_directory,
+      priv->run.save_location, &spool_callbacks, self, &error);
+  if (spool == NULL) {
+    GError *gst_error =
+        g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+                     "Could not create the spool file for "
+                     "the result: %s",
+                     error->message);
+    store_error (self, gst_error, NULL);
+    g_error_free (gst_error);
+    g_error_free (error);
+    return;
+  }
+
+  g_mutex_lock (&priv->lock);
+  priv->state.spool = spool;
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  gst_apixo_spool_start (spool, uri);
+}
+
+static gboolean
+copy_field (GQuark field, const GValue *value, gpointer user_data)
+{
+  gst_structure_id_set_value (user_data, field, value);
+  return TRUE;
+}
+
+static void
+on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
+                  const GError *error, const GstStructure *details,
+                  gpointer user_data)
+{
+  GstApixoBaseSrc *self = user_data;
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
+  GstStructure *s;
+
+  if (klass->finish != NULL)
+    klass->finish (self);
+
+  if (error != NULL) {
+    g_mutex_lock (&priv->lock);
+    priv->state.phase = PHASE_FAILED;
+    g_mutex_unlock (&priv->lock);
+    s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "failed",
+                           "message", G_TYPE_STRING, error->message, NULL);
+    if (details != NULL)
+      gst_structure_foreach (details, copy_field, s);
+    gst_apixo_base_src_post_task_message (self, s);
+    store_error (self, error, details);
+    return;
+  }
+
+  g_mutex_lock (&priv->lock);
+  priv->state.phase = PHASE_SUCCEEDED;
+  g_free (priv->state.result_uri);
+  priv->state.result_uri = g_strdup (status->result_uris[0]);
+  g_mutex_unlock (&priv->lock);
+
+  post_progress (self, GST_PROGRESS_TYPE_CONTINUE,
+                 "Generation complete, downloading the result");
+  s = gst_structure_new (
+      "apixo-task", "event", G_TYPE_STRING, "success", "task-id", G_TYPE_STRING,
+      status->task_id, "state", G_TYPE_STRING, status->state, "result-uri",
+      G_TYPE_STRING, status->result_uris[0], "cost-time", G_TYPE_INT64,
+      status->cost_time, "create-time", G_TYPE_INT64, status->create_time,
+      "complete-time", G_TYPE_INT64, status->complete_time, NULL);
+  gst_apixo_base_src_post_task_message (self, s);
+  start_download (self, status->result_uris[0]);
+}
+
+static const GstApixoTaskCallbacks task_callbacks = {
+  on_task_queued,
+  on_task_submitted,
+  on_task_polled,
+  on_task_finished,
+};
+
+/* ---- spool callbacks (worker thread) -------------------------------------- */
+
+static void
+spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
+                gpointer user_data)
+{
+  GstApixoBaseSrc *self = user_data;
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  guint percent;
+  gchar *text;
+
+  if (total <= 0)
+    return;
+  percent = (guint)(received * 100 / (guint64)total);
+  g_mutex_lock (&priv->lock);
+  if (percent / 10 == priv->state.last_percent / 10 || percent == 100) {
+    g_mutex_unlock (&priv->lock);
+    return;
+  }
+  priv->state.last_percent = percent;
+  g_mutex_unlock (&priv->lock);
+
+  text = g_strdup_printf ("Downloading the result: %u%%", percent);
+  post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
+  g_free (text);
+}
+
+static void
+spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
+{
+  GstApixoBaseSrc *self = user_data;
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstStructure *s;
+  gchar *task_id;
+
+  g_mutex_lock (&priv->lock);
+  priv->state.download_done = (error == NULL);
+  task_id = g_strdup (priv->state.task_id);
+  g_mutex_unlock (&priv->lock);
+
+  if (error != NULL) {
+    /* The streaming thread reports it when it reads there. */
+    GST_WARNING_OBJECT (self, "download of task %s failed: %s", task_id,
+                        error->message);
+    g_free (task_id);
+    return;
+  }
+  post_progress (self, GST_PROGRESS_TYPE_COMPLETE, "Result downloaded");
+  s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",
+                         "task-id", G_TYPE_STRING, task_id, NULL);
+  if (priv->run.save_location != NULL)
+    gst_structure_set (s, "location", G_TYPE_STRING, priv->run.save_location,
+                       NULL);
+  gst_apixo_base_src_post_task_message (self, s);
+  g_free (task_id);
+}
+
+/* ---- start / stop -------------------------------------------------------- */
+
+static gboolean
+check_base_url (GstApixoBaseSrc *self, const gchar *url)
+{
+  if (url != NULL &&
+      (g_str_has_prefix (url, "http://") ||
+       g_str_has_prefix (url, "https://")) &&
+      g_uri_is_valid (url, SOUP_HTTP_URI_FLAGS, NULL))
+    return TRUE;
+  GST_ELEMENT_ERROR (
+      self, RESOURCE, SETTINGS,
+      ("base-url '%s' is not valid: an http:// or https:// URL is required "
+       "(default %s)",
+       GST_STR_NULL (url), DEFAULT_BASE_URL),
+      (NULL));
+  return FALSE;
+}
+
+static gchar *
+resolve_api_key (GstApixoBaseSrc *self, const Settings *run)
+{
+  const gchar *env = g_getenv ("APIXO_API_KEY");
+
+  if (run->api_key != NULL && *run->api_key != '\0')
+    return g_strdup (run->api_key);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  GST_ELEMENT_ERROR (
+      self, RESOURCE, NOT_AUTHORIZED,
+      ("No APIXO API key: set the api-key property or the APIXO_API_KEY "
+       "environment variable (keys are on the APIXO dashboard)"),
+      (NULL));
+  return NULL;
+}
+
+/* The request of this run, derived and validated; NULL after posting a
+ * SETTINGS error. */
+static GstApixoRequestSpec *
+build_valid_spec (GstApixoBaseSrc *self, gboolean resuming)
+{
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
+  GstApixoRequestSpec *spec;
+  GError *error = NULL;
+  gchar *warning = NULL;
+
+  spec = klass->build_spec (self, &error);
+  if (spec != NULL && !resuming) {
+    gst_apixo_request_spec_derive (spec);
+    if (!gst_apixo_request_spec_validate (spec, &warning, &error))
+      g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  } else if (spec != NULL && spec->model == NULL) {
+    g_set_error (
+        &error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "model is not set: resuming task-id needs the model of the task");
+    g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  }
+  if (warning != NULL) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", warning), (NULL));
+    g_free (warning);
+  }
+  if (spec == NULL) {
+    gst_element_message_full (
+        GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
+        g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
+    g_error_free (error);
+  }
+  return spec;
+}
+
+static void
+state_reset (GstApixoBaseSrcPrivate *priv)
+{
+  State *st = &priv->state;
+
+  st->phase = PHASE_IDLE;
+  g_clear_pointer (&st->task_id, g_free);
+  g_clear_pointer (&st->result_uri, g_free);
+  g_clear_error (&st->error);
+  g_clear_pointer (&st->error_details, gst_structure_free);
+  st->error_posted = FALSE;
+  st->download_done = FALSE;
+  st->tags_sent = FALSE;
+  st->duration_set = FALSE;
+  st->last_percent = 0;
+}
+
+static gboolean
+gst_apixo_base_src_start (GstBaseSrc *bsrc)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  settings_copy (&priv->run, &priv->settings);
+  GST_OBJECT_UNLOCK (self);
+
+  if (!check_base_url (self, priv->run.base_url))
+    goto fail;
+  if (priv->run.task_id != NULL &&
+      !gst_apixo_task_id_is_valid (priv->run.task_id)) {
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, SETTINGS,
+        ("task-id '%s' is not a valid task id (letters, digits, '_', '-', "
+         "'.', ':'; at most 256)",
+         priv->run.task_id),
+        (NULL));
+    goto fail;
+  }
+  priv->spec = build_valid_spec (self, priv->run.task_id != NULL);
+  if (priv->spec == NULL)
+    goto fail;
+  priv->api_key = resolve_api_key (self, &priv->run);
+  if (priv->api_key == NULL)
+    goto fail;
+
+  priv->worker = gst_apixo_worker_acquire ();
+  g_mutex_lock (&priv->lock);
+  state_reset (priv);
+  g_mutex_unlock (&priv->lock);
+  GST_DEBUG_OBJECT (self, "started (model %s)", priv->spec->model);
+  return TRUE;
+
+fail:
+  g_clear_pointer (&priv->spec, gst_apixo_request_spec_free);
+  settings_clear (&priv->run);
+  return FALSE;
+}
+
+/* Tells the user what a stop in the middle leaves behind. */
+static void
+warn_interrupted (GstApixoBaseSrc *self, Phase phase, const gchar *task_id,
+                  gboolean download_done)
+{
+  if (task_id == NULL || phase == PHASE_FAILED)
+    return;
+  if (phase == PHASE_RUNNING) {
+    post_progress (self, GST_PROGRESS_TYPE_CANCELED,
+                   "Stopped while the task was running");
+    GST_ELEMENT_WARNING (
+        self, RESOURCE, FAILED,
+        ("Stopped while task %s was still running: the service has no cancel "
+         "endpoint, so it may still be billed. Set task-id=%s to resume "
+         "it.",
+         task_id, task_id),
+        (NULL));
+  } else if (phase == PHASE_SUCCEEDED && !download_done) {
+    post_progress (self, GST_PROGRESS_TYPE_CANCELED,
+                   "Stopped while downloading the result");
+    GST_ELEMENT_WARNING (
+        self, RESOURCE, FAILED,
+        ("Stopped before the result of task %s was fully downloaded. Set "
+         "task-id=%s to fetch it again while its URL is valid.",
+         task_id, task_id),
+        (NULL));
+  }
+}
+
+static gboolean
+gst_apixo_base_src_stop (GstBaseSrc *bsrc)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoTask *task;
+  GstApixoSpool *spool;
+  Phase phase;
+  gchar *task_id;
+  gboolean download_done;
+
+  g_mutex_lock (&priv->lock);
+  task = g_steal_pointer (&priv->state.task);
+  spool = g_steal_pointer (&priv->state.spool);
+  phase = priv->state.phase;
+  task_id = g_strdup (priv->state.task_id);
+  download_done = priv->state.download_done;
+  g_mutex_unlock (&priv->lock);
+
+  /* Both return promptly: in-flight requests are cancelled, not awaited. */
+  gst_apixo_task_free (task);
+  if (spool != NULL)
+    gst_apixo_spool_free (spool);
+  if (phase == PHASE_RUNNING &&
+      GST_APIXO_BASE_SRC_GET_CLASS (self)->finish != NULL)
+    GST_APIXO_BASE_SRC_GET_CLASS (self)->finish (self);
+  warn_interrupted (self, phase, task_id, download_done);
+  g_free (task_id);
+
+  if (priv->worker != NULL)
+    gst_apixo_worker_release (g_steal_pointer (&priv->worker));
+  g_clear_pointer (&priv->spec, gst_apixo_request_spec_free);
+  if (priv->api_key != NULL)
+    memset (priv->api_key, 0, strlen (priv->api_key));
+  g_clear_pointer (&priv->api_key, g_free);
+  settings_clear (&priv->run);
+  g_mutex_lock (&priv->lock);
+  state_reset (priv);
+  g_mutex_unlock (&priv->lock);
+  return TRUE;
+}
+
+/* ---- cancellation -------------------------------------------------------- */
+
+static gboolean
+gst_apixo_base_src_unlock (GstBaseSrc *bsrc)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
+
+  GST_DEBUG_OBJECT (bsrc, "unlock");
+  g_mutex_lock (&priv->lock);
+  g_cancellable_cancel (priv->state.cancellable);
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
+
+  GST_DEBUG_OBJECT (bsrc, "unlock_stop");
+  /* A fresh cancellable rather than g_cancellable_reset(): a reader that
+   * still holds the old one keeps seeing it cancelled. */
+  g_mutex_lock (&priv->lock);
+  g_object_unref (priv->state.cancellable);
+  priv->state.cancellable = g_cancellable_new ();
+  g_mutex_unlock (&priv->lock);
+  return TRUE;
+}
+
+/* ---- streaming ----------------------------------------------------------- */
+
+static gboolean
+gst_apixo_base_src_is_seekable (GstBaseSrc *bsrc)
+{
+  /* The spool serves any byte range (pull mode for qtdemux and typefind). */
+  return TRUE;
+}
+
+static gboolean
+gst_apixo_base_src_get_size (GstBaseSrc *bsrc, guint64 *size)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
+  GstApixoSpool *spool;
+  gboolean ret = FALSE;
+
+  g_mutex_lock (&priv->lock);
+  spool = priv->state.spool;
+  if (spool != NULL)
+    ret = gst_apixo_spool_get_size (spool, size);
+  g_mutex_unlock (&priv->lock);
+  return ret;
+}
+
+/* Streaming thread, first create(): prepare the inputs and launch the task
+ * on the worker.  Returns FALSE with the error stored. */
+static gboolean
+launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
+  GstApixoTaskConfig config = {
+    0,
+  };
+  GstApixoTask *task;
+  gdouble first, interval;
+  const GstApixoModelInfo *info = gst_apixo_model_lookup (priv->spec->model);
+  gboolean resuming = priv->run.task_id != NULL;
+  GError *error = NULL;
+
+  post_progress (self, GST_PROGRESS_TYPE_START,
+                 resuming ? "Resuming the generation task"
+                          : "Submitting the generation task");
+  if (!resuming && klass->prepare != NULL &&
+      !klass->prepare (self, priv->spec, cancellable, &error)) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      store_error (self, error, NULL);
+    g_error_free (error);
+    return FALSE;
+  }
+
+  gst_apixo_request_spec_poll_advice (priv->spec, &first, &interval);
+  config.base_url = g_strdup (priv->run.base_url);
+  config.api_key = g_strdup (priv->api_key);
+  config.model = g_strdup (priv->spec->model);
+  config.body = resuming ? NULL : gst_apixo_request_spec_to_json (priv->spec);
+  config.resume_task_id = g_strdup (priv->run.task_id);
+  gst_apixo_http_settings_copy (&config.http, &priv->run.http);
+  config.early_poll = priv->run.early_poll;
+  config.first_poll = priv->run.poll_delay >= 0 ? priv->run.poll_delay : first;
+  config.poll_interval =
+      priv->run.poll_interval > 0 ? priv->run.poll_interval : interval;
+  config.typical_time = gst_apixo_request_spec_typical_time (priv->spec);
+  config.deadline = priv->run.deadline;
+  config.requests_per_minute = info ? info->requests_per_minute : 0;
+  config.concurrent_tasks = info ? info->concurrent_tasks : 0;
+
+  task = gst_apixo_task_new (priv->worker, &config, &task_callbacks, self);
+  g_mutex_lock (&priv->lock);
+  priv->state.task = task;
+  priv->state.phase = PHASE_RUNNING;
+  g_mutex_unlock (&priv->lock);
+  gst_apixo_task_start (task);
+  return TRUE;
+}
+
+/* Waits until the result is being downloaded (returns the spool), or the
+ * task failed (ERROR), or unlock() (FLUSHING). */
+static GstFlowReturn
+wait_for_spool (GstApixoBaseSrc *self, GCancellable *cancellable,
+                GstApixoSpool **spool)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  g_mutex_lock (&priv->lock);
+  while (priv->state.spool == NULL && priv->state.error == NULL &&
+         !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&priv->cond, &priv->lock);
+  if (priv->state.error != NULL && priv->state.spool == NULL)
+    ret = GST_FLOW_ERROR;
+  else if (g_cancellable_is_cancelled (cancellable))
+    ret = GST_FLOW_FLUSHING;
+  else
+    *spool = priv->state.spool;
+  g_mutex_unlock (&priv->lock);
+  return ret;
+}
+
+static void
+send_tags (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstTagList *tags = gst_tag_list_new_empty ();
+  gchar *comment;
+  gchar *task_id;
+
+  g_mutex_lock (&priv->lock);
+  task_id = g_strdup (priv->state.task_id);
+  g_mutex_unlock (&priv->lock);
+
+  if (priv->spec->prompt != NULL)
+    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_DESCRIPTION,
+                      priv->spec->prompt, NULL);
+  comment = g_strdup_printf ("Generated by APIXO model %s, task %s",
+                             priv->spec->model, task_id ? task_id : "?");
+  gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_COMMENT, comment,
+                    GST_TAG_APPLICATION_NAME, "gst-apixo", NULL);
+  g_free (comment);
+  g_free (task_id);
+  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_GLOBAL);
+
+  /* In pull mode nothing flows from us: the bus is the only way. */
+  if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
+    gst_pad_push_event (GST_BASE_SRC_PAD (self),
+                        gst_event_new_tag (gst_tag_list_ref (tags)));
+  gst_element_post_message (GST_ELEMENT (self),
+                            gst_message_new_tag (GST_OBJECT (self), tags));
+}
+
+static void
+update_duration (GstApixoBaseSrc *self, GstApixoSpool *spool)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  guint64 size;
+
+  if (priv->state.duration_set || !gst_apixo_spool_get_size (spool, &size))
+    return;
+  priv->state.duration_set = TRUE; /* streaming thread only */
+  GST_OBJECT_LOCK (self);
+  GST_BASE_SRC (self)->segment.duration = size;
+  GST_OBJECT_UNLOCK (self);
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_duration_changed (GST_OBJECT (self)));
+}
+
+static GstFlowReturn
+read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
+             guint size, GCancellable *cancellable, GstBuffer **buf)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GError *error = NULL;
+  GstFlowReturn ret;
+
+  ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
+  if (ret == GST_FLOW_ERROR) {
+    GstStructure *details =
+        gst_structure_new (GST_APIXO_ERROR_DETAILS_NAME, "reason",
+                           G_TYPE_STRING, "download", NULL);
+    gchar *task_id;
+
+    g_mutex_lock (&priv->lock);
+    task_id = g_strdup (priv->state.task_id);
+    g_mutex_unlock (&priv->lock);
+    if (task_id != NULL)
+      gst_structure_set (details, "task-id", G_TYPE_STRING, task_id, NULL);
+    store_error (self, error, details);
+    gst_structure_free (details);
+    g_free (task_id);
+    g_clear_error (&error);
+    post_stored_error (self);
+    return ret;
+  }
+  if (ret == GST_FLOW_OK) {
+    update_duration (self, spool);
+    if (!priv->state.tags_sent) {
+      priv->state.tags_sent = TRUE;
+      send_tags (self);
+    }
+  }
+  return ret;
+}
+
+static GstFlowReturn
+gst_apixo_base_src_create (GstBaseSrc *bsrc, guint64 offset, guint size,
+                           GstBuffer **buf)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GCancellable *cancellable;
+  GstApixoSpool *spool = NULL;
+  gboolean must_launch;
+  GstFlowReturn ret;
+
+  g_mutex_lock (&priv->lock);
+  cancellable = g_object_ref (priv->state.cancellable);
+  must_launch = priv->state.phase == PHASE_IDLE && priv->state.task == NULL &&
+                priv->state.error == NULL;
+  g_mutex_unlock (&priv->lock);
+
+  if (g_cancellable_is_cancelled (cancellable)) {
+    ret = GST_FLOW_FLUSHING;
+    goto done;
+  }
+  if (must_launch && !launch_task (self, cancellable)) {
+    ret = g_cancellable_is_cancelled (cancellable) ? GST_FLOW_FLUSHING
+                                                   : GST_FLOW_ERROR;
+    if (ret == GST_FLOW_ERROR)
+      post_stored_error (self);
+    goto done;
+  }
+
+  ret = wait_for_spool (self, cancellable, &spool);
+  if (ret == GST_FLOW_ERROR)
+    post_stored_error (self);
+  if (ret != GST_FLOW_OK)
+    goto done;
+
+  /* The spool lives until stop(), which cannot run while we are here. */
+  ret = read_result (self, spool, offset, size, cancellable, buf);
+
+done:
+  GST_LOG_OBJECT (self, "create %" G_GUINT64_FORMAT "+%u: %s", offset, size,
+                  gst_flow_get_name (ret));
+  g_object_unref (cancellable);
+  return ret;
+}

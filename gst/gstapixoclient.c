@@ -1,0 +1,763 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * APIXO API client.
+ *
+ * Thread safety notes
+ * -------------------
+ * A GstApixoClient is immutable after gst_apixo_client_new(); requests run
+ * on the worker thread and keep their own state in their GTask.  No locks.
+ * The API key is only placed in the Authorization header; it is never
+ * logged, and any text from the service is passed through
+ * gst_apixo_redact() before it can reach a message.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixoclient.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (apixo_client_debug);
+#define GST_CAT_DEFAULT apixo_client_debug
+
+#define MAX_TASK_ID 256
+#define MAX_STATE 64
+#define MAX_FAIL_CODE 128
+#define MAX_TEXT 1024
+#define MAX_URI 8192
+#define MAX_RESULT_URIS 16
+
+struct _GstApixoClient {
+  gchar *base_url; /* without trailing '/' */
+  gchar *api_key;
+  gchar *model;
+  GstApixoHttpSettings http;
+};
+
+typedef struct {
+  GstApixoClient *client;
+  SoupMessage *msg;
+  gchar *task_id; /* status requests */
+  GstApixoApiError err;
+} ApiCall;
+
+static void
+client_init_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (apixo_client_debug, "apixoclient", 0,
+                             "APIXO API client");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+void
+gst_apixo_api_error_clear (GstApixoApiError *e)
+{
+  g_clear_error (&e->error);
+  memset (e, 0, sizeof (*e));
+  e->retry_after = -1;
+}
+
+gchar *
+gst_apixo_redact (const gchar *text, const gchar *secret)
+{
+  GString *out;
+  const gchar *p, *hit;
+  gsize len;
+
+  if (text == NULL)
+    return NULL;
+  if (secret == NULL || *secret == '\0')
+    return g_strdup (text);
+  len = strlen (secret);
+  out = g_string_new (NULL);
+  for (p = text; (hit = strstr (p, secret)) != NULL; p = hit + len) {
+    g_string_append_len (out, p, hit - p);
+    g_string_append (out, "***");
+  }
+  g_string_append (out, p);
+  return g_string_free (out, FALSE);
+}
+
+/* Valid UTF-8, no control characters, at most @max bytes; redacted. */
+static gchar *
+client_sanitize (GstApixoClient *client, const gchar *text, gsize max)
+{
+  gchar *valid, *redacted, *p;
+
+  if (text == NULL)
+    return NULL;
+  valid = g_utf8_make_valid (text, -1);
+  for (p = valid; *p != '\0'; p++)
+    if ((guchar)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  if (strlen (valid) > max) {
+    gchar *end = g_utf8_find_prev_char (valid, valid + max);
+    *(end ? end : valid + max) = '\0';
+  }
+  redacted = gst_apixo_redact (valid, client->api_key);
+  g_free (valid);
+  return redacted;
+}
+
+gboolean
+gst_apixo_task_id_is_valid (const gchar *task_id)
+{
+  const gchar *p;
+
+  if (task_id == NULL || *task_id == '\0' || strlen (task_id) > MAX_TASK_ID)
+    return FALSE;
+  for (p = task_id; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("_-.:", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+uri_is_http (const gchar *uri)
+{
+  return uri != NULL && strlen (uri) <= MAX_URI &&
+         (g_str_has_prefix (uri, "http://") ||
+          g_str_has_prefix (uri, "https://")) &&
+         g_uri_is_valid (uri, SOUP_HTTP_URI_FLAGS, NULL);
+}
+
+GstApixoTaskStatus *
+gst_apixo_task_status_copy (const GstApixoTaskStatus *s)
+{
+  GstApixoTaskStatus *copy = g_new0 (GstApixoTaskStatus, 1);
+
+  copy->task_id = g_strdup (s->task_id);
+  copy->state = g_strdup (s->state);
+  copy->result_uris = g_strdupv (s->result_uris);
+  copy->fail_code = g_strdup (s->fail_code);
+  copy->fail_msg = g_strdup (s->fail_msg);
+  copy->create_time = s->create_time;
+  copy->complete_time = s->complete_time;
+  copy->cost_time = s->cost_time;
+  return copy;
+}
+
+void
+gst_apixo_task_status_free (GstApixoTaskStatus *status)
+{
+  if (status == NULL)
+    return;
+  g_free (status->task_id);
+  g_free (status->state);
+  g_strfreev (status->result_uris);
+  g_free (status->fail_code);
+  g_free (status->fail_msg);
+  g_free (status);
+}
+
+/* ---- client -------------------------------------------------------------- */
+
+GstApixoClient *
+gst_apixo_client_new (const gchar *base_url, const gchar *api_key,
+                      const gchar *model, const GstApixoHttpSettings *http)
+{
+  GstApixoClient *client = g_new0 (GstApixoClient, 1);
+  gsize len;
+
+  client_init_debug ();
+  client->base_url = g_strdup (base_url);
+  len = strlen (client->base_url);
+  while (len > 0 && client->base_url[len - 1] == '/')
+    client->base_url[--len] = '\0';
+  client->api_key = g_strdup (api_key);
+  client->model = g_strdup (model);
+  gst_apixo_http_settings_copy (&client->http, http);
+  return client;
+}
+
+void
+gst_apixo_client_free (GstApixoClient *client)
+{
+  if (client == NULL)
+    return;
+  g_free (client->base_url);
+  if (client->api_key != NULL)
+    memset (client->api_key, 0, strlen (client->api_key));
+  g_free (client->api_key);
+  g_free (client->model);
+  gst_apixo_http_settings_clear (&client->http);
+  g_free (client);
+}
+
+const gchar *
+gst_apixo_client_get_model (GstApixoClient *client)
+{
+  return client->model;
+}
+
+/* ---- answer classification ---------------------------------------------- */
+
+static void
+api_error_set (GstApixoApiError *err, GstResourceError code, gboolean transient,
+               gboolean not_processed, gchar *message)
+{
+  g_clear_error (&err->error);
+  err->error = g_error_new_literal (GST_RESOURCE_ERROR, code, message);
+  err->transient = transient;
+  err->not_processed = not_processed;
+  g_free (message);
+}
+
+static gboolean
+message_is_about_balance (const gchar *message)
+{
+  gchar *lower;
+  gboolean ret;
+
+  if (message == NULL)
+    return FALSE;
+  lower = g_ascii_strdown (message, -1);
+  ret = strstr (lower, "insufficient") != NULL &&
+        (strstr (lower, "credit") != NULL ||
+         strstr (lower, "balance") != NULL || strstr (lower, "quota") != NULL);
+  g_free (lower);
+  return ret;
+}
+
+/* Fills @err for an error answer: @code is the HTTP status, or the
+ * envelope's code when the HTTP status was 200. */
+static void
+classify_error_answer (GstApixoClient *client, gint code,
+                       const gchar *service_msg, gboolean is_submit,
+                       GstApixoApiError *err)
+{
+  const gchar *what = is_submit ? "submitting the task" : "checking the task";
+  const gchar *msg = service_msg ? service_msg : "no message";
+
+  if (code == 402 || (code == 400 && message_is_about_balance (service_msg))) {
+    api_error_set (
+        err, GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE,
+        g_strdup_printf ("Insufficient APIXO balance (%s): add balance to the "
+                         "account of this API key, or use another key",
+                         msg));
+    return;
+  }
+
+  switch (code) {
+    case 400:
+      api_error_set (
+          err, GST_RESOURCE_ERROR_SETTINGS, FALSE, TRUE,
+          g_strdup_printf ("The service rejected the request for model %s: %s",
+                           client->model, msg));
+      break;
+    case 401:
+      api_error_set (
+          err, GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE,
+          g_strdup_printf (
+              "The API key was refused (HTTP 401: %s): check the "
+              "api-key property or the APIXO_API_KEY environment variable",
+              msg));
+      break;
+    case 403:
+      api_error_set (
+          err, GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE,
+          g_strdup_printf ("Access denied for model %s (HTTP 403: %s): the key "
+                           "may lack permission for this model",
+                           client->model, msg));
+      break;
+    case 404:
+      api_error_set (
+          err, GST_RESOURCE_ERROR_NOT_FOUND, FALSE, TRUE,
+          is_submit ? g_strdup_printf ("The service does not know model '%s' "
+                                       "(HTTP 404: %s)",
+                                       client->model, msg)
+                    : g_strdup_printf (
+                          "The service does not know this task (HTTP 404: "
+                          "%s)",
+                          msg));
+      break;
+    case 429:
+      api_error_set (
+          err, GST_RESOURCE_ERROR_BUSY, TRUE, TRUE,
+          g_strdup_printf ("Rate or concurrency limit reached while %s "
+                           "(HTTP 429: %s)",
+                           what, msg));
+      break;
+    case 503:
+      api_error_set (
+          err, GST_RESOURCE_ERROR_BUSY, TRUE, TRUE,
+          g_strdup_printf ("Model %s is temporarily unavailable (HTTP 503: %s)",
+                           client->model, msg));
+      break;
+    case 500:
+    case 502:
+    case 504:
+      api_error_set (err, GST_RESOURCE_ERROR_FAILED, TRUE, FALSE,
+                     g_strdup_printf ("Service error while %s (HTTP %d: %s)",
+                                      what, code, msg));
+      break;
+    default:
+      api_error_set (
+          err, GST_RESOURCE_ERROR_FAILED, FALSE, FALSE,
+          g_strdup_printf ("Unexpected answer while %s (code %d: %s)", what,
+                           code, msg));
+      break;
+  }
+}
+
+static void
+malformed_answer (GstApixoClient *client, gboolean is_submit, const gchar *why,
+                  GstApixoApiError *err)
+{
+  /* A garbled answer to a status request is retried; to a submit it means
+   * the outcome is unknown (the task may exist): never resent. */
+  api_error_set (
+      err, GST_RESOURCE_ERROR_READ, TRUE, FALSE,
+      g_strdup_printf ("Malformed answer from the service while %s: %s",
+                       is_submit ? "submitting the task" : "checking the task",
+                       why));
+}
+
+static const gchar *
+object_get_string (JsonObject *obj, const gchar *name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+object_get_int (JsonObject *obj, const gchar *name, gint64 fallback)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+static void
+append_detail (GstApixoClient *client, gchar **message, const gchar *detail)
+{
+  gchar *clean, *both;
+
+  if (detail == NULL)
+    return;
+  clean = client_sanitize (client, detail, MAX_TEXT);
+  both = g_strdup_printf ("%s: %s", *message ? *message : "error", clean);
+  g_free (clean);
+  g_free (*message);
+  *message = both;
+}
+
+/* Parses the envelope.  Returns its data member (borrowed from *root) when
+ * the answer is a success, else NULL with @err set. */
+static JsonNode *
+parse_envelope (GstApixoClient *client, guint status, GBytes *body,
+                gboolean is_submit, JsonNode **root, GstApixoApiError *err)
+{
+  JsonParser *parser = json_parser_new_immutable ();
+  const gchar *data;
+  gsize size;
+  JsonObject *envelope = NULL;
+  JsonNode *data_node;
+  gint64 code = 0;
+  gchar *message = NULL;
+  GError *error = NULL;
+
+  *root = NULL;
+  err->http_status = status;
+  data = body ? g_bytes_get_data (body, &size) : NULL;
+  if (data != NULL && size > 0 &&
+      json_parser_load_from_data (parser, data, size, &error)) {
+    *root = json_parser_steal_root (parser);
+    if (*root != NULL && JSON_NODE_HOLDS_OBJECT (*root))
+      envelope = json_node_get_object (*root);
+  }
+  g_clear_error (&error);
+  g_object_unref (parser);
+
+  if (envelope != NULL) {
+    code = object_get_int (envelope, "code", 0);
+    message = client_sanitize (client, object_get_string (envelope, "message"),
+                               MAX_TEXT);
+    /* 400s may carry details: "data": {"error": "..."} */
+    data_node = json_object_get_member (envelope, "data");
+    if (code != 200 && data_node != NULL && JSON_NODE_HOLDS_OBJECT (data_node))
+      append_detail (
+          client, &message,
+          object_get_string (json_node_get_object (data_node), "error"));
+  }
+  err->api_code = (gint)CLAMP (code, G_MININT, G_MAXINT);
+
+  if (status != SOUP_STATUS_OK) {
+    classify_error_answer (client, (gint)status, message, is_submit, err);
+  } else if (envelope == NULL) {
+    malformed_answer (client, is_submit, "not a JSON envelope", err);
+  } else if (code != 200) {
+    if (code == 0)
+      malformed_answer (client, is_submit, "no code in the envelope", err);
+    else
+      classify_error_answer (client, (gint)code, message, is_submit, err);
+  } else {
+    g_free (message);
+    return json_object_get_member (envelope, "data");
+  }
+  g_free (message);
+  return NULL;
+}
+
+gchar *
+gst_apixo_client_parse_submit (GstApixoClient *client, guint status,
+                               GBytes *body, GstApixoApiError *err)
+{
+  JsonNode *root, *data;
+  const gchar *task_id;
+  gchar *ret = NULL;
+
+  data = parse_envelope (client, status, body, TRUE, &root, err);
+  if (data != NULL) {
+    task_id = JSON_NODE_HOLDS_OBJECT (data)
+                  ? object_get_string (json_node_get_object (data), "taskId")
+                  : NULL;
+    if (gst_apixo_task_id_is_valid (task_id))
+      ret = g_strdup (task_id);
+    else
+      malformed_answer (client, TRUE, "no valid data.taskId", err);
+  }
+  if (root != NULL)
+    json_node_unref (root);
+  return ret;
+}
+
+/* resultJson is a JSON string holding {"resultUrls": [...]}. */
+static gchar **
+parse_result_json (const gchar *result_json)
+{
+  JsonParser *parser;
+  JsonNode *root;
+  JsonArray *urls;
+  GPtrArray *out;
+  guint i;
+
+  if (result_json == NULL || strlen (result_json) > MAX_URI * MAX_RESULT_URIS)
+    return NULL;
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, result_json, -1, NULL)) {
+    g_object_unref (parser);
+    return NULL;
+  }
+  root = json_parser_get_root (parser);
+  urls = NULL;
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root)) {
+    JsonNode *member =
+        json_object_get_member (json_node_get_object (root), "resultUrls");
+    if (member != NULL && JSON_NODE_HOLDS_ARRAY (member))
+      urls = json_node_get_array (member);
+  }
+  out = g_ptr_array_new ();
+  for (i = 0; urls != NULL && i < json_array_get_length (urls) &&
+              out->len < MAX_RESULT_URIS;
+       i++) {
+    JsonNode *node = json_array_get_element (urls, i);
+    const gchar *uri = (JSON_NODE_HOLDS_VALUE (node) &&
+                        json_node_get_value_type (node) == G_TYPE_STRING)
+                           ? json_node_get_string (node)
+                           : NULL;
+    if (uri_is_http (uri))
+      g_ptr_array_add (out, g_strdup (uri));
+  }
+  g_object_unref (parser);
+  if (out->len == 0) {
+    g_ptr_array_free (out, TRUE);
+    return NULL;
+  }
+  g_ptr_array_add (out, NULL);
+  return (gchar **)g_ptr_array_free (out, FALSE);
+}
+
+GstApixoTaskStatus *
+gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
+                               guint status, GBytes *body,
+                               GstApixoApiError *err)
+{
+  JsonNode *root, *data;
+  JsonObject *obj;
+  GstApixoTaskStatus *st = NULL;
+  const gchar *state, *id;
+
+  data = parse_envelope (client, status, body, FALSE, &root, err);
+  if (data == NULL)
+    goto done;
+  if (!JSON_NODE_HOLDS_OBJECT (data)) {
+    malformed_answer (client, FALSE, "data is not an object", err);
+    goto done;
+  }
+  obj = json_node_get_object (data);
+  id = object_get_string (obj, "taskId");
+  state = object_get_string (obj, "state");
+  if (state == NULL || *state == '\0') {
+    malformed_answer (client, FALSE, "no state", err);
+    goto done;
+  }
+  if (id != NULL && g_strcmp0 (id, task_id) != 0) {
+    malformed_answer (client, FALSE, "the answer is about another task", err);
+    goto done;
+  }
+
+  st = g_new0 (GstApixoTaskStatus, 1);
+  st->task_id = g_strdup (task_id);
+  st->state = client_sanitize (client, state, MAX_STATE);
+  st->create_time = object_get_int (obj, "createTime", -1);
+  st->complete_time = object_get_int (obj, "completeTime", -1);
+  st->cost_time = object_get_int (obj, "costTime", -1);
+  if (g_str_equal (st->state, "success")) {
+    st->result_uris = parse_result_json (object_get_string (obj, "resultJson"));
+    if (st->result_uris == NULL) {
+      api_error_set (
+          err, GST_RESOURCE_ERROR_FAILED, FALSE, FALSE,
+          g_strdup ("The service reported success but gave no valid result "
+                    "URL (resultJson)"));
+      g_clear_pointer (&st, gst_apixo_task_status_free);
+    }
+  } else if (g_str_equal (st->state, "failed")) {
+    st->fail_code = client_sanitize (
+        client, object_get_string (obj, "failCode"), MAX_FAIL_CODE);
+    st->fail_msg =
+        client_sanitize (client, object_get_string (obj, "failMsg"), MAX_TEXT);
+  }
+
+done:
+  if (root != NULL)
+    json_node_unref (root);
+  return st;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void
+api_call_free (ApiCall *call)
+{
+  g_clear_object (&call->msg);
+  g_free (call->task_id);
+  gst_apixo_api_error_clear (&call->err);
+  g_free (call);
+}
+
+static SoupMessage *
+client_new_message (GstApixoClient *client, const gchar *method,
+                    const gchar *uri, GError **error)
+{
+  SoupMessage *msg =
+      gst_apixo_http_new_message (method, uri, &client->http, error);
+  gchar *auth;
+
+  if (msg == NULL)
+    return NULL;
+  gst_apixo_http_add_extra_headers (msg, &client->http);
+  auth = g_strconcat ("Bearer ", client->api_key, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                "Authorization", auth);
+  memset (auth, 0, strlen (auth));
+  g_free (auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                "Accept", "application/json");
+  return msg;
+}
+
+static void
+api_call_sent (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GTask *task = data;
+  ApiCall *call = g_task_get_task_data (task);
+  GError *error = NULL;
+  GBytes *body;
+
+  body = gst_apixo_http_send_bounded_finish (SOUP_SESSION (source), result,
+                                             &error);
+  if (body == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+    call->err.error = gst_apixo_http_error_to_gst (
+        error, call->msg,
+        call->task_id ? "checking the task" : "submitting the task");
+    call->err.transient = gst_apixo_http_error_is_transient (error);
+    call->err.not_processed = gst_apixo_http_error_is_before_send (error);
+    GST_DEBUG ("%s request failed: %s (transient %d, not processed %d)",
+               call->client->model, error->message, call->err.transient,
+               call->err.not_processed);
+    g_clear_error (&error);
+    g_task_return_pointer (task, NULL, NULL);
+    g_object_unref (task);
+    return;
+  }
+
+  call->err.retry_after = gst_apixo_http_retry_after (call->msg);
+  GST_LOG ("%s answer: HTTP %u, %" G_GSIZE_FORMAT " bytes", call->client->model,
+           soup_message_get_status (call->msg), g_bytes_get_size (body));
+  g_task_return_pointer (task, body, (GDestroyNotify)g_bytes_unref);
+  g_object_unref (task);
+}
+
+static void
+client_send (GstApixoClient *client, GstApixoWorker *worker, ApiCall *call,
+             GCancellable *cancellable, GAsyncReadyCallback callback,
+             gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_task_data (task, call, (GDestroyNotify)api_call_free);
+  gst_apixo_http_send_bounded_async (
+      gst_apixo_http_get_session (worker, &client->http), call->msg,
+      GST_APIXO_CLIENT_MAX_ANSWER, client->http.timeout, cancellable,
+      api_call_sent, task);
+}
+
+/* Returns the body, or NULL with @err filled in (transport failure or
+ * cancellation). */
+static GBytes *
+client_finish (GAsyncResult *result, guint *status, GstApixoApiError *err)
+{
+  ApiCall *call = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+  GBytes *body;
+
+  gst_apixo_api_error_clear (err);
+  body = g_task_propagate_pointer (G_TASK (result), &error);
+  if (error != NULL) {
+    /* cancelled */
+    err->error = error;
+    return NULL;
+  }
+  if (body == NULL) {
+    *err = call->err;
+    memset (&call->err, 0, sizeof (call->err));
+    return NULL;
+  }
+  *status = soup_message_get_status (call->msg);
+  err->retry_after = call->err.retry_after;
+  return body;
+}
+
+static void
+client_fail_early (GstApixoClient *client, GError *error,
+                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                   gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  ApiCall *call = g_new0 (ApiCall, 1);
+
+  call->err.error =
+      g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                   "Invalid base-url: %s", error->message);
+  call->err.not_processed = TRUE;
+  g_error_free (error);
+  g_task_set_task_data (task, call, (GDestroyNotify)api_call_free);
+  g_task_return_pointer (task, NULL, NULL);
+  g_object_unref (task);
+}
+
+void
+gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
+                               JsonNode *body, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  ApiCall *call;
+  gchar *uri, *json;
+  GError *error = NULL;
+  GBytes *bytes;
+
+  uri = g_strdup_printf ("%s/generateTask/%s", client->base_url, client->model);
+  call = g_new0 (ApiCall, 1);
+  call->client = client;
+  call->msg = client_new_message (client, "POST", uri, &error);
+  g_free (uri);
+  if (call->msg == NULL) {
+    api_call_free (call);
+    client_fail_early (client, error, cancellable, callback, user_data);
+    return;
+  }
+  json = json_to_string (body, FALSE);
+  GST_DEBUG ("submitting to model %s: %s", client->model, json);
+  bytes = g_bytes_new_take (json, strlen (json));
+  soup_message_set_request_body_from_bytes (call->msg, "application/json",
+                                            bytes);
+  g_bytes_unref (bytes);
+  client_send (client, worker, call, cancellable, callback, user_data);
+}
+
+gchar *
+gst_apixo_client_submit_finish (GstApixoClient *client, GAsyncResult *result,
+                                GstApixoApiError *err)
+{
+  guint status = 0;
+  GBytes *body = client_finish (result, &status, err);
+  gchar *task_id;
+
+  if (body == NULL)
+    return NULL;
+  task_id = gst_apixo_client_parse_submit (client, status, body, err);
+  g_bytes_unref (body);
+  return task_id;
+}
+
+void
+gst_apixo_client_status_async (GstApixoClient *client, GstApixoWorker *worker,
+                               const gchar *task_id, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  ApiCall *call;
+  gchar *uri, *escaped;
+  GError *error = NULL;
+
+  escaped = g_uri_escape_string (task_id, NULL, FALSE);
+  uri = g_strdup_printf ("%s/statusTask/%s?taskId=%s", client->base_url,
+                         client->model, escaped);
+  g_free (escaped);
+  call = g_new0 (ApiCall, 1);
+  call->client = client;
+  call->task_id = g_strdup (task_id);
+  call->msg = client_new_message (client, "GET", uri, &error);
+  g_free (uri);
+  if (call->msg == NULL) {
+    api_call_free (call);
+    client_fail_early (client, error, cancellable, callback, user_data);
+    return;
+  }
+  GST_LOG ("checking task %s of model %s", task_id, client->model);
+  client_send (client, worker, call, cancellable, callback, user_data);
+}
+
+GstApixoTaskStatus *
+gst_apixo_client_status_finish (GstApixoClient *client, GAsyncResult *result,
+                                GstApixoApiError *err)
+{
+  ApiCall *call = g_task_get_task_data (G_TASK (result));
+  guint status = 0;
+  GBytes *body = client_finish (result, &status, err);
+  GstApixoTaskStatus *st;
+
+  if (body == NULL)
+    return NULL;
+  st = gst_apixo_client_parse_status (client, call->task_id, status, body, err);
+  g_bytes_unref (body);
+  return st;
+}

@@ -1,0 +1,602 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * The task state machine.
+ *
+ * Thread safety notes
+ * -------------------
+ * After gst_apixo_task_new() every field is used on the worker thread only,
+ * so there is no lock.  Lifetime: task->refcount (worker thread only) counts
+ * the owner's reference plus one per operation in flight (a request or a
+ * limiter wait); timers hold none (they are destroyed with the task).
+ * gst_apixo_task_free() hands the owner's reference to the worker
+ * (task_shutdown) and waits on a mutex/cond pair on its own stack until
+ * the worker drops the last reference.  Once task->closed is set no
+ * callback runs.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixotask.h"
+#include "gstapixolimiter.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (apixo_task_debug);
+#define GST_CAT_DEFAULT apixo_task_debug
+
+/* Past the documented typical time the interval grows by this factor per
+ * poll, up to MAX_GROWN_INTERVAL (or the configured interval if larger). */
+#define INTERVAL_GROWTH 1.25
+#define MAX_GROWN_INTERVAL 30.0
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} FreeSync;
+
+typedef enum {
+  REQUEST_SUBMIT,
+  REQUEST_STATUS,
+} RequestKind;
+
+struct _GstApixoTask {
+  gint refcount;
+  GstApixoWorker *worker;
+  GstApixoTaskConfig config;
+  GstApixoClient *client;
+  GstApixoTaskCallbacks callbacks;
+  gpointer user_data;
+
+  GstApixoLimiter *limiter;
+  GstApixoLimiterWait *wait; /* pending limiter wait */
+  gboolean holds_slot;
+  GCancellable *cancellable;
+  GSource *timer; /* next poll or retry */
+  GSource *deadline_timer;
+
+  gchar *task_id;
+  gchar *last_state;
+  guint poll_count;
+  guint attempt;     /* consecutive failures of this request */
+  gint64 start_time; /* monotonic µs */
+  gint64 submit_time;
+  gdouble interval; /* current poll interval, s */
+  gboolean closed;
+
+  FreeSync *free_sync;
+};
+
+static void task_request (GstApixoTask *task, RequestKind kind);
+
+void
+gst_apixo_task_config_clear (GstApixoTaskConfig *config)
+{
+  g_clear_pointer (&config->base_url, g_free);
+  if (config->api_key != NULL)
+    memset (config->api_key, 0, strlen (config->api_key));
+  g_clear_pointer (&config->api_key, g_free);
+  g_clear_pointer (&config->model, g_free);
+  g_clear_pointer (&config->body, json_node_unref);
+  g_clear_pointer (&config->resume_task_id, g_free);
+  gst_apixo_http_settings_clear (&config->http);
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static GstApixoTask *
+task_ref (GstApixoTask *task)
+{
+  task->refcount++;
+  return task;
+}
+
+static void
+task_clear_timer (GSource **timer)
+{
+  if (*timer != NULL) {
+    g_source_destroy (*timer);
+    g_clear_pointer (timer, g_source_unref);
+  }
+}
+
+static void
+task_release_slot (GstApixoTask *task)
+{
+  if (task->holds_slot) {
+    gst_apixo_limiter_release_task (task->limiter);
+    task->holds_slot = FALSE;
+  }
+}
+
+static void
+task_unref (GstApixoTask *task)
+{
+  FreeSync *sync;
+
+  if (--task->refcount > 0)
+    return;
+
+  sync = task->free_sync;
+  task_clear_timer (&task->timer);
+  task_clear_timer (&task->deadline_timer);
+  task_release_slot (task);
+  if (task->limiter != NULL)
+    gst_apixo_limiter_unref (task->limiter);
+  g_clear_object (&task->cancellable);
+  gst_apixo_client_free (task->client);
+  gst_apixo_task_config_clear (&task->config);
+  g_free (task->task_id);
+  g_free (task->last_state);
+  g_free (task);
+
+  if (sync != NULL) {
+    g_mutex_lock (&sync->lock);
+    sync->done = TRUE;
+    g_cond_signal (&sync->cond);
+    g_mutex_unlock (&sync->lock);
+  }
+}
+
+GstApixoTask *
+gst_apixo_task_new (GstApixoWorker *worker, GstApixoTaskConfig *config,
+                    const GstApixoTaskCallbacks *callbacks, gpointer user_data)
+{
+  GstApixoTask *task = g_new0 (GstApixoTask, 1);
+  static gsize debug_done = 0;
+
+  if (g_once_init_enter (&debug_done)) {
+    GST_DEBUG_CATEGORY_INIT (apixo_task_debug, "apixotask", 0,
+                             "APIXO task state machine");
+    g_once_init_leave (&debug_done, 1);
+  }
+
+  task->refcount = 1;
+  task->worker = worker;
+  task->config = *config;
+  memset (config, 0, sizeof (*config));
+  task->client =
+      gst_apixo_client_new (task->config.base_url, task->config.api_key,
+                            task->config.model, &task->config.http);
+  task->callbacks = *callbacks;
+  task->user_data = user_data;
+  task->cancellable = g_cancellable_new ();
+  task->interval = task->config.poll_interval;
+  return task;
+}
+
+static gboolean
+task_shutdown (gpointer data)
+{
+  GstApixoTask *task = data;
+
+  GST_DEBUG ("task %s: shutting down", task->task_id ? task->task_id : "-");
+  task->closed = TRUE;
+  g_cancellable_cancel (task->cancellable);
+  if (task->wait != NULL) {
+    gst_apixo_limiter_cancel (task->wait);
+    task->wait = NULL;
+    task_unref (task); /* the wait's reference */
+  }
+  task_clear_timer (&task->timer);
+  task_clear_timer (&task->deadline_timer);
+  /* The service has no cancel endpoint: a submitted task keeps running
+   * there, but this process stops counting it. */
+  task_release_slot (task);
+  task_unref (task); /* the owner's reference */
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_apixo_task_free (GstApixoTask *task)
+{
+  FreeSync sync;
+
+  if (task == NULL)
+    return;
+  g_return_if_fail (!gst_apixo_worker_is_current (task->worker));
+
+  g_mutex_init (&sync.lock);
+  g_cond_init (&sync.cond);
+  sync.done = FALSE;
+  task->free_sync = &sync;
+  gst_apixo_worker_invoke (task->worker, task_shutdown, task, NULL);
+
+  g_mutex_lock (&sync.lock);
+  while (!sync.done)
+    g_cond_wait (&sync.cond, &sync.lock);
+  g_mutex_unlock (&sync.lock);
+  g_mutex_clear (&sync.lock);
+  g_cond_clear (&sync.cond);
+}
+
+/* ---- reporting ----------------------------------------------------------- */
+
+static gdouble
+task_elapsed (GstApixoTask *task)
+{
+  gint64 since = task->submit_time ? task->submit_time : task->start_time;
+
+  return (g_get_monotonic_time () - since) / (gdouble)G_USEC_PER_SEC;
+}
+
+static GstStructure *
+task_details (GstApixoTask *task, const gchar *reason, guint http_status,
+              gint api_code)
+{
+  GstStructure *details = gst_structure_new (
+      GST_APIXO_ERROR_DETAILS_NAME, "model", G_TYPE_STRING, task->config.model,
+      "reason", G_TYPE_STRING, reason, "http-status", G_TYPE_UINT, http_status,
+      "api-code", G_TYPE_INT, api_code, NULL);
+
+  if (task->task_id != NULL)
+    gst_structure_set (details, "task-id", G_TYPE_STRING, task->task_id, NULL);
+  return details;
+}
+
+static void
+task_finish (GstApixoTask *task, const GstApixoTaskStatus *status,
+             GError *error, GstStructure *details)
+{
+  task_clear_timer (&task->timer);
+  task_clear_timer (&task->deadline_timer);
+  task_release_slot (task);
+  if (!task->closed) {
+    task->closed = TRUE;
+    if (error != NULL)
+      GST_INFO ("task %s: %s", task->task_id ? task->task_id : "-",
+                error->message);
+    task->callbacks.finished (task, status, error, details, task->user_data);
+  }
+  g_clear_error (&error);
+  if (details != NULL)
+    gst_structure_free (details);
+}
+
+/* Where a task that stopped being watched can be picked up again. */
+static gchar *
+task_resume_hint (GstApixoTask *task)
+{
+  if (task->task_id == NULL)
+    return g_strdup ("");
+  return g_strdup_printf (" Task %s may still be running and billed: set "
+                          "task-id=%s (model=%s) to resume it.",
+                          task->task_id, task->task_id, task->config.model);
+}
+
+/* ---- fail codes ---------------------------------------------------------- */
+
+static GstResourceError
+fail_code_to_error (const gchar *fail_code)
+{
+  static const struct {
+    const gchar *code;
+    GstResourceError error;
+  } table[] = {
+    { "INVALID_PARAMETER", GST_RESOURCE_ERROR_SETTINGS },
+    { "PROMPT_TOO_LONG", GST_RESOURCE_ERROR_SETTINGS },
+    { "INVALID_PROMPT", GST_RESOURCE_ERROR_SETTINGS },
+    { "IMAGE_TOO_LARGE", GST_RESOURCE_ERROR_SETTINGS },
+    { "UNSUPPORTED_FORMAT", GST_RESOURCE_ERROR_SETTINGS },
+    { "CONTENT_VIOLATION", GST_RESOURCE_ERROR_SETTINGS },
+    { "NSFW_DETECTED", GST_RESOURCE_ERROR_SETTINGS },
+    { "NSFW", GST_RESOURCE_ERROR_SETTINGS },
+    { "SensitiveContentDetected", GST_RESOURCE_ERROR_SETTINGS },
+    { "INVALID_IMAGE_URL", GST_RESOURCE_ERROR_OPEN_READ },
+    { "IMAGE_DOWNLOAD_FAILED", GST_RESOURCE_ERROR_OPEN_READ },
+    { "INSUFFICIENT_BALANCE", GST_RESOURCE_ERROR_NOT_AUTHORIZED },
+    { "INSUFFICIENT_CREDITS", GST_RESOURCE_ERROR_NOT_AUTHORIZED },
+  };
+  guint i;
+
+  for (i = 0; fail_code != NULL && i < G_N_ELEMENTS (table); i++)
+    if (g_str_equal (fail_code, table[i].code))
+      return table[i].error;
+  /* TIMEOUT, PROCESSING_TIMEOUT, MODEL_UNAVAILABLE, GENERATION_FAILED and
+   * codes this version does not know. */
+  return GST_RESOURCE_ERROR_FAILED;
+}
+
+static void
+task_report_failed (GstApixoTask *task, const GstApixoTaskStatus *status)
+{
+  const gchar *code = status->fail_code ? status->fail_code : "(no failCode)";
+  const gchar *msg = status->fail_msg ? status->fail_msg : "(no failMsg)";
+  GstStructure *details = task_details (task, "failed", 200, 200);
+  GError *error;
+
+  gst_structure_set (details, "fail-code", G_TYPE_STRING, code, "fail-msg",
+                     G_TYPE_STRING, msg, NULL);
+  error =
+      g_error_new (GST_RESOURCE_ERROR, fail_code_to_error (status->fail_code),
+                   "Generation task %s (model %s) failed: %s: %s",
+                   task->task_id, task->config.model, code, msg);
+  task_finish (task, status, error, details);
+}
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+static gboolean
+task_timer_fired (gpointer data)
+{
+  GstApixoTask *task = data;
+  RequestKind kind = task->task_id ? REQUEST_STATUS : REQUEST_SUBMIT;
+
+  g_clear_pointer (&task->timer, g_source_unref);
+  task_request (task, kind);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+task_schedule (GstApixoTask *task, gdouble seconds)
+{
+  task_clear_timer (&task->timer);
+  task->timer = g_timeout_source_new ((guint)(MAX (seconds, 0) * 1000));
+  g_source_set_callback (task->timer, task_timer_fired, task, NULL);
+  g_source_attach (task->timer, g_main_context_get_thread_default ());
+}
+
+/* Seconds until the next poll, given the polls made so far. */
+static gdouble
+task_next_poll_delay (GstApixoTask *task)
+{
+  GstApixoTaskConfig *c = &task->config;
+  gdouble elapsed = task_elapsed (task);
+  gdouble due;
+
+  if (c->resume_task_id != NULL && task->poll_count == 0)
+    return 0;
+  if (elapsed < c->first_poll) {
+    /* early check for fast failures, then the documented first poll */
+    if (c->early_poll > 0 && elapsed < c->early_poll &&
+        c->early_poll < c->first_poll)
+      due = c->early_poll;
+    else
+      due = c->first_poll;
+    return due - elapsed;
+  }
+  if (elapsed > c->typical_time)
+    task->interval = MIN (task->interval * INTERVAL_GROWTH,
+                          MAX (MAX_GROWN_INTERVAL, c->poll_interval));
+  return task->interval;
+}
+
+static void
+task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
+{
+  gint retries = task->config.http.retries;
+  gdouble delay;
+  GstStructure *details;
+  GError *error;
+  gchar *hint;
+
+  task->attempt++;
+  if (err->transient && (retries < 0 || task->attempt <= (guint)retries) &&
+      (kind == REQUEST_STATUS || err->not_processed)) {
+    delay = gst_apixo_http_backoff_delay (&task->config.http, task->attempt,
+                                          err->retry_after);
+    GST_INFO ("task %s: %s; retry %u in %.2f s",
+              task->task_id ? task->task_id : "(submit)", err->error->message,
+              task->attempt, delay);
+    task_schedule (task, delay);
+    return;
+  }
+
+  if (kind == REQUEST_SUBMIT && !err->not_processed) {
+    details =
+        task_details (task, "outcome-unknown", err->http_status, err->api_code);
+    error = g_error_new (
+        GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+        "The outcome of the submission is unknown (%s): the service may "
+        "have created the task, and will bill it, but its id never reached "
+        "us. It was not sent again so that you never pay twice; check your "
+        "APIXO task list before retrying.",
+        err->error->message);
+  } else {
+    details = task_details (task, err->http_status ? "http" : "network",
+                            err->http_status, err->api_code);
+    hint = task_resume_hint (task);
+    error = g_error_new (GST_RESOURCE_ERROR, err->error->code, "%s.%s",
+                         err->error->message, hint);
+    g_free (hint);
+  }
+  task_finish (task, NULL, error, details);
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+static void
+task_submitted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GstApixoTask *task = data;
+  GstApixoApiError err = {
+    0,
+  };
+  gchar *task_id;
+
+  task_id = gst_apixo_client_submit_finish (task->client, result, &err);
+  if (task->closed) {
+    g_free (task_id);
+  } else if (task_id == NULL) {
+    task_retry_or_fail (task, REQUEST_SUBMIT, &err);
+  } else {
+    task->task_id = task_id;
+    task->submit_time = g_get_monotonic_time ();
+    task->attempt = 0;
+    GST_INFO ("task %s submitted (model %s)", task_id, task->config.model);
+    task->callbacks.submitted (task, task_id, task->user_data);
+    task_schedule (task, task_next_poll_delay (task));
+  }
+  gst_apixo_api_error_clear (&err);
+  task_unref (task);
+}
+
+static void
+task_handle_status (GstApixoTask *task, GstApixoTaskStatus *status)
+{
+  gboolean changed = g_strcmp0 (status->state, task->last_state) != 0;
+
+  task->poll_count++;
+  task->attempt = 0;
+  if (changed) {
+    g_free (task->last_state);
+    task->last_state = g_strdup (status->state);
+    GST_INFO ("task %s: state %s after %.1f s, %u polls", task->task_id,
+              status->state, task_elapsed (task), task->poll_count);
+  }
+  task->callbacks.polled (task, status, changed, task->poll_count,
+                          task_elapsed (task), task->user_data);
+  if (task->closed)
+    return;
+
+  if (g_str_equal (status->state, "success"))
+    task_finish (task, status, NULL, NULL);
+  else if (g_str_equal (status->state, "failed"))
+    task_report_failed (task, status);
+  else /* pending, processing, or a new state */
+    task_schedule (task, task_next_poll_delay (task));
+}
+
+static void
+task_polled (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GstApixoTask *task = data;
+  GstApixoApiError err = {
+    0,
+  };
+  GstApixoTaskStatus *status;
+
+  status = gst_apixo_client_status_finish (task->client, result, &err);
+  if (!task->closed) {
+    if (status != NULL)
+      task_handle_status (task, status);
+    else
+      task_retry_or_fail (task, REQUEST_STATUS, &err);
+  }
+  gst_apixo_task_status_free (status);
+  gst_apixo_api_error_clear (&err);
+  task_unref (task);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void
+task_request_granted (gpointer data)
+{
+  GstApixoTask *task = data;
+
+  task->wait = NULL;
+  if (task->task_id == NULL) {
+    gst_apixo_client_submit_async (task->client, task->worker,
+                                   task->config.body, task->cancellable,
+                                   task_submitted, task);
+  } else {
+    gst_apixo_client_status_async (task->client, task->worker, task->task_id,
+                                   task->cancellable, task_polled, task);
+  }
+  /* the wait's reference now belongs to the request */
+}
+
+static void
+task_request (GstApixoTask *task, RequestKind kind)
+{
+  g_assert (task->wait == NULL);
+  task->wait = gst_apixo_limiter_acquire_request (
+      task->limiter, task_request_granted, task_ref (task));
+}
+
+static void
+task_slot_granted (gpointer data)
+{
+  GstApixoTask *task = data;
+
+  task->wait = NULL;
+  task->holds_slot = TRUE;
+  task_request (task, REQUEST_SUBMIT);
+  task_unref (task); /* the slot wait's reference */
+}
+
+static gboolean
+task_deadline_fired (gpointer data)
+{
+  GstApixoTask *task = data;
+  GError *error;
+  gchar *hint = task_resume_hint (task);
+
+  g_clear_pointer (&task->deadline_timer, g_source_unref);
+  g_cancellable_cancel (task->cancellable);
+  if (task->wait != NULL) {
+    gst_apixo_limiter_cancel (task->wait);
+    task->wait = NULL;
+    task_unref (task);
+  }
+  if (task->task_id != NULL)
+    error = g_error_new (
+        GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+        "Gave up waiting for task %s (model %s) after the deadline of %u s "
+        "(%u polls, last state %s).%s",
+        task->task_id, task->config.model, task->config.deadline,
+        task->poll_count, task->last_state ? task->last_state : "unknown",
+        hint);
+  else
+    error = g_error_new (
+        GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+        "Gave up after the deadline of %u s before the task could be "
+        "submitted (model %s); nothing was billed.",
+        task->config.deadline, task->config.model);
+  g_free (hint);
+  task_finish (task, NULL, error, task_details (task, "deadline", 0, 0));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+task_begin (gpointer data)
+{
+  GstApixoTask *task = data;
+  GstApixoTaskConfig *c = &task->config;
+
+  if (task->closed)
+    return G_SOURCE_REMOVE;
+  task->start_time = g_get_monotonic_time ();
+  task->limiter = gst_apixo_limiter_get (
+      c->api_key, c->model, c->requests_per_minute, c->concurrent_tasks);
+  if (c->deadline > 0) {
+    task->deadline_timer = g_timeout_source_new_seconds (c->deadline);
+    g_source_set_callback (task->deadline_timer, task_deadline_fired, task,
+                           NULL);
+    g_source_attach (task->deadline_timer,
+                     g_main_context_get_thread_default ());
+  }
+
+  if (c->resume_task_id != NULL) {
+    /* An existing task: already counted by the service, no slot needed. */
+    task->task_id = g_strdup (c->resume_task_id);
+    task->submit_time = task->start_time;
+    task->callbacks.submitted (task, task->task_id, task->user_data);
+    task_request (task, REQUEST_STATUS);
+    return G_SOURCE_REMOVE;
+  }
+
+  if (gst_apixo_limiter_tasks_full (task->limiter) &&
+      task->callbacks.queued != NULL)
+    task->callbacks.queued (task, task->user_data);
+  task->wait = gst_apixo_limiter_acquire_task (task->limiter, task_slot_granted,
+                                               task_ref (task));
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_apixo_task_start (GstApixoTask *task)
+{
+  gst_apixo_worker_invoke (task->worker, task_begin, task, NULL);
+}

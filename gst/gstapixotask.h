@@ -1,0 +1,97 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_APIXO_TASK_H__
+#define __GST_APIXO_TASK_H__
+
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+#include "gstapixoclient.h"
+#include "gstapixohttp.h"
+#include "gstapixoworker.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GstApixoTask:
+ *
+ * One generation task on the worker thread: waits for a task slot of the
+ * process-wide limiter, submits (never twice where the service may have
+ * created the task), then polls on the schedule (an early check for fast
+ * failures, the model's documented first poll and interval, then a gently
+ * growing interval) until success, failure or the deadline.  Transient
+ * failures are retried with backoff and jitter, honouring Retry-After.
+ *
+ * Everything it reports goes through the callbacks, on the worker thread.
+ */
+typedef struct _GstApixoTask GstApixoTask;
+
+typedef struct {
+  gchar *base_url;
+  gchar *api_key;
+  gchar *model;
+  JsonNode *body;        /* generateTask body; NULL when resuming */
+  gchar *resume_task_id; /* set: poll this task, submit nothing */
+  GstApixoHttpSettings http;
+  gdouble early_poll;        /* s after submission; <= 0: none */
+  gdouble first_poll;        /* s after submission */
+  gdouble poll_interval;     /* s */
+  gdouble typical_time;      /* s; the interval grows past it */
+  guint deadline;            /* s from start; 0: none */
+  guint requests_per_minute; /* 0: unlimited */
+  guint concurrent_tasks;    /* 0: unlimited */
+} GstApixoTaskConfig;
+
+void gst_apixo_task_config_clear (GstApixoTaskConfig *config);
+
+/* Structured details of a task error ("apixo-error"): task-id (string, may
+ * be absent before submission), model, reason (string: "failed",
+ * "deadline", "outcome-unknown", "http", "network", "malformed",
+ * "cancelled"), fail-code, fail-msg (strings, failed tasks), http-status
+ * (uint, 0: none), api-code (int). */
+#define GST_APIXO_ERROR_DETAILS_NAME "apixo-error"
+
+typedef struct {
+  /* A task slot is awaited (the process has as many unfinished tasks as
+   * the model allows). Not called when a slot is free at once. */
+  void (*queued) (GstApixoTask *task, gpointer user_data);
+  /* The service accepted the task (or resume started). */
+  void (*submitted) (GstApixoTask *task, const gchar *task_id,
+                     gpointer user_data);
+  /* A poll answered; called for every poll (@changed: the state differs
+   * from the previous poll's). */
+  void (*polled) (GstApixoTask *task, const GstApixoTaskStatus *status,
+                  gboolean changed, guint poll_count, gdouble elapsed,
+                  gpointer user_data);
+  /* The end: @status is the success status (error NULL), or @error (a
+   * GST_RESOURCE_ERROR) with @details.  Called once, unless cancelled. */
+  void (*finished) (GstApixoTask *task, const GstApixoTaskStatus *status,
+                    const GError *error, const GstStructure *details,
+                    gpointer user_data);
+} GstApixoTaskCallbacks;
+
+/* Any thread.  Takes ownership of @config's contents (the struct is
+ * cleared). */
+GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
+                                  GstApixoTaskConfig *config,
+                                  const GstApixoTaskCallbacks *callbacks,
+                                  gpointer user_data);
+
+/* Any thread.  Starts the task on the worker. */
+void gst_apixo_task_start (GstApixoTask *task);
+
+/* Any thread but the worker's.  Cancels what is in flight and waits until
+ * the worker has let go of the task: no callback runs after this returns.
+ * Returns promptly. */
+void gst_apixo_task_free (GstApixoTask *task);
+
+G_END_DECLS
+
+#endif /* __GST_APIXO_TASK_H__ */
