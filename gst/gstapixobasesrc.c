@@ -1011,14 +1011,17 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
 
   g_mutex_lock (&priv->lock);
   task = g_steal_pointer (&priv->state.task);
+  g_mutex_unlock (&priv->lock);
+  /* Returns promptly (in-flight requests are cancelled, not awaited); after
+   * it no task callback runs, so no spool can appear behind our back. */
+  gst_apixo_task_free (task);
+
+  g_mutex_lock (&priv->lock);
   spool = g_steal_pointer (&priv->state.spool);
   phase = priv->state.phase;
   task_id = g_strdup (priv->state.task_id);
   download_done = priv->state.download_done;
   g_mutex_unlock (&priv->lock);
-
-  /* Both return promptly: in-flight requests are cancelled, not awaited. */
-  gst_apixo_task_free (task);
   if (spool != NULL)
     gst_apixo_spool_free (spool);
   if (phase == PHASE_RUNNING &&
