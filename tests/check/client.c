@@ -1,0 +1,424 @@
+/* gst-apixo: unit tests of the API answer parsers and the limiter.
+ * Copyright (C) 2026 gst-apixo developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * No network here: the parsers take the bytes an HTTP answer would carry
+ * (end-to-end behaviour against apixo-sim is in apixosrc.c).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <string.h>
+
+#include "gstapixoclient.h"
+#include "gstapixolimiter.h"
+
+#define KEY "sk-test-0123456789"
+
+static GstApixoClient *
+new_client (void)
+{
+  GstApixoHttpSettings http;
+  GstApixoClient *client;
+
+  gst_apixo_http_settings_init (&http);
+  client = gst_apixo_client_new ("http://127.0.0.1:1/api/v1/", KEY, "veo-3-1",
+                                 &http);
+  gst_apixo_http_settings_clear (&http);
+  return client;
+}
+
+static gchar *
+submit (GstApixoClient *client, guint status, const gchar *body,
+        GstApixoApiError *err)
+{
+  GBytes *bytes = g_bytes_new (body, strlen (body));
+  gchar *id;
+
+  gst_apixo_api_error_clear (err);
+  id = gst_apixo_client_parse_submit (client, status, bytes, err);
+  g_bytes_unref (bytes);
+  return id;
+}
+
+static GstApixoTaskStatus *
+status_of (GstApixoClient *client, guint status, const gchar *body,
+           GstApixoApiError *err)
+{
+  GBytes *bytes = g_bytes_new (body, strlen (body));
+  GstApixoTaskStatus *st;
+
+  gst_apixo_api_error_clear (err);
+  st = gst_apixo_client_parse_status (client, "task_12345678", status, bytes,
+                                      err);
+  g_bytes_unref (bytes);
+  return st;
+}
+
+GST_START_TEST (test_submit_success)
+{
+  GstApixoClient *client = new_client ();
+  GstApixoApiError err = {
+    0,
+  };
+  gchar *id;
+
+  id = submit (client, 200,
+               "{\"code\":200,\"message\":\"success\","
+               "\"data\":{\"taskId\":\"task_12345678\"}}",
+               &err);
+  fail_unless_equals_string (id, "task_12345678");
+  fail_unless (err.error == NULL);
+  g_free (id);
+  gst_apixo_api_error_clear (&err);
+  gst_apixo_client_free (client);
+}
+
+GST_END_TEST;
+
+/* status, body, expected code, transient, not_processed */
+typedef struct {
+  guint status;
+  const gchar *body;
+  GstResourceError code;
+  gboolean transient;
+  gboolean not_processed;
+} SubmitFailure;
+
+static const SubmitFailure submit_failures[] = {
+  /* the pages' error example: HTTP 200, envelope code 400 */
+  { 200, "{\"code\":400,\"message\":\"Insufficient credits\",\"data\":null}",
+    GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE },
+  { 402, "{\"code\":402,\"message\":\"Insufficient balance\",\"data\":null}",
+    GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE },
+  { 400,
+    "{\"code\":400,\"message\":\"Invalid parameters\",\"data\":{\"error\":"
+    "\"Missing required field: input.prompt\"}}",
+    GST_RESOURCE_ERROR_SETTINGS, FALSE, TRUE },
+  { 200,
+    "{\"code\":400,\"message\":\"Content violates provider policy, "
+    "please adjust the prompt\",\"data\":null}",
+    GST_RESOURCE_ERROR_SETTINGS, FALSE, TRUE },
+  { 401, "{\"code\":401,\"message\":\"Invalid API key\",\"data\":null}",
+    GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE },
+  { 403, "", GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE },
+  { 404, "not json", GST_RESOURCE_ERROR_NOT_FOUND, FALSE, TRUE },
+  { 429, "{\"code\":429,\"message\":\"Rate limit\",\"data\":null}",
+    GST_RESOURCE_ERROR_BUSY, TRUE, TRUE },
+  { 503, "", GST_RESOURCE_ERROR_BUSY, TRUE, TRUE },
+  /* the service may have created the task: never resent */
+  { 500, "", GST_RESOURCE_ERROR_FAILED, TRUE, FALSE },
+  { 502, "", GST_RESOURCE_ERROR_FAILED, TRUE, FALSE },
+  { 504, "", GST_RESOURCE_ERROR_FAILED, TRUE, FALSE },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":{\"taskI",
+    GST_RESOURCE_ERROR_READ, TRUE, FALSE },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":{}}",
+    GST_RESOURCE_ERROR_READ, TRUE, FALSE },
+  { 200, "{\"code\":200,\"data\":{\"taskId\":\"../../etc/passwd\"}}",
+    GST_RESOURCE_ERROR_READ, TRUE, FALSE },
+  { 200, "{\"code\":200,\"data\":{\"taskId\":42}}", GST_RESOURCE_ERROR_READ,
+    TRUE, FALSE },
+  { 200, "[]", GST_RESOURCE_ERROR_READ, TRUE, FALSE },
+  { 200, "{\"message\":\"no code\"}", GST_RESOURCE_ERROR_READ, TRUE, FALSE },
+  { 418, "", GST_RESOURCE_ERROR_FAILED, FALSE, FALSE },
+};
+
+GST_START_TEST (test_submit_failures)
+{
+  GstApixoClient *client = new_client ();
+  GstApixoApiError err = {
+    0,
+  };
+  const SubmitFailure *f = &submit_failures[__i__];
+  gchar *id;
+
+  id = submit (client, f->status, f->body, &err);
+  fail_unless (id == NULL, "case %d accepted", __i__);
+  fail_unless (err.error != NULL);
+  fail_unless (err.error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int (err.error->code, f->code);
+  fail_unless_equals_int (err.transient, f->transient);
+  fail_unless_equals_int (err.not_processed, f->not_processed);
+  fail_unless_equals_int (err.http_status, f->status);
+  gst_apixo_api_error_clear (&err);
+  gst_apixo_client_free (client);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_status_states)
+{
+  GstApixoClient *client = new_client ();
+  GstApixoApiError err = {
+    0,
+  };
+  GstApixoTaskStatus *st;
+
+  st = status_of (client, 200,
+                  "{\"code\":200,\"message\":\"success\",\"data\":"
+                  "{\"taskId\":\"task_12345678\",\"state\":\"processing\","
+                  "\"createTime\":1767965610929}}",
+                  &err);
+  fail_unless (st != NULL);
+  fail_unless_equals_string (st->state, "processing");
+  fail_unless_equals_int64 (st->create_time, 1767965610929);
+  fail_unless_equals_int64 (st->complete_time, -1);
+  fail_unless (st->result_uris == NULL);
+  gst_apixo_task_status_free (st);
+
+  st = status_of (
+      client, 200,
+      "{\"code\":200,\"message\":\"success\",\"data\":"
+      "{\"taskId\":\"task_12345678\",\"state\":\"success\",\"resultJson\":"
+      "\"{\\\"resultUrls\\\":[\\\"https://r2.apixo.ai/video.mp4\\\"]}\","
+      "\"createTime\":1767965610929,\"completeTime\":1767965652317,"
+      "\"costTime\":41388}}",
+      &err);
+  fail_unless (st != NULL);
+  fail_unless_equals_string (st->result_uris[0],
+                             "https://r2.apixo.ai/video.mp4");
+  fail_unless (st->result_uris[1] == NULL);
+  fail_unless_equals_int64 (st->cost_time, 41388);
+  gst_apixo_task_status_free (st);
+
+  /* failed, with control characters and the key echoed in the message */
+  st = status_of (
+      client, 200,
+      "{\"code\":200,\"message\":\"success\",\"data\":"
+      "{\"taskId\":\"task_12345678\",\"state\":\"failed\",\"failCode\":"
+      "\"CONTENT_VIOLATION\",\"failMsg\":\"bad\\u001b[31m prompt for key " KEY
+      "\"}}",
+      &err);
+  fail_unless (st != NULL);
+  fail_unless_equals_string (st->fail_code, "CONTENT_VIOLATION");
+  fail_unless (strchr (st->fail_msg, 0x1b) == NULL);
+  fail_unless (strstr (st->fail_msg, KEY) == NULL);
+  fail_unless (strstr (st->fail_msg, "***") != NULL);
+  gst_apixo_task_status_free (st);
+
+  /* a state this version does not know is passed on as given */
+  st = status_of (client, 200,
+                  "{\"code\":200,\"data\":{\"taskId\":"
+                  "\"task_12345678\",\"state\":\"queued-somewhere\"}}",
+                  &err);
+  fail_unless (st != NULL);
+  fail_unless_equals_string (st->state, "queued-somewhere");
+  gst_apixo_task_status_free (st);
+
+  gst_apixo_api_error_clear (&err);
+  gst_apixo_client_free (client);
+}
+
+GST_END_TEST;
+
+static const gchar *bad_status_bodies[] = {
+  "",
+  "null",
+  "{\"code\":200,\"data\":null}",
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\"}}",
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":7}}",
+  "{\"code\":200,\"data\":{\"taskId\":\"other_task\",\"state\":\"success\"}}",
+  /* success without a usable result URL */
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+  "\"success\"}}",
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+  "\"success\",\"resultJson\":\"not json\"}}",
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+  "\"success\",\"resultJson\":\"{\\\"resultUrls\\\":[]}\"}}",
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+  "\"success\",\"resultJson\":\"{\\\"resultUrls\\\":[\\\"file:///etc/"
+  "passwd\\\"]}\"}}",
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+  "\"success\",\"resultJson\":{\"resultUrls\":[\"https://a/b.mp4\"]}}}",
+};
+
+GST_START_TEST (test_status_malformed)
+{
+  GstApixoClient *client = new_client ();
+  GstApixoApiError err = {
+    0,
+  };
+  GstApixoTaskStatus *st;
+
+  st = status_of (client, 200, bad_status_bodies[__i__], &err);
+  fail_unless (st == NULL, "body %d accepted", __i__);
+  fail_unless (err.error != NULL);
+  fail_unless (err.error->domain == GST_RESOURCE_ERROR);
+  gst_apixo_api_error_clear (&err);
+  gst_apixo_client_free (client);
+}
+
+GST_END_TEST;
+
+/* Mutations of valid answers never crash and never leak the key. */
+GST_START_TEST (test_parsers_fuzz)
+{
+  static const gchar *seeds[] = {
+    "{\"code\":200,\"message\":\"success\",\"data\":{\"taskId\":\"task_1\","
+    "\"state\":\"success\",\"resultJson\":\"{\\\"resultUrls\\\":"
+    "[\\\"https://r2.apixo.ai/video.mp4\\\"]}\",\"costTime\":1}}",
+    "{\"code\":400,\"message\":\"" KEY "\",\"data\":{\"error\":\"" KEY "\"}}",
+    "{\"code\":200,\"data\":{\"taskId\":\"task_1\",\"state\":\"failed\","
+    "\"failCode\":\"X\",\"failMsg\":\"" KEY "\"}}",
+  };
+  GstApixoClient *client = new_client ();
+  GRand *rand = g_rand_new_with_seed (4242);
+  guint i, j;
+
+  for (i = 0; i < 20000; i++) {
+    const gchar *seed = seeds[i % G_N_ELEMENTS (seeds)];
+    gsize len = strlen (seed);
+    guint8 *data = g_memdup2 (seed, len);
+    GstApixoApiError err = {
+      0,
+    };
+    GBytes *bytes;
+    gchar *id;
+    GstApixoTaskStatus *st;
+
+    for (j = 0; j < 1 + i % 4; j++)
+      data[g_rand_int_range (rand, 0, len)] = g_rand_int_range (rand, 0, 256);
+    bytes = g_bytes_new_take (data, g_rand_int_range (rand, 0, len + 1));
+
+    id = gst_apixo_client_parse_submit (client, 200, bytes, &err);
+    g_free (id);
+    if (err.error != NULL)
+      fail_unless (strstr (err.error->message, KEY) == NULL);
+    gst_apixo_api_error_clear (&err);
+    st = gst_apixo_client_parse_status (client, "task_1", 200, bytes, &err);
+    if (st != NULL && st->fail_msg != NULL)
+      fail_unless (strstr (st->fail_msg, KEY) == NULL);
+    gst_apixo_task_status_free (st);
+    gst_apixo_api_error_clear (&err);
+    g_bytes_unref (bytes);
+  }
+  g_rand_free (rand);
+  gst_apixo_client_free (client);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_task_id_and_redact)
+{
+  gchar *r;
+
+  fail_unless (gst_apixo_task_id_is_valid ("task_12345678"));
+  fail_unless (gst_apixo_task_id_is_valid ("a-b.c:d"));
+  fail_if (gst_apixo_task_id_is_valid (""));
+  fail_if (gst_apixo_task_id_is_valid (NULL));
+  fail_if (gst_apixo_task_id_is_valid ("a/b"));
+  fail_if (gst_apixo_task_id_is_valid ("a b"));
+  fail_if (gst_apixo_task_id_is_valid ("x&taskId=y"));
+
+  r = gst_apixo_redact ("key=abc and abcabc", "abc");
+  fail_unless_equals_string (r, "key=*** and ******");
+  g_free (r);
+}
+
+GST_END_TEST;
+
+/* ---- limiter (runs on this thread's default context) --------------------- */
+
+static void
+count_grant (gpointer data)
+{
+  (*(guint *)data)++;
+}
+
+static void
+iterate_until_idle (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+GST_START_TEST (test_limiter_requests)
+{
+  GstApixoLimiter *limiter;
+  GstApixoLimiterWait *waits[5];
+  guint granted = 0, i;
+
+  limiter = gst_apixo_limiter_get ("key-requests", "sora-2-pro", 3, 0);
+  for (i = 0; i < 5; i++)
+    waits[i] =
+        gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  /* never granted synchronously */
+  fail_unless_equals_int (granted, 0);
+  iterate_until_idle ();
+  /* three in the window, two wait for it to move on */
+  fail_unless_equals_int (granted, 3);
+  fail_unless_equals_int (gst_apixo_limiter_queued (limiter), 2);
+  gst_apixo_limiter_cancel (waits[4]);
+  gst_apixo_limiter_cancel (waits[3]);
+  fail_unless_equals_int (gst_apixo_limiter_queued (limiter), 0);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 3);
+
+  /* the same key and model share the window across users */
+  gst_apixo_limiter_unref (limiter);
+  limiter = gst_apixo_limiter_get ("key-requests", "sora-2-pro", 3, 0);
+  waits[0] = gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 3);
+  gst_apixo_limiter_cancel (waits[0]);
+  gst_apixo_limiter_unref (limiter);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_limiter_tasks)
+{
+  GstApixoLimiter *limiter, *other;
+  guint granted = 0, other_granted = 0;
+
+  limiter = gst_apixo_limiter_get ("key-tasks", "sora-2-pro", 0, 2);
+  gst_apixo_limiter_acquire_task (limiter, count_grant, &granted);
+  gst_apixo_limiter_acquire_task (limiter, count_grant, &granted);
+  gst_apixo_limiter_acquire_task (limiter, count_grant, &granted);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 2);
+  fail_unless (gst_apixo_limiter_tasks_full (limiter));
+
+  /* another key has its own slots */
+  other = gst_apixo_limiter_get ("another-key", "sora-2-pro", 0, 2);
+  gst_apixo_limiter_acquire_task (other, count_grant, &other_granted);
+  iterate_until_idle ();
+  fail_unless_equals_int (other_granted, 1);
+
+  gst_apixo_limiter_release_task (limiter);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 3);
+  gst_apixo_limiter_release_task (limiter);
+  gst_apixo_limiter_release_task (limiter);
+  gst_apixo_limiter_release_task (other);
+  fail_if (gst_apixo_limiter_tasks_full (limiter));
+  gst_apixo_limiter_unref (limiter);
+  gst_apixo_limiter_unref (other);
+}
+
+GST_END_TEST;
+
+static Suite *
+client_suite (void)
+{
+  Suite *s = suite_create ("apixo-client");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_submit_success);
+  tcase_add_loop_test (tc, test_submit_failures, 0,
+                       G_N_ELEMENTS (submit_failures));
+  tcase_add_test (tc, test_status_states);
+  tcase_add_loop_test (tc, test_status_malformed, 0,
+                       G_N_ELEMENTS (bad_status_bodies));
+  tcase_add_test (tc, test_parsers_fuzz);
+  tcase_add_test (tc, test_task_id_and_redact);
+  tcase_add_test (tc, test_limiter_requests);
+  tcase_add_test (tc, test_limiter_tasks);
+  return s;
+}
+
+GST_CHECK_MAIN (client);
