@@ -72,6 +72,7 @@
 
 #include "gstapixomodels.h"
 
+#include <gio/gio.h>
 #include <math.h>
 #include <string.h>
 
@@ -868,8 +869,10 @@ describe_model_use (GString *out, guint bit, const ModelRules *m,
       continue;
     }
     v = allowed_values (bit, m, sh);
+    if (v == NULL)
+      v = g_strdup ("");
     if (first == NULL)
-      first = v ? v : g_strdup ("");
+      first = v;
     else
       same = same && g_strcmp0 (first, v) == 0;
     if (v != first)
@@ -1015,6 +1018,11 @@ check_model_id (const gchar *model, GError **error)
   if (ok)
     return TRUE;
   known = g_strjoinv (", ", (gchar **)gst_apixo_model_list ());
+  if (model == NULL) {
+    fail (error, "model is not set (allowed: a model id; known: %s)", known);
+    g_free (known);
+    return FALSE;
+  }
   shown = excerpt (model ? model : "");
   fail (error,
         "model %s is not a valid model id (allowed: lowercase letters, digits, "
@@ -1116,8 +1124,8 @@ parse_uri (const gchar *name, const gchar *uri, GError **error)
   return parsed;
 }
 
-/* http(s) with a host, or (when @local_ok) a file:// URI of a local
- * input, which the element publishes itself. */
+/* http(s) with a host, or a file:// URI of a local input (which the
+ * element publishes itself). */
 static gboolean
 check_input_uri (const gchar *name, const gchar *uri, GError **error)
 {
@@ -1440,17 +1448,43 @@ check_generic (const GstApixoRequestSpec *spec, GError **error)
 /* ------------------------------------------------------------------ */
 /* Model checks (known models)                                        */
 
-/* "<name> <shown> is not supported by <model>[ <shape>] (allowed: ...)";
- * @sh NULL for a rule of the whole model. */
+/* "model" or "model shape": the shape is named when the rule for @bit
+ * differs between the model's shapes (@bit 0: whenever it has several). */
+static gchar *
+where (const ModelRules *m, const ShapeRules *sh, guint bit)
+{
+  gboolean uniform = sh == NULL || m->shapes[1].key == NULL;
+
+  if (!uniform && bit) {
+    gchar *mine = allowed_values (bit, m, sh);
+
+    uniform = TRUE;
+    for (const ShapeRules *s = m->shapes; uniform && s->key; s++) {
+      gchar *other =
+          (shape_uses (m, s) & bit) ? allowed_values (bit, m, s) : NULL;
+
+      uniform = other && g_strcmp0 (mine, other) == 0;
+      g_free (other);
+    }
+    g_free (mine);
+  }
+  if (uniform)
+    return g_strdup (m->info.id);
+  return g_strdup_printf ("%s %s", m->info.id, sh->key);
+}
+
+/* "<name> <shown> is not supported by <where> (allowed: ...)". */
 static gboolean
 fail_not_in (GError **error, const gchar *name, const gchar *shown,
              const ModelRules *m, const ShapeRules *sh, guint bit)
 {
   gchar *allowed = allowed_values (bit, m, sh);
+  gchar *w = where (m, sh, bit);
 
-  fail (error, "%s %s is not supported by %s%s%s (allowed: %s)", name, shown,
-        m->info.id, sh ? " " : "", sh ? sh->key : "", allowed);
+  fail (error, "%s %s is not supported by %s (allowed: %s)", name, shown, w,
+        allowed);
   g_free (allowed);
+  g_free (w);
   return FALSE;
 }
 
@@ -1569,24 +1603,30 @@ check_text_length (const gchar *name, const gchar *text, glong max,
 }
 
 static gboolean
+fail_prompt (const ModelRules *m, const ShapeRules *sh,
+             const GstApixoRequestSpec *spec, GError **error)
+{
+  gchar *w = where (m, sh, 0), *shown;
+
+  if (spec->prompt == NULL) {
+    fail (error, "prompt is not set: %s requires one (allowed: non-empty text)",
+          w);
+  } else {
+    shown = excerpt (spec->prompt);
+    fail (error, "prompt %s is empty (allowed for %s: non-empty text%s)", shown,
+          w, sh->prompt_required ? "" : ", or prompt left unset");
+    g_free (shown);
+  }
+  g_free (w);
+  return FALSE;
+}
+
+static gboolean
 check_prompt (const ModelRules *m, const ShapeRules *sh,
               const GstApixoRequestSpec *spec, GError **error)
 {
-  gchar *shown;
-
-  if (spec->prompt == NULL && sh->prompt_required)
-    return fail (error,
-                 "prompt is not set: %s %s requires one (allowed: "
-                 "non-empty text)",
-                 m->info.id, sh->key);
-  if (spec->prompt && prompt_is_blank (spec->prompt)) {
-    shown = excerpt (spec->prompt);
-    fail (error, "prompt %s is empty (allowed for %s %s: non-empty text%s)",
-          shown, m->info.id, sh->key,
-          sh->prompt_required ? "" : ", or prompt left unset");
-    g_free (shown);
-    return FALSE;
-  }
+  if (spec->prompt ? prompt_is_blank (spec->prompt) : sh->prompt_required)
+    return fail_prompt (m, sh, spec, error);
   return check_text_length ("prompt", spec->prompt, m->prompt_max_chars, m,
                             error) &&
          check_text_length ("negative-prompt", spec->negative_prompt,
@@ -1624,7 +1664,7 @@ check_aspect (const ModelRules *m, const ShapeRules *sh,
   const gchar *res =
       spec->resolution ? spec->resolution : m->default_resolution;
   const AspectRule *a;
-  gchar *shown, *allowed;
+  gchar *shown, *allowed, *w;
 
   if (spec->aspect_ratio == NULL || sh->aspects == NULL)
     return TRUE;
@@ -1641,12 +1681,13 @@ check_aspect (const ModelRules *m, const ShapeRules *sh,
     fail_not_in (error, "aspect-ratio", shown, m, sh, U_ASPECT);
   } else {
     allowed = join_aspects (sh->aspects, res);
+    w = where (m, sh, U_ASPECT);
     fail (error,
-          "aspect-ratio %s is not supported by %s %s at %s%s "
-          "(allowed at %s: %s)",
-          shown, m->info.id, sh->key, res,
-          spec->resolution ? "" : " (the default resolution)", res, allowed);
+          "aspect-ratio %s is not supported by %s at %s%s (allowed at %s: %s)",
+          shown, w, res, spec->resolution ? "" : " (the default resolution)",
+          res, allowed);
     g_free (allowed);
+    g_free (w);
   }
   g_free (shown);
   return FALSE;
@@ -1659,20 +1700,21 @@ check_count (const gchar *name, gchar **uris, guint min, guint max,
              GError **error)
 {
   guint n = strv_len0 (uris);
-  gchar *shown, *allowed;
+  gchar *shown, *allowed, *w;
 
   if (max == 0 || (n >= min && n <= max))
     return TRUE;
   shown = strv_excerpt (uris);
   allowed = allowed_values (bit, m, sh);
+  w = where (m, sh, bit);
   if (n == 0)
-    fail (error, "%s is empty: %s%s%s needs %s", name, m->info.id,
-          sh ? " " : "", sh ? sh->key : "", allowed);
+    fail (error, "%s is empty: %s needs %s", name, w, allowed);
   else
-    fail (error, "%s %s has %u URIs (allowed for %s%s%s: %s)", name, shown, n,
-          m->info.id, sh ? " " : "", sh ? sh->key : "", allowed);
+    fail (error, "%s %s has %u URIs (allowed for %s: %s)", name, shown, n, w,
+          allowed);
   g_free (shown);
   g_free (allowed);
+  g_free (w);
   return FALSE;
 }
 
@@ -1847,6 +1889,7 @@ gst_apixo_request_spec_to_json (const GstApixoRequestSpec *spec)
   JsonNode *node;
   GType bad = G_TYPE_INVALID;
 
+  models_init_debug ();
   json_object_set_string_member (
       root, "request_type",
       gst_apixo_request_type_to_string (spec->request_type));
