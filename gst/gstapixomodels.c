@@ -64,6 +64,10 @@
  *   carries them (see gst_apixo_request_spec_has_local_inputs()).
  * - Unknown models: the generic field names of the newer pages
  *   (prompt_extend, watermark, generationType, ...); mode must be set.
+ * - Media limits: "MB" read as MiB (never refuse what the service may
+ *   take); wan-2-2-animate images: JPG/PNG/WebP <= 10 MB as on the other
+ *   pages, 240-8000 px as on the Wan 2.5 video page (its own page is
+ *   silent); its motion video: nothing documented but the billing range.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -226,6 +230,8 @@ typedef struct {
   const gchar *prompt_extend_key;
   gboolean official_only;
   const Timing *timing;
+  const GstApixoMediaLimits *images, *videos, *audio; /* NULL: none taken */
+  gdouble billed_min_seconds, billed_max_seconds;     /* by input duration */
 } ModelRules;
 
 static const gchar *const T2V_I2V[] = { "text-to-video", "image-to-video",
@@ -245,6 +251,45 @@ static const AspectRule ASPECTS_WAN25V[] = {
 };
 static const AspectRule ASPECTS_VEO[] = { { "16:9" }, { "9:16" }, { NULL } };
 static const AspectRule ASPECTS_VEO_REF[] = { { "16:9" }, { NULL } };
+
+#define MiB (G_GUINT64_CONSTANT (1024) * 1024)
+
+static const gchar *const JPG_PNG_WEBP[] = { "image/jpeg", "image/png",
+                                             "image/webp", NULL };
+static const gchar *const WAN25V_IMAGE_TYPES[] = { "image/jpeg", "image/png",
+                                                   "image/bmp", "image/webp",
+                                                   NULL };
+/* mp3 files with an ID3v2 tag typefind as application/x-id3 */
+static const gchar *const WAV_MP3[] = { "audio/x-wav", "audio/mpeg", NULL };
+
+/* "image_urls supports JPG, PNG, WebP, max 10MB per image" (wan-2-5,
+ * veo-3-1, sora-2-pro). */
+static const GstApixoMediaLimits IMAGES_10MB = {
+  .media_types = JPG_PNG_WEBP,
+  .max_bytes = 10 * MiB,
+};
+static const GstApixoMediaLimits WAN25V_IMAGES = {
+  .media_types = WAN25V_IMAGE_TYPES,
+  .max_bytes = 20 * MiB,
+  .min_dimension = 240,
+  .max_dimension = 8000,
+  .no_alpha = TRUE,
+};
+static const GstApixoMediaLimits WAN25V_AUDIO = {
+  .media_types = WAV_MP3,
+  .max_bytes = 15 * MiB,
+  .min_seconds = 3,
+  .max_seconds = 30,
+};
+/* CHOICE: the animate page documents no image limits: the service-wide
+ * JPG/PNG/WebP <= 10 MB, and the Wan family's 240-8000 px. */
+static const GstApixoMediaLimits ANIMATE_IMAGES = {
+  .media_types = JPG_PNG_WEBP,
+  .max_bytes = 10 * MiB,
+  .min_dimension = 240,
+  .max_dimension = 8000,
+};
+static const GstApixoMediaLimits UNDOCUMENTED = { NULL };
 
 /* wan-2-5.txt */
 static const ShapeRules WAN25_SHAPES[] = {
@@ -366,6 +411,7 @@ static const ModelRules MODELS[] = {
       .seed_max = SEED_MAX,
       .prompt_extend_key = "enable_prompt_expansion",
       .timing = WAN25_TIMING,
+      .images = &IMAGES_10MB,
   },
   {
       .info = { "wan-2-5-video",
@@ -383,6 +429,8 @@ static const ModelRules MODELS[] = {
       .negative_max_chars = 500,
       .prompt_extend_key = "prompt_extend",
       .timing = WAN25V_TIMING,
+      .images = &WAN25V_IMAGES,
+      .audio = &WAN25V_AUDIO,
   },
   {
       .info = { "veo-3-1",
@@ -396,6 +444,7 @@ static const ModelRules MODELS[] = {
       .seed_min = 0,
       .seed_max = SEED_MAX,
       .timing = VEO_TIMING,
+      .images = &IMAGES_10MB,
   },
   {
       .info = { "sora-2-pro",
@@ -408,6 +457,7 @@ static const ModelRules MODELS[] = {
       .derive_duration = 4,
       .official_only = TRUE,
       .timing = SORA_TIMING,
+      .images = &IMAGES_10MB,
   },
   {
       .info = { "wan-2-2-animate",
@@ -424,6 +474,10 @@ static const ModelRules MODELS[] = {
       .seed_min = -1, /* -1: random */
       .seed_max = SEED_MAX,
       .timing = GENERAL_TIMING,
+      .images = &ANIMATE_IMAGES,
+      .videos = &UNDOCUMENTED,
+      .billed_min_seconds = 5,
+      .billed_max_seconds = 120,
   },
 };
 
@@ -1943,4 +1997,36 @@ gdouble
 gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec)
 {
   return spec_timing (spec)->typical;
+}
+
+/* ------------------------------------------------------------------ */
+/* Media behind input URLs                                            */
+
+const GstApixoMediaLimits *
+gst_apixo_model_media_limits (const gchar *model, GstApixoMediaKind kind)
+{
+  const ModelRules *m = rules_lookup (model);
+
+  if (m == NULL)
+    return NULL;
+  switch (kind) {
+    case GST_APIXO_MEDIA_IMAGE:
+      return m->images;
+    case GST_APIXO_MEDIA_VIDEO:
+      return m->videos;
+    case GST_APIXO_MEDIA_AUDIO:
+      return m->audio;
+    default:
+      return NULL;
+  }
+}
+
+gdouble
+gst_apixo_model_billed_seconds (const gchar *model, gdouble input_seconds)
+{
+  const ModelRules *m = rules_lookup (model);
+
+  if (m == NULL || m->billed_max_seconds <= 0)
+    return -1;
+  return CLAMP (input_seconds, m->billed_min_seconds, m->billed_max_seconds);
 }

@@ -174,6 +174,34 @@ gst_apixo_request_spec_has_local_inputs (const GstApixoRequestSpec *spec);
  * provider, ...).  Free with g_free(). */
 gchar *gst_apixo_models_describe_allowed (const gchar *property);
 
+/* Documented limits of the media behind input URLs, for the element's
+ * checks of local inputs (typefinding, not file names).  Fields are 0/NULL
+ * where the page documents nothing.  Sizes in bytes, "MB" read as MiB. */
+typedef enum {
+  GST_APIXO_MEDIA_IMAGE, /* image-uris */
+  GST_APIXO_MEDIA_VIDEO, /* video-uris */
+  GST_APIXO_MEDIA_AUDIO, /* audio-uri */
+} GstApixoMediaKind;
+
+typedef struct {
+  /* typefind caps names ("image/jpeg", "audio/x-wav", ...); NULL: any */
+  const gchar *const *media_types;
+  guint64 max_bytes;
+  guint min_dimension, max_dimension; /* px, both width and height */
+  gboolean no_alpha;                  /* wan-2-5-video: PNG without alpha */
+  gdouble min_seconds, max_seconds;   /* audio duration */
+} GstApixoMediaLimits;
+
+/* NULL when @model is unknown or takes no input of @kind. */
+const GstApixoMediaLimits *
+gst_apixo_model_media_limits (const gchar *model, GstApixoMediaKind kind);
+
+/* wan-2-2-animate bills the motion video's duration, at least 5 s and at
+ * most 120 s: the seconds billed for an input of @input_seconds; -1 for a
+ * model not billed by input duration. */
+gdouble gst_apixo_model_billed_seconds (const gchar *model,
+                                        gdouble input_seconds);
+
 G_END_DECLS
 
 #endif /* __GST_APIXO_MODELS_H__ */

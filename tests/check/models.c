@@ -1626,6 +1626,94 @@ GST_START_TEST (test_describe_allowed)
 }
 GST_END_TEST;
 
+/* ------------------------------------------------------------------ */
+/* Media limits and billing                                           */
+
+static gboolean
+types_are (const gchar *const *types, const gchar *want)
+{
+  gchar *joined = types ? g_strjoinv (",", (gchar **)types) : g_strdup ("");
+  gboolean same = g_str_equal (joined, want);
+
+  if (!same)
+    GST_ERROR ("media types %s, want %s", joined, want);
+  g_free (joined);
+  return same;
+}
+
+GST_START_TEST (test_media_limits)
+{
+  static const struct {
+    const gchar *model;
+    GstApixoMediaKind kind;
+    gboolean taken;
+    const gchar *types;
+    guint64 max_bytes;
+    guint min_px, max_px;
+    gboolean no_alpha;
+    gdouble min_s, max_s;
+  } cases[] = {
+    { "wan-2-5", GST_APIXO_MEDIA_IMAGE, TRUE, "image/jpeg,image/png,image/webp",
+      10 << 20 },
+    { "wan-2-5", GST_APIXO_MEDIA_VIDEO, FALSE },
+    { "wan-2-5", GST_APIXO_MEDIA_AUDIO, FALSE },
+    { "wan-2-5-video", GST_APIXO_MEDIA_IMAGE, TRUE,
+      "image/jpeg,image/png,image/bmp,image/webp", 20 << 20, 240, 8000, TRUE },
+    { "wan-2-5-video", GST_APIXO_MEDIA_AUDIO, TRUE, "audio/x-wav,audio/mpeg",
+      15 << 20, 0, 0, FALSE, 3, 30 },
+    { "wan-2-5-video", GST_APIXO_MEDIA_VIDEO, FALSE },
+    { "veo-3-1", GST_APIXO_MEDIA_IMAGE, TRUE, "image/jpeg,image/png,image/webp",
+      10 << 20 },
+    { "veo-3-1", GST_APIXO_MEDIA_AUDIO, FALSE },
+    { "sora-2-pro", GST_APIXO_MEDIA_IMAGE, TRUE,
+      "image/jpeg,image/png,image/webp", 10 << 20 },
+    { "sora-2-pro", GST_APIXO_MEDIA_VIDEO, FALSE },
+    { "wan-2-2-animate", GST_APIXO_MEDIA_IMAGE, TRUE,
+      "image/jpeg,image/png,image/webp", 10 << 20, 240, 8000 },
+    { "wan-2-2-animate", GST_APIXO_MEDIA_VIDEO, TRUE, "" },
+    { "wan-2-2-animate", GST_APIXO_MEDIA_AUDIO, FALSE },
+    { "foo-9", GST_APIXO_MEDIA_IMAGE, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const GstApixoMediaLimits *l =
+        gst_apixo_model_media_limits (cases[i].model, cases[i].kind);
+
+    fail_unless_equals_int (l != NULL, cases[i].taken);
+    if (l == NULL)
+      continue;
+    fail_unless (types_are (l->media_types, cases[i].types), "%s",
+                 cases[i].model);
+    fail_unless_equals_uint64 (l->max_bytes, cases[i].max_bytes);
+    fail_unless_equals_int (l->min_dimension, cases[i].min_px);
+    fail_unless_equals_int (l->max_dimension, cases[i].max_px);
+    fail_unless_equals_int (l->no_alpha, cases[i].no_alpha);
+    fail_unless_equals_float (l->min_seconds, cases[i].min_s);
+    fail_unless_equals_float (l->max_seconds, cases[i].max_s);
+  }
+  fail_unless (gst_apixo_model_media_limits (NULL, GST_APIXO_MEDIA_IMAGE) ==
+               NULL);
+}
+GST_END_TEST;
+
+/* wan-2-2-animate: below 5 s billed as 5 s, above 120 s as 120 s. */
+GST_START_TEST (test_billed_seconds)
+{
+  fail_unless_equals_float (
+      gst_apixo_model_billed_seconds ("wan-2-2-animate", 2.5), 5);
+  fail_unless_equals_float (
+      gst_apixo_model_billed_seconds ("wan-2-2-animate", 5), 5);
+  fail_unless_equals_float (
+      gst_apixo_model_billed_seconds ("wan-2-2-animate", 42.5), 42.5);
+  fail_unless_equals_float (
+      gst_apixo_model_billed_seconds ("wan-2-2-animate", 120), 120);
+  fail_unless_equals_float (
+      gst_apixo_model_billed_seconds ("wan-2-2-animate", 300), 120);
+  fail_unless_equals_float (gst_apixo_model_billed_seconds ("wan-2-5", 5), -1);
+  fail_unless_equals_float (gst_apixo_model_billed_seconds ("foo-9", 5), -1);
+}
+GST_END_TEST;
+
 static Suite *
 models_suite (void)
 {
@@ -1655,6 +1743,8 @@ models_suite (void)
   tcase_add_test (tc, test_message_excerpts);
   tcase_add_test (tc, test_poll_advice);
   tcase_add_test (tc, test_describe_allowed);
+  tcase_add_test (tc, test_media_limits);
+  tcase_add_test (tc, test_billed_seconds);
   return s;
 }
 
