@@ -81,6 +81,15 @@ SimMedia *sim_media_probe_file (const gchar *path, const gchar *field,
                                 SimMediaKind kind,
                                 const SimMediaLimits *limits, GError **error);
 
+/* Reads the header of a JPEG, PNG, WebP or BMP file without decoding it:
+ * pixel size, alpha (PNG: alpha colour type or tRNS; WebP: alpha flag; BMP:
+ * 32 bit with an alpha mask) and format ("jpeg", "png", "webp", "bmp").
+ * Any out argument may be NULL.  FALSE if it is none of these or the header
+ * is broken. */
+gboolean sim_media_read_image_header (const gchar *path, gint *width,
+                                      gint *height, gboolean *has_alpha,
+                                      gchar **format);
+
 G_END_DECLS
 
 #endif /* __SIM_MEDIA_H__ */

@@ -66,6 +66,11 @@ gchar *sim_render_finish (GAsyncResult *result, GError **error);
 gchar *sim_render_sync (const SimRenderSpec *spec, const gchar *cache_dir,
                         GError **error);
 
+/* Checks that every GStreamer element rendering and input checks use is
+ * installed (call it at start-up, after gst_init()).  On failure the
+ * message names each missing element and the Debian package shipping it. */
+gboolean sim_render_check_elements (GError **error);
+
 G_END_DECLS
 
 #endif /* __SIM_RENDER_H__ */
