@@ -74,8 +74,10 @@ GST_DEBUG_CATEGORY_STATIC (apixo_spool_debug);
 /* One network read; memory per transfer is this, whatever the file size. */
 #define SPOOL_CHUNK (64 * 1024)
 /* A read starting this far beyond the sequential download gets its own
- * Range request rather than waiting. */
-#define SPOOL_FAR_AHEAD (1024 * 1024)
+ * Range request rather than waiting (a fraction of a second of download on
+ * a good link; less would send ranges for qtdemux's interleaved reads near
+ * the download front). */
+#define SPOOL_FAR_AHEAD (2 * 1024 * 1024)
 /* Smallest far-ahead Range request (a moov atom usually fits). */
 #define SPOOL_RANGE_MIN (512 * 1024)
 /* Far-ahead requests in flight at once, and failures before giving up on
