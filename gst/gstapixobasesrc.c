@@ -1229,9 +1229,10 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
 
   ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
   if (ret == GST_FLOW_ERROR) {
-    GstStructure *details =
-        gst_structure_new (GST_APIXO_ERROR_DETAILS_NAME, "reason",
-                           G_TYPE_STRING, "download", NULL);
+    GstStructure *details = gst_structure_new (
+        GST_APIXO_ERROR_DETAILS_NAME, "reason", G_TYPE_STRING, "download",
+        "http-status", G_TYPE_UINT, gst_apixo_spool_get_http_status (spool),
+        NULL);
     gchar *task_id;
 
     g_mutex_lock (&priv->lock);
