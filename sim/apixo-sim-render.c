@@ -5,7 +5,11 @@
  *
  *   apixo-sim-render --scene text --prompt "a storm" --seed 7 \
  *       --width 640 --height 360 --duration 5 --audio --cache-dir /tmp/c
- *   apixo-sim-render --probe image picture.png
+ *   apixo-sim-render --probe image --min-px 240 --max-px 8000 picture.png
+ *   apixo-sim-render --probe audio --fetch http://127.0.0.1:8000/a.mp3 \
+ *       --field "audio_urls[0]" --min-duration 3 --max-duration 30
+ * Probes print "ok format=... width=..." or "error CODE message" (CODE: the
+ * SimMediaError name) and exit 1 on error.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -34,32 +38,178 @@ parse_scene (const gchar *name, SimScene *scene)
   return FALSE;
 }
 
-static int
-probe (const gchar *kind_name, const gchar *path)
-{
-  SimMediaKind kind;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SimMedia) m = NULL;
+static const gchar *error_names[] = {
+  "UNREACHABLE", "UNDECODABLE", "FORMAT", "TOO_LARGE", "DIMENSIONS", "DURATION"
+};
 
-  if (g_str_equal (kind_name, "image"))
-    kind = SIM_MEDIA_IMAGE;
-  else if (g_str_equal (kind_name, "video"))
-    kind = SIM_MEDIA_VIDEO;
-  else if (g_str_equal (kind_name, "audio"))
-    kind = SIM_MEDIA_AUDIO;
-  else {
-    g_printerr ("--probe takes image, video or audio\n");
-    return 2;
-  }
-  m = sim_media_probe_file (path, "file", kind, NULL, &error);
+static gboolean
+parse_kind (const gchar *name, SimMediaKind *kind)
+{
+  if (g_str_equal (name, "image"))
+    *kind = SIM_MEDIA_IMAGE;
+  else if (g_str_equal (name, "video"))
+    *kind = SIM_MEDIA_VIDEO;
+  else if (g_str_equal (name, "audio"))
+    *kind = SIM_MEDIA_AUDIO;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* "error CODE message" or "ok key=value..." on stdout; exit 1 on error. */
+static int
+report_media (SimMedia *m, GError *error)
+{
   if (!m) {
-    g_printerr ("error %d: %s\n", error->code, error->message);
+    const gchar *code = "OTHER";
+
+    if (error->domain == SIM_MEDIA_ERROR &&
+        error->code < (gint)G_N_ELEMENTS (error_names))
+      code = error_names[error->code];
+    g_print ("error %s %s\n", code, error->message);
     return 1;
   }
-  g_print ("format=%s width=%d height=%d alpha=%d duration=%.3f "
-           "size=%" G_GUINT64_FORMAT "\n",
-           m->format, m->width, m->height, m->has_alpha, m->duration, m->size);
+  g_print ("ok format=%s width=%d height=%d alpha=%d duration=%.3f "
+           "size=%" G_GUINT64_FORMAT " path=%s\n",
+           m->format, m->width, m->height, m->has_alpha, m->duration, m->size,
+           m->path);
   return 0;
+}
+
+typedef struct {
+  GMainLoop *loop;
+  SimMedia *media;
+  GError *error;
+} FetchData;
+
+static void
+fetch_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  FetchData *d = user_data;
+
+  d->media = sim_media_fetch_finish (res, &d->error);
+  g_main_loop_quit (d->loop);
+}
+
+static int
+fetch (const gchar *url, const gchar *field, SimMediaKind kind,
+       const SimMediaLimits *limits, const gchar *data_dir)
+{
+  SoupSession *session = soup_session_new ();
+  FetchData d = { g_main_loop_new (NULL, FALSE), NULL, NULL };
+  int ret;
+
+  sim_media_fetch_async (session, url, field, kind, limits, data_dir, NULL,
+                         fetch_done, &d);
+  g_main_loop_run (d.loop);
+  ret = report_media (d.media, d.error);
+  sim_media_free (d.media);
+  g_clear_error (&d.error);
+  g_main_loop_unref (d.loop);
+  g_object_unref (session);
+  return ret;
+}
+
+typedef struct {
+  GMainLoop *loop;
+  guint pending;
+  gchar *first;
+  guint failed, differ;
+} ManyData;
+
+static void
+many_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  ManyData *d = user_data;
+  GError *error = NULL;
+  gchar *path = sim_render_finish (res, &error);
+
+  if (!path) {
+    g_printerr ("%s\n", error->message);
+    g_error_free (error);
+    d->failed++;
+  } else if (!d->first) {
+    d->first = path;
+  } else {
+    if (!g_str_equal (d->first, path))
+      d->differ++;
+    g_free (path);
+  }
+  if (--d->pending == 0)
+    g_main_loop_quit (d->loop);
+}
+
+/* Submits @n identical renders at once; prints the path and the counters. */
+static int
+render_many (const SimRenderSpec *spec, const gchar *cache_dir, guint n)
+{
+  ManyData d = { g_main_loop_new (NULL, FALSE), n, NULL, 0, 0 };
+  SimRenderStats st;
+  int ret;
+
+  for (guint i = 0; i < n; i++)
+    sim_render_async (spec, cache_dir, NULL, many_done, &d);
+  g_main_loop_run (d.loop);
+  sim_render_get_stats (&st);
+  g_print ("%s\n", d.first ? d.first : "");
+  g_print ("requests=%" G_GUINT64_FORMAT " renders=%" G_GUINT64_FORMAT
+           " joined=%" G_GUINT64_FORMAT " cache_hits=%" G_GUINT64_FORMAT
+           " max_parallel=%u failed=%u differ=%u\n",
+           st.requests, st.renders, st.joined, st.cache_hits, st.max_parallel,
+           d.failed, d.differ);
+  ret = d.failed || d.differ || !d.first ? 1 : 0;
+  g_free (d.first);
+  g_main_loop_unref (d.loop);
+  return ret;
+}
+
+/* Renders the spec once per prompt, all submitted at once (to watch the
+ * cap on parallel renders). */
+static int
+render_prompts (const SimRenderSpec *spec, const gchar *cache_dir,
+                gchar **prompts)
+{
+  ManyData d = { g_main_loop_new (NULL, FALSE), 0, NULL, 0, 0 };
+  SimRenderStats st;
+
+  for (guint i = 0; prompts[i]; i++) {
+    SimRenderSpec one = *spec;
+
+    one.prompt = prompts[i];
+    d.pending++;
+    sim_render_async (&one, cache_dir, NULL, many_done, &d);
+  }
+  g_main_loop_run (d.loop);
+  sim_render_get_stats (&st);
+  g_print ("requests=%" G_GUINT64_FORMAT " renders=%" G_GUINT64_FORMAT
+           " joined=%" G_GUINT64_FORMAT " cache_hits=%" G_GUINT64_FORMAT
+           " max_parallel=%u failed=%u\n",
+           st.requests, st.renders, st.joined, st.cache_hits, st.max_parallel,
+           d.failed);
+  g_free (d.first);
+  g_main_loop_unref (d.loop);
+  return d.failed ? 1 : 0;
+}
+
+static gboolean
+parse_formats (const gchar *list, SimMediaLimits *l)
+{
+  g_auto (GStrv) names = g_strsplit (list, ",", -1);
+
+  l->allow_jpeg = l->allow_png = l->allow_webp = l->allow_bmp = FALSE;
+  for (guint i = 0; names[i]; i++) {
+    if (g_str_equal (names[i], "jpeg"))
+      l->allow_jpeg = TRUE;
+    else if (g_str_equal (names[i], "png"))
+      l->allow_png = TRUE;
+    else if (g_str_equal (names[i], "webp"))
+      l->allow_webp = TRUE;
+    else if (g_str_equal (names[i], "bmp"))
+      l->allow_bmp = TRUE;
+    else if (*names[i])
+      return FALSE;
+  }
+  return TRUE;
 }
 
 int
@@ -67,12 +217,16 @@ main (int argc, char **argv)
 {
   g_autofree gchar *scene_name = NULL, *prompt = NULL, *video = NULL;
   g_autofree gchar *audio_file = NULL, *cache_dir = NULL, *probe_kind = NULL;
-  g_auto (GStrv) images = NULL;
-  gint width = 640, height = 360, fps = 24, bitrate = 0;
-  gdouble duration = 5;
+  g_autofree gchar *fetch_url = NULL, *field = NULL, *data_dir = NULL;
+  g_autofree gchar *formats = NULL;
+  g_auto (GStrv) images = NULL, prompts = NULL;
+  gint width = 640, height = 360, fps = 24, bitrate = 0, concurrent = 0;
+  gint min_px = 0, max_px = 0;
+  gint64 max_bytes = 0;
+  gdouble duration = 5, min_duration = 0, max_duration = 0;
   gint64 seed = 0;
   gboolean audio = FALSE, moov_at_end = FALSE, no_bframes = FALSE;
-  gboolean noise = FALSE;
+  gboolean noise = FALSE, no_png_alpha = FALSE;
   GOptionEntry entries[] = {
     { "scene", 0, 0, G_OPTION_ARG_STRING, &scene_name,
       "text, image, first-last, reference, animate or replace", "NAME" },
@@ -96,14 +250,37 @@ main (int argc, char **argv)
       NULL },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
       "cache dir (./apixo-sim-cache)", "DIR" },
+    { "concurrent", 0, 0, G_OPTION_ARG_INT, &concurrent,
+      "submit N identical renders at once and print the counters", "N" },
+    { "prompts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &prompts,
+      "render one spec per prompt, all at once, and print the counters",
+      "TEXT" },
     { "probe", 0, 0, G_OPTION_ARG_STRING, &probe_kind,
-      "probe FILE as image, video or audio instead", "KIND" },
+      "probe FILE (image, video or audio) instead of rendering", "KIND" },
+    { "fetch", 0, 0, G_OPTION_ARG_STRING, &fetch_url,
+      "fetch and check URL as --probe KIND", "URL" },
+    { "field", 0, 0, G_OPTION_ARG_STRING, &field, "field name in messages",
+      "NAME" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      "where fetched files go (.)", "DIR" },
+    { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &max_bytes, "size limit", "N" },
+    { "formats", 0, 0, G_OPTION_ARG_STRING, &formats,
+      "allowed image formats (jpeg,png,webp,bmp)", "LIST" },
+    { "no-png-alpha", 0, 0, G_OPTION_ARG_NONE, &no_png_alpha,
+      "PNG with alpha is refused", NULL },
+    { "min-px", 0, 0, G_OPTION_ARG_INT, &min_px, "smallest side", "PX" },
+    { "max-px", 0, 0, G_OPTION_ARG_INT, &max_px, "largest side", "PX" },
+    { "min-duration", 0, 0, G_OPTION_ARG_DOUBLE, &min_duration,
+      "shortest audio/video", "S" },
+    { "max-duration", 0, 0, G_OPTION_ARG_DOUBLE, &max_duration,
+      "longest audio/video", "S" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx =
-      g_option_context_new ("- render an apixo-sim result");
+      g_option_context_new ("[FILE] - render an apixo-sim result");
   g_autoptr (GError) error = NULL;
   SimRenderSpec spec = { 0 };
+  SimMediaLimits limits = { 0 };
   g_autofree gchar *path = NULL;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -116,13 +293,43 @@ main (int argc, char **argv)
     g_printerr ("%s\n", error->message);
     return 1;
   }
+
   if (probe_kind) {
+    SimMediaKind kind;
+
+    limits.max_bytes = (guint64)MAX (max_bytes, 0);
+    limits.allow_jpeg = limits.allow_png = limits.allow_webp =
+        limits.allow_bmp = TRUE;
+    if (formats && !parse_formats (formats, &limits)) {
+      g_printerr ("unknown format in %s\n", formats);
+      return 2;
+    }
+    limits.png_alpha_forbidden = no_png_alpha;
+    limits.min_px = min_px;
+    limits.max_px = max_px;
+    limits.min_duration = min_duration;
+    limits.max_duration = max_duration;
+    if (!parse_kind (probe_kind, &kind)) {
+      g_printerr ("--probe takes image, video or audio\n");
+      return 2;
+    }
+    if (fetch_url)
+      return fetch (fetch_url, field ? field : "url", kind, &limits,
+                    data_dir ? data_dir : ".");
     if (argc != 2) {
       g_printerr ("--probe KIND FILE\n");
       return 2;
     }
-    return probe (probe_kind, argv[1]);
+    {
+      SimMedia *m = sim_media_probe_file (argv[1], field ? field : "file", kind,
+                                          &limits, &error);
+      int ret = report_media (m, error);
+
+      sim_media_free (m);
+      return ret;
+    }
   }
+
   if (scene_name && !parse_scene (scene_name, &spec.scene)) {
     g_printerr ("unknown scene %s\n", scene_name);
     return 2;
@@ -142,9 +349,14 @@ main (int argc, char **argv)
   spec.no_bframes = no_bframes;
   spec.bitrate_kbps = (guint)MAX (bitrate, 0);
   spec.noise = noise;
+  if (!cache_dir)
+    cache_dir = g_strdup ("apixo-sim-cache");
 
-  path = sim_render_sync (&spec, cache_dir ? cache_dir : "apixo-sim-cache",
-                          &error);
+  if (concurrent > 0)
+    return render_many (&spec, cache_dir, (guint)concurrent);
+  if (prompts)
+    return render_prompts (&spec, cache_dir, prompts);
+  path = sim_render_sync (&spec, cache_dir, &error);
   if (!path) {
     g_printerr ("%s\n", error->message);
     return 1;

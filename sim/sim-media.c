@@ -54,9 +54,12 @@ GST_DEBUG_CATEGORY_STATIC (sim_media_debug);
 #define HARD_MAX_PX 16384
 #define PROBE_TIMEOUT (60 * GST_SECOND)
 #define BUS_POLL (100 * GST_MSECOND)
-/* measured durations are accepted this close to the bounds (MP3 frames
- * carry up to ~50 ms of encoder delay and padding) */
-#define DURATION_SLACK 0.06
+/* Durations are measured by decoding.  PCM is exact (within this); a plain
+ * MP3 decodes to its length plus the encoder delay (576 samples, removed
+ * here) plus up to about a frame of padding that only a LAME tag would
+ * tell: MP3 bounds are judged within two MPEG frames. */
+#define DURATION_SLACK 0.001
+#define MP3_ENCODER_DELAY 576
 #define MAX_URL_IN_MESSAGE 200
 
 GQuark
@@ -417,7 +420,7 @@ format_of_caps (GstCaps *caps)
 typedef struct {
   GMutex lock;
   guint video_frames, audio_buffers, other_streams;
-  gint width, height;
+  gint width, height, rate;
   GstClockTime audio_start, audio_end, video_end;
 } ProbeRun;
 
@@ -448,6 +451,7 @@ count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       run->video_end = end;
   } else if (g_str_equal (name, "audio/x-raw")) {
     run->audio_buffers++;
+    gst_structure_get_int (s, "rate", &run->rate);
     if (GST_CLOCK_TIME_IS_VALID (ts) &&
         (!GST_CLOCK_TIME_IS_VALID (run->audio_start) || ts < run->audio_start))
       run->audio_start = ts;
@@ -670,10 +674,10 @@ check_image (SimMedia *m, const gchar *field, const gchar *url,
 
 static gboolean
 check_duration (SimMedia *m, const gchar *field, const gchar *url,
-                const SimMediaLimits *l, GError **error)
+                const SimMediaLimits *l, gdouble slack, GError **error)
 {
-  if ((l->min_duration > 0 && m->duration < l->min_duration - DURATION_SLACK) ||
-      (l->max_duration > 0 && m->duration > l->max_duration + DURATION_SLACK)) {
+  if ((l->min_duration > 0 && m->duration < l->min_duration - slack) ||
+      (l->max_duration > 0 && m->duration > l->max_duration + slack)) {
     g_autofree gchar *range = NULL;
 
     if (l->min_duration > 0 && l->max_duration > 0)
@@ -696,7 +700,7 @@ check_av (SimMedia *m, const gchar *field, const gchar *url,
 {
   ProbeRun run = { 0 };
   GError *err = NULL;
-  gdouble container = 0;
+  gdouble container = 0, slack = DURATION_SLACK;
   gboolean ok;
 
   if (m->kind == SIM_MEDIA_AUDIO && !g_str_equal (m->format, "wav") &&
@@ -724,6 +728,13 @@ check_av (SimMedia *m, const gchar *field, const gchar *url,
     }
     /* measured by decoding: exact for wav, and headers of mp3 files lie */
     m->duration = (gdouble)(run.audio_end - run.audio_start) / GST_SECOND;
+    if (g_str_equal (m->format, "mp3") && run.rate > 0) {
+      gint frame = run.rate >= 32000 ? 1152 : 576;
+
+      m->duration =
+          MAX (0, m->duration - (gdouble)MP3_ENCODER_DELAY / run.rate);
+      slack = 2.0 * frame / run.rate;
+    }
   } else {
     if (run.video_frames == 0) {
       set_error (error, SIM_MEDIA_ERROR_UNDECODABLE, field, url,
@@ -742,7 +753,7 @@ check_av (SimMedia *m, const gchar *field, const gchar *url,
       return FALSE;
     }
   }
-  return check_duration (m, field, url, l, error);
+  return check_duration (m, field, url, l, slack, error);
 }
 
 static SimMedia *

@@ -46,9 +46,10 @@
  * `duration` seconds of audio_path then silence.
  *
  * Thread safety notes:
- *  - render_lock guards the in-flight table (`inflight`, cache path -> Job)
- *    and the `waiters` list of every Job in it.  Nothing else is taken while
- *    it is held, and no GTask is returned while it is held.
+ *  - render_lock guards the in-flight table (`inflight`, cache path -> Job),
+ *    the `waiters` list of every Job in it, `stats` and `running`.  Nothing
+ *    else is taken while it is held, and no GTask is returned while it is
+ *    held.
  *  - A Job and its Renderer belong to the render-pool thread running it.
  *    The two appsrc callbacks run in the pipeline's two streaming threads
  *    and touch disjoint Renderer fields (video_* / audio_*); `abort_flag`
@@ -741,48 +742,65 @@ draw_text_scene (Renderer *r, guint frame, guint8 *dst)
   }
 }
 
-/* Bilinear sample of @p at 16.16 fixed-point (@fx, @fy), black outside. */
-static inline void
-sample_bilinear (const Picture *p, gint64 fx, gint64 fy, guint8 out[3])
+/* Composites @p over black once (IMAGE and FIRST_LAST show it on black
+ * bars), so drawing frames needs no alpha arithmetic. */
+static void
+picture_flatten (Picture *p)
 {
-  gint64 x0 = fx >> 16, y0 = fy >> 16;
-  guint ax = (guint)(fx & 0xffff) >> 8, ay = (guint)(fy & 0xffff) >> 8;
-  guint acc[3] = { 0, 0, 0 };
+  gsize n = (gsize)p->w * p->h;
 
-  for (gint j = 0; j < 2; j++) {
-    for (gint i = 0; i < 2; i++) {
-      gint64 x = CLAMP (x0 + i, 0, p->w - 1), y = CLAMP (y0 + j, 0, p->h - 1);
-      const guint8 *s = p->rgba + ((gsize)y * p->w + x) * 4;
-      guint wgt = (i ? ax : 256 - ax) * (j ? ay : 256 - ay);
+  for (gsize i = 0; i < n; i++) {
+    guint8 *s = p->rgba + i * 4;
 
-      /* straight alpha over black */
-      for (gint c = 0; c < 3; c++)
-        acc[c] += (guint)s[c] * s[3] / 255 * wgt;
-    }
+    for (gint c = 0; c < 3; c++)
+      s[c] = (guint8)((s[c] * s[3] + 127) / 255);
+    s[3] = 255;
   }
-  for (gint c = 0; c < 3; c++)
-    out[c] = (guint8)(acc[c] >> 16);
 }
 
-/* @p (fitted to the frame, centred) zoomed by @zoom towards the focus. */
+/* @p (flattened, at (@px, @py)) zoomed by @zoom towards the focus point;
+ * bilinear in 16.16 fixed point, black outside. */
 static void
 draw_zoomed (Renderer *r, const Picture *p, gint px, gint py, gdouble zoom,
              guint8 *dst)
 {
   gdouble fx = r->w * r->focus_x, fy = r->h * r->focus_y;
   gint64 step = (gint64)llround (65536.0 / zoom);
+  gint64 sx0 = (gint64)llround ((fx - fx / zoom - px) * 65536.0);
 
   for (gint y = 0; y < r->h; y++) {
     guint8 *d = dst + (gsize)y * r->w * 4;
     gint64 sy = (gint64)llround ((fy + (y - fy) / zoom - py) * 65536.0);
-    gint64 sx = (gint64)llround ((fx + (0 - fx) / zoom - px) * 65536.0);
+    gint64 sx = sx0;
+    gint y0 = (gint)(sy >> 16), y1;
+    guint ay = (guint)(sy & 0xffff) >> 8;
+    const guint8 *r0, *r1;
 
+    if (sy < 0 || y0 >= p->h) {
+      memset (d, 0, (gsize)r->w * 4);
+      for (gint x = 0; x < r->w; x++)
+        d[x * 4 + 3] = 255;
+      continue;
+    }
+    y1 = MIN (y0 + 1, p->h - 1);
+    r0 = p->rgba + (gsize)y0 * p->w * 4;
+    r1 = p->rgba + (gsize)y1 * p->w * 4;
     for (gint x = 0; x < r->w; x++, d += 4, sx += step) {
-      if (sx < 0 || sy < 0 || (sx >> 16) >= p->w || (sy >> 16) >= p->h) {
+      gint x0 = (gint)(sx >> 16), x1;
+      guint ax = (guint)(sx & 0xffff) >> 8;
+
+      if (sx < 0 || x0 >= p->w) {
         put (d, (Rgb){ 0, 0, 0 });
         continue;
       }
-      sample_bilinear (p, sx, sy, d);
+      x1 = MIN (x0 + 1, p->w - 1) * 4;
+      x0 *= 4;
+      for (gint c = 0; c < 3; c++) {
+        guint top = r0[x0 + c] * (256 - ax) + r0[x1 + c] * ax;
+        guint bot = r1[x0 + c] * (256 - ax) + r1[x1 + c] * ax;
+
+        d[c] = (guint8)((top * (256 - ay) + bot * ay) >> 16);
+      }
       d[3] = 255;
     }
   }
@@ -820,12 +838,12 @@ draw_first_last (Renderer *r, guint frame, guint8 *dst)
       if (ax >= 0 && ay >= 0 && ax < a->w && ay < a->h) {
         const guint8 *s = a->rgba + ((gsize)ay * a->w + ax) * 4;
         for (gint c = 0; c < 3; c++)
-          pa[c] = s[c] * s[3] / 255;
+          pa[c] = s[c];
       }
       if (bx >= 0 && by >= 0 && bx < b->w && by < b->h) {
         const guint8 *s = b->rgba + ((gsize)by * b->w + bx) * 4;
         for (gint c = 0; c < 3; c++)
-          pb[c] = s[c] * s[3] / 255;
+          pb[c] = s[c];
       }
       for (gint c = 0; c < 3; c++)
         d[c] = mix8 (pa[c], pb[c], k);
@@ -1155,6 +1173,7 @@ renderer_load_inputs (Renderer *r, GError **error)
         if (!load_image (&r->images[i], spec->image_paths[i], w, h,
                          &r->abort_flag, error))
           return FALSE;
+        picture_flatten (&r->images[i]);
         r->img_x[i] = (w - r->images[i].w) / 2;
         r->img_y[i] = (h - r->images[i].h) / 2;
       }
@@ -1458,6 +1477,8 @@ typedef struct {
 
 static GMutex render_lock;
 static GHashTable *inflight; /* path -> Job *, guarded by render_lock */
+static SimRenderStats stats; /* guarded by render_lock */
+static guint running;        /* guarded by render_lock */
 static GThreadPool *prepare_pool, *render_pool;
 
 static gboolean
@@ -1599,7 +1620,15 @@ render_func (gpointer data, gpointer pool_data)
   } else {
     gint64 start = g_get_monotonic_time ();
 
+    g_mutex_lock (&render_lock);
+    stats.renders++;
+    running++;
+    stats.max_parallel = MAX (stats.max_parallel, running);
+    g_mutex_unlock (&render_lock);
     ok = render_job (job, &error);
+    g_mutex_lock (&render_lock);
+    running--;
+    g_mutex_unlock (&render_lock);
     GST_INFO ("render %s: %s in %.2f s", job->key, ok ? "done" : "failed",
               (g_get_monotonic_time () - start) / 1e6);
   }
@@ -1648,6 +1677,9 @@ prepare_func (gpointer data, gpointer pool_data)
   }
   path = g_strdup_printf ("%s/%s.mp4", req->cache_dir, key);
   if (g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_mutex_lock (&render_lock);
+    stats.cache_hits++;
+    g_mutex_unlock (&render_lock);
     g_task_return_pointer (task, g_steal_pointer (&path), g_free);
     goto out;
   }
@@ -1667,6 +1699,8 @@ prepare_func (gpointer data, gpointer pool_data)
     job->req = request_new (&req->spec, req->cache_dir);
     g_hash_table_insert (inflight, job->path, job);
     start = TRUE;
+  } else {
+    stats.joined++;
   }
   /* the job owns this reference now */
   job->waiters = g_list_append (job->waiters, task);
@@ -1712,6 +1746,9 @@ sim_render_async (const SimRenderSpec *spec, const gchar *cache_dir,
   g_return_if_fail (spec != NULL && cache_dir != NULL);
 
   ensure_init ();
+  g_mutex_lock (&render_lock);
+  stats.requests++;
+  g_mutex_unlock (&render_lock);
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, sim_render_async);
   g_task_set_task_data (task, request_new (spec, cache_dir), request_free);
@@ -1755,4 +1792,14 @@ sim_render_sync (const SimRenderSpec *spec, const gchar *cache_dir,
   g_object_unref (d.result);
   g_main_context_unref (ctx);
   return path;
+}
+
+void
+sim_render_get_stats (SimRenderStats *out)
+{
+  g_return_if_fail (out != NULL);
+
+  g_mutex_lock (&render_lock);
+  *out = stats;
+  g_mutex_unlock (&render_lock);
 }

@@ -71,6 +71,18 @@ gchar *sim_render_sync (const SimRenderSpec *spec, const gchar *cache_dir,
  * message names each missing element and the Debian package shipping it. */
 gboolean sim_render_check_elements (GError **error);
 
+/* Process-wide counters (for tests and /__sim/stats). */
+typedef struct
+{
+  guint64 requests;    /* sim_render_async() calls */
+  guint64 cache_hits;  /* answered from a file already in the cache */
+  guint64 joined;      /* answered by a render already in flight */
+  guint64 renders;     /* renders run (failed ones included) */
+  guint max_parallel;  /* most renders ever running at once */
+} SimRenderStats;
+
+void sim_render_get_stats (SimRenderStats *stats);
+
 G_END_DECLS
 
 #endif /* __SIM_RENDER_H__ */
