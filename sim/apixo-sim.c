@@ -2,13 +2,289 @@
  * Copyright (C) 2026 gst-apixo developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Being written (issue: foundation / apixo-sim).
+ * Entry point: options, data directories, start-up line, signals and an
+ * orderly shutdown.  See docs/apixo-sim.md.
+ *
+ * Threading: everything runs on the main thread's default GMainContext
+ * (see sim-app.h); sim-media and sim-render use their own worker threads
+ * and report back on it.
  */
-#include <glib.h>
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include "sim-app.h"
+#include "sim-control.h"
+#include "sim-faults.h"
+#include "sim-limits.h"
+#include "sim-results.h"
+#include "sim-server.h"
+#include "sim-stats.h"
+#include "sim-tasks.h"
+#include "sim-util.h"
+
+#define DEFAULT_BALANCE 100.0
+#define DEFAULT_RESULT_TTL (15.0 * 86400.0)
+#define MAX_TIME_SCALE 1000.0
+#define DRAIN_TIMEOUT_MS 15000
+
+gint64
+sim_app_clock_us (SimApp *app)
+{
+  return g_get_monotonic_time () + app->clock_offset_us;
+}
+
+gint64
+sim_app_wall_ms (SimApp *app)
+{
+  return sim_unix_ms () + app->clock_offset_us / 1000;
+}
+
+guint
+sim_app_scaled_ms (SimApp *app, gdouble seconds)
+{
+  gdouble ms = seconds * app->time_scale * 1000.0;
+
+  if (!(ms > 0))
+    return 0;
+  return ms > G_MAXUINT ? G_MAXUINT : (guint)ms;
+}
+
+gchar *
+sim_app_hash_key (const gchar *key)
+{
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+}
+
+typedef struct {
+  gint port;
+  gchar *bind;
+  gdouble time_scale;
+  gchar **api_keys;
+  gdouble balance;
+  gdouble result_ttl;
+  gchar *data_dir;
+} Options;
+
+static gboolean
+parse_options (int *argc, char ***argv, Options *o, GError **error)
+{
+  GOptionEntry entries[] = {
+    { "port", 0, 0, G_OPTION_ARG_INT, &o->port,
+      "TCP port (0, the default: any free port)", "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &o->bind,
+      "IP address to listen on (default 127.0.0.1)", "ADDR" },
+    { "time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &o->time_scale,
+      "Multiplier of the documented generation times (default 1.0)", "F" },
+    { "api-key", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->api_keys,
+      "Accepted API key (repeatable; default: any non-empty key)", "KEY" },
+    { "balance", 0, 0, G_OPTION_ARG_DOUBLE, &o->balance,
+      "Account balance in USD (default 100.0)", "USD" },
+    { "result-ttl", 0, 0, G_OPTION_ARG_DOUBLE, &o->result_ttl,
+      "Seconds a result URL stays valid (default 15 days)", "SECONDS" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir,
+      "Directory for the render cache and per-instance files (default: a "
+      "temporary directory)",
+      "DIR" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx =
+      g_option_context_new ("- local stand-in for the APIXO generation API");
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, error))
+    return FALSE;
+  if (o->port < 0 || o->port > 65535 || !(o->time_scale >= 0) ||
+      o->time_scale > MAX_TIME_SCALE || !(o->balance >= 0) ||
+      o->balance > 1e9 || !(o->result_ttl >= 0)) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         "--port must be 0-65535, --time-scale 0-1000, "
+                         "--balance and --result-ttl >= 0");
+    return FALSE;
+  }
+  for (guint i = 0; o->api_keys && o->api_keys[i]; i++) {
+    if (*o->api_keys[i] == '\0') {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--api-key must not be empty");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+setup_dirs (SimApp *app, const gchar *data_dir, GError **error)
+{
+  g_autofree gchar *tmpl = NULL;
+
+  if (data_dir) {
+    app->data_dir = g_canonicalize_filename (data_dir, NULL);
+  } else {
+    app->data_dir = g_dir_make_tmp ("apixo-sim-XXXXXX", error);
+    if (app->data_dir == NULL)
+      return FALSE;
+    app->own_data_dir = TRUE;
+  }
+  app->cache_dir = g_build_filename (app->data_dir, "cache", NULL);
+  if (g_mkdir_with_parents (app->cache_dir, 0755) != 0) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                 "cannot create %s: %s", app->cache_dir, g_strerror (errno));
+    return FALSE;
+  }
+  tmpl = g_build_filename (app->data_dir, "instance-XXXXXX", NULL);
+  if (g_mkdtemp (tmpl) == NULL) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                 "cannot create an instance directory in %s: %s", app->data_dir,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  app->instance_dir = g_steal_pointer (&tmpl);
+  app->inputs_dir = g_build_filename (app->instance_dir, "inputs", NULL);
+  app->results_dir = g_build_filename (app->instance_dir, "results", NULL);
+  g_mkdir_with_parents (app->inputs_dir, 0700);
+  g_mkdir_with_parents (app->results_dir, 0700);
+  return TRUE;
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  SimApp *app = user_data;
+
+  g_message ("apixo-sim: shutting down");
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Cancels everything and lets the cancelled operations report back, so
+ * their memory and threads are gone before the process ends. */
+static gboolean
+drain_expired (gpointer user_data)
+{
+  *(gboolean *)user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drain (SimApp *app)
+{
+  gboolean expired = FALSE;
+  guint timer;
+
+  app->shutting_down = TRUE;
+  sim_server_stop (app);
+  sim_task_store_shutdown (app->tasks);
+  timer = g_timeout_add (DRAIN_TIMEOUT_MS, drain_expired, &expired);
+  while (app->pending_ops > 0 && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (timer);
+  if (app->pending_ops > 0)
+    g_warning ("apixo-sim: %u operations still running at exit",
+               app->pending_ops);
+}
+
+static void
+app_free (SimApp *app)
+{
+  sim_control_free (app->control);
+  sim_task_store_free (app->tasks);
+  sim_results_free (app->results);
+  sim_faults_free (app->faults);
+  sim_limits_free (app->limits);
+  sim_stats_free (app->stats);
+  g_clear_object (&app->session);
+  g_clear_pointer (&app->api_keys, g_hash_table_unref);
+  g_clear_pointer (&app->loop, g_main_loop_unref);
+  if (app->instance_dir)
+    sim_remove_tree (app->instance_dir);
+  if (app->own_data_dir)
+    sim_remove_tree (app->data_dir);
+  g_free (app->data_dir);
+  g_free (app->cache_dir);
+  g_free (app->instance_dir);
+  g_free (app->inputs_dir);
+  g_free (app->results_dir);
+  g_free (app->root_url);
+  g_free (app);
+}
 
 int
 main (int argc, char **argv)
 {
-  g_printerr ("apixo-sim: not implemented yet\n");
-  return 1;
+  Options o = { 0, NULL, 1.0, NULL, DEFAULT_BALANCE, DEFAULT_RESULT_TTL, NULL };
+  g_autoptr (GError) error = NULL;
+  SimApp *app;
+  guint sigint, sigterm;
+  gboolean clean;
+  int ret = 0;
+
+  setlocale (LC_ALL, "");
+  signal (SIGPIPE, SIG_IGN);
+  if (!parse_options (&argc, &argv, &o, &error)) {
+    g_printerr ("apixo-sim: %s\n", error->message);
+    return 2;
+  }
+  gst_init (NULL, NULL);
+
+  app = g_new0 (SimApp, 1);
+  app->time_scale = o.time_scale;
+  app->result_ttl = o.result_ttl;
+  app->balance = (gint64)(o.balance * 1e6 + 0.5);
+  if (o.api_keys) {
+    app->api_keys =
+        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; o.api_keys[i]; i++)
+      g_hash_table_add (app->api_keys, sim_app_hash_key (o.api_keys[i]));
+  }
+  app->loop = g_main_loop_new (NULL, FALSE);
+  app->stats = sim_stats_new (app);
+  app->faults = sim_faults_new ();
+  app->limits = sim_limits_new ();
+  app->results = sim_results_new (app);
+  app->tasks = sim_task_store_new (app);
+  app->control = sim_control_new (app);
+  app->session = soup_session_new_with_options (
+      "max-conns", 256, "max-conns-per-host", 64, "timeout", 60, "idle-timeout",
+      30, "user-agent", "apixo-sim/" VERSION, NULL);
+
+  if (!setup_dirs (app, o.data_dir, &error) ||
+      !sim_server_start (app, o.bind ? o.bind : "127.0.0.1", o.port, &error)) {
+    g_printerr ("apixo-sim: %s\n", error->message);
+    ret = 1;
+    goto out;
+  }
+
+  /* The first stdout line is the contract with scripts and the fixture;
+   * nothing else is ever written to stdout. */
+  printf ("APIXO_BASE_URL=%s/api/v1\n", app->root_url);
+  fflush (stdout);
+  g_message ("apixo-sim: listening on %s (time scale %g, data in %s)",
+             app->root_url, app->time_scale, app->data_dir);
+
+  sigint = g_unix_signal_add (SIGINT, on_signal, app);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, app);
+  g_main_loop_run (app->loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+out:
+  drain (app);
+  clean = app->pending_ops == 0;
+  app_free (app);
+  g_free (o.bind);
+  g_strfreev (o.api_keys);
+  g_free (o.data_dir);
+  /* Only when no worker can still be using GStreamer. */
+  if (clean)
+    gst_deinit ();
+  return ret;
 }
