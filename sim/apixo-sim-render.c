@@ -99,6 +99,8 @@ fetch (const gchar *url, const gchar *field, SimMediaKind kind,
   FetchData d = { g_main_loop_new (NULL, FALSE), NULL, NULL };
   int ret;
 
+  /* inputs come from loopback test servers: no proxy */
+  soup_session_set_proxy_resolver (session, NULL);
   sim_media_fetch_async (session, url, field, kind, limits, data_dir, NULL,
                          fetch_done, &d);
   g_main_loop_run (d.loop);

@@ -61,6 +61,8 @@ GST_DEBUG_CATEGORY_STATIC (sim_media_debug);
 #define DURATION_SLACK 0.001
 #define MP3_ENCODER_DELAY 576
 #define MAX_URL_IN_MESSAGE 200
+/* a download (not its check) must finish within this */
+#define FETCH_TIMEOUT_S 300
 
 GQuark
 sim_media_error_quark (void)
@@ -863,12 +865,33 @@ typedef struct {
   guint64 received;
   GChecksum *sum;
   GBytes *chunk; /* being written */
+  /* every I/O runs with `cancel`, cancelled by the caller's cancellable or
+   * by the FETCH_TIMEOUT_S timer (then `timed_out`) */
+  GCancellable *cancel, *caller;
+  gulong caller_id;
+  GSource *timer;
+  gboolean timed_out;
 } Fetch;
+
+static void
+fetch_stop_timer (Fetch *f)
+{
+  if (f->timer) {
+    g_source_destroy (f->timer);
+    g_clear_pointer (&f->timer, g_source_unref);
+  }
+}
 
 static void
 fetch_free (gpointer data)
 {
   Fetch *f = data;
+
+  fetch_stop_timer (f);
+  if (f->caller_id)
+    g_cancellable_disconnect (f->caller, f->caller_id);
+  g_clear_object (&f->caller);
+  g_clear_object (&f->cancel);
 
   g_clear_object (&f->msg);
   g_clear_object (&f->session);
@@ -897,13 +920,20 @@ fetch_fail_io (GTask *task, const gchar *what, GError *err)
   Fetch *f = g_task_get_task_data (task);
   GError *e = NULL;
 
-  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+  fetch_stop_timer (f);
+  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !f->timed_out) {
     g_task_return_error (task, err);
     g_object_unref (task);
     return;
   }
-  set_error (&e, SIM_MEDIA_ERROR_UNREACHABLE, f->field, f->url, "%s: %s", what,
-             err->message);
+  if (f->timed_out)
+    set_error (&e, SIM_MEDIA_ERROR_UNREACHABLE, f->field, f->url,
+               "%s: the download did not finish within %d s", what,
+               FETCH_TIMEOUT_S);
+  else
+    set_error (&e, SIM_MEDIA_ERROR_UNREACHABLE, f->field, f->url, "%s: %s",
+               what, err->message);
   g_error_free (err);
   g_task_return_error (task, e);
   g_object_unref (task);
@@ -916,6 +946,7 @@ fetch_too_large (GTask *task)
   g_autofree gchar *lim = format_bytes (f->limit);
   GError *e = NULL;
 
+  fetch_stop_timer (f);
   set_error (&e, SIM_MEDIA_ERROR_TOO_LARGE, f->field, f->url,
              "file is larger than %s", lim);
   g_task_return_error (task, e);
@@ -942,6 +973,7 @@ fetch_done (GTask *task)
   Fetch *f = g_task_get_task_data (task);
   GError *err = NULL;
 
+  fetch_stop_timer (f);
   if (!g_output_stream_close (f->out, NULL, &err)) {
     fetch_fail_io (task, "cannot store the download", err);
     return;
@@ -989,9 +1021,9 @@ fetch_read (GObject *source, GAsyncResult *res, gpointer user_data)
   g_checksum_update (f->sum, g_bytes_get_data (bytes, NULL), n);
   g_clear_pointer (&f->chunk, g_bytes_unref);
   f->chunk = bytes;
-  g_output_stream_write_all_async (
-      f->out, g_bytes_get_data (bytes, NULL), n, G_PRIORITY_DEFAULT,
-      g_task_get_cancellable (task), fetch_written, task);
+  g_output_stream_write_all_async (f->out, g_bytes_get_data (bytes, NULL), n,
+                                   G_PRIORITY_DEFAULT, f->cancel, fetch_written,
+                                   task);
 }
 
 static void
@@ -1000,8 +1032,7 @@ fetch_read_next (GTask *task)
   Fetch *f = g_task_get_task_data (task);
 
   g_input_stream_read_bytes_async (f->in, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), fetch_read,
-                                   task);
+                                   f->cancel, fetch_read, task);
 }
 
 static gboolean
@@ -1049,6 +1080,7 @@ fetch_sent (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
     GError *e = NULL;
 
+    fetch_stop_timer (f);
     set_error (&e, SIM_MEDIA_ERROR_UNREACHABLE, f->field, f->url,
                "cannot fetch: HTTP %u %s", status,
                soup_message_get_reason_phrase (f->msg)
@@ -1109,6 +1141,17 @@ out:
   g_object_unref (task);
 }
 
+/* On the caller's context; the timer is destroyed before the Fetch is. */
+static gboolean
+fetch_timed_out (gpointer data)
+{
+  Fetch *f = data;
+
+  f->timed_out = TRUE;
+  g_cancellable_cancel (f->cancel);
+  return G_SOURCE_CONTINUE;
+}
+
 void
 sim_media_fetch_async (SoupSession *session, const gchar *url,
                        const gchar *field, SimMediaKind kind,
@@ -1151,7 +1194,16 @@ sim_media_fetch_async (SoupSession *session, const gchar *url,
     g_object_unref (task);
     return;
   }
-  soup_session_send_async (session, f->msg, G_PRIORITY_DEFAULT, cancellable,
+  f->cancel = g_cancellable_new ();
+  if (cancellable) {
+    f->caller = g_object_ref (cancellable);
+    f->caller_id = g_cancellable_connect (
+        cancellable, G_CALLBACK (g_cancellable_cancel), f->cancel, NULL);
+  }
+  f->timer = g_timeout_source_new_seconds (FETCH_TIMEOUT_S);
+  g_source_set_callback (f->timer, fetch_timed_out, f, NULL);
+  g_source_attach (f->timer, g_main_context_get_thread_default ());
+  soup_session_send_async (session, f->msg, G_PRIORITY_DEFAULT, f->cancel,
                            fetch_sent, task);
 }
 

@@ -92,7 +92,7 @@ GST_DEBUG_CATEGORY_STATIC (sim_render_debug);
 #define AUDIO_CHUNK 4800 /* samples per buffer: 100 ms */
 #define AAC_PRIMING 1024 /* encoder delay of avenc_aac (FFmpeg's aac) */
 #define MAX_SIDE 4096
-#define MAX_DURATION 600.0
+#define MAX_DURATION 3600.0
 #define BUS_POLL (100 * GST_MSECOND)
 #define DECODE_TIMEOUT (30 * GST_SECOND)
 /* 2026-01-01T00:00:00Z in seconds since 1904-01-01 (QuickTime epoch). */
@@ -674,7 +674,8 @@ renderer_init_params (Renderer *r)
   r->fade_len = 0.3 + (h[16] % 11) / 100.0;
   r->tone_hz = 220.0 + ((h[17] << 8 | h[18]) % 440);
   r->tremolo_hz = 0.5 + (h[19] % 20) / 10.0;
-  r->noise_state = GUINT64_FROM_LE (*(guint64 *)(h + 24)) | 1;
+  memcpy (&r->noise_state, h + 24, sizeof r->noise_state);
+  r->noise_state = GUINT64_FROM_LE (r->noise_state) | 1;
 }
 
 static inline void
@@ -1656,6 +1657,20 @@ render_func (gpointer data, gpointer pool_data)
   g_free (job);
 }
 
+/* sim_render_check_elements(), remembered once it succeeded. */
+static gboolean
+elements_present (GError **error)
+{
+  static gint present;
+
+  if (g_atomic_int_get (&present))
+    return TRUE;
+  if (!sim_render_check_elements (error))
+    return FALSE;
+  g_atomic_int_set (&present, 1);
+  return TRUE;
+}
+
 /* Hashes the inputs, answers from the cache or joins/starts the render. */
 static void
 prepare_func (gpointer data, gpointer pool_data)
@@ -1671,7 +1686,7 @@ prepare_func (gpointer data, gpointer pool_data)
     goto out;
   if (!spec_validate (&req->spec, &error) ||
       !(key = sim_render_spec_key (&req->spec, &error)) ||
-      !sim_render_check_elements (&error)) {
+      !elements_present (&error)) {
     g_task_return_error (task, error);
     goto out;
   }
