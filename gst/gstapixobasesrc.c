@@ -94,6 +94,7 @@ typedef enum {
   PHASE_RUNNING,   /* task launched */
   PHASE_SUCCEEDED, /* result known, download under way */
   PHASE_FAILED,
+  PHASE_ABANDONED, /* stopped waiting (EOS or stop) */
 } Phase;
 
 typedef struct {
@@ -124,6 +125,8 @@ typedef struct {
   GstApixoRequestSpec *spec;
   Settings run;   /* the settings snapshot of this run */
   gchar *api_key; /* resolved (property or environment) */
+
+  gint posted_error; /* atomic: our own error is on the bus */
 } GstApixoBaseSrcPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (
@@ -141,6 +144,10 @@ static void gst_apixo_base_src_set_property (GObject *object, guint prop_id,
                                              GParamSpec *pspec);
 static void gst_apixo_base_src_get_property (GObject *object, guint prop_id,
                                              GValue *value, GParamSpec *pspec);
+static gboolean gst_apixo_base_src_post_message (GstElement *element,
+                                                 GstMessage *message);
+static gboolean gst_apixo_base_src_send_event (GstElement *element,
+                                               GstEvent *event);
 static gboolean gst_apixo_base_src_start (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_stop (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock (GstBaseSrc *bsrc);
@@ -342,6 +349,12 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
   gobject_class->set_property = gst_apixo_base_src_set_property;
   gobject_class->get_property = gst_apixo_base_src_get_property;
   install_properties (gobject_class);
+
+  GST_ELEMENT_CLASS (klass)->post_message =
+      GST_DEBUG_FUNCPTR (gst_apixo_base_src_post_message);
+
+  GST_ELEMENT_CLASS (klass)->send_event =
+      GST_DEBUG_FUNCPTR (gst_apixo_base_src_send_event);
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_apixo_base_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_apixo_base_src_stop);
@@ -548,6 +561,46 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* TRUE for the errors GstBaseSrc posts on our behalf when create() or
+ * start() fail ("Internal data stream error", "state change failed"). */
+static gboolean
+is_generic_error (GstMessage *message)
+{
+  GError *error = NULL;
+  const GstStructure *details = NULL;
+  gboolean generic;
+
+  gst_message_parse_error (message, &error, NULL);
+  gst_message_parse_error_details (message, &details);
+  generic =
+      g_error_matches (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE) ||
+      (g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED) &&
+       details != NULL && gst_structure_has_field (details, "flow-return"));
+  g_error_free (error);
+  return generic;
+}
+
+/* Once we posted an error that says what went wrong, the generic ones that
+ * GstBaseSrc adds after it only hide it: they are dropped. */
+static gboolean
+gst_apixo_base_src_post_message (GstElement *element, GstMessage *message)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (element));
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR &&
+      GST_MESSAGE_SRC (message) == GST_OBJECT_CAST (element)) {
+    if (!is_generic_error (message)) {
+      g_atomic_int_set (&priv->posted_error, 1);
+    } else if (g_atomic_int_get (&priv->posted_error)) {
+      GST_DEBUG_OBJECT (element, "dropping a generic error after ours");
+      gst_message_unref (message);
+      return FALSE;
+    }
+  }
+  return GST_ELEMENT_CLASS (gst_apixo_base_src_parent_class)
+      ->post_message (element, message);
+}
+
 void
 gst_apixo_base_src_post_task_message (GstApixoBaseSrc *self, GstStructure *s)
 {
@@ -593,8 +646,9 @@ post_stored_error (GstApixoBaseSrc *self)
   post_progress (self, GST_PROGRESS_TYPE_ERROR, error->message);
   gst_element_message_full_with_details (
       GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-      g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__,
-      details);
+      g_strdup (error->message),
+      details ? gst_structure_to_string (details) : NULL, __FILE__,
+      GST_FUNCTION, __LINE__, details);
   g_error_free (error);
 }
 
@@ -764,8 +818,8 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
   priv->state.result_uri = g_strdup (status->result_uris[0]);
   g_mutex_unlock (&priv->lock);
 
-  post_progress (self, GST_PROGRESS_TYPE_CONTINUE,
-                 "Generation complete, downloading the result");
+  post_progress (self, GST_PROGRESS_TYPE_COMPLETE,
+                 "Generation complete; downloading the result");
   s = gst_structure_new (
       "apixo-task", "event", G_TYPE_STRING, "success", "task-id", G_TYPE_STRING,
       status->task_id, "state", G_TYPE_STRING, status->state, "result-uri",
@@ -792,22 +846,25 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
   GstApixoBaseSrc *self = user_data;
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   guint percent;
-  gchar *text;
 
   if (total <= 0)
     return;
   percent = (guint)(received * 100 / (guint64)total);
   g_mutex_lock (&priv->lock);
-  if (percent / 10 == priv->state.last_percent / 10 || percent == 100) {
+  if (percent / 10 == priv->state.last_percent / 10) {
     g_mutex_unlock (&priv->lock);
     return;
   }
   priv->state.last_percent = percent;
   g_mutex_unlock (&priv->lock);
 
-  text = g_strdup_printf ("Downloading the result: %u%%", percent);
-  post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
-  g_free (text);
+  /* Not a GST_MESSAGE_PROGRESS: those track the generation, and an open one
+   * would hold gst-launch-1.0 in PAUSED until the whole file is here. */
+  gst_apixo_base_src_post_task_message (
+      self, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "download",
+                               "received", G_TYPE_UINT64, received, "total",
+                               G_TYPE_INT64, total, "percent", G_TYPE_UINT,
+                               percent, NULL));
 }
 
 static void
@@ -830,7 +887,6 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
     g_free (task_id);
     return;
   }
-  post_progress (self, GST_PROGRESS_TYPE_COMPLETE, "Result downloaded");
   s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",
                          "task-id", G_TYPE_STRING, task_id, NULL);
   if (priv->run.save_location != NULL)
@@ -933,6 +989,7 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
 
+  g_atomic_int_set (&priv->posted_error, 0);
   GST_OBJECT_LOCK (self);
   settings_copy (&priv->run, &priv->settings);
   GST_OBJECT_UNLOCK (self);
@@ -970,44 +1027,16 @@ fail:
 }
 
 /* Tells the user what a stop in the middle leaves behind. */
+/* Stops watching a running task (stop(), or EOS before any data): it keeps
+ * running on the service, which has no cancel endpoint. */
 static void
-warn_interrupted (GstApixoBaseSrc *self, Phase phase, const gchar *task_id,
-                  gboolean download_done)
+abandon_task (GstApixoBaseSrc *self, const gchar *why)
 {
-  if (task_id == NULL || phase == PHASE_FAILED)
-    return;
-  if (phase == PHASE_RUNNING) {
-    post_progress (self, GST_PROGRESS_TYPE_CANCELED,
-                   "Stopped while the task was running");
-    GST_ELEMENT_WARNING (
-        self, RESOURCE, FAILED,
-        ("Stopped while task %s was still running: the service has no cancel "
-         "endpoint, so it may still be billed. Set task-id=%s to resume "
-         "it.",
-         task_id, task_id),
-        (NULL));
-  } else if (phase == PHASE_SUCCEEDED && !download_done) {
-    post_progress (self, GST_PROGRESS_TYPE_CANCELED,
-                   "Stopped while downloading the result");
-    GST_ELEMENT_WARNING (
-        self, RESOURCE, FAILED,
-        ("Stopped before the result of task %s was fully downloaded. Set "
-         "task-id=%s to fetch it again while its URL is valid.",
-         task_id, task_id),
-        (NULL));
-  }
-}
-
-static gboolean
-gst_apixo_base_src_stop (GstBaseSrc *bsrc)
-{
-  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstApixoTask *task;
-  GstApixoSpool *spool;
-  Phase phase;
-  gchar *task_id;
-  gboolean download_done;
+  gboolean was_running;
+  gchar *task_id, *text;
 
   g_mutex_lock (&priv->lock);
   task = g_steal_pointer (&priv->state.task);
@@ -1017,17 +1046,62 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
   gst_apixo_task_free (task);
 
   g_mutex_lock (&priv->lock);
-  spool = g_steal_pointer (&priv->state.spool);
-  phase = priv->state.phase;
+  was_running = priv->state.phase == PHASE_RUNNING;
+  if (was_running)
+    priv->state.phase = PHASE_ABANDONED;
   task_id = g_strdup (priv->state.task_id);
-  download_done = priv->state.download_done;
+  g_mutex_unlock (&priv->lock);
+  if (!was_running)
+    goto done;
+
+  if (klass->finish != NULL)
+    klass->finish (self);
+  if (task_id == NULL) {
+    text = g_strdup_printf ("%s before the task was submitted: nothing was "
+                            "billed",
+                            why);
+    post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
+  } else {
+    text = g_strdup_printf (
+        "%s while task %s was still running: the "
+        "service has no cancel endpoint, so it may still be billed. Set "
+        "task-id=%s to resume it.",
+        why, task_id, task_id);
+    post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
+    GST_ELEMENT_WARNING_WITH_DETAILS (
+        self, RESOURCE, FAILED, ("%s", text), (NULL),
+        ("task-id", G_TYPE_STRING, task_id, NULL));
+  }
+  g_free (text);
+done:
+  g_free (task_id);
+}
+
+static gboolean
+gst_apixo_base_src_stop (GstBaseSrc *bsrc)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoSpool *spool;
+  gchar *task_id;
+  gboolean partial;
+
+  abandon_task (self, "Stopped");
+
+  g_mutex_lock (&priv->lock);
+  spool = g_steal_pointer (&priv->state.spool);
+  partial = spool != NULL && !priv->state.download_done;
+  task_id = g_strdup (priv->state.task_id);
   g_mutex_unlock (&priv->lock);
   if (spool != NULL)
     gst_apixo_spool_free (spool);
-  if (phase == PHASE_RUNNING &&
-      GST_APIXO_BASE_SRC_GET_CLASS (self)->finish != NULL)
-    GST_APIXO_BASE_SRC_GET_CLASS (self)->finish (self);
-  warn_interrupted (self, phase, task_id, download_done);
+  if (partial)
+    GST_ELEMENT_WARNING_WITH_DETAILS (
+        self, RESOURCE, FAILED,
+        ("Stopped before the result of task %s was fully downloaded. Set "
+         "task-id=%s to fetch it again while its URL is valid.",
+         task_id, task_id),
+        (NULL), ("task-id", G_TYPE_STRING, task_id, NULL));
   g_free (task_id);
 
   if (priv->worker != NULL)
@@ -1041,6 +1115,18 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
   state_reset (priv);
   g_mutex_unlock (&priv->lock);
   return TRUE;
+}
+
+/* EOS sent to us before the result arrived (gst-launch-1.0 -e and Ctrl-C):
+ * nothing will ever be produced, so stop polling now rather than keep the
+ * pipeline (and gst-launch, which waits for open progress) hanging on. */
+static gboolean
+gst_apixo_base_src_send_event (GstElement *element, GstEvent *event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    abandon_task (GST_APIXO_BASE_SRC (element), "End of stream requested");
+  return GST_ELEMENT_CLASS (gst_apixo_base_src_parent_class)
+      ->send_event (element, event);
 }
 
 /* ---- cancellation -------------------------------------------------------- */
@@ -1160,12 +1246,17 @@ wait_for_spool (GstApixoBaseSrc *self, GCancellable *cancellable,
 
   g_mutex_lock (&priv->lock);
   while (priv->state.spool == NULL && priv->state.error == NULL &&
+         priv->state.phase != PHASE_ABANDONED &&
          !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&priv->cond, &priv->lock);
-  if (priv->state.error != NULL && priv->state.spool == NULL)
-    ret = GST_FLOW_ERROR;
-  else if (g_cancellable_is_cancelled (cancellable))
+  /* Flushing first: basesrc's own EOS handling unlocks us and waits for
+   * the streaming thread to pause. */
+  if (g_cancellable_is_cancelled (cancellable))
     ret = GST_FLOW_FLUSHING;
+  else if (priv->state.error != NULL && priv->state.spool == NULL)
+    ret = GST_FLOW_ERROR;
+  else if (priv->state.spool == NULL && priv->state.phase == PHASE_ABANDONED)
+    ret = GST_FLOW_EOS; /* EOS was requested before any result */
   else
     *spool = priv->state.spool;
   g_mutex_unlock (&priv->lock);
