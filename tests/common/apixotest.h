@@ -1,0 +1,112 @@
+/* gst-apixo test support: pipelines, decoded-output checks, test media.
+ * Copyright (C) 2026 gst-apixo developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __APIXO_TEST_H__
+#define __APIXO_TEST_H__
+
+#include <gst/gst.h>
+
+#include "simfixture.h"
+
+G_BEGIN_DECLS
+
+/* ---- running pipelines --------------------------------------------------- */
+
+/* Everything a pipeline posted until it ended. */
+typedef struct {
+  GstElement *pipeline;
+  GList *messages; /* every bus message, in order (owned) */
+  gboolean eos;
+  GError *error; /* first error, NULL if none */
+  gchar *error_debug;
+  GstStructure *error_details; /* NULL if none */
+  gchar *error_source;         /* name of the element that posted it */
+} ApixoRun;
+
+/* Parses @launch (gst_parse_launch syntax) with these substitutions:
+ *   @SIM@  -> base-url=<sim base url> api-key=test-key early-poll=0.05
+ *             poll-delay=0.1 poll-interval=0.05
+ * and returns the pipeline (floating ref sunk). */
+GstElement *apixo_test_parse (SimFixture *sim, const gchar *launch);
+
+/* Sets @pipeline PLAYING and collects messages until EOS or an error (or
+ * @timeout seconds: then fails the test).  The pipeline is set to NULL
+ * before returning. */
+ApixoRun *apixo_test_run (GstElement *pipeline, gdouble timeout);
+/* apixo_test_parse + apixo_test_run */
+ApixoRun *apixo_test_run_launch (SimFixture *sim, const gchar *launch,
+                                 gdouble timeout);
+void apixo_run_free (ApixoRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ApixoRun, apixo_run_free)
+
+/* Element messages named @name ("apixo-task") in order; borrowed. */
+GList *apixo_run_element_messages (ApixoRun *run, const gchar *name);
+/* The first "apixo-task" message with event=@event; borrowed, NULL if
+ * none. */
+const GstStructure *apixo_run_task_event (ApixoRun *run, const gchar *event);
+/* Number of messages of @type. */
+guint apixo_run_count (ApixoRun *run, GstMessageType type);
+
+/* Waits on @pipeline's bus for a message of @types (blocking, up to
+ * @timeout s); returns it (ref) or NULL. Other messages are dropped. */
+GstMessage *apixo_test_wait_message (GstElement *pipeline, GstMessageType types,
+                                     gdouble timeout);
+
+/* ---- checking results ---------------------------------------------------- */
+
+typedef struct {
+  gint width, height;
+  guint n_frames;        /* decoded video frames */
+  GstClockTime duration; /* last frame end (pts + duration) */
+  gboolean has_audio;
+  GstClockTime audio_duration;
+  gdouble first_rgb[3]; /* mean colour of the first frame, 0-255 */
+  gdouble last_rgb[3];  /* of the last frame */
+} ApixoMediaInfo;
+
+/* Decodes @path completely (filesrc ! qtdemux: every frame) and fills
+ * @info.  FALSE if it does not decode. */
+gboolean apixo_test_probe_file (const gchar *path, ApixoMediaInfo *info);
+
+/* Mean colour of a region of frame @index (x, y, w, h in 0..1 of the
+ * frame). */
+gboolean apixo_test_frame_region_rgb (const gchar *path, guint index, gdouble x,
+                                      gdouble y, gdouble w, gdouble h,
+                                      gdouble rgb[3]);
+
+/* ---- test media ---------------------------------------------------------- */
+
+/* A still image, @format "png", "jpeg", "webp", "bmp", filled with one
+ * colour (0xRRGGBB), or a test pattern when @rgb is -1. */
+GBytes *apixo_test_make_image (gint width, gint height, const gchar *format,
+                               gint rgb);
+/* A WAV sound of @seconds (sine). */
+GBytes *apixo_test_make_wav (gdouble seconds);
+/* An MP4 (H.264) motion video of @seconds at @width x @height. */
+GBytes *apixo_test_make_mp4 (gdouble seconds, gint width, gint height);
+/* Writes @data to a new file in a temp dir; returns the path. */
+gchar *apixo_test_write_temp (GBytes *data, const gchar *name);
+
+/* A small HTTP server on 127.0.0.1 in its own thread, for task inputs the
+ * sim must fetch (image_urls, audio_urls, video_urls).  Counts requests. */
+typedef struct _ApixoTestServer ApixoTestServer;
+ApixoTestServer *apixo_test_server_start (void);
+void apixo_test_server_stop (ApixoTestServer *server);
+/* Serves @data at /<name>; returns the URL. */
+gchar *apixo_test_server_add (ApixoTestServer *server, const gchar *name,
+                              GBytes *data, const gchar *content_type);
+guint apixo_test_server_requests (ApixoTestServer *server, const gchar *name);
+
+/* ---- logs ---------------------------------------------------------------- */
+
+/* Installs a log function that records every debug line at every level
+ * (GST_DEBUG="*:9" is set for the duration); returns what was recorded so
+ * far when stopped. */
+void apixo_test_capture_logs_start (void);
+GString *apixo_test_capture_logs_stop (void);
+
+G_END_DECLS
+
+#endif /* __APIXO_TEST_H__ */
