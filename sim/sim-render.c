@@ -82,7 +82,7 @@ GST_DEBUG_CATEGORY_STATIC (sim_render_debug);
 #define GST_CAT_DEFAULT sim_render_debug
 
 /* Bump when the pictures or the encoding change: it is part of the key. */
-#define RENDER_VERSION "apixo-sim-render/1"
+#define RENDER_VERSION "apixo-sim-render/2"
 
 #define RENDER_THREADS 2
 #define PREPARE_THREADS 4
@@ -1285,14 +1285,18 @@ encoder_pipeline_new (Renderer *r, const gchar *out_path,
   }
 
   /* x264: B-frames unless asked otherwise (forced, not adaptive, so every
-   * default render has them), a fixed thread count (deterministic output
-   * on any machine), a key frame every 2 s. */
+   * default render has them), a key frame every 2 s, and a fixed thread
+   * count so the output is the same on any machine.  Constant quality
+   * (CRF) with frame threads gives the same bytes however the threads are
+   * scheduled; bitrate control (VBV) with frame threads does not (it uses
+   * the predicted sizes of frames still being encoded): one thread then. */
   e = gst_bin_get_by_name (GST_BIN (pipe), "venc");
   gst_util_set_object_arg (G_OBJECT (e), "speed-preset",
                            spec->noise ? "ultrafast" : "superfast");
   g_object_set (e, "bframes", spec->no_bframes ? 0u : 2u, "b-adapt", FALSE,
-                "threads", (guint)X264_THREADS, "sliced-threads", FALSE,
-                "key-int-max", (guint)(2 * r->fps), NULL);
+                "threads", spec->bitrate_kbps ? 1u : (guint)X264_THREADS,
+                "sliced-threads", FALSE, "key-int-max", (guint)(2 * r->fps),
+                NULL);
   if (spec->bitrate_kbps) {
     gst_util_set_object_arg (G_OBJECT (e), "pass", "cbr");
     g_object_set (e, "bitrate", spec->bitrate_kbps, NULL);

@@ -200,6 +200,32 @@ class Determinism(unittest.TestCase):
                           "--video", Inputs.motion, "--duration", 1)
         self.assertEqual(a, b)
 
+    def test_same_bytes_under_contention(self):
+        # three processes at once on two cores: x264's threads are scheduled
+        # differently in each, the bytes must not change (constant quality
+        # and bitrate-controlled renders)
+        for args in (("--scene", "text", "--prompt", "busy", "--width", 640,
+                      "--height", 360, "--duration", 2),
+                     ("--scene", "text", "--noise", "--bitrate", 8000,
+                      "--width", 640, "--height", 360, "--duration", 2)):
+            dirs = [tempfile.mkdtemp(prefix="apixo-busy-") for _ in range(3)]
+            try:
+                procs = [subprocess.Popen(
+                    [TOOL, "--cache-dir", d] + [str(a) for a in args],
+                    stdout=subprocess.PIPE, text=True) for d in dirs]
+                paths = [p.communicate(timeout=300)[0].strip()
+                         for p in procs]
+                self.assertTrue(all(p.returncode == 0 for p in procs))
+                data = []
+                for path in paths:
+                    with open(path, "rb") as f:
+                        data.append(f.read())
+                self.assertEqual(data[0], data[1], args)
+                self.assertEqual(data[0], data[2], args)
+            finally:
+                for d in dirs:
+                    shutil.rmtree(d, ignore_errors=True)
+
     def test_input_contents_not_names(self):
         copy = os.path.join(Inputs.dir, "renamed-quad.png")
         shutil.copyfile(Inputs.quad, copy)
