@@ -19,6 +19,26 @@ G_BEGIN_DECLS
  * are free), and identical renders in flight are done once.
  */
 
+/*
+ * What the pictures look like (W x H frame; tests measure these regions):
+ *  TEXT        gradient + moving pattern + moving disc, colours and pattern
+ *              from SHA-256(prompt, seed, scene).
+ *  IMAGE       images[0] fitted (centred, black bars); frame 0 is the image,
+ *              then a slow push-in (zoom up to 1.08-1.20 at the end).
+ *  FIRST_LAST  images[0] fitted, cross-faded into images[1] (fitted) inside
+ *              15%-85% of the duration: first frame = images[0], last frame
+ *              = images[1].
+ *  REFERENCE   TEXT background; image k of n fitted into the cell
+ *              x in [k*W/n + W/(16n), (k+1)*W/n - W/(16n)), y in [H/5, 4H/5).
+ *  ANIMATE,    the motion video fitted to the frame (black bars) as the
+ *  REPLACE     background, its last frame held if it is shorter; the
+ *              character images[0] fitted into the centre box
+ *              x in [W/4, 3W/4), y in [H/8, 7H/8), alpha-blended, with a
+ *              2 px outline in a colour from the hash.
+ *  noise       random pixels over everything (incompressible).
+ * Sound: 48 kHz stereo AAC, exactly the video's length; a tone from the
+ * hash, or audio_path's first `duration` seconds then silence.
+ */
 typedef enum
 {
   SIM_SCENE_TEXT,        /* a scene derived from prompt + seed */
