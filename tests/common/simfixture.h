@@ -25,7 +25,7 @@ typedef struct _SimFixture SimFixture;
 /* Starts the sim with --port 0, --time-scale @time_scale and the extra
  * arguments (NULL-terminated), and waits for its APIXO_BASE_URL line. */
 SimFixture *sim_fixture_start (gdouble time_scale, const gchar *first_arg,
-                               ...) G_GNUC_NULL_TERMINATED;
+                               ...);
 /* SIGTERM, waits for the exit, asserts a clean exit status. */
 void sim_fixture_stop (SimFixture *sim);
 
