@@ -35,7 +35,7 @@ struct _SimLimits {
 static void
 bucket_free (Bucket *b)
 {
-  g_queue_clear (&b->times);
+  g_queue_clear_full (&b->times, g_free);
   g_free (b);
 }
 
@@ -205,8 +205,16 @@ sim_limits_set_json (SimLimits *limits, JsonNode *body, GError **error)
     return FALSE;
   }
   obj = json_node_get_object (body);
-  if (json_object_get_boolean_member_with_default (obj, "reset", FALSE))
+  if (json_object_get_boolean_member_with_default (obj, "reset", FALSE)) {
+    GHashTableIter iter;
+    gpointer value;
+
+    /* the documented limits, and empty request windows */
     set_defaults (limits);
+    g_hash_table_iter_init (&iter, limits->buckets);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      g_queue_clear_full (&((Bucket *)value)->times, g_free);
+  }
   if (json_object_has_member (obj, "model") &&
       !JSON_NODE_HOLDS_NULL (json_object_get_member (obj, "model"))) {
     const gchar *name =

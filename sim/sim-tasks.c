@@ -747,9 +747,14 @@ state_index (const gchar *state)
   return -1;
 }
 
+#define FINAL_MASK ((1u << SIM_TASK_SUCCESS) | (1u << SIM_TASK_FAILED))
+
 static gboolean
 task_reached (SimTask *task, const gchar *state, gint index)
 {
+  /* "final": success or failed */
+  if (g_strcmp0 (state, "final") == 0)
+    return (task->reached & FINAL_MASK) != 0;
   if (index >= 0)
     return (task->reached & (1u << index)) != 0;
   /* a marker state is reported from creation on */
@@ -766,6 +771,10 @@ sim_tasks_reached (SimApp *app, const gchar *task_id, const gchar *state)
     SimTask *task = sim_tasks_lookup (app, task_id);
     return task && task_reached (task, state, index);
   }
+  if (g_strcmp0 (state, "final") == 0)
+    return store->any_reached[SIM_TASK_SUCCESS] +
+               store->any_reached[SIM_TASK_FAILED] >
+           0;
   if (index >= 0)
     return store->any_reached[index] > 0;
   for (guint i = 0; i < store->ordered->len; i++) {

@@ -102,7 +102,8 @@ JsonNode *sim_tasks_to_json (SimApp *app, const gchar *task_id);
 /* Seconds until one of the key's running tasks of @model should end. */
 guint sim_tasks_retry_after (SimApp *app, const gchar *key_hash,
                              const SimModel *model);
-/* /__sim/wait: has @task_id (NULL: any task) reached @state? */
+/* /__sim/wait: has @task_id (NULL: any task) reached @state?  The
+ * pseudo-state "final" means success or failed. */
 gboolean sim_tasks_reached (SimApp *app, const gchar *task_id,
                             const gchar *state);
 
