@@ -107,7 +107,8 @@ typedef struct {
   GError *error; /* the failure to report */
   GstStructure *error_details;
   gboolean error_posted;
-  gboolean download_done;
+  gboolean download_done; /* every byte is in (and kept if asked) */
+  GError *download_error; /* the spool finished with this error */
   gboolean tags_sent;
   gboolean duration_set;
   guint last_percent;
@@ -876,7 +877,6 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
   gchar *task_id;
 
   g_mutex_lock (&priv->lock);
-  priv->state.download_done = (error == NULL);
   task_id = g_strdup (priv->state.task_id);
   g_mutex_unlock (&priv->lock);
 
@@ -884,16 +884,24 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
     /* The streaming thread reports it when it reads there. */
     GST_WARNING_OBJECT (self, "download of task %s failed: %s", task_id,
                         error->message);
-    g_free (task_id);
-    return;
+  } else {
+    /* Posted before the streaming thread may go EOS, so that applications
+     * see it first. */
+    s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",
+                           "task-id", G_TYPE_STRING, task_id, NULL);
+    if (priv->run.save_location != NULL)
+      gst_structure_set (s, "location", G_TYPE_STRING, priv->run.save_location,
+                         NULL);
+    gst_apixo_base_src_post_task_message (self, s);
   }
-  s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",
-                         "task-id", G_TYPE_STRING, task_id, NULL);
-  if (priv->run.save_location != NULL)
-    gst_structure_set (s, "location", G_TYPE_STRING, priv->run.save_location,
-                       NULL);
-  gst_apixo_base_src_post_task_message (self, s);
   g_free (task_id);
+
+  g_mutex_lock (&priv->lock);
+  priv->state.download_done = (error == NULL);
+  if (error != NULL && priv->state.download_error == NULL)
+    priv->state.download_error = g_error_copy (error);
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
 }
 
 /* ---- start / stop -------------------------------------------------------- */
@@ -978,6 +986,7 @@ state_reset (GstApixoBaseSrcPrivate *priv)
   g_clear_pointer (&st->error_details, gst_structure_free);
   st->error_posted = FALSE;
   st->download_done = FALSE;
+  g_clear_error (&st->download_error);
   st->tags_sent = FALSE;
   st->duration_set = FALSE;
   st->last_percent = 0;
@@ -1310,6 +1319,34 @@ update_duration (GstApixoBaseSrc *self, GstApixoSpool *spool)
       GST_ELEMENT (self), gst_message_new_duration_changed (GST_OBJECT (self)));
 }
 
+/* At the end of the data: EOS only once the spool has finished, so that
+ * when EOS reaches the application the save-location file is final. */
+static GstFlowReturn
+wait_download_finished (GstApixoBaseSrc *self, GCancellable *cancellable)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GError *error = NULL;
+  GstFlowReturn ret = GST_FLOW_EOS;
+
+  g_mutex_lock (&priv->lock);
+  while (!priv->state.download_done && priv->state.download_error == NULL &&
+         !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&priv->cond, &priv->lock);
+  if (g_cancellable_is_cancelled (cancellable))
+    ret = GST_FLOW_FLUSHING;
+  else if (priv->state.download_error != NULL)
+    error = g_error_copy (priv->state.download_error);
+  g_mutex_unlock (&priv->lock);
+
+  /* All the data was read; only keeping the file failed (the error says
+   * where it stays): the stream itself is complete. */
+  if (error != NULL) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    g_error_free (error);
+  }
+  return ret;
+}
+
 static GstFlowReturn
 read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
              guint size, GCancellable *cancellable, GstBuffer **buf)
@@ -1338,7 +1375,19 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
     post_stored_error (self);
     return ret;
   }
+  if (ret == GST_FLOW_EOS)
+    return wait_download_finished (self, cancellable);
   if (ret == GST_FLOW_OK) {
+    guint64 total;
+
+    /* The last bytes leave only once the file is final (basesrc itself
+     * answers EOS past the known size, without asking us). */
+    if (gst_apixo_spool_get_size (spool, &total) &&
+        offset + gst_buffer_get_size (*buf) >= total &&
+        wait_download_finished (self, cancellable) == GST_FLOW_FLUSHING) {
+      gst_clear_buffer (buf);
+      return GST_FLOW_FLUSHING;
+    }
     update_duration (self, spool);
     if (!priv->state.tags_sent) {
       priv->state.tags_sent = TRUE;

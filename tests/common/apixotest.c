@@ -84,15 +84,19 @@ apixo_test_run (GstElement *pipeline, gdouble timeout)
   /* A failed state change must have said why on the bus. */
   if (sret == GST_STATE_CHANGE_FAILURE)
     fail_unless (run->error != NULL);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+  /* READY first: what stopping posts (e.g. the warning about a task that
+   * may still be billed) is dropped once the pipeline's bus flushes in
+   * NULL. */
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
                           GST_STATE_CHANGE_SUCCESS);
-  /* what NULL posted (warnings of an interrupted task) */
   while (TRUE) {
     GstMessage *msg = gst_bus_pop (bus);
     if (msg == NULL)
       break;
     run->messages = g_list_append (run->messages, msg);
   }
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
   gst_object_unref (bus);
   return run;
 }
@@ -648,6 +652,27 @@ apixo_test_server_requests (ApixoTestServer *server, const gchar *name)
   n = route ? route->requests : 0;
   g_mutex_unlock (&server->lock);
   g_free (path);
+  return n;
+}
+
+guint
+apixo_test_count_threads (const gchar *name)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *tid;
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while ((tid = g_dir_read_name (dir)) != NULL) {
+    gchar *path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+    gchar *comm = NULL;
+    if (g_file_get_contents (path, &comm, NULL, NULL) &&
+        g_str_equal (g_strchomp (comm), name))
+      n++;
+    g_free (comm);
+    g_free (path);
+  }
+  g_dir_close (dir);
   return n;
 }
 

@@ -99,6 +99,10 @@ gchar *apixo_test_server_add (ApixoTestServer *server, const gchar *name,
                               GBytes *data, const gchar *content_type);
 guint apixo_test_server_requests (ApixoTestServer *server, const gchar *name);
 
+/* Threads of this process whose name is @name (/proc/self/task/<id>/comm),
+ * e.g. "apixo-worker". */
+guint apixo_test_count_threads (const gchar *name);
+
 /* ---- logs ---------------------------------------------------------------- */
 
 /* Installs a log function that records every debug line at every level
