@@ -52,7 +52,13 @@ GST_DEBUG_CATEGORY_STATIC (sim_media_debug);
 #define HARD_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
 /* pixel sizes beyond this are never decoded, whatever the limits say */
 #define HARD_MAX_PX 16384
-#define PROBE_TIMEOUT (60 * GST_SECOND)
+/* Decoding budget of one check.  A motion video still decoding then is
+ * accepted if it has given pictures and a duration (long videos); nothing
+ * decoded for STALL_TIMEOUT fails at once: decodebin drops the error of an
+ * element it is still setting up, so a broken file can leave the pipeline
+ * waiting for ever (seen with fuzzed MP4s under load). */
+#define PROBE_TIMEOUT_S 60
+#define STALL_TIMEOUT_S 10
 #define BUS_POLL (100 * GST_MSECOND)
 /* Durations are measured by decoding.  PCM is exact (within this); a plain
  * MP3 decodes to its length plus the encoder delay (576 samples, removed
@@ -424,6 +430,7 @@ typedef struct {
   guint video_frames, audio_buffers, other_streams;
   gint width, height, rate;
   GstClockTime audio_start, audio_end, video_end;
+  gint64 last_output; /* monotonic time of the last buffer */
 } ProbeRun;
 
 static GstPadProbeReturn
@@ -444,6 +451,7 @@ count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     end = ts +
           (GST_BUFFER_DURATION_IS_VALID (buf) ? GST_BUFFER_DURATION (buf) : 0);
   g_mutex_lock (&run->lock);
+  run->last_output = g_get_monotonic_time ();
   if (g_str_equal (name, "video/x-raw")) {
     run->video_frames++;
     gst_structure_get_int (s, "width", &run->width);
@@ -497,17 +505,68 @@ on_pad_added (GstElement *dec, GstPad *pad, gpointer user_data)
   }
 }
 
+/* Waits for the end of the decode: TRUE at EOS, or (@allow_partial) when
+ * the budget ran out after some pictures came out. */
+static gboolean
+wait_decoded (GstElement *pipe, ProbeRun *run, gboolean allow_partial,
+              GError **error)
+{
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipe);
+  gint64 start = g_get_monotonic_time ();
+
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (
+        bus, BUS_POLL, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    gint64 now, last;
+    guint frames;
+
+    if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      return TRUE;
+    }
+    if (msg) {
+      GError *err = NULL;
+
+      gst_message_parse_error (msg, &err, NULL);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err->message);
+      g_error_free (err);
+      gst_message_unref (msg);
+      return FALSE;
+    }
+    now = g_get_monotonic_time ();
+    g_mutex_lock (&run->lock);
+    last = run->last_output ? run->last_output : start;
+    frames = run->video_frames;
+    g_mutex_unlock (&run->lock);
+    if (now - last > STALL_TIMEOUT_S * G_USEC_PER_SEC) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "decoding stalled: nothing decoded for %d s",
+                   STALL_TIMEOUT_S);
+      return FALSE;
+    }
+    if (now - start > PROBE_TIMEOUT_S * G_USEC_PER_SEC) {
+      if (allow_partial && frames > 0) {
+        GST_INFO ("decoded %u pictures in %d s, accepting", frames,
+                  PROBE_TIMEOUT_S);
+        return TRUE;
+      }
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "decoding did not finish within %d s", PROBE_TIMEOUT_S);
+      return FALSE;
+    }
+  }
+}
+
 /* Decodes @path with @decoder ("decodebin" or an image decoder), counting
  * what comes out.  FALSE with @error set to the decoder's message. */
 static gboolean
 decode_file (const gchar *path, const gchar *decoder, ProbeRun *run,
-             gdouble *container_duration, GError **error)
+             gboolean allow_partial, gdouble *container_duration,
+             GError **error)
 {
   GstElement *pipe = gst_pipeline_new (NULL);
   GstElement *src = gst_element_factory_make ("filesrc", NULL);
   GstElement *dec = gst_element_factory_make (decoder, NULL);
-  g_autoptr (GstBus) bus = NULL;
-  GstClockTime waited = 0;
   gboolean ok = FALSE;
   gint64 dur = -1;
 
@@ -531,39 +590,13 @@ decode_file (const gchar *path, const gchar *decoder, ProbeRun *run,
     attach_sink (pipe, pad, run);
     gst_object_unref (pad);
   }
-  bus = gst_element_get_bus (pipe);
   if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE) {
+      GST_STATE_CHANGE_FAILURE)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start decoding");
-    goto done;
-  }
-  while (waited < PROBE_TIMEOUT) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (
-        bus, BUS_POLL, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
-
-    if (!msg) {
-      waited += BUS_POLL;
-      continue;
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      ok = TRUE;
-    } else {
-      GError *err = NULL;
-
-      gst_message_parse_error (msg, &err, NULL);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err->message);
-      g_error_free (err);
-    }
-    gst_message_unref (msg);
-    break;
-  }
-  if (waited >= PROBE_TIMEOUT)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                 "decoding did not finish within %u s",
-                 (guint)(PROBE_TIMEOUT / GST_SECOND));
+  else
+    ok = wait_decoded (pipe, run, allow_partial, error);
   if (ok && gst_element_query_duration (pipe, GST_FORMAT_TIME, &dur) && dur > 0)
     *container_duration = (gdouble)dur / GST_SECOND;
-done:
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (pipe);
   return ok;
@@ -662,7 +695,8 @@ check_image (SimMedia *m, const gchar *field, const gchar *url,
 
   g_mutex_init (&run.lock);
   run.audio_start = run.audio_end = run.video_end = GST_CLOCK_TIME_NONE;
-  ok = decode_file (m->path, image_decoder_for (m->format), &run, &dur, &err);
+  ok = decode_file (m->path, image_decoder_for (m->format), &run, FALSE, &dur,
+                    &err);
   g_mutex_clear (&run.lock);
   if (!ok || run.video_frames == 0) {
     set_error (error, SIM_MEDIA_ERROR_UNDECODABLE, field, url,
@@ -713,7 +747,8 @@ check_av (SimMedia *m, const gchar *field, const gchar *url,
   }
   g_mutex_init (&run.lock);
   run.audio_start = run.audio_end = run.video_end = GST_CLOCK_TIME_NONE;
-  ok = decode_file (m->path, "decodebin", &run, &container, &err);
+  ok = decode_file (m->path, "decodebin", &run, m->kind == SIM_MEDIA_VIDEO,
+                    &container, &err);
   g_mutex_clear (&run.lock);
   if (!ok) {
     set_error (error, SIM_MEDIA_ERROR_UNDECODABLE, field, url,
