@@ -693,11 +693,11 @@ capture_log (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
     g_string_append_printf (log_text, "%s %s:%d:%s %s\n",
                             gst_debug_category_get_name (category), file, line,
                             function, text ? text : "");
-    if (object != NULL && GST_IS_OBJECT (object)) {
-      gchar *name = gst_object_get_path_string (GST_OBJECT (object));
-      g_string_append_printf (log_text, "  object %s\n", name);
-      g_free (name);
-    }
+    /* GST_OBJECT_NAME, not gst_object_get_path_string(): that one logs
+     * (re-entering this function) at this level. */
+    if (object != NULL && GST_IS_OBJECT (object))
+      g_string_append_printf (log_text, "  object %s\n",
+                              GST_STR_NULL (GST_OBJECT_NAME (object)));
   }
   g_mutex_unlock (&log_lock);
 }
