@@ -816,10 +816,30 @@ draw_image (Renderer *r, guint frame, guint8 *dst)
                1.0 + (r->zoom_end - 1.0) * t, dst);
 }
 
+/* @p (flattened) centred on a black W x H canvas. */
+static void
+picture_to_canvas (Picture *p, gint x0, gint y0, gint w, gint h)
+{
+  Picture c = { w, h, g_malloc0 ((gsize)w * h * 4) };
+
+  for (gint y = 0; y < p->h; y++) {
+    if (y0 + y < 0 || y0 + y >= h)
+      continue;
+    memcpy (c.rgba + ((gsize)(y0 + y) * w + MAX (x0, 0)) * 4,
+            p->rgba + ((gsize)y * p->w + MAX (-x0, 0)) * 4,
+            (gsize)MIN (p->w, w) * 4);
+  }
+  for (gsize i = 0; i < (gsize)w * h; i++)
+    c.rgba[i * 4 + 3] = 255;
+  picture_clear (p);
+  *p = c;
+}
+
 static void
 draw_first_last (Renderer *r, guint frame, guint8 *dst)
 {
-  const Picture *a = &r->images[0], *b = &r->images[1];
+  const guint8 *a = r->images[0].rgba, *b = r->images[1].rgba;
+  gsize n = (gsize)r->w * r->h * 4;
   gdouble t = r->n_frames > 1 ? (gdouble)frame / (r->n_frames - 1) : 0;
   gdouble f = CLAMP ((t - r->fade_start) / r->fade_len, 0.0, 1.0);
   guint k = (guint)llround (256 * f * f * (3 - 2 * f));
@@ -828,28 +848,14 @@ draw_first_last (Renderer *r, guint frame, guint8 *dst)
     draw_image (r, frame, dst);
     return;
   }
-  for (gint y = 0; y < r->h; y++) {
-    guint8 *d = dst + (gsize)y * r->w * 4;
-
-    for (gint x = 0; x < r->w; x++, d += 4) {
-      guint pa[3] = { 0, 0, 0 }, pb[3] = { 0, 0, 0 };
-      gint ax = x - r->img_x[0], ay = y - r->img_y[0];
-      gint bx = x - r->img_x[1], by = y - r->img_y[1];
-
-      if (ax >= 0 && ay >= 0 && ax < a->w && ay < a->h) {
-        const guint8 *s = a->rgba + ((gsize)ay * a->w + ax) * 4;
-        for (gint c = 0; c < 3; c++)
-          pa[c] = s[c];
-      }
-      if (bx >= 0 && by >= 0 && bx < b->w && by < b->h) {
-        const guint8 *s = b->rgba + ((gsize)by * b->w + bx) * 4;
-        for (gint c = 0; c < 3; c++)
-          pb[c] = s[c];
-      }
-      for (gint c = 0; c < 3; c++)
-        d[c] = mix8 (pa[c], pb[c], k);
-      d[3] = 255;
-    }
+  /* both images are full-frame canvases here (renderer_load_inputs) */
+  if (k == 0) {
+    memcpy (dst, a, n);
+  } else if (k == 256) {
+    memcpy (dst, b, n);
+  } else {
+    for (gsize i = 0; i < n; i++)
+      dst[i] = mix8 (a[i], b[i], k);
   }
 }
 
@@ -1177,6 +1183,10 @@ renderer_load_inputs (Renderer *r, GError **error)
         picture_flatten (&r->images[i]);
         r->img_x[i] = (w - r->images[i].w) / 2;
         r->img_y[i] = (h - r->images[i].h) / 2;
+        if (spec->scene == SIM_SCENE_FIRST_LAST && spec->n_images >= 2) {
+          picture_to_canvas (&r->images[i], r->img_x[i], r->img_y[i], w, h);
+          r->img_x[i] = r->img_y[i] = 0;
+        }
       }
       break;
     case SIM_SCENE_REFERENCE: {
