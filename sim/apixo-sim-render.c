@@ -91,23 +91,41 @@ fetch_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_main_loop_quit (d->loop);
 }
 
+/* Fetches @url @repeat times, one after the other; with @repeat > 1 the
+ * field is "FIELD#i" and the URL gets "?i" (same bytes, other names), and
+ * the counters are printed last. */
 static int
 fetch (const gchar *url, const gchar *field, SimMediaKind kind,
-       const SimMediaLimits *limits, const gchar *data_dir)
+       const SimMediaLimits *limits, const gchar *data_dir, guint repeat)
 {
   SoupSession *session = soup_session_new ();
-  FetchData d = { g_main_loop_new (NULL, FALSE), NULL, NULL };
-  int ret;
+  int ret = 0;
 
   /* inputs come from loopback test servers: no proxy */
   soup_session_set_proxy_resolver (session, NULL);
-  sim_media_fetch_async (session, url, field, kind, limits, data_dir, NULL,
-                         fetch_done, &d);
-  g_main_loop_run (d.loop);
-  ret = report_media (d.media, d.error);
-  sim_media_free (d.media);
-  g_clear_error (&d.error);
-  g_main_loop_unref (d.loop);
+  for (guint i = 0; i < MAX (repeat, 1); i++) {
+    FetchData d = { g_main_loop_new (NULL, FALSE), NULL, NULL };
+    g_autofree gchar *f =
+        repeat > 1 ? g_strdup_printf ("%s#%u", field, i) : g_strdup (field);
+    g_autofree gchar *u =
+        repeat > 1 ? g_strdup_printf ("%s?%u", url, i) : g_strdup (url);
+
+    sim_media_fetch_async (session, u, f, kind, limits, data_dir, NULL,
+                           fetch_done, &d);
+    g_main_loop_run (d.loop);
+    ret |= report_media (d.media, d.error);
+    sim_media_free (d.media);
+    g_clear_error (&d.error);
+    g_main_loop_unref (d.loop);
+  }
+  if (repeat > 1) {
+    SimMediaStats st;
+
+    sim_media_get_stats (&st);
+    g_print ("fetches=%" G_GUINT64_FORMAT " checks=%" G_GUINT64_FORMAT
+             " remembered=%" G_GUINT64_FORMAT "\n",
+             st.fetches, st.checks, st.remembered);
+  }
   g_object_unref (session);
   return ret;
 }
@@ -223,6 +241,7 @@ main (int argc, char **argv)
   g_autofree gchar *formats = NULL;
   g_auto (GStrv) images = NULL, prompts = NULL;
   gint width = 640, height = 360, fps = 24, bitrate = 0, concurrent = 0;
+  gint repeat = 1;
   gint min_px = 0, max_px = 0;
   gint64 max_bytes = 0;
   gdouble duration = 5, min_duration = 0, max_duration = 0;
@@ -263,6 +282,8 @@ main (int argc, char **argv)
       "fetch and check URL as --probe KIND", "URL" },
     { "field", 0, 0, G_OPTION_ARG_STRING, &field, "field name in messages",
       "NAME" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
+      "fetch N times (field#i, URL?i) and print the counters", "N" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
       "where fetched files go (.)", "DIR" },
     { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &max_bytes, "size limit", "N" },
@@ -317,7 +338,7 @@ main (int argc, char **argv)
     }
     if (fetch_url)
       return fetch (fetch_url, field ? field : "url", kind, &limits,
-                    data_dir ? data_dir : ".");
+                    data_dir ? data_dir : ".", (guint)MAX (repeat, 1));
     if (argc != 2) {
       g_printerr ("--probe KIND FILE\n");
       return 2;

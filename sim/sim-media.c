@@ -20,11 +20,14 @@
  * Thread safety notes:
  *  - A Fetch belongs to the caller's main context until the download is
  *    complete, then to the probe-pool thread that checks it; the GTask
- *    returns on the caller's context.
+ *    returns on the caller's context.  The temporary file is removed before
+ *    the answer is returned (the task may be freed later, in any thread).
  *  - ProbeRun.lock guards the counters the decode pipeline's streaming
  *    threads update (pad probes) and the probing thread reads.
  *  - probe_pool is created once (g_once) and never freed; it runs at most
  *    PROBE_THREADS decodes at a time.
+ *  - verdict_lock guards `verdicts` (the memo of fetched-file checks) and
+ *    `stats`; nothing else is taken while it is held.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -77,6 +80,21 @@ sim_media_error_quark (void)
 }
 
 static GThreadPool *probe_pool;
+
+/* A check's outcome depends only on the bytes, the kind and the limits:
+ * fetched files are checked once per process (the 500-task benchmark
+ * sends one image 500 times).  Key: data dir, sha256, kind, limits;
+ * value: Verdict. */
+typedef struct {
+  SimMedia *media; /* on success (path: the content-named file) */
+  gint code;       /* else the SimMediaError */
+  gchar *problem;  /* and the message after "field (url): " */
+} Verdict;
+
+#define MAX_VERDICTS 1024
+static GMutex verdict_lock;
+static GHashTable *verdicts; /* guarded by verdict_lock */
+static SimMediaStats stats;  /* guarded by verdict_lock */
 
 static gpointer
 init_once (gpointer data)
@@ -909,6 +927,15 @@ typedef struct {
 } Fetch;
 
 static void
+fetch_drop_tmp (Fetch *f)
+{
+  if (f->tmp_path) {
+    g_unlink (f->tmp_path);
+    g_clear_pointer (&f->tmp_path, g_free);
+  }
+}
+
+static void
 fetch_stop_timer (Fetch *f)
 {
   if (f->timer) {
@@ -936,9 +963,7 @@ fetch_free (gpointer data)
   if (f->out)
     g_output_stream_close (f->out, NULL, NULL);
   g_clear_object (&f->out);
-  if (f->tmp_path)
-    g_unlink (f->tmp_path);
-  g_free (f->tmp_path);
+  fetch_drop_tmp (f);
   g_free (f->url);
   g_free (f->field);
   g_free (f->data_dir);
@@ -956,6 +981,7 @@ fetch_fail_io (GTask *task, const gchar *what, GError *err)
   GError *e = NULL;
 
   fetch_stop_timer (f);
+  fetch_drop_tmp (f);
   if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !f->timed_out) {
     g_task_return_error (task, err);
@@ -982,6 +1008,7 @@ fetch_too_large (GTask *task)
   GError *e = NULL;
 
   fetch_stop_timer (f);
+  fetch_drop_tmp (f);
   set_error (&e, SIM_MEDIA_ERROR_TOO_LARGE, f->field, f->url,
              "file is larger than %s", lim);
   g_task_return_error (task, e);
@@ -1140,6 +1167,104 @@ fetch_sent (GObject *source, GAsyncResult *res, gpointer user_data)
   fetch_read_next (task);
 }
 
+static SimMedia *
+media_copy (const SimMedia *m)
+{
+  SimMedia *c = g_memdup2 (m, sizeof *m);
+
+  c->path = g_strdup (m->path);
+  c->format = g_strdup (m->format);
+  return c;
+}
+
+static void
+verdict_free (gpointer data)
+{
+  Verdict *v = data;
+
+  sim_media_free (v->media);
+  g_free (v->problem);
+  g_free (v);
+}
+
+static gchar *
+verdict_key (Fetch *f)
+{
+  const SimMediaLimits *l = &f->limits;
+
+  return g_strdup_printf (
+      "%s/%s/%d/%" G_GUINT64_FORMAT "/%d%d%d%d%d/%d/%d/%.3f/%.3f", f->data_dir,
+      g_checksum_get_string (f->sum), f->kind, l->max_bytes, l->allow_jpeg,
+      l->allow_png, l->allow_webp, l->allow_bmp, l->png_alpha_forbidden,
+      l->min_px, l->max_px, l->min_duration, l->max_duration);
+}
+
+/* Returns the remembered outcome for @key (TRUE), as the task's result. */
+static gboolean
+verdict_answer (GTask *task, Fetch *f, const gchar *key)
+{
+  Verdict *v;
+  SimMedia *m = NULL;
+  gint code = 0;
+  g_autofree gchar *problem = NULL;
+
+  g_mutex_lock (&verdict_lock);
+  v = verdicts ? g_hash_table_lookup (verdicts, key) : NULL;
+  if (v)
+    stats.remembered++;
+  else
+    stats.checks++;
+  if (v && v->media)
+    m = media_copy (v->media);
+  else if (v) {
+    code = v->code;
+    problem = g_strdup (v->problem);
+  }
+  g_mutex_unlock (&verdict_lock);
+  if (!v || (m && !g_file_test (m->path, G_FILE_TEST_IS_REGULAR))) {
+    sim_media_free (m);
+    return FALSE;
+  }
+  fetch_drop_tmp (f);
+  if (m) {
+    g_task_return_pointer (task, m, (GDestroyNotify)sim_media_free);
+  } else {
+    GError *e = NULL;
+
+    set_error (&e, code, f->field, f->url, "%s", problem);
+    g_task_return_error (task, e);
+  }
+  return TRUE;
+}
+
+static void
+verdict_remember (Fetch *f, const gchar *key, const SimMedia *m,
+                  const GError *err)
+{
+  Verdict *v = g_new0 (Verdict, 1);
+  g_autofree gchar *subj = subject (f->field, f->url);
+
+  if (m) {
+    v->media = media_copy (m);
+  } else if (err->domain == SIM_MEDIA_ERROR &&
+             g_str_has_prefix (err->message, subj) &&
+             g_str_has_prefix (err->message + strlen (subj), ": ")) {
+    v->code = err->code;
+    v->problem = g_strdup (err->message + strlen (subj) + 2);
+  } else {
+    g_free (v);
+    return; /* not a verdict on the file (I/O trouble): check again */
+  }
+  g_mutex_lock (&verdict_lock);
+  if (!verdicts || g_hash_table_size (verdicts) >= MAX_VERDICTS) {
+    g_clear_pointer (&verdicts, g_hash_table_unref);
+    verdicts =
+        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, verdict_free);
+  }
+  g_hash_table_replace (verdicts, g_strdup (key), v);
+  g_mutex_unlock (&verdict_lock);
+}
+
 /* Probe pool: check the downloaded file, then name it by its contents. */
 static void
 probe_func (gpointer data, gpointer pool_data)
@@ -1148,12 +1273,20 @@ probe_func (gpointer data, gpointer pool_data)
   Fetch *f = g_task_get_task_data (task);
   GError *err = NULL;
   SimMedia *m;
-  g_autofree gchar *final = NULL;
+  g_autofree gchar *final = NULL, *key = NULL;
 
-  if (g_task_return_error_if_cancelled (task))
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task))) {
+    fetch_drop_tmp (f);
+    g_task_return_error_if_cancelled (task);
+    goto out;
+  }
+  key = verdict_key (f);
+  if (verdict_answer (task, f, key))
     goto out;
   m = probe_path (f->tmp_path, f->field, f->url, f->kind, &f->limits, &err);
   if (!m) {
+    verdict_remember (f, key, NULL, err);
+    fetch_drop_tmp (f);
     g_task_return_error (task, err);
     goto out;
   }
@@ -1162,6 +1295,7 @@ probe_func (gpointer data, gpointer pool_data)
   if (g_rename (f->tmp_path, final) != 0) {
     int e = errno;
 
+    fetch_drop_tmp (f);
     sim_media_free (m);
     g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (e),
                              "cannot rename %s: %s", f->tmp_path,
@@ -1171,6 +1305,7 @@ probe_func (gpointer data, gpointer pool_data)
   g_clear_pointer (&f->tmp_path, g_free);
   g_free (m->path);
   m->path = g_steal_pointer (&final);
+  verdict_remember (f, key, m, NULL);
   g_task_return_pointer (task, m, (GDestroyNotify)sim_media_free);
 out:
   g_object_unref (task);
@@ -1202,6 +1337,9 @@ sim_media_fetch_async (SoupSession *session, const gchar *url,
   g_return_if_fail (url != NULL && data_dir != NULL);
 
   ensure_init ();
+  g_mutex_lock (&verdict_lock);
+  stats.fetches++;
+  g_mutex_unlock (&verdict_lock);
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, sim_media_fetch_async);
   f = g_new0 (Fetch, 1);
@@ -1248,4 +1386,14 @@ sim_media_fetch_finish (GAsyncResult *result, GError **error)
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+sim_media_get_stats (SimMediaStats *out)
+{
+  g_return_if_fail (out != NULL);
+
+  g_mutex_lock (&verdict_lock);
+  *out = stats;
+  g_mutex_unlock (&verdict_lock);
 }

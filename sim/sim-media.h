@@ -81,6 +81,18 @@ SimMedia *sim_media_probe_file (const gchar *path, const gchar *field,
                                 SimMediaKind kind,
                                 const SimMediaLimits *limits, GError **error);
 
+/* Process-wide counters (for tests and /__sim/stats).  A fetched file's
+ * check is remembered by content, kind and limits: `checks` counts the
+ * ones really run, `remembered` the ones answered from memory. */
+typedef struct
+{
+  guint64 fetches;     /* sim_media_fetch_async() calls */
+  guint64 checks;      /* fetched files decoded and checked */
+  guint64 remembered;  /* fetched files answered by an earlier check */
+} SimMediaStats;
+
+void sim_media_get_stats (SimMediaStats *stats);
+
 /* Reads the header of a JPEG, PNG, WebP or BMP file without decoding it:
  * pixel size, alpha (PNG: alpha colour type or tRNS; WebP: alpha flag; BMP:
  * 32 bit with an alpha mask) and format ("jpeg", "png", "webp", "bmp").

@@ -315,7 +315,7 @@ class Server:
 
             def do_GET(self):
                 outer.requests.append(self.path)
-                parts = self.path.split("/")
+                parts = self.path.split("?")[0].split("/")
                 if parts[1] == "files":
                     path = os.path.join(D, parts[2])
                     if not os.path.exists(path):
@@ -458,6 +458,36 @@ class Fetching(unittest.TestCase):
         url = "%s/chunked/%d" % (self.server.base, limit)
         code, msg = self.fetch("image", url, "--max-bytes", str(limit))
         self.assertEqual(code, "UNDECODABLE", msg)
+
+    def test_same_bytes_checked_once(self):
+        # the 500-task benchmark sends one image many times: decoded once,
+        # every answer still names its own field and URL
+        def run(name, repeat, *limits):
+            res = subprocess.run(
+                [TOOL, "--probe", "image", "--fetch",
+                 self.server.base + "/files/" + name, "--field", "image_urls",
+                 "--data-dir", self.data_dir, "--repeat", str(repeat),
+                 *limits], capture_output=True, text=True, env=ENV,
+                timeout=120)
+            return res.stdout.strip().splitlines()
+
+        lines = run("small.png", 4, *IMAGE_LIMITS)
+        self.assertEqual(len(lines), 5, lines)
+        for i, line in enumerate(lines[:4]):
+            self.assertEqual(line, "error DIMENSIONS image_urls#%d "
+                             "(%s/files/small.png?%d): image is 100x100 px, "
+                             "allowed 240-8000 px" % (i, self.server.base, i))
+        self.assertEqual(lines[4], "fetches=4 checks=1 remembered=3")
+        lines = run("ok.png", 3, *IMAGE_LIMITS)
+        paths = {line.split("path=")[1] for line in lines[:3]}
+        self.assertEqual(len(paths), 1, lines)
+        self.assertTrue(os.path.exists(paths.pop()))
+        self.assertEqual(lines[3], "fetches=3 checks=1 remembered=2")
+        # other limits: checked again
+        lines = run("small.png", 2, "--min-px", "50")
+        self.assertTrue(lines[0].startswith("ok "), lines)
+        self.assertEqual(lines[2], "fetches=2 checks=1 remembered=1")
+        self.assertEqual(self.leftovers(), [])
 
     def test_size_limit_from_content_length(self):
         url = "%s/length/%d" % (self.server.base, 30 * 1024 * 1024)
