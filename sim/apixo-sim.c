@@ -74,6 +74,14 @@ typedef struct {
   gchar *data_dir;
 } Options;
 
+static void
+options_clear (Options *o)
+{
+  g_clear_pointer (&o->bind, g_free);
+  g_clear_pointer (&o->api_keys, g_strfreev);
+  g_clear_pointer (&o->data_dir, g_free);
+}
+
 static gboolean
 parse_options (int *argc, char ***argv, Options *o, GError **error)
 {
@@ -231,6 +239,7 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   if (!parse_options (&argc, &argv, &o, &error)) {
     g_printerr ("apixo-sim: %s\n", error->message);
+    options_clear (&o);
     return 2;
   }
   gst_init (NULL, NULL);
@@ -280,9 +289,7 @@ out:
   drain (app);
   clean = app->pending_ops == 0;
   app_free (app);
-  g_free (o.bind);
-  g_strfreev (o.api_keys);
-  g_free (o.data_dir);
+  options_clear (&o);
   /* Only when no worker can still be using GStreamer. */
   if (clean)
     gst_deinit ();

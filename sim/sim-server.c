@@ -640,7 +640,7 @@ sim_server_start (SimApp *app, const gchar *bind, guint port, GError **error)
 {
   g_autoptr (GInetAddress) addr = NULL;
   g_autoptr (GSocketAddress) sa = NULL;
-  GSList *uris;
+  GSList *listeners;
   const gchar *shown;
   gint bound_port;
 
@@ -658,9 +658,18 @@ sim_server_start (SimApp *app, const gchar *bind, guint port, GError **error)
   if (!soup_server_listen (app->server, sa, 0, error))
     return FALSE;
 
-  uris = soup_server_get_uris (app->server);
-  bound_port = uris ? g_uri_get_port (uris->data) : (gint)port;
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  /* the port from the listening socket (soup_server_get_uris() leaks an
+   * address in libsoup 3.2) */
+  listeners = soup_server_get_listeners (app->server);
+  bound_port = port;
+  if (listeners) {
+    g_autoptr (GSocketAddress) local =
+        g_socket_get_local_address (listeners->data, NULL);
+    if (G_IS_INET_SOCKET_ADDRESS (local))
+      bound_port =
+          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  }
+  g_slist_free (listeners);
 
   app->wildcard_bind = g_inet_address_get_is_any (addr);
   if (app->wildcard_bind)
