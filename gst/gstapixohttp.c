@@ -374,6 +374,14 @@ gst_apixo_http_error_is_before_send (const GError *error)
     return FALSE;
   if (error->domain == G_RESOLVER_ERROR)
     return TRUE;
+  /* The server certificate is checked during the handshake, before any
+   * byte of the request is sent; so is the TLS backend's presence and the
+   * server speaking TLS at all.  Other TLS errors (an unexpected EOF, a
+   * renegotiation) can come after the request: not proven unsent. */
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
+      g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+      g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
+    return TRUE;
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
@@ -386,10 +394,11 @@ gst_apixo_http_error_is_transient (const GError *error)
 {
   if (error == NULL)
     return FALSE;
-  if (gst_apixo_http_error_is_before_send (error))
-    return TRUE;
+  /* A certificate problem does not go away by asking again. */
   if (error->domain == G_TLS_ERROR)
     return FALSE;
+  if (gst_apixo_http_error_is_before_send (error))
+    return TRUE;
   if (error->domain == G_IO_ERROR) {
     switch (error->code) {
       case G_IO_ERROR_CANCELLED:
