@@ -37,6 +37,8 @@
 #include "gstapixobasesrc.h"
 #include "gstapixoclient.h"
 #include "gstapixohttp.h"
+#include "gstapixoinput.h"
+#include "gstapixopublisher.h"
 #include "gstapixospool.h"
 #include "gstapixotask.h"
 #include "gstapixoworker.h"
@@ -74,7 +76,19 @@ enum {
   PROP_EXTRA_HEADERS,
   PROP_SAVE_LOCATION,
   PROP_SPOOL_DIRECTORY,
+  PROP_PUBLIC_URL,
+  PROP_SERVER_ADDRESS,
+  PROP_SERVER_PORT,
 };
+
+enum {
+  SIGNAL_UPLOAD,
+  LAST_SIGNAL,
+};
+
+static guint signals[LAST_SIGNAL];
+
+#define DEFAULT_SERVER_ADDRESS "127.0.0.1"
 
 typedef struct {
   gchar *api_key;
@@ -87,6 +101,9 @@ typedef struct {
   GstApixoHttpSettings http;
   gchar *save_location;
   gchar *spool_directory;
+  gchar *public_url;
+  gchar *server_address;
+  guint server_port;
 } Settings;
 
 typedef enum {
@@ -127,6 +144,13 @@ typedef struct {
   Settings run;   /* the settings snapshot of this run */
   gchar *api_key; /* resolved (property or environment) */
 
+  /* Local inputs of this run: created on the streaming thread before
+   * submission (launch_task), withdrawn when the task ends (worker
+   * thread: the publisher is thread-safe), freed in stop(). */
+  GstApixoPublisher *publisher;
+  GPtrArray *inputs;      /* GstApixoInput from file:// URIs (owned) */
+  gdouble billed_seconds; /* expected billed input seconds; -1: n/a */
+
   gint posted_error; /* atomic: our own error is on the bus */
 } GstApixoBaseSrcPrivate;
 
@@ -159,6 +183,8 @@ static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
                                                 guint64 offset, guint size,
                                                 GstBuffer **buf);
 
+static gboolean check_publishing (GstApixoBaseSrc *self);
+
 /* ---- settings ------------------------------------------------------------ */
 
 static void
@@ -174,6 +200,7 @@ settings_init (Settings *s)
   s->poll_interval = DEFAULT_POLL_INTERVAL;
   s->deadline = DEFAULT_DEADLINE;
   gst_apixo_http_settings_init (&s->http);
+  s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
   /* Like souphttpsrc: the proxy defaults to $http_proxy. */
   env = g_getenv ("http_proxy");
   s->http.proxy = g_strdup (env && *env ? env : NULL);
@@ -189,6 +216,8 @@ settings_clear (Settings *s)
   g_clear_pointer (&s->task_id, g_free);
   g_clear_pointer (&s->save_location, g_free);
   g_clear_pointer (&s->spool_directory, g_free);
+  g_clear_pointer (&s->public_url, g_free);
+  g_clear_pointer (&s->server_address, g_free);
   gst_apixo_http_settings_clear (&s->http);
 }
 
@@ -201,6 +230,8 @@ settings_copy (Settings *dst, const Settings *src)
   dst->task_id = g_strdup (src->task_id);
   dst->save_location = g_strdup (src->save_location);
   dst->spool_directory = g_strdup (src->spool_directory);
+  dst->public_url = g_strdup (src->public_url);
+  dst->server_address = g_strdup (src->server_address);
   gst_apixo_http_settings_copy (&dst->http, &src->http);
 }
 
@@ -338,6 +369,52 @@ install_properties (GObjectClass *gobject_class)
           "Directory of the temporary spool file the result is downloaded "
           "into (removed at stop); NULL = the system temp directory",
           NULL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PUBLIC_URL,
+      g_param_spec_string (
+          "public-url", "Public URL",
+          "Local inputs (file:// URIs, sink pad data) are served by an "
+          "embedded HTTP server on server-address:server-port; this is the "
+          "public http(s) base URL through which the service reaches it (a "
+          "tunnel or reverse proxy), e.g. https://media.example.com/apixo. "
+          "Not needed when an 'upload' handler stores inputs instead",
+          NULL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_SERVER_ADDRESS,
+      g_param_spec_string (
+          "server-address", "Server address",
+          "IP address the embedded media server for local inputs binds to",
+          DEFAULT_SERVER_ADDRESS, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_SERVER_PORT,
+      g_param_spec_uint (
+          "server-port", "Server port",
+          "Port of the embedded media server for local inputs (0 = any free "
+          "port; the port in use is posted in apixo-task messages)",
+          0, 65535, 0, rw));
+}
+
+static void
+install_signals (GObjectClass *gobject_class)
+{
+  /**
+   * GstApixoBaseSrc::upload:
+   * @src: the element
+   * @data: the bytes of a local input (an image, a motion video, a sound)
+   * @content_type: its MIME type, found from the data ("image/png", ...)
+   *
+   * For applications that store media themselves (e.g. on object
+   * storage): store @data where the APIXO service can fetch it and return
+   * its http(s) URL (or NULL to fail the element).  Called on a streaming
+   * thread before the task is submitted.  When connected, it is used
+   * instead of the embedded media server (public-url).
+   *
+   * Returns: (transfer full) (nullable): the URL
+   */
+  signals[SIGNAL_UPLOAD] =
+      g_signal_new ("upload", G_TYPE_FROM_CLASS (gobject_class),
+                    G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_first_wins, NULL,
+                    NULL, G_TYPE_STRING, 2, G_TYPE_BYTES, G_TYPE_STRING);
 }
 
 static void
@@ -350,6 +427,9 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
   gobject_class->set_property = gst_apixo_base_src_set_property;
   gobject_class->get_property = gst_apixo_base_src_get_property;
   install_properties (gobject_class);
+  install_signals (gobject_class);
+  klass->image_uri_property = "image-uris";
+  klass->video_uri_property = "video-uris";
 
   GST_ELEMENT_CLASS (klass)->post_message =
       GST_DEBUG_FUNCPTR (gst_apixo_base_src_post_message);
@@ -472,6 +552,17 @@ gst_apixo_base_src_set_property (GObject *object, guint prop_id,
     case PROP_SPOOL_DIRECTORY:
       replace_string (&s->spool_directory, value);
       break;
+    case PROP_PUBLIC_URL:
+      replace_string (&s->public_url, value);
+      break;
+    case PROP_SERVER_ADDRESS:
+      replace_string (&s->server_address, value);
+      if (s->server_address == NULL)
+        s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
+      break;
+    case PROP_SERVER_PORT:
+      s->server_port = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -552,6 +643,15 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_SPOOL_DIRECTORY:
       g_value_set_string (value, s->spool_directory);
       break;
+    case PROP_PUBLIC_URL:
+      g_value_set_string (value, s->public_url);
+      break;
+    case PROP_SERVER_ADDRESS:
+      g_value_set_string (value, s->server_address);
+      break;
+    case PROP_SERVER_PORT:
+      g_value_set_uint (value, s->server_port);
+      break;
     default:
       /* api-key is write-only: never readable */
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -610,6 +710,16 @@ gst_apixo_base_src_post_task_message (GstApixoBaseSrc *self, GstStructure *s)
 
   if (priv->spec != NULL && !gst_structure_has_field (s, "model"))
     gst_structure_set (s, "model", G_TYPE_STRING, priv->spec->model, NULL);
+  /* what an input-priced model (wan-2-2-animate) will bill */
+  if (priv->billed_seconds >= 0)
+    gst_structure_set (s, "billed-seconds", G_TYPE_DOUBLE, priv->billed_seconds,
+                       NULL);
+  /* where a tunnel must point to reach the published inputs */
+  if (priv->publisher != NULL &&
+      gst_apixo_publisher_get_server_port (priv->publisher) > 0)
+    gst_structure_set (s, "server-port", G_TYPE_UINT,
+                       gst_apixo_publisher_get_server_port (priv->publisher),
+                       NULL);
   if (klass->describe != NULL)
     klass->describe (self, s);
   gst_element_post_message (GST_ELEMENT (self),
@@ -797,6 +907,9 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
   GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstStructure *s;
 
+  /* The service fetched the inputs (or never will): stop serving them. */
+  if (priv->publisher != NULL)
+    gst_apixo_publisher_withdraw_all (priv->publisher);
   if (klass->finish != NULL)
     klass->finish (self);
 
@@ -1016,13 +1129,16 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
     goto fail;
   }
   priv->spec = build_valid_spec (self, priv->run.task_id != NULL);
-  if (priv->spec == NULL)
+  if (priv->spec == NULL || !check_publishing (self))
     goto fail;
   priv->api_key = resolve_api_key (self, &priv->run);
   if (priv->api_key == NULL)
     goto fail;
 
   priv->worker = gst_apixo_worker_acquire ();
+  priv->inputs =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)gst_apixo_input_free);
+  priv->billed_seconds = -1;
   g_mutex_lock (&priv->lock);
   state_reset (priv);
   g_mutex_unlock (&priv->lock);
@@ -1113,6 +1229,9 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
         (NULL), ("task-id", G_TYPE_STRING, task_id, NULL));
   g_free (task_id);
 
+  /* after the task and the spool: nothing uses them any more */
+  g_clear_pointer (&priv->publisher, gst_apixo_publisher_free);
+  g_clear_pointer (&priv->inputs, g_ptr_array_unref);
   if (priv->worker != NULL)
     gst_apixo_worker_release (g_steal_pointer (&priv->worker));
   g_clear_pointer (&priv->spec, gst_apixo_request_spec_free);
@@ -1192,6 +1311,165 @@ gst_apixo_base_src_get_size (GstBaseSrc *bsrc, guint64 *size)
   return ret;
 }
 
+/* ---- local inputs (streaming thread) -------------------------------------- */
+
+static gchar *
+upload_trampoline (GBytes *data, const gchar *content_type,
+                   GCancellable *cancellable, gpointer user_data,
+                   GError **error)
+{
+  gchar *url = NULL;
+
+  g_signal_emit (user_data, signals[SIGNAL_UPLOAD], 0, data, content_type,
+                 &url);
+  if (url == NULL)
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                 "The upload handler stored no %s input (it returned no URL)",
+                 content_type);
+  return url;
+}
+
+static gboolean
+has_upload_handler (GstApixoBaseSrc *self)
+{
+  return g_signal_has_handler_pending (self, signals[SIGNAL_UPLOAD], 0, FALSE);
+}
+
+static GstApixoPublisher *
+ensure_publisher (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoPublisherConfig config = { priv->run.public_url,
+                                     priv->run.server_address,
+                                     priv->run.server_port, NULL, NULL };
+
+  if (priv->publisher == NULL) {
+    if (has_upload_handler (self)) {
+      config.upload = upload_trampoline;
+      config.upload_data = self;
+    }
+    priv->publisher = gst_apixo_publisher_new (&config);
+  }
+  return priv->publisher;
+}
+
+/* The input behind a local URI of the spec ("apixo-pad:NAME": the
+ * subclass's; file://: ours). */
+static GstApixoInput *
+open_local_input (GstApixoBaseSrc *self, GstApixoMediaKind kind,
+                  const gchar *property, const gchar *uri, GError **error)
+{
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoInput *input;
+
+  if (g_str_has_prefix (uri, GST_APIXO_PAD_URI_PREFIX)) {
+    const gchar *name = uri + strlen (GST_APIXO_PAD_URI_PREFIX);
+    input = klass->get_pad_input ? klass->get_pad_input (self, name) : NULL;
+    if (input == NULL)
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                   "No data for the %s pad", name);
+    return input;
+  }
+  input = gst_apixo_input_new_for_uri (kind, property, uri, error);
+  if (input != NULL)
+    g_ptr_array_add (priv->inputs, input);
+  return input;
+}
+
+/* Waits for one local input, checks it against the model's documented
+ * limits (format found from the data), publishes it and puts its URL in
+ * *@slot. */
+static gboolean
+publish_one (GstApixoBaseSrc *self, GstApixoMediaKind kind,
+             const gchar *property, gchar **slot, GCancellable *cancellable,
+             GError **error)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  const gchar *model = priv->spec->model;
+  GstApixoInput *input;
+  GstClockTime duration;
+  gchar *url;
+
+  input = open_local_input (self, kind, property, *slot, error);
+  if (input == NULL || !gst_apixo_input_wait (input, cancellable, error) ||
+      !gst_apixo_input_probe (input, gst_apixo_model_media_limits (model, kind),
+                              cancellable, error))
+    return FALSE;
+
+  duration = gst_apixo_input_get_duration (input);
+  if (kind == GST_APIXO_MEDIA_VIDEO && GST_CLOCK_TIME_IS_VALID (duration))
+    priv->billed_seconds =
+        gst_apixo_model_billed_seconds (model, duration / (gdouble)GST_SECOND);
+
+  url = gst_apixo_publisher_publish (ensure_publisher (self), input,
+                                     cancellable, error);
+  if (url == NULL)
+    return FALSE;
+  /* The URL is a secret while published: DEBUG only. */
+  GST_DEBUG_OBJECT (self, "%s (%s) published as %s", property,
+                    gst_apixo_input_get_content_type (input), url);
+  g_free (*slot);
+  *slot = url;
+  return TRUE;
+}
+
+static gboolean
+publish_local_inputs (GstApixoBaseSrc *self, GCancellable *cancellable,
+                      GError **error)
+{
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
+  GstApixoRequestSpec *spec = PRIV (self)->spec;
+  guint i;
+
+  for (i = 0; spec->image_uris != NULL && spec->image_uris[i] != NULL; i++)
+    if (gst_apixo_uri_is_local (spec->image_uris[i]) &&
+        !publish_one (self, GST_APIXO_MEDIA_IMAGE, klass->image_uri_property,
+                      &spec->image_uris[i], cancellable, error))
+      return FALSE;
+  for (i = 0; spec->video_uris != NULL && spec->video_uris[i] != NULL; i++)
+    if (gst_apixo_uri_is_local (spec->video_uris[i]) &&
+        !publish_one (self, GST_APIXO_MEDIA_VIDEO, klass->video_uri_property,
+                      &spec->video_uris[i], cancellable, error))
+      return FALSE;
+  if (gst_apixo_uri_is_local (spec->audio_uri) &&
+      !publish_one (self, GST_APIXO_MEDIA_AUDIO, "audio-uri", &spec->audio_uri,
+                    cancellable, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* start(): local inputs need a way to reach the service. */
+static gboolean
+check_publishing (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GError *error = NULL;
+
+  if (!gst_apixo_publisher_check_public_url (priv->run.public_url, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+                       (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  if (priv->run.task_id != NULL ||
+      !gst_apixo_request_spec_has_local_inputs (priv->spec) ||
+      priv->run.public_url != NULL || has_upload_handler (self))
+    return TRUE;
+  GST_ELEMENT_ERROR (
+      self, RESOURCE, SETTINGS,
+      ("Local inputs (file:// URIs or sink pad data) must be published for "
+       "the APIXO service to fetch them, and nothing is set up to do it. "
+       "Either set public-url to a public http(s) base URL that reaches "
+       "this element's media server at %s:%u (server-address, "
+       "server-port), e.g. through a tunnel or reverse proxy; or connect "
+       "to the 'upload' signal to store inputs yourself (e.g. on object "
+       "storage) and return their URLs.",
+       priv->run.server_address, priv->run.server_port),
+      (NULL));
+  return FALSE;
+}
+
 /* Streaming thread, first create(): prepare the inputs and launch the task
  * on the worker.  Returns FALSE with the error stored. */
 static gboolean
@@ -1211,8 +1489,9 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
   post_progress (self, GST_PROGRESS_TYPE_START,
                  resuming ? "Resuming the generation task"
                           : "Submitting the generation task");
-  if (!resuming && klass->prepare != NULL &&
-      !klass->prepare (self, priv->spec, cancellable, &error)) {
+  if (!resuming && ((klass->prepare != NULL &&
+                     !klass->prepare (self, priv->spec, cancellable, &error)) ||
+                    !publish_local_inputs (self, cancellable, &error))) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       store_error (self, error, NULL);
     g_error_free (error);
@@ -1440,4 +1719,10 @@ done:
                   gst_flow_get_name (ret));
   g_object_unref (cancellable);
   return ret;
+}
+
+const gchar *
+gst_apixo_base_src_get_spool_directory (GstApixoBaseSrc *src)
+{
+  return PRIV (src)->run.spool_directory;
 }

@@ -31,7 +31,10 @@ G_DECLARE_DERIVABLE_TYPE (GstApixoBaseSrc, gst_apixo_base_src, GST,
  *   @cancellable (unlock() cancels it).  FALSE + @error to fail.
  * @finish: optional; worker or streaming thread: the task is over (success
  *   or not), withdraw what @prepare published.
- * @describe: optional; adds fields to "apixo-task" messages.
+  * @describe: optional; adds fields to "apixo-task" messages.
+ * @get_pad_input: optional; the input collected on the sink pad @name, for
+ *   "apixo-pad:NAME" URIs in the spec (owned by the subclass, alive until
+ *   stop()).
  *
  * Base class of the apixo elements: the shared settings (API key, base
  * URL, polling, deadline, HTTP knobs, task-id, save-location), the task on
@@ -46,9 +49,20 @@ struct _GstApixoBaseSrcClass {
                        GCancellable *cancellable, GError **error);
   void (*finish) (GstApixoBaseSrc *src);
   void (*describe) (GstApixoBaseSrc *src, GstStructure *message);
+  struct _GstApixoInput *(*get_pad_input) (GstApixoBaseSrc *src,
+                                           const gchar *name);
+
+  /* property names of the input URIs, for messages (default "image-uris",
+   * "video-uris") */
+  const gchar *image_uri_property;
+  const gchar *video_uri_property;
 
   gpointer _gst_reserved[GST_PADDING];
 };
+
+/* The spool-directory of this run (start() to stop()); NULL: the system
+ * temp directory. */
+const gchar *gst_apixo_base_src_get_spool_directory (GstApixoBaseSrc *src);
 
 /* Posts an "apixo-task" element message (any thread). Takes @s. */
 void gst_apixo_base_src_post_task_message (GstApixoBaseSrc *src,

@@ -641,7 +641,8 @@ gst_apixo_request_spec_free (GstApixoRequestSpec *spec)
 gboolean
 gst_apixo_uri_is_local (const gchar *uri)
 {
-  return uri && g_ascii_strncasecmp (uri, "file:", 5) == 0;
+  return uri && (g_ascii_strncasecmp (uri, "file:", 5) == 0 ||
+                 g_str_has_prefix (uri, GST_APIXO_PAD_URI_PREFIX));
 }
 
 static gboolean
@@ -1183,11 +1184,15 @@ parse_uri (const gchar *name, const gchar *uri, GError **error)
 static gboolean
 check_input_uri (const gchar *name, const gchar *uri, GError **error)
 {
-  GUri *parsed = parse_uri (name, uri, error);
+  GUri *parsed;
   const gchar *scheme, *host;
   gboolean ok;
   gchar *shown;
 
+  /* data the element receives on a sink pad */
+  if (g_str_has_prefix (uri, GST_APIXO_PAD_URI_PREFIX))
+    return TRUE;
+  parsed = parse_uri (name, uri, error);
   if (parsed == NULL)
     return FALSE;
   scheme = g_uri_get_scheme (parsed);

@@ -159,7 +159,12 @@ gdouble gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec);
 
 /* Additive helpers. */
 
-/* TRUE for a file:// URI: a local input the element must publish. */
+/* A spec URI meaning "the data arriving on the element's sink pad NAME"
+ * ("apixo-pad:image"): a local input too. */
+#define GST_APIXO_PAD_URI_PREFIX "apixo-pad:"
+
+/* TRUE for a file:// or apixo-pad: URI: a local input the element must
+ * publish. */
 gboolean gst_apixo_uri_is_local (const gchar *uri);
 /* TRUE if image-uris, video-uris or audio-uri hold a local input. */
 gboolean
