@@ -53,6 +53,8 @@ sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...)
 {
   const gchar *bin = g_getenv ("APIXO_SIM");
   const gchar *data_dir = g_getenv ("APIXO_SIM_DATA_DIR");
+  const gchar *wrapper = g_getenv ("APIXO_SIM_WRAPPER");
+  g_auto (GStrv) wrapper_argv = NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   gchar scale[G_ASCII_DTOSTR_BUF_SIZE];
@@ -65,6 +67,14 @@ sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...)
   if (bin == NULL || *bin == '\0')
     g_error ("simfixture: $APIXO_SIM is not set (run the tests with meson)");
 
+  /* $APIXO_SIM_WRAPPER (e.g. valgrind with its options, set by
+   * `meson test --setup simvalgrind`) runs the sim under a tool */
+  if (wrapper && *wrapper) {
+    if (!g_shell_parse_argv (wrapper, NULL, &wrapper_argv, &error))
+      g_error ("simfixture: bad $APIXO_SIM_WRAPPER: %s", error->message);
+    for (guint i = 0; wrapper_argv[i]; i++)
+      g_ptr_array_add (argv, wrapper_argv[i]);
+  }
   g_ptr_array_add (argv, (gpointer)bin);
   g_ptr_array_add (argv, (gpointer) "--port");
   g_ptr_array_add (argv, (gpointer) "0");
@@ -146,6 +156,7 @@ control_request (SimFixture *sim, const gchar *method, const gchar *path,
   g_autoptr (SoupSession) session = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GBytes) answer = NULL;
+  g_autoptr (GBytes) request = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *url = g_strconcat (sim->root_url, path, NULL);
@@ -164,8 +175,9 @@ control_request (SimFixture *sim, const gchar *method, const gchar *path,
 
     json_generator_set_root (gen, body);
     text = json_generator_to_data (gen, &len);
-    soup_message_set_request_body_from_bytes (msg, "application/json",
-                                              g_bytes_new_take (text, len));
+    /* the message takes its own reference */
+    request = g_bytes_new_take (text, len);
+    soup_message_set_request_body_from_bytes (msg, "application/json", request);
   }
   answer = soup_session_send_and_read (session, msg, NULL, &error);
   if (answer == NULL)

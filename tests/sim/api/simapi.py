@@ -7,6 +7,7 @@ import http.client
 import http.server
 import json
 import os
+import shlex
 import signal
 import subprocess
 import tempfile
@@ -26,7 +27,8 @@ Gst.init(None)
 SIM = os.environ.get("APIXO_SIM", "apixo-sim")
 KEY = "test-key"
 # generous: the suite runs on 2 cores, sometimes under valgrind
-WAIT = 120 if os.environ.get("APIXO_UNDER_VALGRIND") else 60
+UNDER_VALGRIND = bool(os.environ.get("APIXO_UNDER_VALGRIND"))
+WAIT = 300 if UNDER_VALGRIND else 60
 
 
 class Response:
@@ -46,7 +48,9 @@ class Sim:
     """One apixo-sim process."""
 
     def __init__(self, *args, time_scale=0.01, data_dir=None):
-        argv = [SIM, "--port", "0", "--time-scale", repr(time_scale)]
+        # e.g. valgrind (meson test --setup simvalgrind)
+        argv = shlex.split(os.environ.get("APIXO_SIM_WRAPPER", ""))
+        argv += [SIM, "--port", "0", "--time-scale", repr(time_scale)]
         data_dir = data_dir or os.environ.get("APIXO_SIM_DATA_DIR")
         if data_dir:
             argv += ["--data-dir", data_dir]

@@ -30,15 +30,18 @@ api (SimFixture *sim, const gchar *method, const gchar *path, const gchar *body)
   g_autofree gchar *url = g_strconcat (sim_fixture_base_url (sim), path, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GBytes) request = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   Answer a = { 0 };
 
   soup_session_set_proxy_resolver (session, NULL);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 "Authorization", "Bearer fixture-key");
-  if (body)
-    soup_message_set_request_body_from_bytes (
-        msg, "application/json", g_bytes_new_static (body, strlen (body)));
+  if (body) {
+    /* the message takes its own reference */
+    request = g_bytes_new_static (body, strlen (body));
+    soup_message_set_request_body_from_bytes (msg, "application/json", request);
+  }
   bytes = soup_session_send_and_read (session, msg, NULL, &a.error);
   if (bytes == NULL)
     return a;

@@ -12,6 +12,9 @@ import simapi
 from simapi import SimTestCase
 
 
+@unittest.skipIf(simapi.UNDER_VALGRIND, "rendering minutes of HD video "
+                 "under memcheck takes too long: test_lifecycle covers "
+                 "rendering under valgrind")
 class Examples(SimTestCase):
 
     @classmethod
