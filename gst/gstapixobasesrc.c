@@ -1461,11 +1461,12 @@ check_publishing (GstApixoBaseSrc *self)
       ("Local inputs (file:// URIs or sink pad data) must be published for "
        "the APIXO service to fetch them, and nothing is set up to do it. "
        "Either set public-url to a public http(s) base URL that reaches "
-       "this element's media server at %s:%u (server-address, "
-       "server-port), e.g. through a tunnel or reverse proxy; or connect "
-       "to the 'upload' signal to store inputs yourself (e.g. on object "
-       "storage) and return their URLs.",
-       priv->run.server_address, priv->run.server_port),
+       "this element's media server (server-address %s, server-port %u%s), "
+       "e.g. through a tunnel or reverse proxy; or connect to the 'upload' "
+       "signal to store inputs yourself (e.g. on object storage) and return "
+       "their URLs.",
+       priv->run.server_address, priv->run.server_port,
+       priv->run.server_port ? "" : ": any free port, set one for a tunnel"),
       (NULL));
   return FALSE;
 }
@@ -1725,4 +1726,10 @@ const gchar *
 gst_apixo_base_src_get_spool_directory (GstApixoBaseSrc *src)
 {
   return PRIV (src)->run.spool_directory;
+}
+
+gboolean
+gst_apixo_base_src_is_resuming (GstApixoBaseSrc *src)
+{
+  return PRIV (src)->run.task_id != NULL;
 }

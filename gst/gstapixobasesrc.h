@@ -64,6 +64,10 @@ struct _GstApixoBaseSrcClass {
  * temp directory. */
 const gchar *gst_apixo_base_src_get_spool_directory (GstApixoBaseSrc *src);
 
+/* TRUE when this run resumes an existing task (task-id set): nothing is
+ * submitted, inputs are not needed. From start() to stop(). */
+gboolean gst_apixo_base_src_is_resuming (GstApixoBaseSrc *src);
+
 /* Posts an "apixo-task" element message (any thread). Takes @s. */
 void gst_apixo_base_src_post_task_message (GstApixoBaseSrc *src,
                                            GstStructure *s);

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 void gst_apixo_element_init (GstPlugin *plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (apixosrc);
+GST_ELEMENT_REGISTER_DECLARE (apixoanimate);
 
 G_END_DECLS
 

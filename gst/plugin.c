@@ -19,6 +19,7 @@ plugin_init (GstPlugin *plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (apixosrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (apixoanimate, plugin);
   return ret;
 }
 

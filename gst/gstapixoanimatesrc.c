@@ -1,0 +1,530 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * GstApixoAnimateSrc: the wan-2-2-animate source inside apixoanimate.
+ *
+ * Thread safety notes
+ * -------------------
+ * - The object lock guards the property values (self->props, type,
+ *   image_uri, video_uri) and the has_*_pad flags the bin sets.
+ * - self->input_lock guards image_input / video_input: created in start(),
+ *   freed in stop(), used by the bin's sink pads (upstream threads) through
+ *   gst_apixo_animate_src_input_chain/_event.  Holding it across an append
+ *   makes stop() wait for an append in progress.  The base class reads the
+ *   inputs through get_pad_input() on our streaming thread, which is
+ *   stopped before stop() frees them.
+ * - Lock order: the object lock and input_lock are never held together.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixoanimatesrc.h"
+#include "gstapixoinput.h"
+
+GST_DEBUG_CATEGORY_STATIC (apixo_animate_src_debug);
+#define GST_CAT_DEFAULT apixo_animate_src_debug
+
+#define MODEL "wan-2-2-animate"
+
+enum {
+  PROP_0,
+  PROP_TYPE,
+  PROP_RESOLUTION,
+  PROP_PROMPT,
+  PROP_SEED,
+  PROP_IMAGE_URI,
+  PROP_VIDEO_URI,
+  PROP_PROVIDER,
+  PROP_REQUEST_TYPE,
+  PROP_CALLBACK_URL,
+  PROP_EXTRA_INPUT,
+};
+
+struct _GstApixoAnimateSrc {
+  GstApixoBaseSrc parent;
+
+  /* object lock */
+  GstApixoAnimateKind type;
+  GstApixoRequestSpec *props; /* resolution, prompt, seed, provider ... */
+  gchar *image_uri;
+  gchar *video_uri;
+  gboolean has_image_pad;
+  gboolean has_video_pad;
+
+  GMutex input_lock;
+  GstApixoInput *image_input; /* input_lock */
+  GstApixoInput *video_input; /* input_lock */
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/quicktime"));
+
+G_DEFINE_TYPE (GstApixoAnimateSrc, gst_apixo_animate_src,
+               GST_TYPE_APIXO_BASE_SRC);
+
+static void gst_apixo_animate_src_finalize (GObject *object);
+static void gst_apixo_animate_src_set_property (GObject *object, guint prop_id,
+                                                const GValue *value,
+                                                GParamSpec *pspec);
+static void gst_apixo_animate_src_get_property (GObject *object, guint prop_id,
+                                                GValue *value,
+                                                GParamSpec *pspec);
+static gboolean gst_apixo_animate_src_start (GstBaseSrc *bsrc);
+static gboolean gst_apixo_animate_src_stop (GstBaseSrc *bsrc);
+static GstApixoRequestSpec *
+gst_apixo_animate_src_build_spec (GstApixoBaseSrc *base, GError **error);
+static GstApixoInput *
+gst_apixo_animate_src_get_pad_input (GstApixoBaseSrc *base, const gchar *name);
+
+GType
+gst_apixo_animate_kind_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GST_APIXO_ANIMATE_KIND_ANIMATE,
+      "Animate the character image with the motion of the video", "animate" },
+    { GST_APIXO_ANIMATE_KIND_REPLACE,
+      "Replace the subject of the video with the character", "replace" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+                       g_enum_register_static ("GstApixoAnimateType", values));
+  return type;
+}
+
+/* ---- class --------------------------------------------------------------- */
+
+static void
+install_properties (GObjectClass *klass)
+{
+  const GParamFlags rw =
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+
+  g_object_class_install_property (
+      klass, PROP_TYPE,
+      g_param_spec_enum (
+          "type", "Type",
+          "animate: the character moves like the video; replace: the "
+          "character takes the place of the video's subject",
+          GST_TYPE_APIXO_ANIMATE_KIND, GST_APIXO_ANIMATE_KIND_ANIMATE, rw));
+  g_object_class_install_property (
+      klass, PROP_RESOLUTION,
+      g_param_spec_string (
+          "resolution", "Resolution",
+          "Output resolution: 480p or 720p; NULL = not sent (the service's "
+          "default, 480p)",
+          NULL, rw));
+  g_object_class_install_property (
+      klass, PROP_PROMPT,
+      g_param_spec_string ("prompt", "Prompt",
+                           "Optional guidance; if set it must not be empty",
+                           NULL, rw));
+  g_object_class_install_property (
+      klass, PROP_SEED,
+      g_param_spec_int64 (
+          "seed", "Seed",
+          "Random seed for reproducibility, -1 to 2147483647 (-1 = random); "
+          "sent only when set",
+          -1, G_MAXINT64, -1, rw));
+  g_object_class_install_property (
+      klass, PROP_IMAGE_URI,
+      g_param_spec_string (
+          "image-uri", "Image URI",
+          "The character image: an http(s) URL the service fetches, or a "
+          "file:// URI published for it (JPEG, PNG or WebP, 240-8000 px); "
+          "or link the image pad instead",
+          NULL, rw));
+  g_object_class_install_property (
+      klass, PROP_VIDEO_URI,
+      g_param_spec_string (
+          "video-uri", "Video URI",
+          "The motion video: an http(s) URL the service fetches, or a "
+          "file:// URI published for it; or link the video pad instead",
+          NULL, rw));
+  g_object_class_install_property (
+      klass, PROP_PROVIDER,
+      g_param_spec_enum ("provider", "Provider",
+                         "Routing: auto, value or official; sent only when set",
+                         GST_TYPE_APIXO_PROVIDER, GST_APIXO_PROVIDER_AUTO, rw));
+  g_object_class_install_property (
+      klass, PROP_REQUEST_TYPE,
+      g_param_spec_enum (
+          "request-type", "Request type",
+          "async, or callback: the service also POSTs the result to "
+          "callback-url (the element still polls)",
+          GST_TYPE_APIXO_REQUEST_TYPE, GST_APIXO_REQUEST_TYPE_ASYNC, rw));
+  g_object_class_install_property (
+      klass, PROP_CALLBACK_URL,
+      g_param_spec_string (
+          "callback-url", "Callback URL",
+          "Public HTTPS URL the service POSTs the final status to "
+          "(request-type=callback)",
+          NULL, rw));
+  g_object_class_install_property (
+      klass, PROP_EXTRA_INPUT,
+      g_param_spec_boxed (
+          "extra-input", "Extra input",
+          "Fields merged into the request's \"input\" object, for fields this "
+          "version does not know",
+          GST_TYPE_STRUCTURE, rw));
+}
+
+static void
+gst_apixo_animate_src_class_init (GstApixoAnimateSrcClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstApixoBaseSrcClass *base_class = GST_APIXO_BASE_SRC_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (apixo_animate_src_debug, "apixoanimatesrc", 0,
+                           "APIXO character animation source");
+
+  gobject_class->finalize = gst_apixo_animate_src_finalize;
+  gobject_class->set_property = gst_apixo_animate_src_set_property;
+  gobject_class->get_property = gst_apixo_animate_src_get_property;
+  install_properties (gobject_class);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (
+      element_class, "APIXO character animation source", "Source/Network/Video",
+      "The source inside apixoanimate", "gst-apixo developers");
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_apixo_animate_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_apixo_animate_src_stop);
+  base_class->build_spec = GST_DEBUG_FUNCPTR (gst_apixo_animate_src_build_spec);
+  base_class->get_pad_input =
+      GST_DEBUG_FUNCPTR (gst_apixo_animate_src_get_pad_input);
+  base_class->image_uri_property = "image-uri";
+  base_class->video_uri_property = "video-uri";
+
+  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_ANIMATE_KIND, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_ANIMATE_SRC, 0);
+}
+
+static void
+gst_apixo_animate_src_init (GstApixoAnimateSrc *self)
+{
+  self->props = gst_apixo_request_spec_new ();
+  g_mutex_init (&self->input_lock);
+}
+
+static void
+gst_apixo_animate_src_finalize (GObject *object)
+{
+  GstApixoAnimateSrc *self = GST_APIXO_ANIMATE_SRC (object);
+
+  gst_apixo_request_spec_free (self->props);
+  g_free (self->image_uri);
+  g_free (self->video_uri);
+  g_mutex_clear (&self->input_lock);
+  G_OBJECT_CLASS (gst_apixo_animate_src_parent_class)->finalize (object);
+}
+
+static void
+set_string (gchar **field, const GValue *value)
+{
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
+gst_apixo_animate_src_set_property (GObject *object, guint prop_id,
+                                    const GValue *value, GParamSpec *pspec)
+{
+  GstApixoAnimateSrc *self = GST_APIXO_ANIMATE_SRC (object);
+  GstApixoRequestSpec *p = self->props;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_TYPE:
+      self->type = g_value_get_enum (value);
+      break;
+    case PROP_RESOLUTION:
+      set_string (&p->resolution, value);
+      break;
+    case PROP_PROMPT:
+      set_string (&p->prompt, value);
+      break;
+    case PROP_SEED:
+      /* -1 (random) is a value the page documents: sent when set */
+      p->seed = g_value_get_int64 (value);
+      p->seed_set = TRUE;
+      break;
+    case PROP_IMAGE_URI:
+      set_string (&self->image_uri, value);
+      break;
+    case PROP_VIDEO_URI:
+      set_string (&self->video_uri, value);
+      break;
+    case PROP_PROVIDER:
+      p->provider = g_value_get_enum (value);
+      p->provider_set = TRUE;
+      break;
+    case PROP_REQUEST_TYPE:
+      p->request_type = g_value_get_enum (value);
+      break;
+    case PROP_CALLBACK_URL:
+      set_string (&p->callback_url, value);
+      break;
+    case PROP_EXTRA_INPUT:
+      g_clear_pointer (&p->extra_input, gst_structure_free);
+      p->extra_input = g_value_dup_boxed (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_apixo_animate_src_get_property (GObject *object, guint prop_id,
+                                    GValue *value, GParamSpec *pspec)
+{
+  GstApixoAnimateSrc *self = GST_APIXO_ANIMATE_SRC (object);
+  GstApixoRequestSpec *p = self->props;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_TYPE:
+      g_value_set_enum (value, self->type);
+      break;
+    case PROP_RESOLUTION:
+      g_value_set_string (value, p->resolution);
+      break;
+    case PROP_PROMPT:
+      g_value_set_string (value, p->prompt);
+      break;
+    case PROP_SEED:
+      g_value_set_int64 (value, p->seed_set ? p->seed : -1);
+      break;
+    case PROP_IMAGE_URI:
+      g_value_set_string (value, self->image_uri);
+      break;
+    case PROP_VIDEO_URI:
+      g_value_set_string (value, self->video_uri);
+      break;
+    case PROP_PROVIDER:
+      g_value_set_enum (value, p->provider);
+      break;
+    case PROP_REQUEST_TYPE:
+      g_value_set_enum (value, p->request_type);
+      break;
+    case PROP_CALLBACK_URL:
+      g_value_set_string (value, p->callback_url);
+      break;
+    case PROP_EXTRA_INPUT:
+      g_value_set_boxed (value, p->extra_input);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ---- inputs from the bin's sink pads ------------------------------------- */
+
+void
+gst_apixo_animate_src_set_pad (GstApixoAnimateSrc *src, GstApixoMediaKind kind,
+                               gboolean present)
+{
+  GST_OBJECT_LOCK (src);
+  if (kind == GST_APIXO_MEDIA_IMAGE)
+    src->has_image_pad = present;
+  else
+    src->has_video_pad = present;
+  GST_OBJECT_UNLOCK (src);
+}
+
+static GstApixoInput **
+input_slot (GstApixoAnimateSrc *src, GstApixoMediaKind kind)
+{
+  return kind == GST_APIXO_MEDIA_IMAGE ? &src->image_input : &src->video_input;
+}
+
+GstFlowReturn
+gst_apixo_animate_src_input_chain (GstApixoAnimateSrc *src,
+                                   GstApixoMediaKind kind, GstBuffer *buffer)
+{
+  GstFlowReturn ret = GST_FLOW_FLUSHING;
+  GstApixoInput *input;
+  GError *error = NULL;
+
+  g_mutex_lock (&src->input_lock);
+  input = *input_slot (src, kind);
+  if (input != NULL)
+    ret = gst_apixo_input_append (input, buffer, &error);
+  else
+    gst_buffer_unref (buffer);
+  g_mutex_unlock (&src->input_lock);
+
+  /* Not posted here: our streaming thread reports it when it waits for
+   * this input (one error, in one place). */
+  if (error != NULL) {
+    GST_DEBUG_OBJECT (src, "input refused: %s", error->message);
+    g_error_free (error);
+  }
+  return ret;
+}
+
+void
+gst_apixo_animate_src_input_event (GstApixoAnimateSrc *src,
+                                   GstApixoMediaKind kind, GstEvent *event)
+{
+  GstApixoInput *input;
+
+  g_mutex_lock (&src->input_lock);
+  input = *input_slot (src, kind);
+  if (input != NULL) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+      gst_apixo_input_finish (input);
+    else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+      gst_apixo_input_reset (input);
+  }
+  g_mutex_unlock (&src->input_lock);
+}
+
+/* ---- start / stop -------------------------------------------------------- */
+
+static GstApixoInput *
+new_collector (GstApixoAnimateSrc *self, GstApixoMediaKind kind,
+               const gchar *label)
+{
+  const GstApixoMediaLimits *limits =
+      gst_apixo_model_media_limits (MODEL, kind);
+
+  /* A byte over the documented limit already tells the input is too big:
+   * never collect more. */
+  return gst_apixo_input_new_collector (
+      kind, label,
+      gst_apixo_base_src_get_spool_directory (GST_APIXO_BASE_SRC (self)),
+      limits && limits->max_bytes ? limits->max_bytes + 1 : 0);
+}
+
+static gboolean
+gst_apixo_animate_src_start (GstBaseSrc *bsrc)
+{
+  GstApixoAnimateSrc *self = GST_APIXO_ANIMATE_SRC (bsrc);
+  gboolean image_pad, video_pad;
+
+  if (!GST_BASE_SRC_CLASS (gst_apixo_animate_src_parent_class)->start (bsrc))
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  image_pad = self->has_image_pad && self->image_uri == NULL;
+  video_pad = self->has_video_pad && self->video_uri == NULL;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->input_lock);
+  if (image_pad)
+    self->image_input =
+        new_collector (self, GST_APIXO_MEDIA_IMAGE, "image pad");
+  if (video_pad)
+    self->video_input =
+        new_collector (self, GST_APIXO_MEDIA_VIDEO, "video pad");
+  g_mutex_unlock (&self->input_lock);
+  return TRUE;
+}
+
+static gboolean
+gst_apixo_animate_src_stop (GstBaseSrc *bsrc)
+{
+  GstApixoAnimateSrc *self = GST_APIXO_ANIMATE_SRC (bsrc);
+  gboolean ret;
+
+  /* The base class stops everything that may read the inputs first. */
+  ret = GST_BASE_SRC_CLASS (gst_apixo_animate_src_parent_class)->stop (bsrc);
+  g_mutex_lock (&self->input_lock);
+  g_clear_pointer (&self->image_input, gst_apixo_input_free);
+  g_clear_pointer (&self->video_input, gst_apixo_input_free);
+  g_mutex_unlock (&self->input_lock);
+  return ret;
+}
+
+static GstApixoInput *
+gst_apixo_animate_src_get_pad_input (GstApixoBaseSrc *base, const gchar *name)
+{
+  GstApixoAnimateSrc *self = GST_APIXO_ANIMATE_SRC (base);
+  GstApixoInput *input;
+
+  g_mutex_lock (&self->input_lock);
+  input = g_str_equal (name, "image") ? self->image_input : self->video_input;
+  g_mutex_unlock (&self->input_lock);
+  return input;
+}
+
+/* ---- the request --------------------------------------------------------- */
+
+/* One input from the URI property or the pad, never both, never none. */
+static gboolean
+choose_input (const gchar *what, const gchar *uri, gboolean has_pad,
+              gchar ***uris, GError **error)
+{
+  if (uri != NULL && has_pad) {
+    g_set_error (
+        error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "Both %s-uri (%s) and the %s pad are set: %s takes exactly one %s; "
+        "use one of them",
+        what, uri, what, MODEL, what);
+    return FALSE;
+  }
+  if (uri == NULL && !has_pad) {
+    g_set_error (
+        error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "No %s: set %s-uri (an http(s) URL or file:// URI) or link the %s "
+        "pad (%s takes exactly one %s)",
+        what, what, what, MODEL, what);
+    return FALSE;
+  }
+  *uris = g_new0 (gchar *, 2);
+  (*uris)[0] =
+      uri ? g_strdup (uri) : g_strconcat (GST_APIXO_PAD_URI_PREFIX, what, NULL);
+  return TRUE;
+}
+
+static GstApixoRequestSpec *
+gst_apixo_animate_src_build_spec (GstApixoBaseSrc *base, GError **error)
+{
+  GstApixoAnimateSrc *self = GST_APIXO_ANIMATE_SRC (base);
+  GstApixoRequestSpec *spec;
+  gchar *image_uri, *video_uri;
+  gboolean image_pad, video_pad;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  spec = gst_apixo_request_spec_copy (self->props);
+  spec->type = g_strdup (
+      self->type == GST_APIXO_ANIMATE_KIND_REPLACE ? "replace" : "animate");
+  image_uri = g_strdup (self->image_uri);
+  video_uri = g_strdup (self->video_uri);
+  image_pad = self->has_image_pad;
+  video_pad = self->has_video_pad;
+  GST_OBJECT_UNLOCK (self);
+
+  g_free (spec->model);
+  spec->model = g_strdup (MODEL);
+  spec->mode = g_strdup ("standard");
+  /* resuming a task: its inputs were given when it was submitted */
+  ok =
+      gst_apixo_base_src_is_resuming (base) ||
+      (choose_input ("image", image_uri, image_pad, &spec->image_uris, error) &&
+       choose_input ("video", video_uri, video_pad, &spec->video_uris, error));
+  g_free (image_uri);
+  g_free (video_uri);
+  if (!ok)
+    g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  return spec;
+}
