@@ -287,7 +287,13 @@ gst_apixo_limiter_cancel (GstApixoLimiterWait *wait)
 gboolean
 gst_apixo_limiter_tasks_full (GstApixoLimiter *limiter)
 {
-  return limiter->max_tasks > 0 && limiter->tasks >= limiter->max_tasks;
+  /* Grants come on a later dispatch, so the slots promised to the waits
+   * queued ahead count as taken: otherwise every task started in the same
+   * main-loop iteration (15 elements going to PLAYING together) sees free
+   * slots, and the ones that end up queued are never told they wait. */
+  return limiter->max_tasks > 0 &&
+         limiter->tasks + g_queue_get_length (&limiter->task_waits) >=
+             limiter->max_tasks;
 }
 
 guint
