@@ -35,6 +35,7 @@
 #define DEFAULT_RESULT_TTL (15.0 * 86400.0)
 #define MAX_TIME_SCALE 1000.0
 #define DRAIN_TIMEOUT_MS 15000
+#define FLUSH_TIMEOUT_MS 2000
 
 gint64
 sim_app_clock_us (SimApp *app)
@@ -172,8 +173,6 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Cancels everything and lets the cancelled operations report back, so
- * their memory and threads are gone before the process ends. */
 static gboolean
 drain_expired (gpointer user_data)
 {
@@ -181,20 +180,44 @@ drain_expired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+answers_flushing (SimApp *app)
+{
+  return sim_control_flushing (app->control) > 0;
+}
+
+static gboolean
+ops_pending (SimApp *app)
+{
+  return app->pending_ops > 0;
+}
+
+/* Runs the main context while @busy says so, at most @timeout_ms. */
 static void
-drain (SimApp *app)
+iterate_while (SimApp *app, gboolean (*busy) (SimApp *), guint timeout_ms)
 {
   gboolean expired = FALSE;
-  guint timer;
+  guint timer = g_timeout_add (timeout_ms, drain_expired, &expired);
 
-  app->shutting_down = TRUE;
-  sim_server_stop (app);
-  sim_task_store_shutdown (app->tasks);
-  timer = g_timeout_add (DRAIN_TIMEOUT_MS, drain_expired, &expired);
-  while (app->pending_ops > 0 && !expired)
+  while (busy (app) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (timer);
+}
+
+/* Answers the long polls, cancels everything and lets the cancelled
+ * operations report back, so their memory and threads are gone before
+ * the process ends. */
+static void
+drain (SimApp *app)
+{
+  app->shutting_down = TRUE;
+  /* answer the long polls while their connections are still there */
+  sim_control_shutdown (app->control);
+  iterate_while (app, answers_flushing, FLUSH_TIMEOUT_MS);
+  sim_server_stop (app);
+  sim_task_store_shutdown (app->tasks);
+  iterate_while (app, ops_pending, DRAIN_TIMEOUT_MS);
   if (app->pending_ops > 0)
     g_warning ("apixo-sim: %u operations still running at exit",
                app->pending_ops);

@@ -64,7 +64,8 @@ struct _SimApp {
 
   gint64 clock_offset_us; /* moved by POST /__sim/advance */
   gint64 balance;         /* micro-USD */
-  guint pending_ops;      /* fetches, renders, deliveries in flight */
+  guint pending_ops;      /* fetches, renders, deliveries, writes in flight */
+  GList *deferred;        /* sim-server.c: slow answers, drops not yet done */
 
   SimTaskStore *tasks;
   SimFaults *faults;

@@ -40,7 +40,17 @@ struct _SimControl {
   SimApp *app;
   GList *waiters;
   guint check_id;
+  /* shutdown: answers still being written (Flushing) */
+  GPtrArray *flushing;
 };
+
+typedef struct {
+  SoupServerMessage *msg;
+  gulong id; /* "finished" handler */
+} Flushing;
+
+static gboolean waiter_reached (SimApp *app, Waiter *w);
+static void flushing_free (Flushing *f);
 
 SimControl *
 sim_control_new (SimApp *app)
@@ -48,6 +58,8 @@ sim_control_new (SimApp *app)
   SimControl *control = g_new0 (SimControl, 1);
 
   control->app = app;
+  control->flushing =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)flushing_free);
   return control;
 }
 
@@ -73,14 +85,57 @@ waiter_answer (Waiter *w, gboolean reached)
   g_free (w);
 }
 
+static void
+flushing_free (Flushing *f)
+{
+  g_signal_handler_disconnect (f->msg, f->id);
+  g_object_unref (f->msg);
+  g_free (f);
+}
+
+static void
+flushed (SoupServerMessage *msg, SimControl *control)
+{
+  for (guint i = 0; i < control->flushing->len; i++) {
+    Flushing *f = g_ptr_array_index (control->flushing, i);
+    if (f->msg == msg) {
+      g_ptr_array_remove_index_fast (control->flushing, i);
+      return;
+    }
+  }
+}
+
+void
+sim_control_shutdown (SimControl *control)
+{
+  while (control->waiters) {
+    Waiter *w = control->waiters->data;
+    SoupServerMessage *msg = sim_held_message (w->held);
+
+    if (soup_server_message_get_socket (msg) != NULL) {
+      Flushing *f = g_new0 (Flushing, 1);
+      f->msg = g_object_ref (msg);
+      f->id = g_signal_connect (msg, "finished", G_CALLBACK (flushed), control);
+      g_ptr_array_add (control->flushing, f);
+    }
+    waiter_answer (w, waiter_reached (control->app, w));
+  }
+  g_clear_handle_id (&control->check_id, g_source_remove);
+}
+
+guint
+sim_control_flushing (SimControl *control)
+{
+  return control->flushing->len;
+}
+
 void
 sim_control_free (SimControl *control)
 {
   if (control == NULL)
     return;
-  while (control->waiters)
-    waiter_answer (control->waiters->data, FALSE);
-  g_clear_handle_id (&control->check_id, g_source_remove);
+  sim_control_shutdown (control);
+  g_ptr_array_unref (control->flushing);
   g_free (control);
 }
 
@@ -303,6 +358,8 @@ stats_json (SimApp *app)
   JsonObject *obj = json_node_get_object (node);
 
   json_object_set_int_member (obj, "tasks", sim_tasks_count (app));
+  json_object_set_int_member (obj, "waiters",
+                              g_list_length (app->control->waiters));
   json_object_set_double_member (obj, "balance", app->balance / 1e6);
   return node;
 }

@@ -18,7 +18,10 @@ G_BEGIN_DECLS
  */
 
 SimControl *sim_control_new (SimApp *app);
-/* Answers the pending long polls (reached=false) and frees. */
+/* Answers the pending long polls (with their current result); then
+ * sim_control_flushing() counts the answers not yet written. */
+void sim_control_shutdown (SimControl *control);
+guint sim_control_flushing (SimControl *control);
 void sim_control_free (SimControl *control);
 
 /* @sub_path: the path after "/__sim/" ("tasks", "wait", ...). */

@@ -73,28 +73,49 @@ sim_held_message (SimHeld *held)
 void
 sim_held_release (SimHeld *held)
 {
-  g_signal_handler_disconnect (held->msg, held->finished_id);
-  if (!held->finished)
+  /* a message whose connection went away (client gone, server stopped)
+   * has no I/O to resume */
+  if (!held->finished && soup_server_message_get_socket (held->msg) != NULL)
     soup_server_message_unpause (held->msg);
+  sim_held_forget (held);
+}
+
+void
+sim_held_forget (SimHeld *held)
+{
+  g_signal_handler_disconnect (held->msg, held->finished_id);
   g_object_unref (held->msg);
   g_free (held);
 }
 
-/* ---- dropped and truncated answers ---------------------------------- */
+/* ---- deferred answers: drops, truncations, slow answers -------------- */
 
+/* An answer not given from the handler.  Listed in app->deferred while its
+ * source is pending, so that shutdown can cancel it; a truncated body being
+ * written counts in app->pending_ops instead. */
 typedef struct {
+  SimApp *app;
   SimHeld *held;
-  gboolean truncate; /* else: reset */
-  GBytes *wire;      /* truncate: what is written */
+  guint source;
+  enum { DEFER_SLOW, DEFER_RESET, DEFER_TRUNCATE } kind;
+  GBytes *wire; /* truncate: what is written */
   GIOStream *stream;
-} Drop;
+} Deferred;
 
 static void
-drop_free (Drop *d)
+deferred_free (Deferred *d)
 {
   g_clear_pointer (&d->wire, g_bytes_unref);
   g_clear_object (&d->stream);
   g_free (d);
+}
+
+/* Its source ran or was removed: off the list. */
+static void
+deferred_unlist (Deferred *d)
+{
+  d->app->deferred = g_list_remove (d->app->deferred, d);
+  d->source = 0;
 }
 
 static void
@@ -116,12 +137,13 @@ stream_reset_close (GIOStream *stream)
 static void
 truncated_written (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  Drop *d = user_data;
+  Deferred *d = user_data;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, NULL);
   /* graceful close: the client gets what was written, then EOF */
   g_io_stream_close (d->stream, NULL, NULL);
-  drop_free (d);
+  d->app->pending_ops--;
+  deferred_free (d);
 }
 
 /* The raw answer for "truncate": status line, headers with the full
@@ -164,50 +186,72 @@ build_truncated (SoupServerMessage *msg)
 static gboolean
 drop_idle (gpointer user_data)
 {
-  Drop *d = user_data;
+  Deferred *d = user_data;
   SoupServerMessage *msg = sim_held_message (d->held);
 
-  if (d->truncate)
+  deferred_unlist (d);
+  if (d->kind == DEFER_TRUNCATE)
     d->wire = build_truncated (msg);
   d->stream = soup_server_message_steal_connection (msg);
   /* stolen: the message has no I/O any more, do not unpause it */
-  g_signal_handler_disconnect (msg, d->held->finished_id);
-  g_object_unref (msg);
-  g_free (d->held);
+  sim_held_forget (d->held);
   d->held = NULL;
 
   if (d->stream == NULL) {
-    drop_free (d);
-  } else if (d->truncate) {
+    deferred_free (d);
+  } else if (d->kind == DEFER_TRUNCATE) {
     GOutputStream *out = g_io_stream_get_output_stream (d->stream);
     gsize len;
     const gchar *data = g_bytes_get_data (d->wire, &len);
+
+    d->app->pending_ops++;
     g_output_stream_write_all_async (out, data, len, G_PRIORITY_DEFAULT, NULL,
                                      truncated_written, d);
   } else {
     stream_reset_close (d->stream);
-    drop_free (d);
+    deferred_free (d);
   }
   return G_SOURCE_REMOVE;
 }
 
-static void
-drop_connection (SoupServerMessage *msg, gboolean truncate)
-{
-  Drop *d = g_new0 (Drop, 1);
-
-  d->held = sim_held_new (msg);
-  d->truncate = truncate;
-  g_idle_add (drop_idle, d);
-}
-
-/* ---- slow answers ------------------------------------------------- */
-
 static gboolean
 slow_due (gpointer user_data)
 {
-  sim_held_release (user_data);
+  Deferred *d = user_data;
+
+  deferred_unlist (d);
+  sim_held_release (d->held);
+  deferred_free (d);
   return G_SOURCE_REMOVE;
+}
+
+static void
+defer (SimApp *app, SoupServerMessage *msg, gint kind, gdouble delay)
+{
+  Deferred *d = g_new0 (Deferred, 1);
+
+  d->app = app;
+  d->kind = kind;
+  d->held = sim_held_new (msg);
+  if (kind == DEFER_SLOW)
+    d->source = g_timeout_add ((guint)(delay * 1000), slow_due, d);
+  else
+    d->source = g_idle_add (drop_idle, d);
+  app->deferred = g_list_prepend (app->deferred, d);
+}
+
+/* Shutdown: answers nothing more, lets the connections go. */
+static void
+cancel_deferred (SimApp *app)
+{
+  while (app->deferred) {
+    Deferred *d = app->deferred->data;
+
+    g_source_remove (d->source);
+    deferred_unlist (d);
+    sim_held_release (d->held);
+    deferred_free (d);
+  }
 }
 
 /* ---- envelopes and small answers ------------------------------------ */
@@ -575,7 +619,7 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path,
   }
   if (fault.kind == SIM_FAULT_RESET_BEFORE) {
     sim_stats_answered (app->stats, r.route, 0);
-    drop_connection (msg, FALSE);
+    defer (app, msg, DEFER_RESET, 0);
     return;
   }
 
@@ -584,12 +628,12 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path,
   switch (fault.kind) {
     case SIM_FAULT_RESET_AFTER:
       sim_stats_answered (app->stats, r.route, 0);
-      drop_connection (msg, FALSE);
+      defer (app, msg, DEFER_RESET, 0);
       return;
     case SIM_FAULT_TRUNCATE:
       sim_stats_answered (app->stats, r.route,
                           soup_server_message_get_status (msg));
-      drop_connection (msg, TRUE);
+      defer (app, msg, DEFER_TRUNCATE, 0);
       return;
     case SIM_FAULT_MALFORMED:
       make_malformed (msg, &r);
@@ -603,7 +647,7 @@ server_callback (SoupServer *server, SoupServerMessage *msg, const char *path,
   if (result_bytes)
     g_signal_connect (msg, "wrote-body", G_CALLBACK (result_wrote_body), app);
   if (fault.kind == SIM_FAULT_SLOW)
-    g_timeout_add ((guint)(fault.delay * 1000), slow_due, sim_held_new (msg));
+    defer (app, msg, DEFER_SLOW, fault.delay);
 }
 
 /* Before the body is read: bound its size. */
@@ -694,6 +738,7 @@ sim_server_stop (SimApp *app)
 {
   if (app->server == NULL)
     return;
+  cancel_deferred (app);
   soup_server_disconnect (app->server);
   g_clear_object (&app->server);
 }

@@ -30,6 +30,8 @@ SimHeld *sim_held_new (SoupServerMessage *msg);
 SoupServerMessage *sim_held_message (SimHeld *held);
 /* Unpauses the message if its connection is still there, then frees. */
 void sim_held_release (SimHeld *held);
+/* Frees without unpausing (the connection was stolen). */
+void sim_held_forget (SimHeld *held);
 
 G_END_DECLS
 

@@ -263,6 +263,37 @@ class Options(unittest.TestCase):
                 self.assertEqual(sim.proc.wait(simapi.WAIT), 0)
                 sim.proc.stdout.close()
 
+    def test_exit_answers_long_polls(self):
+        import threading
+        sim = Sim()
+        answers = {}
+
+        def poll():
+            answers["wait"] = sim.ctl("GET", "wait?state=success&timeout=60")
+
+        def slow():
+            try:
+                answers["slow"] = sim.balance()
+            except (ConnectionError, OSError) as e:
+                answers["slow"] = e
+
+        sim.fault("balance", "slow", delay=60)
+        threads = [threading.Thread(target=poll),
+                   threading.Thread(target=slow)]
+        for t in threads:
+            t.start()
+        self.assertTrue(sim.wait(route="balance", count=1))
+        while sim.stats()["waiters"] < 1:  # no sleep: one request per turn
+            pass
+        sim.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(sim.proc.wait(simapi.WAIT), 0)
+        sim.proc.stdout.close()
+        for t in threads:
+            t.join(simapi.WAIT)
+        # the long poll got its answer, the slow answer its connection closed
+        self.assertEqual(answers["wait"], {"reached": False})
+        self.assertIsInstance(answers["slow"], Exception)
+
     def test_bad_options(self):
         import subprocess
         for args in (["--time-scale", "-1"], ["--port", "70000"],
