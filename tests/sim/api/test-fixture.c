@@ -75,7 +75,7 @@ submit (SimFixture *sim, const gchar *prompt)
 static void
 test_lifecycle (void)
 {
-  SimFixture *sim = sim_fixture_start (0.01, NULL, NULL);
+  SimFixture *sim = sim_fixture_start (0.01, NULL);
   g_autofree gchar *id = NULL;
   g_autoptr (JsonObject) task = NULL;
   g_autoptr (JsonArray) tasks = NULL;
