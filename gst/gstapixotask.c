@@ -66,6 +66,7 @@ struct _GstApixoTask {
   GSource *deadline_timer;
 
   gchar *task_id;
+  gboolean submitting; /* a submit request is sent and unanswered */
   gchar *last_state;
   guint poll_count;
   guint attempt;     /* consecutive failures of this request */
@@ -425,6 +426,7 @@ task_submitted (GObject *source, GAsyncResult *result, gpointer data)
   gchar *task_id;
 
   task_id = gst_apixo_client_submit_finish (task->client, result, &err);
+  task->submitting = FALSE;
   if (task->closed) {
     g_free (task_id);
   } else if (task_id == NULL) {
@@ -497,6 +499,7 @@ task_request_granted (gpointer data)
 
   task->wait = NULL;
   if (task->task_id == NULL) {
+    task->submitting = TRUE;
     gst_apixo_client_submit_async (task->client, task->worker,
                                    task->config.body, task->cancellable,
                                    task_submitted, task);
@@ -531,6 +534,7 @@ task_deadline_fired (gpointer data)
 {
   GstApixoTask *task = data;
   GError *error;
+  const gchar *reason;
   gchar *hint = task_resume_hint (task);
 
   g_clear_pointer (&task->deadline_timer, g_source_unref);
@@ -540,7 +544,7 @@ task_deadline_fired (gpointer data)
     task->wait = NULL;
     task_unref (task);
   }
-  if (task->task_id != NULL)
+  if (task->task_id != NULL) {
     error = g_error_new (
         GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
         "Gave up waiting for task %s (model %s) after the deadline of %u s "
@@ -548,14 +552,30 @@ task_deadline_fired (gpointer data)
         task->task_id, task->config.model, task->config.deadline,
         task->poll_count, task->last_state ? task->last_state : "unknown",
         hint);
-  else
+    reason = "deadline";
+  } else if (task->submitting) {
+    /* The request went out and its answer did not come back: the service
+     * may have created the task, exactly as when a submission fails with
+     * an unknown outcome. */
+    error = g_error_new (
+        GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+        "Gave up after the deadline of %u s while the submission to model "
+        "%s was unanswered: the outcome is unknown, the service may have "
+        "created the task, and will bill it, but its id never reached us. "
+        "It was not sent again so that you never pay twice; check your "
+        "APIXO task list before retrying.",
+        task->config.deadline, task->config.model);
+    reason = "outcome-unknown";
+  } else {
     error = g_error_new (
         GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
         "Gave up after the deadline of %u s before the task could be "
         "submitted (model %s); nothing was billed.",
         task->config.deadline, task->config.model);
+    reason = "deadline";
+  }
   g_free (hint);
-  task_finish (task, NULL, error, task_details (task, "deadline", 0, 0));
+  task_finish (task, NULL, error, task_details (task, reason, 0, 0));
   return G_SOURCE_REMOVE;
 }
 

@@ -47,13 +47,13 @@ teardown (void)
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* Runs "<SRC_FMT> @props ! fakesink" and checks what every failure must
- * give: exactly one error, from apixosrc, in the resource domain, with
- * details; no EOS. */
+/* Runs "@src ! fakesink" (@src: an apixosrc named "src") and checks what
+ * every failure must give: exactly one error, from apixosrc, in the
+ * resource domain, with details; no EOS. */
 static ApixoRun *
-run_failing_on (SimFixture *on, const gchar *props)
+run_failing_src (SimFixture *on, const gchar *src)
 {
-  gchar *launch = g_strdup_printf (SRC_FMT "%s ! fakesink", props);
+  gchar *launch = g_strdup_printf ("%s ! fakesink", src);
   ApixoRun *run = apixo_test_run_launch (on, launch, 60);
   GList *l;
 
@@ -76,6 +76,17 @@ run_failing_on (SimFixture *on, const gchar *props)
                run->error->message);
   fail_unless (gst_structure_has_name (run->error_details, "apixo-error"));
   g_free (launch);
+  return run;
+}
+
+/* run_failing_src() of SRC_FMT @props. */
+static ApixoRun *
+run_failing_on (SimFixture *on, const gchar *props)
+{
+  gchar *src = g_strdup_printf (SRC_FMT "%s", props);
+  ApixoRun *run = run_failing_src (on, src);
+
+  g_free (src);
   return run;
 }
 
@@ -798,6 +809,68 @@ GST_START_TEST (test_deadline)
 
 GST_END_TEST;
 
+/* The deadline passes while the submission is sent but unanswered (the sim
+ * created the task and holds the answer): the task may exist and be
+ * billed, so the error is the "outcome unknown" one, not "nothing was
+ * billed". */
+GST_START_TEST (test_deadline_during_submit)
+{
+  ApixoRun *run;
+
+  sim_fixture_add_fault_full (sim, "generate", "slow", 1, 3600, NULL);
+  run = run_failing ("deadline=1 prompt=\"errors\"");
+  assert_code (run, GST_RESOURCE_ERROR_FAILED);
+  fail_unless_equals_string (detail_string (run, "reason"), "outcome-unknown");
+  fail_if (gst_structure_has_field (run->error_details, "task-id"));
+  fail_if (strstr (run->error->message, "nothing was billed") != NULL, "%s",
+           run->error->message);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  apixo_run_free (run);
+}
+
+GST_END_TEST;
+
+/* Before anything was sent (waiting for a task slot: sora-2-pro's ten are
+ * taken by another pipeline of this process), the deadline costs nothing:
+ * BUSY, and the task is never submitted. */
+#define SORA_LONG                                                              \
+  "model=sora-2-pro duration=4 early-poll=0 poll-delay=60 "                    \
+  "prompt=\"errors [sim:delay=3000] [sim:duration=0.25]\" "
+
+GST_START_TEST (test_deadline_before_submit)
+{
+  GString *launch = g_string_new (NULL);
+  GstElement *holders;
+  ApixoRun *run;
+  guint i;
+
+  /* ten long tasks hold the slots */
+  for (i = 0; i < 10; i++)
+    g_string_append_printf (launch, "apixosrc @SIM@ " SORA_LONG " ! fakesink ");
+  holders = apixo_test_parse (sim, launch->str);
+  g_string_free (launch, TRUE);
+  fail_unless_equals_int (gst_element_set_state (holders, GST_STATE_PLAYING),
+                          GST_STATE_CHANGE_ASYNC);
+  fail_unless (sim_fixture_wait_tasks (sim, 10, 60));
+
+  /* the eleventh waits for a slot and gives up */
+  run =
+      run_failing_src (sim, "apixosrc @SIM@ name=src " SORA_LONG "deadline=1");
+  assert_code (run, GST_RESOURCE_ERROR_BUSY);
+  fail_unless_equals_string (detail_string (run, "reason"), "deadline");
+  fail_if (gst_structure_has_field (run->error_details, "task-id"));
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 10);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 10);
+  apixo_run_free (run);
+
+  fail_unless_equals_int (gst_element_set_state (holders, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (holders);
+}
+
+GST_END_TEST;
+
 /* BUG (gst/gstapixobasesrc.c, not registered): with a demuxer pulling from
  * apixosrc (qtdemux, decodebin: every real pipeline), a failure still ends
  * in three errors: ours, then qtdemux's generic "Internal data stream
@@ -851,6 +924,8 @@ apixosrc_errors_suite (void)
   tcase_add_test (tc, test_tls_unknown_ca);
   tcase_add_test (tc, test_io_timeout);
   tcase_add_test (tc, test_deadline);
+  tcase_add_test (tc, test_deadline_during_submit);
+  tcase_add_test (tc, test_deadline_before_submit);
   /* Known bugs (see the comments at the tests), kept out of the suite;
    * APIXO_TEST_KNOWN_BUGS=1 runs them. */
   if (g_getenv ("APIXO_TEST_KNOWN_BUGS") != NULL)
