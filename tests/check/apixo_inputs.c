@@ -1,0 +1,331 @@
+/* gst-apixo: apixosrc with local (file://) images, published for apixo-sim.
+ * Copyright (C) 2026 gst-apixo developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/*
+ * The local-input publishing apixoanimate uses serves apixosrc's image modes
+ * too: file:// URIs in image-uris are checked, served by the element's media
+ * server (public-url + server-port), fetched by the sim, and the result
+ * follows the images (sim/sim-render.h: image-to-video starts on the image;
+ * first/last frames start on images[0] and end on images[1]).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "apixotest.h"
+
+/* veo-3-1's 90-150 s -> 0.45-0.75 s */
+#define TIME_SCALE 0.005
+#define RUN_TIMEOUT 120.0
+/* Mean colour tolerance per channel (0-255) of a whole flat frame after
+ * PNG -> the sim's scaling -> H.264 -> RGB. */
+#define COLOUR_TOLERANCE 12.0
+#define FPS 24
+
+#define FIRST_COLOUR 0xc03030
+#define LAST_COLOUR 0x3050c0
+
+static SimFixture *sim;
+static gchar *tmpdir;
+
+static void
+setup (void)
+{
+  sim = sim_fixture_start (TIME_SCALE, NULL);
+  tmpdir = g_dir_make_tmp ("apixo-inputs-XXXXXX", NULL);
+}
+
+static void
+remove_dir (const gchar *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    gchar *child = g_build_filename (path, name, NULL);
+    g_unlink (child);
+    g_free (child);
+  }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+static void
+teardown (void)
+{
+  sim_fixture_stop (sim);
+  sim = NULL;
+  remove_dir (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+}
+
+/* A 16:9 flat-colour image (@format "jpeg", "png") in the test's
+ * directory; returns its file:// URI. */
+static gchar *
+image_uri (const gchar *name, const gchar *format, gint rgb)
+{
+  GBytes *png = apixo_test_make_image (480, 270, format, rgb);
+  gchar *path = g_build_filename (tmpdir, name, NULL);
+  gchar *uri;
+
+  fail_unless (g_file_set_contents (path, g_bytes_get_data (png, NULL),
+                                    g_bytes_get_size (png), NULL));
+  uri = g_filename_to_uri (path, NULL, NULL);
+  g_free (path);
+  g_bytes_unref (png);
+  return uri;
+}
+
+/* A loopback TCP port nothing listens on right now. */
+static guint
+free_port (void)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, NULL);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
+  GSocketAddress *bound;
+  guint port;
+
+  fail_unless (socket != NULL);
+  fail_unless (g_socket_bind (socket, address, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  g_object_unref (bound);
+  g_object_unref (address);
+  g_object_unref (loopback);
+  g_object_unref (socket);
+  return port;
+}
+
+/* @rgb is the colour of the image behind @uri as it decodes (JPEG's own
+ * rounding of the flat colour is not the element's business). */
+static void
+assert_colour (const gdouble rgb[3], const gchar *uri, const gchar *what)
+{
+  gchar *path = g_filename_from_uri (uri, NULL, NULL);
+  ApixoMediaInfo image;
+
+  fail_unless (apixo_test_probe_file (path, &image), "%s does not decode",
+               path);
+  for (guint c = 0; c < 3; c++)
+    fail_unless (ABS (rgb[c] - image.first_rgb[c]) <= COLOUR_TOLERANCE,
+                 "%s is %.0f,%.0f,%.0f, not the image's %.0f,%.0f,%.0f", what,
+                 rgb[0], rgb[1], rgb[2], image.first_rgb[0], image.first_rgb[1],
+                 image.first_rgb[2]);
+  g_free (path);
+}
+
+/* The request's image_urls: @n JPEG URLs published under @base. */
+static void
+check_image_urls (const gchar *base, guint n)
+{
+  JsonArray *tasks = sim_fixture_get_tasks (sim);
+  JsonObject *request, *input;
+  JsonArray *urls;
+  gchar *prefix = g_strdup_printf ("%s/m/", base);
+
+  fail_unless_equals_int (json_array_get_length (tasks), 1);
+  request = json_object_get_object_member (
+      json_array_get_object_element (tasks, 0), "request");
+  input = json_object_get_object_member (request, "input");
+  urls = json_object_get_array_member (input, "image_urls");
+  fail_unless_equals_int (json_array_get_length (urls), n);
+  for (guint i = 0; i < n; i++) {
+    const gchar *url = json_array_get_string_element (urls, i);
+    fail_unless (g_str_has_prefix (url, prefix), "image %u: %s", i, url);
+    fail_unless (g_str_has_suffix (url, ".jpg"), "image %u: %s", i, url);
+    fail_unless (strstr (url, "file:") == NULL);
+  }
+  if (n == 2)
+    fail_if (g_str_equal (json_array_get_string_element (urls, 0),
+                          json_array_get_string_element (urls, 1)));
+  g_free (prefix);
+  json_array_unref (tasks);
+}
+
+/* server-port in the apixo-task messages once the inputs were published. */
+static void
+check_server_port (ApixoRun *run, guint port)
+{
+  const GstStructure *s = apixo_run_task_event (run, "submitted");
+  guint got = 0;
+
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_get_uint (s, "server-port", &got));
+  fail_unless_equals_int (got, port);
+}
+
+static void
+assert_no_error (ApixoRun *run)
+{
+  fail_unless (run->error == NULL, "error from %s: %s",
+               GST_STR_NULL (run->error_source),
+               run->error ? run->error->message : "");
+  fail_unless (run->eos);
+}
+
+/* wan-2-5-video image-to-video from a file:// image: the video starts on
+ * it. */
+GST_START_TEST (test_image_to_video_file_uri)
+{
+  gchar *uri = image_uri ("start.jpg", "jpeg", FIRST_COLOUR);
+  gchar *out = g_build_filename (tmpdir, "out.mp4", NULL);
+  guint port = free_port ();
+  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "
+      "image-uris=\"<%s>\" public-url=%s server-port=%u save-location=%s ! "
+      "fakesink",
+      uri, base, port, out);
+  ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
+  ApixoMediaInfo info;
+
+  assert_no_error (run);
+  check_image_urls (base, 1);
+  check_server_port (run, port);
+  fail_unless (apixo_test_probe_file (out, &info));
+  /* the 480p size nearest to the image's 16:9 */
+  fail_unless_equals_int (info.width, 832);
+  fail_unless_equals_int (info.height, 480);
+  fail_unless_equals_int (info.n_frames, 5 * FPS);
+  assert_colour (info.first_rgb, uri, "the first frame");
+
+  apixo_run_free (run);
+  g_free (launch);
+  g_free (base);
+  g_free (out);
+  g_free (uri);
+}
+
+GST_END_TEST;
+
+/* veo-3-1 first and last frames from two file:// images. */
+GST_START_TEST (test_first_last_frames_file_uris)
+{
+  gchar *first_uri = image_uri ("first.jpg", "jpeg", FIRST_COLOUR);
+  gchar *last_uri = image_uri ("last.jpg", "jpeg", LAST_COLOUR);
+  gchar *out = g_build_filename (tmpdir, "out.mp4", NULL);
+  guint port = free_port ();
+  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ model=veo-3-1 prompt=\"from red to blue\" "
+      "image-uris=\"<%s,%s>\" public-url=%s server-port=%u save-location=%s ! "
+      "fakesink",
+      first_uri, last_uri, base, port, out);
+  ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
+  ApixoMediaInfo info;
+  JsonArray *tasks;
+  JsonObject *input;
+
+  assert_no_error (run);
+  check_image_urls (base, 2);
+  check_server_port (run, port);
+  tasks = sim_fixture_get_tasks (sim);
+  input = json_object_get_object_member (
+      json_object_get_object_member (json_array_get_object_element (tasks, 0),
+                                     "request"),
+      "input");
+  fail_unless_equals_string (
+      json_object_get_string_member (input, "generationType"),
+      "FIRST_AND_LAST_FRAMES_2_VIDEO");
+  json_array_unref (tasks);
+
+  fail_unless (apixo_test_probe_file (out, &info));
+  fail_unless_equals_int (info.width, 1280);
+  fail_unless_equals_int (info.height, 720);
+  fail_unless_equals_int (info.n_frames, 8 * FPS);
+  assert_colour (info.first_rgb, first_uri, "the first frame");
+  assert_colour (info.last_rgb, last_uri, "the last frame");
+
+  apixo_run_free (run);
+  g_free (launch);
+  g_free (base);
+  g_free (out);
+  g_free (last_uri);
+  g_free (first_uri);
+}
+
+GST_END_TEST;
+
+/* A file:// image and no way to publish it: a clear error, nothing sent. */
+GST_START_TEST (test_file_uri_unpublished)
+{
+  gchar *uri = image_uri ("start.jpg", "jpeg", FIRST_COLOUR);
+  gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "
+      "image-uris=\"<%s>\" ! fakesink",
+      uri);
+  ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
+
+  fail_unless (run->error != NULL);
+  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
+                                GST_RESOURCE_ERROR_SETTINGS),
+               "error: %s", run->error->message);
+  fail_unless (strstr (run->error->message, "public-url") != NULL);
+  fail_unless (strstr (run->error->message, "upload") != NULL);
+  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+
+  apixo_run_free (run);
+  g_free (launch);
+  g_free (uri);
+}
+
+GST_END_TEST;
+
+/* Checked from the data before anything is published or sent: a PNG with
+ * transparency, which wan-2-5-video refuses. */
+GST_START_TEST (test_file_uri_png_alpha_refused)
+{
+  gchar *uri = image_uri ("alpha.png", "png", FIRST_COLOUR);
+  guint port = free_port ();
+  gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "
+      "image-uris=\"<%s>\" public-url=http://127.0.0.1:%u server-port=%u ! "
+      "fakesink",
+      uri, port, port);
+  ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
+
+  fail_unless (run->error != NULL);
+  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
+                                GST_RESOURCE_ERROR_SETTINGS),
+               "error: %s", run->error->message);
+  fail_unless (strstr (run->error->message, "alpha") != NULL, "error: %s",
+               run->error->message);
+  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+
+  apixo_run_free (run);
+  g_free (launch);
+  g_free (uri);
+}
+
+GST_END_TEST;
+
+static Suite *
+apixo_inputs_suite (void)
+{
+  Suite *s = suite_create ("apixo_inputs");
+  TCase *tc = tcase_create ("file-uris");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_image_to_video_file_uri);
+  tcase_add_test (tc, test_first_last_frames_file_uris);
+  tcase_add_test (tc, test_file_uri_unpublished);
+  tcase_add_test (tc, test_file_uri_png_alpha_refused);
+  return s;
+}
+
+GST_CHECK_MAIN (apixo_inputs);
