@@ -218,7 +218,7 @@ class Lifecycle(SimTestCase):
         boxes = top_level_boxes(path)
         self.assertLess(boxes.index("mdat"), boxes.index("moov"), boxes)
         info = simapi.probe(path)
-        self.assertAlmostEqual(info["duration"], 1.5, delta=0.1)
+        self.assertAlmostEqual(info["duration"], 1.5, delta=1 / 24)
         self.assertEqual((info["video"]["width"], info["video"]["height"]),
                          (1280, 720))
         # the output duration is overridden, the billed one is not
