@@ -466,6 +466,48 @@ GST_START_TEST (test_status_5xx_beyond_budget)
 
 GST_END_TEST;
 
+/* The result download fails more often than retries=1 allows: the error
+ * names the task (its result can still be fetched by resuming it) and the
+ * HTTP status. */
+GST_START_TEST (test_result_5xx_beyond_budget)
+{
+  ApixoRun *run;
+  gchar *task_id;
+
+  sim_fixture_add_fault (sim, "result", "500", 2);
+  run = run_failing ("retries=1 prompt=\"errors [sim:duration=1]\"");
+  task_id = only_task_id (sim);
+  fail_unless (run->error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_string (detail_string (run, "reason"), "download");
+  fail_unless_equals_int (detail_http_status (run), 500);
+  fail_unless_equals_string (detail_string (run, "task-id"), task_id);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "result", 500), 2);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "result", -1), 2);
+  g_free (task_id);
+  apixo_run_free (run);
+}
+
+GST_END_TEST;
+
+/* Resuming a task the service does not know: NOT_FOUND, nothing
+ * submitted. */
+GST_START_TEST (test_resume_unknown_task)
+{
+  ApixoRun *run =
+      run_failing_src (sim, "apixosrc @SIM@ name=src model=wan-2-5-video "
+                            "task-id=task_000000000000000000000000");
+
+  assert_code (run, GST_RESOURCE_ERROR_NOT_FOUND);
+  fail_unless_equals_int (detail_http_status (run), 404);
+  fail_unless_equals_string (detail_string (run, "task-id"),
+                             "task_000000000000000000000000");
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "status", 404), 1);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+  apixo_run_free (run);
+}
+
+GST_END_TEST;
+
 /* A state this version does not know: reported as given (a warning naming
  * it), and the element keeps waiting until the task ends. */
 GST_START_TEST (test_unknown_state)
@@ -918,6 +960,8 @@ apixosrc_errors_suite (void)
   tcase_add_test (tc, test_http_429_beyond_budget);
   tcase_add_loop_test (tc, test_status_5xx_beyond_budget, 0,
                        G_N_ELEMENTS (status_5xx));
+  tcase_add_test (tc, test_result_5xx_beyond_budget);
+  tcase_add_test (tc, test_resume_unknown_task);
   tcase_add_test (tc, test_unknown_state);
   tcase_add_test (tc, test_connection_refused);
   tcase_add_test (tc, test_dns_failure);
