@@ -22,6 +22,7 @@
 #include <gst/gst.h>
 
 #include "sim-app.h"
+#include "sim-render.h"
 #include "sim-control.h"
 #include "sim-faults.h"
 #include "sim-limits.h"
@@ -266,6 +267,13 @@ main (int argc, char **argv)
     return 2;
   }
   gst_init (NULL, NULL);
+  /* A missing plugin is named (with its Debian package) now rather than in
+   * the first task that needs it. */
+  if (!sim_render_check_elements (&error)) {
+    g_printerr ("apixo-sim: %s\n", error->message);
+    options_clear (&o);
+    return 1;
+  }
 
   app = g_new0 (SimApp, 1);
   app->time_scale = o.time_scale;
@@ -295,6 +303,11 @@ main (int argc, char **argv)
     goto out;
   }
 
+  /* Before the URL line: whoever reads it may stop us at once, and a
+   * SIGTERM must then be a clean shutdown, not the default action. */
+  sigint = g_unix_signal_add (SIGINT, on_signal, app);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, app);
+
   /* The first stdout line is the contract with scripts and the fixture;
    * nothing else is ever written to stdout. */
   printf ("APIXO_BASE_URL=%s/api/v1\n", app->root_url);
@@ -302,8 +315,6 @@ main (int argc, char **argv)
   g_message ("apixo-sim: listening on %s (time scale %g, data in %s)",
              app->root_url, app->time_scale, app->data_dir);
 
-  sigint = g_unix_signal_add (SIGINT, on_signal, app);
-  sigterm = g_unix_signal_add (SIGTERM, on_signal, app);
   g_main_loop_run (app->loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
