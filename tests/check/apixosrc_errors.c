@@ -4,7 +4,7 @@
  *
  * Every way a generation can fail ends in exactly one error message on the
  * bus, posted by apixosrc (never GstBaseSrc's generic "Internal data stream
- * error"), with the GstResourceError code the failure calls for and an
+ * error"; the runs are in push mode, see test_error_in_pull_mode), with the GstResourceError code the failure calls for and an
  * "apixo-error" details structure applications can read without parsing
  * text.  The tests assert domain, code and details; text only where the
  * issue asks for it (failCode and failMsg, the certificate problem, the
@@ -24,8 +24,8 @@
 
 #include "apixotest.h"
 
-/* One small, cached render for the runs that succeed: the duration marker
- * makes it 1 s (24 frames) whatever the request says. */
+/* The element of every run; the prompts that succeed add [sim:duration=1]
+ * (one small render, cached by the sim across runs: same prompt, seed). */
 #define SRC_FMT                                                                \
   "apixosrc @SIM@ name=src model=wan-2-5-video resolution=480p duration=5 "    \
   "seed=1 retry-backoff-factor=0.01 "

@@ -313,6 +313,81 @@ GST_START_TEST (test_stop_during_poll)
 
 GST_END_TEST;
 
+/* Between polls, in a retry backoff of an hour (429 with Retry-After:
+ * 3600): every wait is interruptible. */
+GST_START_TEST (test_stop_during_backoff)
+{
+  JsonNode *fault = json_from_string ("{\"route\": \"status\", \"fault\": 429, "
+                                      "\"retry_after\": 3600}",
+                                      NULL);
+  GstElement *pipeline;
+  GList *messages;
+  gchar *task_id;
+
+  json_node_unref (sim_fixture_request (sim, "POST", "/__sim/faults", fault));
+  json_node_unref (fault);
+  pipeline = start_pipeline (SRC_FMT PROMPT "! fakesink");
+  fail_unless (sim_fixture_wait_requests (sim, "status", 1, 30));
+  messages = stop_pipeline (pipeline);
+  task_id = only_task_id ();
+  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
+                          1);
+  fail_unless_equals_int (count_task_warnings (messages, task_id), 1);
+  fail_unless_equals_int (count_type (messages, GST_MESSAGE_ERROR), 0);
+  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "status", 429), 1);
+  g_free (task_id);
+  free_messages (messages);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* Waiting for a task slot in the process-wide limiter (sora-2-pro's ten
+ * are held by another pipeline): the stop returns, nothing was sent, and
+ * the progress says nothing was billed (true here). */
+#define SORA_LONG                                                              \
+  "model=sora-2-pro duration=4 early-poll=0 poll-delay=60 "                    \
+  "prompt=\"lifecycle [sim:delay=3000] [sim:duration=0.25]\" "
+
+GST_START_TEST (test_stop_while_queued)
+{
+  GString *launch = g_string_new (NULL);
+  GstElement *holders, *pipeline;
+  GstMessage *queued;
+  GList *messages;
+  guint i;
+
+  for (i = 0; i < 10; i++)
+    g_string_append (launch, "apixosrc @SIM@ " SORA_LONG "! fakesink ");
+  holders = start_pipeline (launch->str);
+  g_string_free (launch, TRUE);
+  fail_unless (sim_fixture_wait_tasks (sim, 10, 60));
+
+  pipeline = start_pipeline ("apixosrc @SIM@ " SORA_LONG "! fakesink");
+  queued = apixo_test_wait_message (pipeline, GST_MESSAGE_ELEMENT, 30);
+  fail_unless (queued != NULL);
+  fail_unless_equals_string (
+      gst_structure_get_string (gst_message_get_structure (queued), "event"),
+      "queued");
+  gst_message_unref (queued);
+  messages = stop_pipeline (pipeline);
+  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
+                          1);
+  fail_unless_equals_int (count_type (messages, GST_MESSAGE_WARNING), 0);
+  fail_unless_equals_int (count_type (messages, GST_MESSAGE_ERROR), 0);
+  free_messages (messages);
+  gst_object_unref (pipeline);
+
+  free_messages (stop_pipeline (holders));
+  gst_object_unref (holders);
+  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 10);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 10);
+}
+
+GST_END_TEST;
+
 /* The task succeeded; the result request is held by the sim, the streaming
  * thread waits in the spool for bytes. */
 GST_START_TEST (test_stop_during_download)
@@ -629,6 +704,8 @@ apixosrc_lifecycle_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_stop_during_submit);
   tcase_add_test (tc, test_stop_during_poll);
+  tcase_add_test (tc, test_stop_during_backoff);
+  tcase_add_test (tc, test_stop_while_queued);
   tcase_add_test (tc, test_stop_during_download);
   tcase_add_test (tc, test_quick_cycles);
   tcase_add_test (tc, test_flushing_seek_first);
