@@ -43,10 +43,6 @@ enum {
   PROP_SEED,
   PROP_IMAGE_URI,
   PROP_VIDEO_URI,
-  PROP_PROVIDER,
-  PROP_REQUEST_TYPE,
-  PROP_CALLBACK_URL,
-  PROP_EXTRA_INPUT,
 };
 
 struct _GstApixoAnimateSrc {
@@ -152,32 +148,6 @@ install_properties (GObjectClass *klass)
           "The motion video: an http(s) URL the service fetches, or a "
           "file:// URI published for it; or link the video pad instead",
           NULL, rw));
-  g_object_class_install_property (
-      klass, PROP_PROVIDER,
-      g_param_spec_enum ("provider", "Provider",
-                         "Routing: auto, value or official; sent only when set",
-                         GST_TYPE_APIXO_PROVIDER, GST_APIXO_PROVIDER_AUTO, rw));
-  g_object_class_install_property (
-      klass, PROP_REQUEST_TYPE,
-      g_param_spec_enum (
-          "request-type", "Request type",
-          "async, or callback: the service also POSTs the result to "
-          "callback-url (the element still polls)",
-          GST_TYPE_APIXO_REQUEST_TYPE, GST_APIXO_REQUEST_TYPE_ASYNC, rw));
-  g_object_class_install_property (
-      klass, PROP_CALLBACK_URL,
-      g_param_spec_string (
-          "callback-url", "Callback URL",
-          "Public HTTPS URL the service POSTs the final status to "
-          "(request-type=callback)",
-          NULL, rw));
-  g_object_class_install_property (
-      klass, PROP_EXTRA_INPUT,
-      g_param_spec_boxed (
-          "extra-input", "Extra input",
-          "Fields merged into the request's \"input\" object, for fields this "
-          "version does not know",
-          GST_TYPE_STRUCTURE, rw));
 }
 
 static void
@@ -268,20 +238,6 @@ gst_apixo_animate_src_set_property (GObject *object, guint prop_id,
     case PROP_VIDEO_URI:
       set_string (&self->video_uri, value);
       break;
-    case PROP_PROVIDER:
-      p->provider = g_value_get_enum (value);
-      p->provider_set = TRUE;
-      break;
-    case PROP_REQUEST_TYPE:
-      p->request_type = g_value_get_enum (value);
-      break;
-    case PROP_CALLBACK_URL:
-      set_string (&p->callback_url, value);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_clear_pointer (&p->extra_input, gst_structure_free);
-      p->extra_input = g_value_dup_boxed (value);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -315,18 +271,6 @@ gst_apixo_animate_src_get_property (GObject *object, guint prop_id,
       break;
     case PROP_VIDEO_URI:
       g_value_set_string (value, self->video_uri);
-      break;
-    case PROP_PROVIDER:
-      g_value_set_enum (value, p->provider);
-      break;
-    case PROP_REQUEST_TYPE:
-      g_value_set_enum (value, p->request_type);
-      break;
-    case PROP_CALLBACK_URL:
-      g_value_set_string (value, p->callback_url);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_value_set_boxed (value, p->extra_input);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

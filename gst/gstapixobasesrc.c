@@ -79,6 +79,10 @@ enum {
   PROP_PUBLIC_URL,
   PROP_SERVER_ADDRESS,
   PROP_SERVER_PORT,
+  PROP_PROVIDER,
+  PROP_REQUEST_TYPE,
+  PROP_CALLBACK_URL,
+  PROP_EXTRA_INPUT,
 };
 
 enum {
@@ -104,6 +108,12 @@ typedef struct {
   gchar *public_url;
   gchar *server_address;
   guint server_port;
+  /* request fields every model page documents */
+  GstApixoProvider provider;
+  gboolean provider_set;
+  GstApixoRequestType request_type;
+  gchar *callback_url;
+  GstStructure *extra_input;
 } Settings;
 
 typedef enum {
@@ -218,6 +228,8 @@ settings_clear (Settings *s)
   g_clear_pointer (&s->spool_directory, g_free);
   g_clear_pointer (&s->public_url, g_free);
   g_clear_pointer (&s->server_address, g_free);
+  g_clear_pointer (&s->callback_url, g_free);
+  g_clear_pointer (&s->extra_input, gst_structure_free);
   gst_apixo_http_settings_clear (&s->http);
 }
 
@@ -232,6 +244,9 @@ settings_copy (Settings *dst, const Settings *src)
   dst->spool_directory = g_strdup (src->spool_directory);
   dst->public_url = g_strdup (src->public_url);
   dst->server_address = g_strdup (src->server_address);
+  dst->callback_url = g_strdup (src->callback_url);
+  dst->extra_input =
+      src->extra_input ? gst_structure_copy (src->extra_input) : NULL;
   gst_apixo_http_settings_copy (&dst->http, &src->http);
 }
 
@@ -392,6 +407,35 @@ install_properties (GObjectClass *gobject_class)
           "Port of the embedded media server for local inputs (0 = any free "
           "port; the port in use is posted in apixo-task messages)",
           0, 65535, 0, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PROVIDER,
+      g_param_spec_enum (
+          "provider", "Provider",
+          "Routing: auto (value first, official as failover), value "
+          "(cheaper partner routes) or official; sent only when set "
+          "(sora-2-pro: always official)",
+          GST_TYPE_APIXO_PROVIDER, GST_APIXO_PROVIDER_AUTO, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_REQUEST_TYPE,
+      g_param_spec_enum (
+          "request-type", "Request type",
+          "async, or callback: the service also POSTs the final status to "
+          "callback-url (the element still polls)",
+          GST_TYPE_APIXO_REQUEST_TYPE, GST_APIXO_REQUEST_TYPE_ASYNC, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_CALLBACK_URL,
+      g_param_spec_string (
+          "callback-url", "Callback URL",
+          "Public HTTPS URL the service POSTs the final status to "
+          "(request-type=callback)",
+          NULL, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_EXTRA_INPUT,
+      g_param_spec_boxed (
+          "extra-input", "Extra input",
+          "Fields merged into the request's \"input\" object, for fields "
+          "this version does not know, e.g. \"x,new_field=(int)3\"",
+          GST_TYPE_STRUCTURE, rw));
 }
 
 static void
@@ -448,6 +492,8 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
   basesrc_class->create = GST_DEBUG_FUNCPTR (gst_apixo_base_src_create);
 
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_BASE_SRC, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_PROVIDER, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_REQUEST_TYPE, 0);
 }
 
 static void
@@ -563,6 +609,20 @@ gst_apixo_base_src_set_property (GObject *object, guint prop_id,
     case PROP_SERVER_PORT:
       s->server_port = g_value_get_uint (value);
       break;
+    case PROP_PROVIDER:
+      s->provider = g_value_get_enum (value);
+      s->provider_set = TRUE;
+      break;
+    case PROP_REQUEST_TYPE:
+      s->request_type = g_value_get_enum (value);
+      break;
+    case PROP_CALLBACK_URL:
+      replace_string (&s->callback_url, value);
+      break;
+    case PROP_EXTRA_INPUT:
+      g_clear_pointer (&s->extra_input, gst_structure_free);
+      s->extra_input = g_value_dup_boxed (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -651,6 +711,18 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_SERVER_PORT:
       g_value_set_uint (value, s->server_port);
+      break;
+    case PROP_PROVIDER:
+      g_value_set_enum (value, s->provider);
+      break;
+    case PROP_REQUEST_TYPE:
+      g_value_set_enum (value, s->request_type);
+      break;
+    case PROP_CALLBACK_URL:
+      g_value_set_string (value, s->callback_url);
+      break;
+    case PROP_EXTRA_INPUT:
+      g_value_set_boxed (value, s->extra_input);
       break;
     default:
       /* api-key is write-only: never readable */
@@ -1053,6 +1125,22 @@ resolve_api_key (GstApixoBaseSrc *self, const Settings *run)
   return NULL;
 }
 
+/* The fields of the request every model shares, from our properties. */
+static void
+add_request_fields (GstApixoBaseSrc *self, GstApixoRequestSpec *spec)
+{
+  Settings *run = &PRIV (self)->run;
+
+  spec->provider = run->provider;
+  spec->provider_set = run->provider_set;
+  spec->request_type = run->request_type;
+  g_free (spec->callback_url);
+  spec->callback_url = g_strdup (run->callback_url);
+  g_clear_pointer (&spec->extra_input, gst_structure_free);
+  spec->extra_input =
+      run->extra_input ? gst_structure_copy (run->extra_input) : NULL;
+}
+
 /* The request of this run, derived and validated; NULL after posting a
  * SETTINGS error. */
 static GstApixoRequestSpec *
@@ -1064,6 +1152,8 @@ build_valid_spec (GstApixoBaseSrc *self, gboolean resuming)
   gchar *warning = NULL;
 
   spec = klass->build_spec (self, &error);
+  if (spec != NULL)
+    add_request_fields (self, spec);
   if (spec != NULL && !resuming) {
     gst_apixo_request_spec_derive (spec);
     if (!gst_apixo_request_spec_validate (spec, &warning, &error))

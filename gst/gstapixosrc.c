@@ -77,10 +77,6 @@ enum {
   PROP_WATERMARK,
   PROP_WATERMARK_TEXT,
   PROP_GENERATION_TYPE,
-  PROP_PROVIDER,
-  PROP_REQUEST_TYPE,
-  PROP_CALLBACK_URL,
-  PROP_EXTRA_INPUT,
 };
 
 struct _GstApixoSrc {
@@ -205,31 +201,6 @@ install_properties (GObjectClass *klass)
       "veo-3-1 generationType: TEXT_2_VIDEO, "
       "FIRST_AND_LAST_FRAMES_2_VIDEO (1-2 images) or REFERENCE_2_VIDEO (fast "
       "mode, 1-3 images, 16:9); NULL = derived from the number of images");
-  g_object_class_install_property (
-      klass, PROP_PROVIDER,
-      g_param_spec_enum (
-          "provider", "Provider",
-          "Routing: auto (value first, official as failover), value "
-          "(cheaper partner routes) or official; sent only when set "
-          "(sora-2-pro: always official)",
-          GST_TYPE_APIXO_PROVIDER, GST_APIXO_PROVIDER_AUTO, rw));
-  g_object_class_install_property (
-      klass, PROP_REQUEST_TYPE,
-      g_param_spec_enum (
-          "request-type", "Request type",
-          "async, or callback: the service also POSTs the result to "
-          "callback-url (the element still polls)",
-          GST_TYPE_APIXO_REQUEST_TYPE, GST_APIXO_REQUEST_TYPE_ASYNC, rw));
-  install_string (klass, PROP_CALLBACK_URL, "callback-url", "Callback URL",
-                  "Public HTTPS URL the service POSTs the final status to "
-                  "(request-type=callback)");
-  g_object_class_install_property (
-      klass, PROP_EXTRA_INPUT,
-      g_param_spec_boxed (
-          "extra-input", "Extra input",
-          "Fields merged into the request's \"input\" object, for fields this "
-          "version does not know, e.g. \"x,new_field=(int)3\"",
-          GST_TYPE_STRUCTURE, rw));
 }
 
 static void
@@ -255,9 +226,6 @@ gst_apixo_src_class_init (GstApixoSrcClass *klass)
       "gst-apixo developers");
 
   base_class->build_spec = GST_DEBUG_FUNCPTR (gst_apixo_src_build_spec);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_PROVIDER, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_REQUEST_TYPE, 0);
 }
 
 static void
@@ -375,20 +343,6 @@ gst_apixo_src_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_GENERATION_TYPE:
       set_string (&p->generation_type, value);
       break;
-    case PROP_PROVIDER:
-      p->provider = g_value_get_enum (value);
-      p->provider_set = TRUE;
-      break;
-    case PROP_REQUEST_TYPE:
-      p->request_type = g_value_get_enum (value);
-      break;
-    case PROP_CALLBACK_URL:
-      set_string (&p->callback_url, value);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_clear_pointer (&p->extra_input, gst_structure_free);
-      p->extra_input = g_value_dup_boxed (value);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -450,18 +404,6 @@ gst_apixo_src_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_GENERATION_TYPE:
       g_value_set_string (value, p->generation_type);
-      break;
-    case PROP_PROVIDER:
-      g_value_set_enum (value, p->provider);
-      break;
-    case PROP_REQUEST_TYPE:
-      g_value_set_enum (value, p->request_type);
-      break;
-    case PROP_CALLBACK_URL:
-      g_value_set_string (value, p->callback_url);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_value_set_boxed (value, p->extra_input);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
