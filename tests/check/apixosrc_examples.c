@@ -350,8 +350,8 @@ static const Example EXAMPLES[] = {
       .images = { "https://example.com/frame_start.jpg",
                   "https://example.com/frame_end.jpg" },
       .image_format = "jpeg",
-      .image_width = 360,
-      .image_height = 640,
+      .image_width = 576, /* a multiple of 16: libjpeg reads whole MCUs */
+      .image_height = 1024,
       .callback = "https://your-server.com/callback",
       .body = "{\n"
               "    \"request_type\": \"callback\",\n"
