@@ -134,6 +134,7 @@ typedef struct {
   GError *error; /* the failure to report */
   GstStructure *error_details;
   gboolean error_posted;
+  gboolean submit_sent;   /* a submission left (task may exist) */
   gboolean download_done; /* every byte is in (and kept if asked) */
   GError *download_error; /* the spool finished with this error */
   gboolean tags_sent;
@@ -1016,11 +1017,21 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
   start_download (self, status->result_uris[0]);
 }
 
+/* The submission is on its way: stopping from now on may leave a billed
+ * task behind even before we know its id. */
+static void
+on_task_sending (GstApixoTask *task, gpointer user_data)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (user_data));
+
+  g_mutex_lock (&priv->lock);
+  priv->state.submit_sent = TRUE;
+  g_mutex_unlock (&priv->lock);
+}
+
 static const GstApixoTaskCallbacks task_callbacks = {
-  on_task_queued,
-  on_task_submitted,
-  on_task_polled,
-  on_task_finished,
+  on_task_queued,   on_task_submitted, on_task_polled,
+  on_task_finished, on_task_sending,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */
@@ -1094,15 +1105,22 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
 static gboolean
 check_base_url (GstApixoBaseSrc *self, const gchar *url)
 {
-  if (url != NULL &&
-      (g_str_has_prefix (url, "http://") ||
-       g_str_has_prefix (url, "https://")) &&
-      g_uri_is_valid (url, SOUP_HTTP_URI_FLAGS, NULL))
+  /* GUri takes white space in a host name: refuse it first */
+  GUri *uri = url && !strpbrk (url, " \t\r\n\v\f")
+                  ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL)
+                  : NULL;
+  gboolean ok = uri != NULL &&
+                (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 ||
+                 g_strcmp0 (g_uri_get_scheme (uri), "https") == 0) &&
+                g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+
+  g_clear_pointer (&uri, g_uri_unref);
+  if (ok)
     return TRUE;
   GST_ELEMENT_ERROR (
       self, RESOURCE, SETTINGS,
-      ("base-url '%s' is not valid: an http:// or https:// URL is required "
-       "(default %s)",
+      ("base-url '%s' is not valid: an http:// or https:// URL with a host "
+       "is required (default %s)",
        GST_STR_NULL (url), DEFAULT_BASE_URL),
       (NULL));
   return FALSE;
@@ -1189,6 +1207,7 @@ state_reset (GstApixoBaseSrcPrivate *priv)
   g_clear_pointer (&st->error_details, gst_structure_free);
   st->error_posted = FALSE;
   st->download_done = FALSE;
+  st->submit_sent = FALSE;
   g_clear_error (&st->download_error);
   st->tags_sent = FALSE;
   st->duration_set = FALSE;
@@ -1250,7 +1269,7 @@ abandon_task (GstApixoBaseSrc *self, const gchar *why)
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstApixoTask *task;
-  gboolean was_running;
+  gboolean was_running, submit_sent;
   gchar *task_id, *text;
 
   g_mutex_lock (&priv->lock);
@@ -1265,17 +1284,28 @@ abandon_task (GstApixoBaseSrc *self, const gchar *why)
   if (was_running)
     priv->state.phase = PHASE_ABANDONED;
   task_id = g_strdup (priv->state.task_id);
+  submit_sent = priv->state.submit_sent;
   g_mutex_unlock (&priv->lock);
   if (!was_running)
     goto done;
 
   if (klass->finish != NULL)
     klass->finish (self);
-  if (task_id == NULL) {
+  if (task_id == NULL && !submit_sent) {
     text = g_strdup_printf ("%s before the task was submitted: nothing was "
                             "billed",
                             why);
     post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
+  } else if (task_id == NULL) {
+    text = g_strdup_printf (
+        "%s while the submission was unanswered: the service may have "
+        "created the task, and will bill it, but its id never reached us. "
+        "Check your APIXO task list before submitting again.",
+        why);
+    post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
+    GST_ELEMENT_WARNING_WITH_DETAILS (
+        self, RESOURCE, FAILED, ("%s", text), (NULL),
+        ("reason", G_TYPE_STRING, "outcome-unknown", NULL));
   } else {
     text = g_strdup_printf (
         "%s while task %s was still running: the "
@@ -1310,13 +1340,21 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
   g_mutex_unlock (&priv->lock);
   if (spool != NULL)
     gst_apixo_spool_free (spool);
-  if (partial)
+  if (partial) {
+    /* The generation's progress is complete already: the download has its
+     * own code, so that this CANCELED does not contradict it. */
+    gst_element_post_message (
+        GST_ELEMENT (self),
+        gst_message_new_progress (GST_OBJECT (self), GST_PROGRESS_TYPE_CANCELED,
+                                  "download",
+                                  "Stopped while downloading the result"));
     GST_ELEMENT_WARNING_WITH_DETAILS (
         self, RESOURCE, FAILED,
         ("Stopped before the result of task %s was fully downloaded. Set "
          "task-id=%s to fetch it again while its URL is valid.",
          task_id, task_id),
         (NULL), ("task-id", G_TYPE_STRING, task_id, NULL));
+  }
   g_free (task_id);
 
   /* after the task and the spool: nothing uses them any more */
@@ -1809,6 +1847,14 @@ done:
   GST_LOG_OBJECT (self, "create %" G_GUINT64_FORMAT "+%u: %s", offset, size,
                   gst_flow_get_name (ret));
   g_object_unref (cancellable);
+  /* In pull mode the caller is downstream's thread (qtdemux, typefind):
+   * our error, which says what went wrong, is on the bus already; an ERROR
+   * return would only make it add "Internal data stream error" and "no
+   * playable streams" after it.  FLUSHING makes it pause quietly. */
+  if (ret == GST_FLOW_ERROR &&
+      GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL &&
+      g_atomic_int_get (&priv->posted_error))
+    ret = GST_FLOW_FLUSHING;
   return ret;
 }
 

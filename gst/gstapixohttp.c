@@ -103,16 +103,23 @@ gst_apixo_http_new_message (const gchar *method, const gchar *uri,
   parsed = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, error);
   if (parsed == NULL)
     return NULL;
-  if (g_strcmp0 (g_uri_get_scheme (parsed), "http") != 0 &&
-      g_strcmp0 (g_uri_get_scheme (parsed), "https") != 0) {
+  if ((g_strcmp0 (g_uri_get_scheme (parsed), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (parsed), "https") != 0) ||
+      g_uri_get_host (parsed) == NULL || *g_uri_get_host (parsed) == '\0') {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "'%s' is not an http:// or https:// URI",
-                 g_uri_get_scheme (parsed));
+                 "not an http:// or https:// URI with a host");
     g_uri_unref (parsed);
     return NULL;
   }
+  /* (URLs from the network, e.g. result URLs, end up here too: anything
+   * libsoup refuses is an error, never a NULL message.) */
   msg = soup_message_new_from_uri (method, parsed);
   g_uri_unref (parsed);
+  if (msg == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "not a usable http(s) URI");
+    return NULL;
+  }
 
   if (s->user_agent != NULL && *s->user_agent != '\0')
     soup_message_headers_replace (soup_message_get_request_headers (msg),

@@ -500,6 +500,8 @@ task_request_granted (gpointer data)
   task->wait = NULL;
   if (task->task_id == NULL) {
     task->submitting = TRUE;
+    if (task->callbacks.sending != NULL)
+      task->callbacks.sending (task, task->user_data);
     gst_apixo_client_submit_async (task->client, task->worker,
                                    task->config.body, task->cancellable,
                                    task_submitted, task);

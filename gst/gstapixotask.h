@@ -75,6 +75,10 @@ typedef struct {
   void (*finished) (GstApixoTask *task, const GstApixoTaskStatus *status,
                     const GError *error, const GstStructure *details,
                     gpointer user_data);
+  /* Optional: the submission is being sent; from now until it is
+   * answered the service may have created (and bill) a task whose id we do
+   * not know yet. */
+  void (*sending) (GstApixoTask *task, gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  Takes ownership of @config's contents (the struct is

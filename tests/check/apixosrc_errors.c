@@ -920,19 +920,11 @@ GST_START_TEST (test_deadline_before_submit)
 
 GST_END_TEST;
 
-/* BUG (gst/gstapixobasesrc.c, not registered): with a demuxer pulling from
- * apixosrc (qtdemux, decodebin: every real pipeline), a failure still ends
- * in three errors: ours, then qtdemux's generic "Internal data stream
- * error." (streaming stopped, reason error) and "This file contains no
- * playable streams."  create() returns GST_FLOW_ERROR after posting its
- * own error, and in pull mode it is qtdemux that reports that flow return;
- * the post_message() filter only catches GstBaseSrc's generic error (push
- * mode).  The late errors also race the application's state change: in
- * about one run in ten, set_state(READY) right after the first error
- * returns FAILURE (the pipeline's async preroll is failed under it), which
- * apixo_test_run() asserts against.  Expected, as in push mode: one error,
- * ours (e.g. once its error is posted, the source answers GST_FLOW_FLUSHING
- * in pull mode, so that the demuxer pauses without a message of its own). */
+/* With a demuxer pulling from apixosrc (qtdemux, decodebin: every real
+ * pipeline), a failure ends in one error, ours: once it is posted the
+ * source answers GST_FLOW_FLUSHING in pull mode, so the demuxer pauses
+ * without adding "Internal data stream error" / "no playable streams"
+ * (which also raced the application's state change). */
 GST_START_TEST (test_error_in_pull_mode)
 {
   g_autoptr (ApixoRun) run = apixo_test_run_launch (
@@ -977,10 +969,7 @@ apixosrc_errors_suite (void)
   tcase_add_test (tc, test_deadline);
   tcase_add_test (tc, test_deadline_during_submit);
   tcase_add_test (tc, test_deadline_before_submit);
-  /* Known bugs (see the comments at the tests), kept out of the suite;
-   * APIXO_TEST_KNOWN_BUGS=1 runs them. */
-  if (g_getenv ("APIXO_TEST_KNOWN_BUGS") != NULL)
-    tcase_add_test (tc, test_error_in_pull_mode);
+  tcase_add_test (tc, test_error_in_pull_mode);
   return s;
 }
 

@@ -251,16 +251,9 @@ GST_START_TEST (test_stop_during_submit)
 
 GST_END_TEST;
 
-/* BUG (gst/gstapixobasesrc.c abandon_task(), not registered): stopped
- * while the submission is in flight, the element posts only PROGRESS
- * CANCELED "Stopped before the task was submitted: nothing was billed".
- * But the request was sent: the service may have created (and billed) the
- * task, as the sim did here.  Expected: the same warning as for an unknown
- * outcome (the submission was sent, a task may exist and be billed, check
- * the task list), and no "nothing was billed" claim.  The task state
- * machine would have to tell the base class that a submission is in
- * flight (gstapixotask.c has it: task->wait == NULL && task_id == NULL
- * after task_request_granted()). */
+/* Stopped while the submission is in flight: the request was sent and the
+ * service may have created (and billed) the task, so the element must not
+ * claim "nothing was billed": it warns that the outcome is unknown. */
 GST_START_TEST (test_stop_during_submit_warns)
 {
   GstElement *pipeline;
@@ -714,10 +707,7 @@ apixosrc_lifecycle_suite (void)
   tcase_add_test (tc, test_resume_by_task_id);
   tcase_add_test (tc, test_fifty_elements);
   tcase_add_test (tc, test_concurrency_limit);
-  /* Known bugs (see the comments at the tests), kept out of the suite;
-   * APIXO_TEST_KNOWN_BUGS=1 runs them. */
-  if (g_getenv ("APIXO_TEST_KNOWN_BUGS") != NULL)
-    tcase_add_test (tc, test_stop_during_submit_warns);
+  tcase_add_test (tc, test_stop_during_submit_warns);
   return s;
 }
 

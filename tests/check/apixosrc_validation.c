@@ -730,15 +730,9 @@ GST_START_TEST (test_invalid_base_url)
 
 GST_END_TEST;
 
-/* BUG: gst/gstapixobasesrc.c check_base_url() relies on g_uri_is_valid(),
- * which accepts an http(s) URL without a host ("http://",
- * "https:///api/v1") or with white space in it.  start() succeeds; then
- * gst_apixo_http_new_message() (gst/gstapixohttp.c) gets NULL from
- * soup_message_new_from_uri() for a host-less URL and the element crashes
- * (libsoup CRITICALs, SIGSEGV) on the first request; a host with a space
- * fails later as a DNS NOT_FOUND error.  Expected: a SETTINGS error naming
- * base-url at READY->PAUSED, nothing sent.  Left out of the suite until
- * fixed (see apixosrc_validation_suite()). */
+/* An http(s) URL without a host ("http://", "https:///api/v1") or with
+ * white space in it is a SETTINGS error naming base-url at READY->PAUSED,
+ * and nothing is sent (it once got through to libsoup and crashed). */
 static const gchar *const HOSTLESS_BASE_URLS[] = {
   "http://",
   "https:///api/v1",
@@ -884,11 +878,8 @@ apixosrc_validation_suite (void)
                        G_N_ELEMENTS (BAD_BASE_URLS));
   tcase_add_test (tc, test_unknown_model);
   tcase_add_loop_test (tc, test_accepted, 0, G_N_ELEMENTS (ACCEPTED));
-  /* BUG (see above): left out of the suite until fixed; run it with
-   * APIXO_TEST_KNOWN_BUGS=1. */
-  if (g_getenv ("APIXO_TEST_KNOWN_BUGS") != NULL)
-    tcase_add_loop_test (tc, test_base_url_without_host, 0,
-                         G_N_ELEMENTS (HOSTLESS_BASE_URLS));
+  tcase_add_loop_test (tc, test_base_url_without_host, 0,
+                       G_N_ELEMENTS (HOSTLESS_BASE_URLS));
   return s;
 }
 
