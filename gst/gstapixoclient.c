@@ -131,10 +131,20 @@ gst_apixo_task_id_is_valid (const gchar *task_id)
 static gboolean
 uri_is_http (const gchar *uri)
 {
-  return uri != NULL && strlen (uri) <= MAX_URI &&
-         (g_str_has_prefix (uri, "http://") ||
-          g_str_has_prefix (uri, "https://")) &&
-         g_uri_is_valid (uri, SOUP_HTTP_URI_FLAGS, NULL);
+  GUri *parsed;
+  gboolean ok;
+
+  /* Result URLs come from the network: an http(s) URL with a host, no
+   * white space, bounded. */
+  if (uri == NULL || strlen (uri) > MAX_URI || strpbrk (uri, " \t\r\n"))
+    return FALSE;
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  ok = parsed != NULL &&
+       (g_strcmp0 (g_uri_get_scheme (parsed), "http") == 0 ||
+        g_strcmp0 (g_uri_get_scheme (parsed), "https") == 0) &&
+       g_uri_get_host (parsed) != NULL && *g_uri_get_host (parsed) != '\0';
+  g_clear_pointer (&parsed, g_uri_unref);
+  return ok;
 }
 
 GstApixoTaskStatus *

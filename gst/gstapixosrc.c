@@ -147,8 +147,8 @@ install_properties (GObjectClass *klass)
       g_param_spec_int (
           "duration", "Duration",
           "Video length in seconds: wan-2-5 and wan-2-5-video 5 or 10 "
-          "(service default 5); sora-2-pro 4, 8 or 12 (sent as 4 when unset); "
-          "0 = not sent",
+          "(wan-2-5-video's page: default 5); sora-2-pro 4, 8 or 12 (sent "
+          "as 4 when unset); 0 = not sent (the model's default)",
           0, 3600, 0, rw));
   install_string (
       klass, PROP_ASPECT_RATIO, "aspect-ratio", "Aspect ratio",

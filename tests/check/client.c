@@ -233,6 +233,14 @@ static const gchar *bad_status_bodies[] = {
   "passwd\\\"]}\"}}",
   "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
   "\"success\",\"resultJson\":{\"resultUrls\":[\"https://a/b.mp4\"]}}}",
+  /* a result URL without a host (it reached libsoup and crashed) */
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+  "\"success\",\"resultJson\":\"{\\\"resultUrls\\\":[\\\"http:///"
+  "v.mp4\\\"]}\"}}",
+  /* or with white space in the host */
+  "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+  "\"success\",\"resultJson\":\"{\\\"resultUrls\\\":[\\\"http://a "
+  "b/v.mp4\\\"]}\"}}",
 };
 
 GST_START_TEST (test_status_malformed)
