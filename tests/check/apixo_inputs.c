@@ -288,7 +288,7 @@ GST_END_TEST;
  * transparency, which wan-2-5-video refuses. */
 GST_START_TEST (test_file_uri_png_alpha_refused)
 {
-  gchar *uri = image_uri ("alpha.png", "png", FIRST_COLOUR);
+  gchar *uri = image_uri ("alpha.png", "png-alpha", FIRST_COLOUR);
   guint port = free_port ();
   gchar *launch = g_strdup_printf (
       "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "

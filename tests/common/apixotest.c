@@ -343,6 +343,11 @@ apixo_test_probe_file (const gchar *path, ApixoMediaInfo *info)
   msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
                                     GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   ok = msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+  if (ok) {
+    gint64 d;
+    if (gst_element_query_duration (pipeline, GST_FORMAT_TIME, &d))
+      info->declared_duration = d;
+  }
   if (msg != NULL)
     gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
@@ -447,10 +452,11 @@ render_to_bytes (const gchar *description, const gchar *name)
 GBytes *
 apixo_test_make_image (gint width, gint height, const gchar *format, gint rgb)
 {
-  const gchar *enc = g_str_equal (format, "png")    ? "pngenc"
-                     : g_str_equal (format, "jpeg") ? "jpegenc"
-                     : g_str_equal (format, "webp") ? "webpenc"
-                                                    : "avenc_bmp";
+  gboolean alpha = g_str_equal (format, "png-alpha");
+  const gchar *enc = g_str_has_prefix (format, "png") ? "pngenc"
+                     : g_str_equal (format, "jpeg")   ? "jpegenc"
+                     : g_str_equal (format, "webp")   ? "webpenc"
+                                                      : "avenc_bmp";
   gchar *pattern, *desc;
   GBytes *bytes;
 
@@ -458,11 +464,19 @@ apixo_test_make_image (gint width, gint height, const gchar *format, gint rgb)
       rgb < 0 ? g_strdup ("pattern=smpte")
               : g_strdup_printf ("pattern=solid-color foreground-color=0x%08x",
                                  0xff000000u | (guint)rgb);
-  desc =
-      g_strdup_printf ("videotestsrc num-buffers=1 %s ! "
-                       "video/x-raw,width=%d,height=%d ! videoconvert ! %s%s",
-                       pattern, width, height, enc,
-                       g_str_equal (enc, "pngenc") ? " snapshot=true" : "");
+  /* PNG: RGB, no alpha (wan-2-5-video refuses alpha); JPEG: full-range
+   * BT.601 (colorimetry 1:4:0:0), the encoding decoders assume, so the
+   * colour decodes back as it was drawn. */
+  desc = g_strdup_printf (
+      "videotestsrc num-buffers=1 %s ! "
+      "video/x-raw,width=%d,height=%d ! videoconvert ! %s ! %s%s",
+      pattern, width, height,
+      alpha                         ? "video/x-raw,format=RGBA"
+      : g_str_equal (enc, "pngenc") ? "video/x-raw,format=RGB"
+      : g_str_equal (enc, "jpegenc")
+          ? "video/x-raw,format=I420,colorimetry=1:4:0:0"
+          : "identity",
+      enc, g_str_equal (enc, "pngenc") ? " snapshot=true" : "");
   bytes = render_to_bytes (desc, "image");
   g_free (desc);
   g_free (pattern);

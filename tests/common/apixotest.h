@@ -58,8 +58,10 @@ GstMessage *apixo_test_wait_message (GstElement *pipeline, GstMessageType types,
 
 typedef struct {
   gint width, height;
-  guint n_frames;        /* decoded video frames */
-  GstClockTime duration; /* last frame end (pts + duration) */
+  guint n_frames;                 /* decoded video frames */
+  GstClockTime duration;          /* last frame end (pts + duration): with
+                                 * B-frames, plus their pts offset */
+  GstClockTime declared_duration; /* what the file says it lasts */
   gboolean has_audio;
   GstClockTime audio_duration;
   gdouble first_rgb[3]; /* mean colour of the first frame, 0-255 */
@@ -78,7 +80,8 @@ gboolean apixo_test_frame_region_rgb (const gchar *path, guint index, gdouble x,
 
 /* ---- test media ---------------------------------------------------------- */
 
-/* A still image, @format "png", "jpeg", "webp", "bmp", filled with one
+/* A still image, @format "png" (RGB), "png-alpha" (RGBA), "jpeg", "webp",
+ * "bmp", filled with one
  * colour (0xRRGGBB), or a test pattern when @rgb is -1. */
 GBytes *apixo_test_make_image (gint width, gint height, const gchar *format,
                                gint rgb);
