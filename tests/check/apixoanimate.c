@@ -49,8 +49,8 @@
 #define MOTION_BACKGROUND 0x3050c0
 
 static SimFixture *sim;
-static ApixoTestServer *server;
-static gchar *tmpdir;    /* per test: outputs, spool */
+static ApixoTestServer *test_server; /* test_server_get(): started on demand */
+static gchar *tmpdir;                /* per test: outputs, spool */
 static gchar *media_dir; /* per process: generated inputs, made once */
 
 static gboolean
@@ -98,19 +98,29 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (TIME_SCALE, NULL);
-  server = apixo_test_server_start ();
   tmpdir = g_dir_make_tmp ("apixoanimate-XXXXXX", NULL);
 }
 
 static void
 teardown (void)
 {
-  apixo_test_server_stop (server);
-  server = NULL;
+  if (test_server != NULL)
+    apixo_test_server_stop (test_server);
+  test_server = NULL;
   sim_fixture_stop (sim);
   sim = NULL;
   remove_dir (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
+}
+
+/* The HTTP server standing for media the user hosts (http inputs) or an
+ * application's storage (upload handler). */
+static ApixoTestServer *
+test_server_get (void)
+{
+  if (test_server == NULL)
+    test_server = apixo_test_server_start ();
+  return test_server;
 }
 
 /* ---- test media ---------------------------------------------------------- */
@@ -219,7 +229,8 @@ static gchar *
 serve_media (const gchar *name, const gchar *content_type)
 {
   GBytes *bytes = media_bytes (name);
-  gchar *url = apixo_test_server_add (server, name, bytes, content_type);
+  gchar *url =
+      apixo_test_server_add (test_server_get (), name, bytes, content_type);
 
   g_bytes_unref (bytes);
   return url;
@@ -960,7 +971,7 @@ run_example (const gchar *example, const gchar *props, gboolean callback,
   gchar *video = serve_media ("motion.mp4", "video/mp4");
   GBytes *ok = g_bytes_new_static ("ok", 2);
   gchar *receiver =
-      apixo_test_server_add (server, "callback", ok, "text/plain");
+      apixo_test_server_add (test_server_get (), "callback", ok, "text/plain");
   gchar *callback_arg =
       callback ? g_strdup_printf ("callback-url=%s", receiver) : g_strdup ("");
   gchar *launch =
@@ -986,8 +997,10 @@ run_example (const gchar *example, const gchar *props, gboolean callback,
 
   /* the sim fetched our URLs as given; nothing was published, and the
    * element cannot know the motion video's duration: no billed-seconds */
-  fail_unless (apixo_test_server_requests (server, "character.png") >= 1);
-  fail_unless (apixo_test_server_requests (server, "motion.mp4") >= 1);
+  fail_unless (
+      apixo_test_server_requests (test_server_get (), "character.png") >= 1);
+  fail_unless (apixo_test_server_requests (test_server_get (), "motion.mp4") >=
+               1);
   check_task_messages (run, -1, 0);
   if (callback)
     fail_unless (sim_fixture_wait_requests (sim, "callback", 1, 30));
@@ -1172,6 +1185,141 @@ GST_START_TEST (test_published_inputs)
 
 GST_END_TEST;
 
+/* A task that fails withdraws its inputs as well, while the element is
+ * still in PLAYING with its error on the bus. */
+GST_START_TEST (test_published_inputs_failed_task)
+{
+  gchar *image = media_path ("character.png");
+  gchar *video = media_path ("motion.mp4");
+  guint port;
+  gchar *publish = publish_args (&port);
+  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  gchar *launch = g_strdup_printf (
+      "apixoanimate name=a @SIM@ prompt=\"[sim:fail=GENERATION_FAILED]\" %s ! "
+      "fakesink  filesrc location=%s ! a.image  filesrc location=%s ! a.video",
+      publish, image, video);
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+  JsonObject *request;
+  GstMessage *msg;
+  GError *error = NULL;
+  const GstStructure *details = NULL;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+               GST_STATE_CHANGE_FAILURE);
+  msg = apixo_test_wait_message (pipeline, GST_MESSAGE_EOS | GST_MESSAGE_ERROR,
+                                 RUN_TIMEOUT);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &error, NULL);
+  gst_message_parse_error_details (msg, &details);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "fail-code"),
+                             "GENERATION_FAILED");
+  g_clear_error (&error);
+  gst_message_unref (msg);
+
+  request = task_request (0);
+  check_published_url (only_url (request, "image_urls"), base, "png");
+  fail_unless_equals_int (http_status (only_url (request, "image_urls")), 404);
+  fail_unless_equals_int (http_status (only_url (request, "video_urls")), 404);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
+
+  json_object_unref (request);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  g_free (base);
+  g_free (publish);
+  g_free (video);
+  g_free (image);
+}
+
+GST_END_TEST;
+
+/* ---- running again, resuming --------------------------------------------- */
+
+static GBytes *
+file_bytes (const gchar *path)
+{
+  gchar *contents;
+  gsize len;
+
+  fail_unless (g_file_get_contents (path, &contents, &len, NULL));
+  return g_bytes_new_take (contents, len);
+}
+
+/* The same pipeline runs twice (fresh pad data, fresh paths, a second
+ * task); then a new element resumes the first task by task-id with no
+ * inputs at all and gets its result again without submitting. */
+GST_START_TEST (test_run_again_and_resume)
+{
+  gchar *out = out_path ("out.mp4");
+  gchar *first_out = out_path ("first.mp4");
+  gchar *image = media_path ("character.png");
+  gchar *video = media_path ("motion.mp4");
+  guint port;
+  gchar *publish = publish_args (&port);
+  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  gchar *launch = g_strdup_printf (
+      "apixoanimate name=a @SIM@ %s ! filesink location=%s "
+      "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
+      publish, out, image, video);
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+  JsonObject *req1, *req2;
+  gchar *id1, *resume;
+  GBytes *result1, *resumed;
+  ApixoRun *run;
+
+  run = apixo_test_run (pipeline, RUN_TIMEOUT);
+  assert_no_error (run);
+  apixo_run_free (run);
+  fail_unless (g_rename (out, first_out) == 0);
+  run = apixo_test_run (pipeline, RUN_TIMEOUT);
+  assert_no_error (run);
+  check_task_messages (run, 5, port);
+  apixo_run_free (run);
+  check_output (out, 832, 480, 2, "motion.mp4");
+
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 2);
+  req1 = task_request (0);
+  req2 = task_request (1);
+  check_published_url (only_url (req2, "image_urls"), base, "png");
+  fail_if (g_str_equal (only_url (req1, "image_urls"),
+                        only_url (req2, "image_urls")));
+  fail_if (g_str_equal (only_url (req1, "video_urls"),
+                        only_url (req2, "video_urls")));
+
+  /* resume the first task: no inputs, no publishing, no new task */
+  task_id_of (0, &id1);
+  g_unlink (out);
+  resume = g_strdup_printf (
+      "apixoanimate @SIM@ task-id=%s ! filesink location=%s", id1, out);
+  run = apixo_test_run_launch (sim, resume, RUN_TIMEOUT);
+  assert_no_error (run);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 2);
+  result1 = file_bytes (first_out);
+  resumed = file_bytes (out);
+  fail_unless (g_bytes_equal (result1, resumed),
+               "the resumed result differs from the first run's");
+
+  g_bytes_unref (resumed);
+  g_bytes_unref (result1);
+  apixo_run_free (run);
+  json_object_unref (req1);
+  json_object_unref (req2);
+  gst_object_unref (pipeline);
+  g_free (resume);
+  g_free (id1);
+  g_free (launch);
+  g_free (base);
+  g_free (publish);
+  g_free (video);
+  g_free (image);
+  g_free (first_out);
+  g_free (out);
+}
+
+GST_END_TEST;
+
 /* ---- the upload signal --------------------------------------------------- */
 
 /* An application's 'upload' handler: stores the bytes on the test server
@@ -1200,7 +1348,7 @@ on_upload (GstElement *element, GBytes *data, const gchar *content_type,
 
   if (!u->refuse && i < 2) {
     name = g_strdup_printf ("stored-%u", i);
-    url = apixo_test_server_add (server, name, data, content_type);
+    url = apixo_test_server_add (test_server_get (), name, data, content_type);
     g_free (name);
   }
 
@@ -1297,8 +1445,10 @@ GST_START_TEST (test_upload_signal)
   check_body (request, &expect);
   fail_unless_equals_string (only_url (request, "image_urls"), u.urls[0]);
   fail_unless_equals_string (only_url (request, "video_urls"), u.urls[1]);
-  fail_unless (apixo_test_server_requests (server, "stored-0") >= 1);
-  fail_unless (apixo_test_server_requests (server, "stored-1") >= 1);
+  fail_unless (apixo_test_server_requests (test_server_get (), "stored-0") >=
+               1);
+  fail_unless (apixo_test_server_requests (test_server_get (), "stored-1") >=
+               1);
   /* billed by the motion video; no media server port */
   check_task_messages (run, 5, 0);
 
@@ -1592,6 +1742,28 @@ GST_START_TEST (test_unreachable_image_url)
 
 GST_END_TEST;
 
+/* The page's rules on the bin's own properties: a set prompt must not be
+ * empty; resolution 480p or 720p. */
+GST_START_TEST (test_invalid_settings)
+{
+  static const struct {
+    const gchar *props, *mention;
+  } cases[] = {
+    { "prompt=\"\"", "prompt" },
+    { "resolution=1080p", "1080p" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    ApixoRun *run =
+        run_pads_published (cases[i].props, "character.png", "motion.mp4");
+    assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+    assert_message_has (run, cases[i].mention);
+    apixo_run_free (run);
+  }
+}
+
+GST_END_TEST;
+
 /* ---- state changes ------------------------------------------------------- */
 
 static gdouble
@@ -1832,6 +2004,16 @@ GST_START_TEST (test_stop_while_polling)
 
 GST_END_TEST;
 
+/*
+ * BUG (valgrind only, no single test): gst/gstapixoanimate.c,
+ * gst_apixo_animate_init() passes gst_static_pad_template_get() (a new,
+ * floating GstPadTemplate) straight to gst_ghost_pad_new_from_template(),
+ * which takes its own reference and never sinks the floating one: every
+ * apixoanimate instance leaks one pad template and its caps ("definitely
+ * lost" in every test of this file under --setup valgrind).  It should
+ * unref the template after creating the ghost pad (or use
+ * gst_element_class_get_pad_template()).
+ */
 static Suite *
 apixoanimate_suite (void)
 {
@@ -1850,6 +2032,8 @@ apixoanimate_suite (void)
   tcase_add_test (tc, test_example_animate_http);
   tcase_add_test (tc, test_example_replace_http);
   tcase_add_test (tc, test_published_inputs);
+  tcase_add_test (tc, test_published_inputs_failed_task);
+  tcase_add_test (tc, test_run_again_and_resume);
   tcase_add_test (tc, test_upload_signal);
   tcase_add_test (tc, test_upload_signal_refuses);
 
@@ -1866,6 +2050,7 @@ apixoanimate_suite (void)
   tcase_add_test (tc, test_corrupt_video);
   tcase_add_test (tc, test_no_publishing);
   tcase_add_test (tc, test_unreachable_image_url);
+  tcase_add_test (tc, test_invalid_settings);
 
   tc = tcase_create ("state-changes");
   suite_add_tcase (s, tc);
