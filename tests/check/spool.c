@@ -25,7 +25,11 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gstapixospool.h"
 
@@ -1066,6 +1070,125 @@ GST_START_TEST (test_cancel_read)
 
 GST_END_TEST;
 
+static GThread *
+reader_start (ReaderData *rd, GstApixoSpool *spool, guint64 offset, guint size)
+{
+  rd->spool = spool;
+  rd->offset = offset;
+  rd->size = size;
+  return g_thread_new ("reader", reader_thread, rd);
+}
+
+static void
+reader_join (GThread *thread, ReaderData *rd)
+{
+  g_thread_join (thread);
+  fail_unless_equals_int (rd->ret, GST_FLOW_OK);
+  check_bytes (rd->buf, rd->offset, rd->size);
+  gst_clear_buffer (&rd->buf);
+}
+
+GST_START_TEST (test_readers_wait_for_their_bytes)
+{
+  ServerConfig cfg = { 0 };
+  gsize size = 4 * 1024 * 1024 + 321;
+  ReaderData rd[5] = { { 0 } };
+  GThread *th[5];
+  GstApixoSpool *spool;
+
+  /* Readers waiting at once for different places: each is woken when its
+   * bytes are there, whatever the others wait for (readers are woken only
+   * when the download reaches what one of them needs). */
+  cfg.gate = 64 * 1024;
+  start_server (size, &cfg);
+  spool = spool_new_default ();
+  gst_apixo_spool_start (spool, ts->uri);
+  read_expect (spool, 0, 64 * 1024, 64 * 1024);
+
+  th[0] = reader_start (&rd[0], spool, 100 * 1024, 4096);
+  th[1] = reader_start (&rd[1], spool, 1024 * 1024 - 10, 20);
+  th[2] = reader_start (&rd[2], spool, 1536 * 1024, 700 * 1024);
+  /* far ahead: its own range, served while the rest waits */
+  th[3] = reader_start (&rd[3], spool, size - 300000, 100000);
+  reader_join (th[3], &rd[3]);
+  fail_unless_equals_int (server_n_requests (), 2);
+
+  server_set_gate (512 * 1024);
+  reader_join (th[0], &rd[0]);
+  server_set_gate (2560 * 1024);
+  reader_join (th[1], &rd[1]);
+  reader_join (th[2], &rd[2]);
+
+  /* Near enough for no range: the hole before the ranged bytes is filled
+   * by the sequential download, which must wake this reader once it gets
+   * to them (the gate stops it short of the read's end). */
+  read_expect (spool, 2560 * 1024 - 4096, 4096, 4096);
+  th[4] = reader_start (&rd[4], spool, size - 301000, 2000);
+  server_set_gate (size - 299500);
+  reader_join (th[4], &rd[4]);
+  fail_if (gst_apixo_spool_is_complete (spool));
+  server_set_gate (G_MAXUINT64);
+
+  wait_finished ();
+  fail_unless (ev.error == NULL);
+  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
+  fail_unless_equals_int (server_n_requests (), 2);
+  gst_apixo_spool_free (spool);
+}
+
+GST_END_TEST;
+
+/* Whether @dir's file system allocates with fallocate(). */
+static gboolean
+can_preallocate (const gchar *dir)
+{
+#ifdef __linux__
+  gchar *path = g_build_filename (dir, "apixo-spool-probe-XXXXXX", NULL);
+  gint fd = g_mkstemp (path);
+  gboolean ok;
+
+  fail_unless (fd >= 0);
+  ok = fallocate (fd, 0, 0, 4096) == 0;
+  close (fd);
+  g_unlink (path);
+  g_free (path);
+  return ok;
+#else
+  return FALSE;
+#endif
+}
+
+GST_START_TEST (test_preallocated)
+{
+  ServerConfig cfg = { 0 };
+  gsize size = 3 * 1024 * 1024 + 5;
+  GstApixoSpool *spool;
+  GStatBuf st;
+
+  /* Where the file system can, the announced size is reserved at the
+   * headers (elsewhere the file just grows). */
+  if (!can_preallocate (g_get_tmp_dir ()))
+    return;
+  cfg.gate = 64 * 1024;
+  start_server (size, &cfg);
+  spool = spool_new_default ();
+  gst_apixo_spool_start (spool, ts->uri);
+  read_expect (spool, 0, 4096, 4096);
+  fail_unless_equals_int (g_stat (gst_apixo_spool_get_path (spool), &st), 0);
+  fail_unless_equals_uint64 (st.st_size, size);
+  fail_unless ((guint64)st.st_blocks * 512 >= size);
+
+  server_set_gate (G_MAXUINT64);
+  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
+  wait_finished ();
+  fail_unless (ev.error == NULL);
+  fail_unless_equals_int (g_stat (gst_apixo_spool_get_path (spool), &st), 0);
+  fail_unless_equals_uint64 (st.st_size, size);
+  gst_apixo_spool_free (spool);
+}
+
+GST_END_TEST;
+
 static gint64
 free_timed (GstApixoSpool *spool)
 {
@@ -1305,6 +1428,8 @@ spool_suite (void)
   tcase_add_test (tc, test_transient_retried);
   tcase_add_test (tc, test_transient_exhausted);
   tcase_add_test (tc, test_cancel_read);
+  tcase_add_test (tc, test_readers_wait_for_their_bytes);
+  tcase_add_test (tc, test_preallocated);
   tcase_add_test (tc, test_free_stalled);
   tcase_add_test (tc, test_free_during_backoff);
   tcase_add_test (tc, test_free_unstarted);
