@@ -1319,6 +1319,7 @@ typedef struct {
   GBytes *data[2];
   gchar *urls[2];
   gboolean refuse;
+  const gchar *bad_url; /* returned instead of a stored URL */
 } Uploads;
 
 static gchar *
@@ -1333,7 +1334,9 @@ on_upload (GstElement *element, GBytes *data, const gchar *content_type,
   i = u->calls++;
   g_mutex_unlock (&u->lock);
 
-  if (!u->refuse && i < 2) {
+  if (u->bad_url != NULL) {
+    url = g_strdup (u->bad_url);
+  } else if (!u->refuse && i < 2) {
     name = g_strdup_printf ("stored-%u", i);
     url = apixo_test_server_add (test_server_get (), name, data, content_type);
     g_free (name);
@@ -1397,17 +1400,19 @@ connect_upload (GstElement *pipeline, Uploads *u)
   return a;
 }
 
-/* Sink pad inputs stored by the application: no public-url, no media
- * server; the sim fetches the URLs the handler returned. */
+/* Sink pad inputs stored by the application: the handler is used instead
+ * of the media server (even with a public-url set); the sim fetches the
+ * URLs it returned. */
 GST_START_TEST (test_upload_signal)
 {
   gchar *out = out_path ("out.mp4");
   gchar *image = media_path ("character.png");
   gchar *video = media_path ("motion.mp4");
+  gchar *publish = publish_args (NULL);
   gchar *launch = g_strdup_printf (
-      "apixoanimate name=a @SIM@ type=replace ! filesink location=%s "
+      "apixoanimate name=a @SIM@ type=replace %s ! filesink location=%s "
       "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      out, image, video);
+      publish, out, image, video);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   BodyExpect expect = { "replace", NULL, NULL, FALSE, 0, "http://127.0.0.1:" };
   GstElement *a;
@@ -1445,6 +1450,7 @@ GST_START_TEST (test_upload_signal)
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
+  g_free (publish);
   g_free (video);
   g_free (image);
   g_free (out);
@@ -1452,7 +1458,8 @@ GST_START_TEST (test_upload_signal)
 
 GST_END_TEST;
 
-/* A handler that stores nothing: a clear error, nothing submitted. */
+/* A handler that stores nothing, or returns a URL that is not http(s): a
+ * clear error, nothing submitted. */
 GST_START_TEST (test_upload_signal_refuses)
 {
   gchar *image = media_path ("character.png");
@@ -1472,6 +1479,22 @@ GST_START_TEST (test_upload_signal_refuses)
   assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE);
   assert_message_has (run, "upload");
   assert_message_has (run, "image");
+  fail_unless_equals_int (u.calls, 1);
+  apixo_run_free (run);
+  gst_object_unref (a);
+  gst_object_unref (pipeline);
+  uploads_clear (&u);
+
+  /* a URL the service cannot fetch: refused, and not quoted (an upload URL
+   * may carry credentials) */
+  pipeline = apixo_test_parse (sim, launch);
+  uploads_init (&u, FALSE);
+  u.bad_url = "ftp://user:secret@storage.example/character.png";
+  a = connect_upload (pipeline, &u);
+  run = apixo_test_run (pipeline, RUN_TIMEOUT);
+  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  assert_message_has (run, "http");
+  fail_unless (strstr (run->error->message, "secret") == NULL);
   fail_unless_equals_int (u.calls, 1);
 
   apixo_run_free (run);
