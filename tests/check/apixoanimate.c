@@ -1871,8 +1871,7 @@ GST_START_TEST (test_stop_waiting_for_pad_data)
   msg = apixo_test_wait_message (pipeline, GST_MESSAGE_PROGRESS, 30);
   fail_unless (msg != NULL);
   gst_message_unref (msg);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
-                          GST_STATE_CHANGE_SUCCESS);
+  set_state_promptly (pipeline, GST_STATE_READY);
   assert_no_error_posted (pipeline);
   set_state_promptly (pipeline, GST_STATE_NULL);
 
