@@ -283,7 +283,8 @@ gst_apixo_animate_init (GstApixoAnimate *self)
 
   target = gst_element_get_static_pad (self->src, "src");
   ghost = gst_ghost_pad_new_from_template (
-      "src", target, gst_static_pad_template_get (&src_template));
+      "src", target,
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src"));
   gst_object_unref (target);
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }

@@ -316,12 +316,14 @@ gst_apixo_animate_src_input_chain (GstApixoAnimateSrc *src,
   g_mutex_unlock (&src->input_lock);
 
   /* Not posted here: our streaming thread reports it when it waits for
-   * this input (one error, in one place). */
+   * this input (one error, in one place).  Upstream is told EOS, not
+   * ERROR: it stops sending without an "Internal data stream error" of
+   * its own that would come before ours. */
   if (error != NULL) {
     GST_DEBUG_OBJECT (src, "input refused: %s", error->message);
     g_error_free (error);
   }
-  return ret;
+  return ret == GST_FLOW_ERROR ? GST_FLOW_EOS : ret;
 }
 
 void

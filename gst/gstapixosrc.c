@@ -163,7 +163,8 @@ install_properties (GObjectClass *klass)
       klass, PROP_IMAGE_URIS,
       gst_param_spec_array (
           "image-uris", "Image URIs",
-          "Reference images (http/https URIs), e.g. \"<https://a/1.jpg>\": "
+          "Reference images (http(s) URLs, or file:// URIs published for the "
+          "service: see public-url), e.g. \"<https://a/1.jpg>\": "
           "the start image of image-to-video; veo-3-1: first and last frames "
           "(1-2) or reference images (1-3, REFERENCE_2_VIDEO)",
           g_param_spec_string ("uri", "URI", "Image URI", NULL,

@@ -1704,18 +1704,9 @@ GST_START_TEST (test_corrupt_video)
 
 GST_END_TEST;
 
-/* BUG (gst/gstapixoanimatesrc.c, not registered): more bytes than the
- * documented 10 MB on the image pad.  gst_apixo_animate_src_input_chain()
- * returns GST_FLOW_ERROR to upstream when the collector refuses them, and
- * posts nothing ("our streaming thread reports it"); upstream's basesrc
- * loop (filesrc, appsrc) then posts its generic "Internal data stream
- * error" (STREAM FAILED, from filesrc0) FIRST, and the element's clear
- * "image pad: more than 10.0 MiB of data, allowed at most 10.0 MiB" comes
- * second: two errors, and gst-launch-1.0 shows only the useless one.  The
- * chain should stop upstream without an error (return GST_FLOW_EOS once
- * the input failed, leaving the one report to the streaming thread), or
- * post the clear error itself before returning GST_FLOW_ERROR.
- * APIXO_TEST_KNOWN_BUGS=1 runs it. */
+/* More bytes than the documented 10 MB on the image pad: one error, ours,
+ * naming the pad and the limit (upstream is stopped with EOS, so it adds
+ * no generic "Internal data stream error" before it). */
 GST_START_TEST (test_image_too_large)
 {
   ApixoRun *run = run_pads_published ("", "huge.png", "motion.mp4");
@@ -2037,16 +2028,6 @@ GST_START_TEST (test_stop_while_polling)
 
 GST_END_TEST;
 
-/*
- * BUG (valgrind only, no single test): gst/gstapixoanimate.c,
- * gst_apixo_animate_init() passes gst_static_pad_template_get() (a new,
- * floating GstPadTemplate) straight to gst_ghost_pad_new_from_template(),
- * which takes its own reference and never sinks the floating one: every
- * apixoanimate instance leaks one pad template and its caps ("definitely
- * lost" in every test of this file under --setup valgrind).  It should
- * unref the template after creating the ghost pad (or use
- * gst_element_class_get_pad_template()).
- */
 static Suite *
 apixoanimate_suite (void)
 {
@@ -2080,8 +2061,7 @@ apixoanimate_suite (void)
   tcase_add_test (tc, test_no_image);
   tcase_add_test (tc, test_audio_on_image_pad);
   tcase_add_test (tc, test_small_image);
-  if (g_getenv ("APIXO_TEST_KNOWN_BUGS") != NULL)
-    tcase_add_test (tc, test_image_too_large);
+  tcase_add_test (tc, test_image_too_large);
   tcase_add_test (tc, test_corrupt_video);
   tcase_add_test (tc, test_no_publishing);
   tcase_add_test (tc, test_unreachable_image_url);
