@@ -25,7 +25,6 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
