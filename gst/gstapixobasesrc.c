@@ -188,6 +188,7 @@ static gboolean gst_apixo_base_src_start (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_stop (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc);
+static gboolean gst_apixo_base_src_negotiate (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_is_seekable (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_get_size (GstBaseSrc *bsrc, guint64 *size);
 static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
@@ -491,6 +492,7 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
       GST_DEBUG_FUNCPTR (gst_apixo_base_src_is_seekable);
   basesrc_class->get_size = GST_DEBUG_FUNCPTR (gst_apixo_base_src_get_size);
   basesrc_class->create = GST_DEBUG_FUNCPTR (gst_apixo_base_src_create);
+  basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_apixo_base_src_negotiate);
 
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_BASE_SRC, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_PROVIDER, 0);
@@ -1416,6 +1418,25 @@ gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc)
 }
 
 /* ---- streaming ----------------------------------------------------------- */
+
+/* The caps are the template's (video/quicktime), fixed: set them once and
+ * never send an ALLOCATION query (our buffers are our own).  Renegotiation
+ * on a RECONFIGURE (qtdemux adding pads) used to send one that a queue at
+ * EOS drops unanswered (GStreamer 1.22), blocking the streaming thread. */
+static gboolean
+gst_apixo_base_src_negotiate (GstBaseSrc *bsrc)
+{
+  GstPad *pad = GST_BASE_SRC_PAD (bsrc);
+  GstCaps *caps = gst_pad_get_pad_template_caps (pad);
+  GstCaps *current = gst_pad_get_current_caps (pad);
+  gboolean ret = TRUE;
+
+  if (current == NULL || !gst_caps_is_equal (current, caps))
+    ret = gst_base_src_set_caps (bsrc, caps);
+  gst_clear_caps (&current);
+  gst_caps_unref (caps);
+  return ret;
+}
 
 static gboolean
 gst_apixo_base_src_is_seekable (GstBaseSrc *bsrc)

@@ -143,6 +143,7 @@ GST_START_TEST (test_failed_task)
       "prompt=\"storm [sim:fail=CONTENT_VIOLATION]\" ! fakesink",
       60);
   const gchar *task_id;
+  JsonObject *task;
 
   fail_unless (run->error != NULL);
   fail_unless (run->error->domain == GST_RESOURCE_ERROR);
@@ -153,7 +154,9 @@ GST_START_TEST (test_failed_task)
       "CONTENT_VIOLATION");
   task_id = gst_structure_get_string (run->error_details, "task-id");
   fail_unless (task_id != NULL);
-  fail_unless (sim_fixture_get_task (sim, task_id) != NULL);
+  task = sim_fixture_get_task (sim, task_id);
+  fail_unless (task != NULL);
+  json_object_unref (task);
   fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
 }
 
