@@ -188,7 +188,7 @@ static gboolean gst_apixo_base_src_start (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_stop (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc);
-static gboolean gst_apixo_base_src_negotiate (GstBaseSrc *bsrc);
+static gboolean gst_apixo_base_src_event (GstBaseSrc *bsrc, GstEvent *event);
 static gboolean gst_apixo_base_src_is_seekable (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_get_size (GstBaseSrc *bsrc, guint64 *size);
 static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
@@ -492,7 +492,7 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
       GST_DEBUG_FUNCPTR (gst_apixo_base_src_is_seekable);
   basesrc_class->get_size = GST_DEBUG_FUNCPTR (gst_apixo_base_src_get_size);
   basesrc_class->create = GST_DEBUG_FUNCPTR (gst_apixo_base_src_create);
-  basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_apixo_base_src_negotiate);
+  basesrc_class->event = GST_DEBUG_FUNCPTR (gst_apixo_base_src_event);
 
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_BASE_SRC, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_PROVIDER, 0);
@@ -1419,23 +1419,21 @@ gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc)
 
 /* ---- streaming ----------------------------------------------------------- */
 
-/* The caps are the template's (video/quicktime), fixed: set them once and
- * never send an ALLOCATION query (our buffers are our own).  Renegotiation
- * on a RECONFIGURE (qtdemux adding pads) used to send one that a queue at
- * EOS drops unanswered (GStreamer 1.22), blocking the streaming thread. */
+/* Our caps never change, and downstream's allocation does not matter (our
+ * buffers are our own): a RECONFIGURE from downstream (qtdemux adding its
+ * pads) is answered by forgetting it.  Renegotiating would send an
+ * ALLOCATION query, and a queue whose downstream returned EOS drops it
+ * unanswered (GStreamer 1.22), blocking our streaming thread for good. */
 static gboolean
-gst_apixo_base_src_negotiate (GstBaseSrc *bsrc)
+gst_apixo_base_src_event (GstBaseSrc *bsrc, GstEvent *event)
 {
-  GstPad *pad = GST_BASE_SRC_PAD (bsrc);
-  GstCaps *caps = gst_pad_get_pad_template_caps (pad);
-  GstCaps *current = gst_pad_get_current_caps (pad);
-  gboolean ret = TRUE;
-
-  if (current == NULL || !gst_caps_is_equal (current, caps))
-    ret = gst_base_src_set_caps (bsrc, caps);
-  gst_clear_caps (&current);
-  gst_caps_unref (caps);
-  return ret;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE &&
+      gst_pad_has_current_caps (GST_BASE_SRC_PAD (bsrc))) {
+    gst_pad_check_reconfigure (GST_BASE_SRC_PAD (bsrc));
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (gst_apixo_base_src_parent_class)
+      ->event (bsrc, event);
 }
 
 static gboolean
