@@ -738,6 +738,21 @@ changed_error (GstApixoSpool *spool)
                       spool->host);
 }
 
+/* FALSE for the content types of error pages (text, JSON, XML); an unknown
+ * or missing type is taken as the file (result hosts differ). */
+static gboolean
+content_type_is_media (SoupMessageHeaders *hdrs)
+{
+  const gchar *type = soup_message_headers_get_content_type (hdrs, NULL);
+
+  if (type == NULL)
+    return TRUE;
+  return !(g_str_has_prefix (type, "text/") ||
+           g_str_equal (type, "application/json") ||
+           g_str_equal (type, "application/problem+json") ||
+           g_str_equal (type, "application/xml"));
+}
+
 /* Worker.  Headers of the sequential download.  Returns TRUE to read the
  * body; otherwise @t was handed on (retry, failure). */
 static gboolean
@@ -756,6 +771,19 @@ seq_got_headers (SpoolTransfer *t)
       seq_retry (t, NULL, gst_apixo_http_retry_after (t->msg));
     else
       seq_fail (t, status_error (spool, t->msg, NULL), status);
+    return FALSE;
+  }
+
+  /* A gateway, proxy or captive portal may answer 200 with an error page:
+   * that is not the result (retried, never served or kept). */
+  if (!content_type_is_media (hdrs)) {
+    seq_retry (
+        t,
+        g_error_new (
+            G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+            "the server answered %s instead of the video (an error page?)",
+            soup_message_headers_get_content_type (hdrs, NULL)),
+        -1);
     return FALSE;
   }
 

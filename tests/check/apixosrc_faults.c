@@ -314,16 +314,11 @@ GST_START_TEST (test_fault)
 
 GST_END_TEST;
 
-/* BUG (gst/gstapixospool.c, not registered): the spool takes any 200
- * answer as the result.  Asked for the result, the sim answers 200 with
- * Content-Type application/json and a 23-byte broken JSON body (as an API
- * gateway, proxy or captive portal may answer with an error page): the
- * spool neither checks the Content-Type nor retries, serves those bytes to
- * the pipeline (qtdemux: "This file is invalid and cannot be played") and
- * renames them to save-location as the finished result.  Expected: a
- * non-video answer (application/json, text/...) is a transient failure of
- * that request (retried within the budget, then a READ error), so the run
- * below succeeds. */
+/* Asked for the result, the sim answers 200 with Content-Type
+ * application/json and a broken JSON body (as an API gateway, proxy or
+ * captive portal may answer with an error page): the spool retries that
+ * request instead of serving or keeping those bytes, and the run
+ * succeeds. */
 static const FaultCase result_malformed = { "result", "malformed-json",
                                             2,        RETRIED,
                                             -1,       1 };
@@ -473,10 +468,7 @@ apixosrc_faults_suite (void)
   tcase_add_test (tc, test_slow_submit_times_out);
   tcase_add_test (tc, test_retry_after_honoured);
   tcase_add_test (tc, test_truncated_result_resumes);
-  /* Known bugs (see the comments at the tests), kept out of the suite;
-   * APIXO_TEST_KNOWN_BUGS=1 runs them. */
-  if (g_getenv ("APIXO_TEST_KNOWN_BUGS") != NULL)
-    tcase_add_test (tc, test_result_malformed_json);
+  tcase_add_test (tc, test_result_malformed_json);
   return s;
 }
 
