@@ -46,8 +46,7 @@ typedef struct _GstApixoSpool GstApixoSpool;
  * once gst_apixo_spool_free() has begun (a callback already running then
  * completes before it returns, so it must not wait for the thread calling
  * gst_apixo_spool_free()). */
-typedef struct
-{
+typedef struct {
   /* bytes arrived so far (sequential download), total (-1 until known) */
   void (*progress) (GstApixoSpool *spool, guint64 received, gint64 total,
                     gpointer user_data);

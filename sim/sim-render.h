@@ -39,35 +39,33 @@ G_BEGIN_DECLS
  * Sound: 48 kHz stereo AAC, exactly the video's length; a tone from the
  * hash, or audio_path's first `duration` seconds then silence.
  */
-typedef enum
-{
-  SIM_SCENE_TEXT,        /* a scene derived from prompt + seed */
-  SIM_SCENE_IMAGE,       /* starts on images[0], slow push-in */
-  SIM_SCENE_FIRST_LAST,  /* moves from images[0] to images[1] (1 image: from it) */
-  SIM_SCENE_REFERENCE,   /* reference images (1-3) shown in the scene */
-  SIM_SCENE_ANIMATE,     /* images[0] (character) over the motion video */
-  SIM_SCENE_REPLACE,     /* the motion video with images[0] replacing its subject */
+typedef enum {
+  SIM_SCENE_TEXT,       /* a scene derived from prompt + seed */
+  SIM_SCENE_IMAGE,      /* starts on images[0], slow push-in */
+  SIM_SCENE_FIRST_LAST, /* moves from images[0] to images[1] (1 image: from it) */
+  SIM_SCENE_REFERENCE, /* reference images (1-3) shown in the scene */
+  SIM_SCENE_ANIMATE,   /* images[0] (character) over the motion video */
+  SIM_SCENE_REPLACE, /* the motion video with images[0] replacing its subject */
 } SimScene;
 
-typedef struct
-{
+typedef struct {
   SimScene scene;
-  gint width, height;        /* even, > 0 */
-  gint fps;                  /* frames per second, 24 */
-  gdouble duration;          /* seconds */
-  gboolean with_audio;       /* AAC track */
-  const gchar *audio_path;   /* optional input audio used as the sound track:
+  gint width, height;      /* even, > 0 */
+  gint fps;                /* frames per second, 24 */
+  gdouble duration;        /* seconds */
+  gboolean with_audio;     /* AAC track */
+  const gchar *audio_path; /* optional input audio used as the sound track:
                               * first `duration` s, silence after its end */
-  const gchar *prompt;       /* may be NULL */
+  const gchar *prompt;     /* may be NULL */
   gint64 seed;
   const gchar *image_paths[3];
   guint n_images;
-  const gchar *video_path;   /* ANIMATE / REPLACE */
+  const gchar *video_path; /* ANIMATE / REPLACE */
   /* test knobs (prompt markers) */
-  gboolean moov_at_end;      /* default FALSE: moov first (faststart) */
-  gboolean no_bframes;       /* default FALSE: H.264 with B-frames */
-  guint bitrate_kbps;        /* 0: automatic */
-  gboolean noise;            /* incompressible picture (big files) */
+  gboolean moov_at_end; /* default FALSE: moov first (faststart) */
+  gboolean no_bframes;  /* default FALSE: H.264 with B-frames */
+  guint bitrate_kbps;   /* 0: automatic */
+  gboolean noise;       /* incompressible picture (big files) */
 } SimRenderSpec;
 
 /* Deterministic key (hex) of everything that shapes the output, including
@@ -77,8 +75,8 @@ gchar *sim_render_spec_key (const SimRenderSpec *spec, GError **error);
 /* Renders (or finds in @cache_dir) the MP4 for @spec.  The spec is copied.
  * The callback runs on the thread-default main context of the caller. */
 void sim_render_async (const SimRenderSpec *spec, const gchar *cache_dir,
-                       GCancellable *cancellable,
-                       GAsyncReadyCallback callback, gpointer user_data);
+                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                       gpointer user_data);
 /* Path of the finished MP4 (in the cache: do not modify). */
 gchar *sim_render_finish (GAsyncResult *result, GError **error);
 
@@ -92,13 +90,12 @@ gchar *sim_render_sync (const SimRenderSpec *spec, const gchar *cache_dir,
 gboolean sim_render_check_elements (GError **error);
 
 /* Process-wide counters (for tests and /__sim/stats). */
-typedef struct
-{
-  guint64 requests;    /* sim_render_async() calls */
-  guint64 cache_hits;  /* answered from a file already in the cache */
-  guint64 joined;      /* answered by a render already in flight */
-  guint64 renders;     /* renders run (failed ones included) */
-  guint max_parallel;  /* most renders ever running at once */
+typedef struct {
+  guint64 requests;   /* sim_render_async() calls */
+  guint64 cache_hits; /* answered from a file already in the cache */
+  guint64 joined;     /* answered by a render already in flight */
+  guint64 renders;    /* renders run (failed ones included) */
+  guint max_parallel; /* most renders ever running at once */
 } SimRenderStats;
 
 void sim_render_get_stats (SimRenderStats *stats);

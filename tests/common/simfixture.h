@@ -24,8 +24,7 @@ typedef struct _SimFixture SimFixture;
 
 /* Starts the sim with --port 0, --time-scale @time_scale and the extra
  * arguments (NULL-terminated), and waits for its APIXO_BASE_URL line. */
-SimFixture *sim_fixture_start (gdouble time_scale, const gchar *first_arg,
-                               ...);
+SimFixture *sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...);
 /* SIGTERM, waits for the exit, asserts a clean exit status. */
 void sim_fixture_stop (SimFixture *sim);
 
@@ -45,8 +44,8 @@ JsonNode *sim_fixture_request (SimFixture *sim, const gchar *method,
 void sim_fixture_add_fault (SimFixture *sim, const gchar *route,
                             const gchar *fault, guint count);
 void sim_fixture_add_fault_full (SimFixture *sim, const gchar *route,
-                                 const gchar *fault, guint count,
-                                 gdouble delay, const gchar *model);
+                                 const gchar *fault, guint count, gdouble delay,
+                                 const gchar *model);
 
 /* POST /__sim/limits for @model (NULL: every model); -1 leaves a limit. */
 void sim_fixture_set_limits (SimFixture *sim, const gchar *model,
@@ -79,8 +78,7 @@ gboolean sim_fixture_wait_task_state (SimFixture *sim, const gchar *task_id,
                                       const gchar *state, gdouble timeout);
 gboolean sim_fixture_wait_requests (SimFixture *sim, const gchar *route,
                                     guint count, gdouble timeout);
-gboolean sim_fixture_wait_tasks (SimFixture *sim, guint count,
-                                 gdouble timeout);
+gboolean sim_fixture_wait_tasks (SimFixture *sim, guint count, gdouble timeout);
 
 G_END_DECLS
 
