@@ -113,10 +113,29 @@ worker_thread (gpointer data)
   return NULL;
 }
 
+/* GLib 2.74 can deadlock when two threads register the same type for the
+ * first time while one of them is inside another class's class_init (seen:
+ * our worker creating the first GTask while the application's thread
+ * initialised a libsoup class that needs GTask).  Register what the worker
+ * uses before it runs. */
+static void
+worker_ensure_types (void)
+{
+  g_type_ensure (G_TYPE_TASK);
+  g_type_ensure (G_TYPE_CANCELLABLE);
+  g_type_ensure (G_TYPE_SIMPLE_PROXY_RESOLVER);
+  g_type_ensure (G_TYPE_SOCKET_CLIENT);
+  g_type_ensure (SOUP_TYPE_SESSION);
+  g_type_ensure (SOUP_TYPE_MESSAGE);
+  g_type_ensure (SOUP_TYPE_SERVER);
+}
+
 static GstApixoWorker *
 worker_start (void)
 {
   GstApixoWorker *worker = g_new0 (GstApixoWorker, 1);
+
+  worker_ensure_types ();
 
   g_mutex_init (&worker->lock);
   g_cond_init (&worker->cond);
