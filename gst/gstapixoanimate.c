@@ -240,6 +240,9 @@ gst_apixo_animate_class_init (GstApixoAnimateClass *klass)
    * @animate: the element
    * @data: the bytes of a local input (the image or the motion video)
    * @content_type: its MIME type, found from the data ("image/png", ...)
+   * @cancellable: cancelled when the element is told to stop; a handler
+   *   that takes time should watch it and return NULL as soon as it fires
+   *   (see GstApixoBaseSrc::upload)
    *
    * For applications that store media themselves (e.g. on object
    * storage): store @data where the APIXO service can fetch it and return
@@ -251,7 +254,7 @@ gst_apixo_animate_class_init (GstApixoAnimateClass *klass)
   signals[SIGNAL_UPLOAD] =
       g_signal_new ("upload", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                     g_signal_accumulator_first_wins, NULL, NULL, G_TYPE_STRING,
-                    2, G_TYPE_BYTES, G_TYPE_STRING);
+                    3, G_TYPE_BYTES, G_TYPE_STRING, G_TYPE_CANCELLABLE);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class, &image_template);
@@ -408,12 +411,12 @@ gst_apixo_animate_release_pad (GstElement *element, GstPad *pad)
 
 static gchar *
 forward_upload (GstElement *src, GBytes *data, const gchar *content_type,
-                gpointer user_data)
+                GCancellable *cancellable, gpointer user_data)
 {
   gchar *url = NULL;
 
   g_signal_emit (user_data, signals[SIGNAL_UPLOAD], 0, data, content_type,
-                 &url);
+                 cancellable, &url);
   return url;
 }
 

@@ -448,6 +448,10 @@ install_signals (GObjectClass *gobject_class)
    * @src: the element
    * @data: the bytes of a local input (an image, a motion video, a sound)
    * @content_type: its MIME type, found from the data ("image/png", ...)
+   * @cancellable: cancelled when the element is told to stop (a state
+   *   change to READY or NULL, a flushing seek): a handler that takes time
+   *   should watch it (pass it to its GIO calls, or connect to it) and
+   *   return NULL as soon as it fires, or the state change waits for it
    *
    * For applications that store media themselves (e.g. on object
    * storage): store @data where the APIXO service can fetch it and return
@@ -457,10 +461,10 @@ install_signals (GObjectClass *gobject_class)
    *
    * Returns: (transfer full) (nullable): the URL
    */
-  signals[SIGNAL_UPLOAD] =
-      g_signal_new ("upload", G_TYPE_FROM_CLASS (gobject_class),
-                    G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_first_wins, NULL,
-                    NULL, G_TYPE_STRING, 2, G_TYPE_BYTES, G_TYPE_STRING);
+  signals[SIGNAL_UPLOAD] = g_signal_new (
+      "upload", G_TYPE_FROM_CLASS (gobject_class), G_SIGNAL_RUN_LAST, 0,
+      g_signal_accumulator_first_wins, NULL, NULL, G_TYPE_STRING, 3,
+      G_TYPE_BYTES, G_TYPE_STRING, G_TYPE_CANCELLABLE);
 }
 
 static void
@@ -1468,7 +1472,7 @@ upload_trampoline (GBytes *data, const gchar *content_type,
   gchar *url = NULL;
 
   g_signal_emit (user_data, signals[SIGNAL_UPLOAD], 0, data, content_type,
-                 &url);
+                 cancellable, &url);
   if (url == NULL)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
                  "The upload handler stored no %s input (it returned no URL)",

@@ -1320,11 +1320,43 @@ typedef struct {
   gchar *urls[2];
   gboolean refuse;
   const gchar *bad_url; /* returned instead of a stored URL */
+  gboolean hang;        /* wait for the cancellable instead of storing */
+  gboolean cancelled;   /* the handler's cancellable fired */
 } Uploads;
+
+static void
+upload_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  Uploads *u = user_data;
+
+  g_mutex_lock (&u->lock);
+  u->cancelled = TRUE;
+  g_cond_broadcast (&u->cond);
+  g_mutex_unlock (&u->lock);
+}
+
+/* A slow upload: returns NULL once @cancellable fires (bounded wait, so a
+ * broken element fails the test instead of hanging it). */
+static gchar *
+hang_until_cancelled (Uploads *u, GCancellable *cancellable)
+{
+  gint64 end = g_get_monotonic_time () + 120 * G_TIME_SPAN_SECOND;
+  gulong id;
+
+  fail_unless (G_IS_CANCELLABLE (cancellable));
+  id = g_cancellable_connect (cancellable, G_CALLBACK (upload_cancelled), u,
+                              NULL);
+  g_mutex_lock (&u->lock);
+  while (!u->cancelled && g_cond_wait_until (&u->cond, &u->lock, end))
+    ;
+  g_mutex_unlock (&u->lock);
+  g_cancellable_disconnect (cancellable, id);
+  return NULL;
+}
 
 static gchar *
 on_upload (GstElement *element, GBytes *data, const gchar *content_type,
-           gpointer user_data)
+           GCancellable *cancellable, gpointer user_data)
 {
   Uploads *u = user_data;
   gchar *name, *url = NULL;
@@ -1332,8 +1364,12 @@ on_upload (GstElement *element, GBytes *data, const gchar *content_type,
 
   g_mutex_lock (&u->lock);
   i = u->calls++;
+  if (u->hang)
+    g_cond_broadcast (&u->cond);
   g_mutex_unlock (&u->lock);
 
+  if (u->hang)
+    return hang_until_cancelled (u, cancellable);
   if (u->bad_url != NULL) {
     url = g_strdup (u->bad_url);
   } else if (!u->refuse && i < 2) {
@@ -1924,6 +1960,47 @@ GST_START_TEST (test_stop_during_upload)
 
 GST_END_TEST;
 
+/* Stopped while the application's upload handler is still storing the
+ * image: the handler's cancellable fires, the state change does not wait
+ * for a slow upload, nothing is submitted and no error is posted. */
+GST_START_TEST (test_stop_inside_upload_handler)
+{
+  gchar *image = media_path ("character.png");
+  gchar *video = media_path ("motion.mp4");
+  gchar *launch = g_strdup_printf (
+      "apixoanimate name=a @SIM@ ! fakesink "
+      "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
+      image, video);
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+  GstElement *a;
+  Uploads u;
+
+  uploads_init (&u, FALSE);
+  u.hang = TRUE;
+  a = connect_upload (pipeline, &u);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+                          GST_STATE_CHANGE_ASYNC);
+  fail_unless (uploads_wait (&u, 1, 60), "the upload handler was not called");
+  fail_if (u.cancelled);
+  set_state_promptly (pipeline, GST_STATE_READY);
+  fail_unless (u.cancelled, "the handler's cancellable did not fire");
+  assert_no_error_posted (pipeline);
+  set_state_promptly (pipeline, GST_STATE_NULL);
+
+  fail_unless_equals_int (u.calls, 1);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
+
+  gst_object_unref (a);
+  gst_object_unref (pipeline);
+  uploads_clear (&u);
+  g_free (launch);
+  g_free (video);
+  g_free (image);
+}
+
+GST_END_TEST;
+
 /* Two elements share one media server (same server-port).  Stopping one
  * while its task is polled withdraws its inputs (404) at once, leaves the
  * other's served, and tells which task may still be billed; when the last
@@ -2073,6 +2150,7 @@ apixoanimate_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_stop_waiting_for_pad_data);
   tcase_add_test (tc, test_stop_during_upload);
+  tcase_add_test (tc, test_stop_inside_upload_handler);
   tcase_add_test (tc, test_stop_while_polling);
   return s;
 }
