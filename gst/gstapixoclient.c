@@ -94,25 +94,26 @@ gst_apixo_redact (const gchar *text, const gchar *secret)
   return g_string_free (out, FALSE);
 }
 
-/* Valid UTF-8, no control characters, at most @max bytes; redacted. */
+/* Valid UTF-8, no control characters, at most @max bytes; redacted first,
+ * so that a cut never leaves part of the key behind. */
 static gchar *
 client_sanitize (GstApixoClient *client, const gchar *text, gsize max)
 {
-  gchar *valid, *redacted, *p;
+  gchar *valid, *clean, *p;
 
   if (text == NULL)
     return NULL;
   valid = g_utf8_make_valid (text, -1);
-  for (p = valid; *p != '\0'; p++)
+  clean = gst_apixo_redact (valid, client->api_key);
+  g_free (valid);
+  for (p = clean; *p != '\0'; p++)
     if ((guchar)*p < 0x20 || *p == 0x7f)
       *p = ' ';
-  if (strlen (valid) > max) {
-    gchar *end = g_utf8_find_prev_char (valid, valid + max);
-    *(end ? end : valid + max) = '\0';
+  if (strlen (clean) > max) {
+    gchar *end = g_utf8_find_prev_char (clean, clean + max + 1);
+    *(end ? end : clean + max) = '\0';
   }
-  redacted = gst_apixo_redact (valid, client->api_key);
-  g_free (valid);
-  return redacted;
+  return clean;
 }
 
 gboolean

@@ -261,6 +261,37 @@ GST_START_TEST (test_status_malformed)
 
 GST_END_TEST;
 
+/* A key echoed where the text is cut to its size bound: no part of it
+ * survives the cut (redacted before it is truncated). */
+GST_START_TEST (test_key_at_the_size_bound)
+{
+  GstApixoClient *client = new_client ();
+  GstApixoApiError err = {
+    0,
+  };
+  GstApixoTaskStatus *st;
+  gchar *pad = g_strnfill (1024 - 6, 'x');
+  gchar *body = g_strdup_printf (
+      "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+      "\"failed\",\"failCode\":\"X\",\"failMsg\":\"%s%s\"}}",
+      pad, KEY);
+
+  st = status_of (client, 200, body, &err);
+  fail_unless (st != NULL && st->fail_msg != NULL);
+  fail_unless (g_str_has_prefix (st->fail_msg, pad));
+  fail_unless (strstr (st->fail_msg, "sk-") == NULL, "%s",
+               st->fail_msg + strlen (pad));
+  fail_unless (strlen (st->fail_msg) <= 1024);
+
+  gst_apixo_task_status_free (st);
+  gst_apixo_api_error_clear (&err);
+  gst_apixo_client_free (client);
+  g_free (body);
+  g_free (pad);
+}
+
+GST_END_TEST;
+
 /* Mutations of valid answers never crash and never leak the key. */
 GST_START_TEST (test_parsers_fuzz)
 {
@@ -423,6 +454,7 @@ client_suite (void)
   tcase_add_loop_test (tc, test_status_malformed, 0,
                        G_N_ELEMENTS (bad_status_bodies));
   tcase_add_test (tc, test_parsers_fuzz);
+  tcase_add_test (tc, test_key_at_the_size_bound);
   tcase_add_test (tc, test_task_id_and_redact);
   tcase_add_test (tc, test_limiter_requests);
   tcase_add_test (tc, test_limiter_tasks);
