@@ -174,9 +174,10 @@ render_many (const SimRenderSpec *spec, const gchar *cache_dir, guint n)
   g_print ("%s\n", d.first ? d.first : "");
   g_print ("requests=%" G_GUINT64_FORMAT " renders=%" G_GUINT64_FORMAT
            " joined=%" G_GUINT64_FORMAT " cache_hits=%" G_GUINT64_FORMAT
+           " evicted=%" G_GUINT64_FORMAT
            " max_parallel=%u failed=%u differ=%u\n",
-           st.requests, st.renders, st.joined, st.cache_hits, st.max_parallel,
-           d.failed, d.differ);
+           st.requests, st.renders, st.joined, st.cache_hits,
+           st.cache_evictions, st.max_parallel, d.failed, d.differ);
   ret = d.failed || d.differ || !d.first ? 1 : 0;
   g_free (d.first);
   g_main_loop_unref (d.loop);
@@ -203,9 +204,9 @@ render_prompts (const SimRenderSpec *spec, const gchar *cache_dir,
   sim_render_get_stats (&st);
   g_print ("requests=%" G_GUINT64_FORMAT " renders=%" G_GUINT64_FORMAT
            " joined=%" G_GUINT64_FORMAT " cache_hits=%" G_GUINT64_FORMAT
-           " max_parallel=%u failed=%u\n",
-           st.requests, st.renders, st.joined, st.cache_hits, st.max_parallel,
-           d.failed);
+           " evicted=%" G_GUINT64_FORMAT " max_parallel=%u failed=%u\n",
+           st.requests, st.renders, st.joined, st.cache_hits,
+           st.cache_evictions, st.max_parallel, d.failed);
   g_free (d.first);
   g_main_loop_unref (d.loop);
   return d.failed ? 1 : 0;
@@ -241,7 +242,7 @@ main (int argc, char **argv)
   g_autofree gchar *formats = NULL;
   g_auto (GStrv) images = NULL, prompts = NULL;
   gint width = 640, height = 360, fps = 24, bitrate = 0, concurrent = 0;
-  gint repeat = 1;
+  gint repeat = 1, cache_max_mb = 0;
   gint min_px = 0, max_px = 0;
   gint64 max_bytes = 0;
   gdouble duration = 5, min_duration = 0, max_duration = 0;
@@ -271,6 +272,8 @@ main (int argc, char **argv)
       NULL },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
       "cache dir (./apixo-sim-cache)", "DIR" },
+    { "cache-max-mb", 0, 0, G_OPTION_ARG_INT, &cache_max_mb,
+      "bound of the cache dir after a render (0: unbounded)", "MIB" },
     { "concurrent", 0, 0, G_OPTION_ARG_INT, &concurrent,
       "submit N identical renders at once and print the counters", "N" },
     { "prompts", 0, 0, G_OPTION_ARG_STRING_ARRAY, &prompts,
@@ -316,6 +319,7 @@ main (int argc, char **argv)
     g_printerr ("%s\n", error->message);
     return 1;
   }
+  sim_render_set_cache_limit ((guint64)MAX (cache_max_mb, 0) * 1024 * 1024);
 
   if (probe_kind) {
     SimMediaKind kind;

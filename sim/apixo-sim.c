@@ -33,6 +33,8 @@
 #include "sim-util.h"
 
 #define DEFAULT_BALANCE 100.0
+/* A test-suite run renders a few hundred MB with random seeds. */
+#define DEFAULT_CACHE_MAX_MB 1024
 #define DEFAULT_RESULT_TTL (15.0 * 86400.0)
 #define MAX_TIME_SCALE 1000.0
 #define DRAIN_TIMEOUT_MS 15000
@@ -74,6 +76,7 @@ typedef struct {
   gdouble balance;
   gdouble result_ttl;
   gchar *data_dir;
+  gint cache_max_mb;
 } Options;
 
 static void
@@ -104,6 +107,10 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Directory for the render cache and per-instance files (default: a "
       "temporary directory)",
       "DIR" },
+    { "cache-max-mb", 0, 0, G_OPTION_ARG_INT, &o->cache_max_mb,
+      "Bound of the render cache in MiB: least recently used renders go "
+      "first (default " G_STRINGIFY (DEFAULT_CACHE_MAX_MB) "; 0: unbounded)",
+      "MIB" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx =
@@ -114,10 +121,10 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
     return FALSE;
   if (o->port < 0 || o->port > 65535 || !(o->time_scale >= 0) ||
       o->time_scale > MAX_TIME_SCALE || !(o->balance >= 0) ||
-      o->balance > 1e9 || !(o->result_ttl >= 0)) {
+      o->balance > 1e9 || !(o->result_ttl >= 0) || o->cache_max_mb < 0) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                          "--port must be 0-65535, --time-scale 0-1000, "
-                         "--balance and --result-ttl >= 0");
+                         "--balance, --result-ttl and --cache-max-mb >= 0");
     return FALSE;
   }
   for (guint i = 0; o->api_keys && o->api_keys[i]; i++) {
@@ -252,7 +259,14 @@ app_free (SimApp *app)
 int
 main (int argc, char **argv)
 {
-  Options o = { 0, NULL, 1.0, NULL, DEFAULT_BALANCE, DEFAULT_RESULT_TTL, NULL };
+  Options o = { 0,
+                NULL,
+                1.0,
+                NULL,
+                DEFAULT_BALANCE,
+                DEFAULT_RESULT_TTL,
+                NULL,
+                DEFAULT_CACHE_MAX_MB };
   g_autoptr (GError) error = NULL;
   SimApp *app;
   guint sigint, sigterm;
@@ -275,6 +289,7 @@ main (int argc, char **argv)
     return 1;
   }
 
+  sim_render_set_cache_limit ((guint64)o.cache_max_mb * 1024 * 1024);
   app = g_new0 (SimApp, 1);
   app->time_scale = o.time_scale;
   app->result_ttl = o.result_ttl;

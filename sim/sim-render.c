@@ -54,6 +54,9 @@
  *    The two appsrc callbacks run in the pipeline's two streaming threads
  *    and touch disjoint Renderer fields (video_* / audio_*); `abort_flag`
  *    is atomic.
+ *  - trim_lock serialises cache trims of this process (one directory scan
+ *    at a time); it is never taken with render_lock held.  `cache_limit`
+ *    is set once at start-up, before any render.
  *  - The pools are created once (g_once) and never freed: at most
  *    PREPARE_THREADS threads hash inputs and look up the cache, at most
  *    RENDER_THREADS threads render (the machines have 2 cores).
@@ -77,6 +80,7 @@
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
+#include <utime.h>
 
 GST_DEBUG_CATEGORY_STATIC (sim_render_debug);
 #define GST_CAT_DEFAULT sim_render_debug
@@ -1493,7 +1497,113 @@ typedef struct {
 static GMutex render_lock;
 static GHashTable *inflight; /* path -> Job *, guarded by render_lock */
 static SimRenderStats stats; /* guarded by render_lock */
-static guint running;        /* guarded by render_lock */
+
+/* ---- the cache's size bound --------------------------------------------- */
+
+/* A file used (rendered or hit) less than this long ago is never evicted:
+ * a task that just got its path links it into its instance dir first. */
+#define CACHE_MIN_AGE_S (10 * 60)
+
+static GMutex trim_lock;
+static guint64 cache_limit; /* bytes; 0: unbounded */
+
+void
+sim_render_set_cache_limit (guint64 bytes)
+{
+  cache_limit = bytes;
+}
+
+typedef struct {
+  gchar *path;
+  gint64 mtime;
+  guint64 size;
+} CacheEntry;
+
+static gint
+entry_older (gconstpointer a, gconstpointer b)
+{
+  const CacheEntry *x = a, *y = b;
+
+  return (x->mtime > y->mtime) - (x->mtime < y->mtime);
+}
+
+static void
+entry_clear (gpointer data)
+{
+  g_free (((CacheEntry *)data)->path);
+}
+
+/* Finished renders (KEY.mp4) in @dir, and their total size. */
+static GArray *
+cache_entries (const gchar *dir, guint64 *total)
+{
+  GArray *entries = g_array_new (FALSE, FALSE, sizeof (CacheEntry));
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+  GStatBuf st;
+
+  g_array_set_clear_func (entries, entry_clear);
+  *total = 0;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    CacheEntry e;
+
+    if (name[0] == '.' || !g_str_has_suffix (name, ".mp4"))
+      continue;
+    e.path = g_build_filename (dir, name, NULL);
+    if (g_stat (e.path, &st) != 0 || !S_ISREG (st.st_mode)) {
+      g_free (e.path);
+      continue;
+    }
+    e.mtime = st.st_mtime;
+    e.size = st.st_size;
+    *total += e.size;
+    g_array_append_val (entries, e);
+  }
+  if (d != NULL)
+    g_dir_close (d);
+  return entries;
+}
+
+/* Evicts the least recently used renders of @dir until it holds at most
+ * cache_limit bytes (renders used within CACHE_MIN_AGE_S stay). */
+static void
+cache_trim (const gchar *dir)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint64 total, evicted = 0;
+  GArray *entries;
+
+  if (cache_limit == 0)
+    return;
+  g_mutex_lock (&trim_lock);
+  entries = cache_entries (dir, &total);
+  g_array_sort (entries, entry_older);
+  for (guint i = 0; i < entries->len && total > cache_limit; i++) {
+    CacheEntry *e = &g_array_index (entries, CacheEntry, i);
+
+    GStatBuf st;
+
+    if (now - e->mtime < CACHE_MIN_AGE_S)
+      break;
+    /* Used since the scan (a hit in another sim sharing the cache)? */
+    if (g_stat (e->path, &st) == 0 && now - st.st_mtime < CACHE_MIN_AGE_S)
+      continue;
+    /* Another sim sharing the cache may have removed it already. */
+    if (g_unlink (e->path) == 0 || errno == ENOENT) {
+      total -= e->size;
+      evicted++;
+    }
+  }
+  g_array_unref (entries);
+  g_mutex_unlock (&trim_lock);
+  if (evicted > 0) {
+    g_mutex_lock (&render_lock);
+    stats.cache_evictions += evicted;
+    g_mutex_unlock (&render_lock);
+    GST_INFO ("cache %s: evicted %" G_GUINT64_FORMAT " renders", dir, evicted);
+  }
+}
+static guint running; /* guarded by render_lock */
 static GThreadPool *prepare_pool, *render_pool;
 
 static gboolean
@@ -1646,6 +1756,8 @@ render_func (gpointer data, gpointer pool_data)
     g_mutex_unlock (&render_lock);
     GST_INFO ("render %s: %s in %.2f s", job->key, ok ? "done" : "failed",
               (g_get_monotonic_time () - start) / 1e6);
+    if (ok)
+      cache_trim (job->req->cache_dir);
   }
 
   g_mutex_lock (&render_lock);
@@ -1705,7 +1817,9 @@ prepare_func (gpointer data, gpointer pool_data)
     goto out;
   }
   path = g_strdup_printf ("%s/%s.mp4", req->cache_dir, key);
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+  /* A hit is a use: its time keeps it from eviction (least recently
+   * used goes first). */
+  if (g_utime (path, NULL) == 0 && g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
     g_mutex_lock (&render_lock);
     stats.cache_hits++;
     g_mutex_unlock (&render_lock);

@@ -84,6 +84,12 @@ gchar *sim_render_finish (GAsyncResult *result, GError **error);
 gchar *sim_render_sync (const SimRenderSpec *spec, const gchar *cache_dir,
                         GError **error);
 
+/* Bounds the render cache: after each render, the least recently used
+ * renders (by file time; a hit touches the file) are removed until the
+ * cache dir holds at most @bytes, sparing those used in the last 10
+ * minutes.  0 (the default): unbounded.  Call it once at start-up. */
+void sim_render_set_cache_limit (guint64 bytes);
+
 /* Checks that every GStreamer element rendering and input checks use is
  * installed (call it at start-up, after gst_init()).  On failure the
  * message names each missing element and the Debian package shipping it. */
@@ -91,11 +97,12 @@ gboolean sim_render_check_elements (GError **error);
 
 /* Process-wide counters (for tests and /__sim/stats). */
 typedef struct {
-  guint64 requests;   /* sim_render_async() calls */
-  guint64 cache_hits; /* answered from a file already in the cache */
-  guint64 joined;     /* answered by a render already in flight */
-  guint64 renders;    /* renders run (failed ones included) */
-  guint max_parallel; /* most renders ever running at once */
+  guint64 requests;        /* sim_render_async() calls */
+  guint64 cache_hits;      /* answered from a file already in the cache */
+  guint64 joined;          /* answered by a render already in flight */
+  guint64 renders;         /* renders run (failed ones included) */
+  guint max_parallel;      /* most renders ever running at once */
+  guint64 cache_evictions; /* renders removed to keep the cache bound */
 } SimRenderStats;
 
 void sim_render_get_stats (SimRenderStats *stats);

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -432,6 +433,76 @@ class Concurrency(unittest.TestCase):
             self.assertLessEqual(int(st["max_parallel"]), 2)
             self.assertGreaterEqual(int(st["max_parallel"]), 1)
             self.assertEqual(len(os.listdir(cache)), 5)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+class CacheBound(unittest.TestCase):
+    """--cache-max-mb: least recently used renders go first, recent ones
+    (used in the last 10 minutes) and unfinished temporary files stay."""
+    LIMIT = 1024 * 1024
+    DAY = 86400
+
+    def test_least_recently_used_go_first(self):
+        cache = tempfile.mkdtemp(prefix="apixo-bound-")
+        try:
+            now = time.time()
+            old = []
+            for i in range(3):  # oldest first
+                path = os.path.join(cache, "old%d.mp4" % i)
+                with open(path, "wb") as f:
+                    f.write(b"\0" * 400 * 1024)
+                os.utime(path, (now - (3 - i) * self.DAY,) * 2)
+                old.append(path)
+            recent = os.path.join(cache, "recent.mp4")
+            with open(recent, "wb") as f:
+                f.write(b"\0" * 400 * 1024)
+            partial = os.path.join(cache, ".render.tmp")
+            with open(partial, "wb") as f:
+                f.write(b"\0" * 64 * 1024)
+            os.utime(partial, (now - 5 * self.DAY,) * 2)
+
+            out = render_path("--scene", "text", "--prompt", "bounded",
+                              "--duration", 1, "--cache-max-mb", 1,
+                              cache=cache)
+            self.assertTrue(os.path.exists(out))
+            self.assertTrue(os.path.exists(recent))
+            self.assertTrue(os.path.exists(partial))
+            gone = [p for p in old if not os.path.exists(p)]
+            kept = [p for p in old if os.path.exists(p)]
+            self.assertTrue(gone, "nothing evicted")
+            self.assertEqual(gone, old[:len(gone)], "not oldest first")
+            total = sum(os.path.getsize(os.path.join(cache, n))
+                        for n in os.listdir(cache) if n.endswith(".mp4")
+                        and not n.startswith("."))
+            self.assertLessEqual(total, self.LIMIT)
+            # no more than needed: the last one evicted would not have fit
+            self.assertGreater(total + 400 * 1024, self.LIMIT, kept)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
+    def test_a_hit_is_a_use(self):
+        cache = tempfile.mkdtemp(prefix="apixo-bound-")
+        try:
+            args = ("--scene", "text", "--prompt", "hit", "--duration", 1)
+            out = render_path(*args, cache=cache)
+            then = time.time() - 2 * self.DAY
+            os.utime(out, (then, then))
+            self.assertEqual(render_path(*args, cache=cache), out)
+            self.assertGreater(os.path.getmtime(out), then + self.DAY)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+
+    def test_unbounded_by_default(self):
+        cache = tempfile.mkdtemp(prefix="apixo-bound-")
+        try:
+            big = os.path.join(cache, "big.mp4")
+            with open(big, "wb") as f:
+                f.truncate(2 * self.LIMIT)
+            os.utime(big, (time.time() - 3 * self.DAY,) * 2)
+            render_path("--scene", "text", "--prompt", "unbounded",
+                        "--duration", 1, cache=cache)
+            self.assertTrue(os.path.exists(big))
         finally:
             shutil.rmtree(cache, ignore_errors=True)
 
