@@ -36,6 +36,10 @@ GST_DEBUG_CATEGORY_STATIC (apixo_client_debug);
 #define MAX_TEXT 1024
 #define MAX_URI 8192
 #define MAX_RESULT_URIS 16
+/* Deepest nesting of arrays/objects accepted from the service: json-glib
+ * parses recursively, so a body of "[[[[..." would exhaust the worker's
+ * stack.  The documented answers nest 3 levels. */
+#define MAX_JSON_DEPTH 32
 
 struct _GstApixoClient {
   gchar *base_url; /* without trailing '/' */
@@ -92,6 +96,34 @@ gst_apixo_redact (const gchar *text, const gchar *secret)
   }
   g_string_append (out, p);
   return g_string_free (out, FALSE);
+}
+
+/* TRUE if @data (JSON text) nests arrays/objects at most MAX_JSON_DEPTH
+ * deep (brackets inside strings do not count). */
+static gboolean
+json_depth_ok (const gchar *data, gsize size)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < size; i++) {
+    gchar c = data[i];
+
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > MAX_JSON_DEPTH)
+        return FALSE;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return TRUE;
 }
 
 /* Valid UTF-8, no control characters, at most @max bytes; redacted first,
@@ -394,7 +426,7 @@ parse_envelope (GstApixoClient *client, guint status, GBytes *body,
   *root = NULL;
   err->http_status = status;
   data = body ? g_bytes_get_data (body, &size) : NULL;
-  if (data != NULL && size > 0 &&
+  if (data != NULL && size > 0 && json_depth_ok (data, size) &&
       json_parser_load_from_data (parser, data, size, &error)) {
     *root = json_parser_steal_root (parser);
     if (*root != NULL && JSON_NODE_HOLDS_OBJECT (*root))
@@ -425,9 +457,11 @@ parse_envelope (GstApixoClient *client, guint status, GBytes *body,
       malformed_answer (client, is_submit, "no code in the envelope", err);
     else
       classify_error_answer (client, (gint)code, message, is_submit, err);
+  } else if ((data_node = json_object_get_member (envelope, "data")) == NULL) {
+    malformed_answer (client, is_submit, "no data in the envelope", err);
   } else {
     g_free (message);
-    return json_object_get_member (envelope, "data");
+    return data_node;
   }
   g_free (message);
   return NULL;
@@ -466,7 +500,8 @@ parse_result_json (const gchar *result_json)
   GPtrArray *out;
   guint i;
 
-  if (result_json == NULL || strlen (result_json) > MAX_URI * MAX_RESULT_URIS)
+  if (result_json == NULL || strlen (result_json) > MAX_URI * MAX_RESULT_URIS ||
+      !json_depth_ok (result_json, strlen (result_json)))
     return NULL;
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, result_json, -1, NULL)) {

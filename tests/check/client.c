@@ -123,6 +123,9 @@ static const SubmitFailure submit_failures[] = {
     TRUE, FALSE },
   { 200, "[]", GST_RESOURCE_ERROR_READ, TRUE, FALSE },
   { 200, "{\"message\":\"no code\"}", GST_RESOURCE_ERROR_READ, TRUE, FALSE },
+  /* code 200 without a data member (it crashed the task) */
+  { 200, "{\"code\":200,\"message\":\"ok\"}", GST_RESOURCE_ERROR_READ, TRUE,
+    FALSE },
   { 418, "", GST_RESOURCE_ERROR_FAILED, FALSE, FALSE },
 };
 
@@ -218,6 +221,7 @@ static const gchar *bad_status_bodies[] = {
   "",
   "null",
   "{\"code\":200,\"data\":null}",
+  "{\"code\":200,\"message\":\"ok\"}",
   "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\"}}",
   "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":7}}",
   "{\"code\":200,\"data\":{\"taskId\":\"other_task\",\"state\":\"success\"}}",
@@ -257,6 +261,55 @@ GST_START_TEST (test_status_malformed)
   fail_unless (err.error->domain == GST_RESOURCE_ERROR);
   gst_apixo_api_error_clear (&err);
   gst_apixo_client_free (client);
+}
+
+GST_END_TEST;
+
+/* Nesting deep enough to exhaust a thread's stack in a recursive parser
+ * (1 MiB of '[', the size bound of an answer; and in resultJson): refused
+ * as malformed, no crash.  Brackets inside strings do not count. */
+GST_START_TEST (test_deep_nesting)
+{
+  GstApixoClient *client = new_client ();
+  GstApixoApiError err = {
+    0,
+  };
+  GstApixoTaskStatus *st;
+  gsize n = 1024 * 1024;
+  gchar *deep = g_strnfill (n, '[');
+  gchar *inner = g_strnfill (100000, '[');
+  gchar *body;
+  gchar *id;
+
+  id = submit (client, 200, deep, &err);
+  fail_unless (id == NULL && err.error != NULL);
+  fail_unless_equals_int (err.error->code, GST_RESOURCE_ERROR_READ);
+  st = status_of (client, 200, deep, &err);
+  fail_unless (st == NULL && err.error != NULL);
+
+  body = g_strdup_printf (
+      "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+      "\"success\",\"resultJson\":\"%s\"}}",
+      inner);
+  st = status_of (client, 200, body, &err);
+  fail_unless (st == NULL && err.error != NULL);
+  g_free (body);
+
+  /* brackets in strings are text */
+  body = g_strdup_printf (
+      "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
+      "\"failed\",\"failCode\":\"X\",\"failMsg\":\"%.200s \\\" %.200s\"}}",
+      inner, inner);
+  st = status_of (client, 200, body, &err);
+  fail_unless (st != NULL && st->fail_msg != NULL);
+  fail_unless (g_str_has_prefix (st->fail_msg, "[[[["));
+  gst_apixo_task_status_free (st);
+  g_free (body);
+
+  gst_apixo_api_error_clear (&err);
+  gst_apixo_client_free (client);
+  g_free (inner);
+  g_free (deep);
 }
 
 GST_END_TEST;
@@ -455,6 +508,7 @@ client_suite (void)
                        G_N_ELEMENTS (bad_status_bodies));
   tcase_add_test (tc, test_parsers_fuzz);
   tcase_add_test (tc, test_key_at_the_size_bound);
+  tcase_add_test (tc, test_deep_nesting);
   tcase_add_test (tc, test_task_id_and_redact);
   tcase_add_test (tc, test_limiter_requests);
   tcase_add_test (tc, test_limiter_tasks);
