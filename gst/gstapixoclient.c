@@ -297,6 +297,17 @@ classify_error_answer (GstApixoClient *client, gint code,
     return;
   }
 
+  if (code >= 300 && code < 400) {
+    api_error_set (
+        err, GST_RESOURCE_ERROR_FAILED, FALSE, FALSE,
+        g_strdup_printf ("The service redirected the request while %s (HTTP "
+                         "%d): API requests are not followed elsewhere, so "
+                         "the API key is not sent to another host; check "
+                         "base-url (and any proxy in between)",
+                         what, code));
+    return;
+  }
+
   switch (code) {
     case 400:
       api_error_set (
@@ -616,6 +627,9 @@ client_new_message (GstApixoClient *client, const gchar *method,
   if (msg == NULL)
     return NULL;
   gst_apixo_http_add_extra_headers (msg, &client->http);
+  /* Never followed: libsoup 3.2 would resend the Authorization header to
+   * whatever host a redirect names. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   auth = g_strconcat ("Bearer ", client->api_key, NULL);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 "Authorization", auth);

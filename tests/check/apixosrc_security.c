@@ -233,6 +233,82 @@ GST_START_TEST (test_key_never_leaks_errors)
 
 GST_END_TEST;
 
+/* Runs apixosrc (key set as a property) against @base_url. */
+static ApixoRun *
+run_against (const gchar *base_url, const gchar *args)
+{
+  gchar *launch = g_strdup_printf (
+      "apixosrc name=src base-url=%s early-poll=0.05 poll-delay=0.1 "
+      "poll-interval=0.05 model=wan-2-5 prompt=x %s ! fakesink",
+      base_url, args);
+  GstElement *pipeline = apixo_test_parse (NULL, launch);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  ApixoRun *run;
+
+  g_unsetenv ("APIXO_API_KEY");
+  g_object_set (src, "api-key", SECRET, NULL);
+  run = apixo_test_run (pipeline, 60);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  return run;
+}
+
+/* The API answers a redirect to another host (a hijacked DNS name, a
+ * misconfigured proxy): not followed (libsoup 3.2 would resend the
+ * Authorization header there), a clear error, the submit not resent. */
+GST_START_TEST (test_key_not_sent_on_redirect)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  guint port = apixo_test_server_port (server);
+  const gchar *answer = "{\"code\":200,\"message\":\"success\",\"data\":"
+                        "{\"taskId\":\"task_12345678\",\"state\":"
+                        "\"processing\"}}";
+  GBytes *body = g_bytes_new_static (answer, strlen (answer));
+  gchar *elsewhere = g_strdup_printf ("http://localhost:%u/elsewhere", port);
+  gchar *base = g_strdup_printf ("http://127.0.0.1:%u/api/v1", port);
+  ApixoRun *run;
+
+  g_free (
+      apixo_test_server_add (server, "elsewhere", body, "application/json"));
+  g_free (apixo_test_server_add_redirect (server, "api/v1/generateTask/wan-2-5",
+                                          elsewhere));
+  g_free (apixo_test_server_add_redirect (server, "api/v1/statusTask/wan-2-5",
+                                          elsewhere));
+
+  /* submitting */
+  run = run_against (base, "");
+  fail_unless (run->error != NULL);
+  fail_unless (run->error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int (run->error->code, GST_RESOURCE_ERROR_FAILED);
+  fail_unless (strstr (run->error->message, "redirect") != NULL, "%s",
+               run->error->message);
+  assert_no_secret_on_bus (run);
+  fail_unless_equals_int (
+      apixo_test_server_requests (server, "api/v1/generateTask/wan-2-5"), 1);
+  apixo_run_free (run);
+
+  /* checking a task (resumed by id) */
+  run = run_against (base, "task-id=task_12345678");
+  fail_unless (run->error != NULL);
+  fail_unless_equals_int (run->error->code, GST_RESOURCE_ERROR_FAILED);
+  fail_unless (
+      apixo_test_server_requests (server, "api/v1/statusTask/wan-2-5") >= 1);
+  apixo_run_free (run);
+
+  /* the other host never heard from us, let alone got the key */
+  fail_unless_equals_int (apixo_test_server_requests (server, "elsewhere"), 0);
+  fail_unless_equals_int (apixo_test_server_authorized (server, "elsewhere"),
+                          0);
+
+  apixo_test_server_stop (server);
+  g_bytes_unref (body);
+  g_free (base);
+  g_free (elsewhere);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_key_refused_is_not_repeated)
 {
   SimFixture *strict =
@@ -264,6 +340,7 @@ apixosrc_security_suite (void)
   tcase_add_test (tc, test_key_never_leaks_success);
   tcase_add_test (tc, test_key_never_leaks_errors);
   tcase_add_test (tc, test_key_refused_is_not_repeated);
+  tcase_add_test (tc, test_key_not_sent_on_redirect);
   return s;
 }
 

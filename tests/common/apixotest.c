@@ -527,7 +527,9 @@ apixo_test_write_temp (GBytes *data, const gchar *name)
 typedef struct {
   GBytes *data;
   gchar *content_type;
+  gchar *location; /* a redirect route */
   guint requests;
+  guint authorized; /* requests with an Authorization header */
 } Route;
 
 struct _ApixoTestServer {
@@ -544,8 +546,10 @@ struct _ApixoTestServer {
 static void
 route_free (Route *r)
 {
-  g_bytes_unref (r->data);
+  if (r->data != NULL)
+    g_bytes_unref (r->data);
   g_free (r->content_type);
+  g_free (r->location);
   g_free (r);
 }
 
@@ -558,8 +562,15 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
 
   g_mutex_lock (&server->lock);
   route = g_hash_table_lookup (server->routes, path);
+  if (route != NULL &&
+      soup_message_headers_get_one (
+          soup_server_message_get_request_headers (msg), "Authorization"))
+    route->authorized++;
   if (route == NULL) {
     soup_server_message_set_status (msg, 404, NULL);
+  } else if (route->location != NULL) {
+    route->requests++;
+    soup_server_message_set_redirect (msg, 302, route->location);
   } else {
     route->requests++;
     soup_server_message_set_status (msg, 200, NULL);
@@ -652,6 +663,40 @@ apixo_test_server_add (ApixoTestServer *server, const gchar *name, GBytes *data,
   g_hash_table_replace (server->routes, g_strconcat ("/", name, NULL), route);
   g_mutex_unlock (&server->lock);
   return g_strdup_printf ("http://127.0.0.1:%u/%s", server->port, name);
+}
+
+gchar *
+apixo_test_server_add_redirect (ApixoTestServer *server, const gchar *name,
+                                const gchar *location)
+{
+  Route *route = g_new0 (Route, 1);
+
+  route->location = g_strdup (location);
+  g_mutex_lock (&server->lock);
+  g_hash_table_replace (server->routes, g_strconcat ("/", name, NULL), route);
+  g_mutex_unlock (&server->lock);
+  return g_strdup_printf ("http://127.0.0.1:%u/%s", server->port, name);
+}
+
+guint
+apixo_test_server_authorized (ApixoTestServer *server, const gchar *name)
+{
+  gchar *path = g_strconcat ("/", name, NULL);
+  Route *route;
+  guint n;
+
+  g_mutex_lock (&server->lock);
+  route = g_hash_table_lookup (server->routes, path);
+  n = route ? route->authorized : 0;
+  g_mutex_unlock (&server->lock);
+  g_free (path);
+  return n;
+}
+
+guint
+apixo_test_server_port (ApixoTestServer *server)
+{
+  return server->port;
 }
 
 guint

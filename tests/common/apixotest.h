@@ -101,6 +101,13 @@ void apixo_test_server_stop (ApixoTestServer *server);
 gchar *apixo_test_server_add (ApixoTestServer *server, const gchar *name,
                               GBytes *data, const gchar *content_type);
 guint apixo_test_server_requests (ApixoTestServer *server, const gchar *name);
+/* Answers /<name> with a 302 to @location; returns the URL. */
+gchar *apixo_test_server_add_redirect (ApixoTestServer *server,
+                                       const gchar *name,
+                                       const gchar *location);
+/* Requests to /<name> that carried an Authorization header. */
+guint apixo_test_server_authorized (ApixoTestServer *server, const gchar *name);
+guint apixo_test_server_port (ApixoTestServer *server);
 
 /* Threads of this process whose name is @name (/proc/self/task/<id>/comm),
  * e.g. "apixo-worker". */
