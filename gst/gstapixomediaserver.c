@@ -13,7 +13,7 @@
  * Thread safety notes
  * -------------------
  * - servers_lock (static GMutex) guards the servers table (bind key ->
- *   server) and every server's refcount.
+ *   server), every server's refcount and bound_key.
  * - server->lock guards server->entries (token -> Entry) and the start/stop
  *   hand-over (phase, start_error); server->cond is signalled when the phase
  *   changes or a wait is cancelled.  address and port are written once by
@@ -549,10 +549,14 @@ server_listen (GstApixoMediaServer *server, GError **error)
 static void
 register_bound_key (GstApixoMediaServer *server)
 {
-  server->bound_key = g_strdup_printf ("%s:%u", server->address, server->port);
+  gchar *bound_key = g_strdup_printf ("%s:%u", server->address, server->port);
+
   g_mutex_lock (&servers_lock);
-  if (!g_hash_table_contains (servers, server->bound_key))
-    g_hash_table_insert (servers, g_strdup (server->bound_key), server);
+  server->bound_key = bound_key;
+  /* A server released before it started (its stop is queued behind this
+   * callback) stays out of the table: it is about to be freed. */
+  if (server->refcount > 0 && !g_hash_table_contains (servers, bound_key))
+    g_hash_table_insert (servers, g_strdup (bound_key), server);
   g_mutex_unlock (&servers_lock);
 }
 
@@ -761,17 +765,21 @@ gst_apixo_media_server_release (GstApixoMediaServer *server)
   if (last) {
     unregister_key (server, server->key);
     unregister_key (server, server->bound_key);
+    /* Queued under servers_lock: a new server for the same address queues
+     * its start after this stop, so it finds the port free.  The stop
+     * runs after this server's start callback (idle sources of one
+     * priority run in order): there is always something definite to
+     * stop. */
+    if (!gst_apixo_worker_is_current (server->worker))
+      gst_apixo_worker_invoke (server->worker, server_stop_cb, server, NULL);
   }
   g_mutex_unlock (&servers_lock);
   if (!last)
     return;
 
-  /* Runs after the start callback (idle sources of one priority run in
-   * order), so there is always something definite to stop. */
   if (gst_apixo_worker_is_current (server->worker)) {
     server_stop_cb (server);
   } else {
-    gst_apixo_worker_invoke (server->worker, server_stop_cb, server, NULL);
     g_mutex_lock (&server->lock);
     while (server->phase != PHASE_STOPPED)
       g_cond_wait (&server->cond, &server->lock);

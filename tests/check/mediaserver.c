@@ -973,6 +973,50 @@ GST_START_TEST (test_acquire_cancelled)
 }
 GST_END_TEST;
 
+/* A server on a fixed port released before it started (a cancelled
+ * acquire) must not stay in the table of servers: the next acquire of that
+ * port gets a new, working server (it used to get the freed one). */
+GST_START_TEST (test_fixed_port_cancelled_then_acquired)
+{
+  GstApixoMediaServer *probe = acquire_loopback ();
+  guint port = gst_apixo_media_server_get_port (probe);
+  GCancellable *cancellable = g_cancellable_new ();
+  SoupSession *session = client_new ();
+  gchar *file = write_pattern ("input.bin", 1000);
+  GstApixoMediaServer *server;
+  GError *error = NULL;
+  gchar *path, *url;
+
+  gst_apixo_media_server_release (probe);
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < 3; i++) {
+    server =
+        gst_apixo_media_server_acquire ("127.0.0.1", port, cancellable, &error);
+    if (server == NULL) {
+      fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      g_clear_error (&error);
+    } else {
+      gst_apixo_media_server_release (server);
+    }
+  }
+
+  server = gst_apixo_media_server_acquire ("127.0.0.1", port, NULL, &error);
+  fail_unless (server != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_int (gst_apixo_media_server_get_port (server), port);
+  path = publish (server, file, "image/png");
+  url = url_for (server, path);
+  fail_unless_equals_int (status_of (session, "GET", url), 200);
+  gst_apixo_media_server_release (server);
+  fail_unless_equals_int (gst_apixo_worker_count_threads (), 0);
+
+  g_free (url);
+  g_free (path);
+  g_free (file);
+  g_object_unref (session);
+  g_object_unref (cancellable);
+}
+GST_END_TEST;
+
 /* ---- secrecy of paths in logs ------------------------------------------- */
 
 typedef struct {
@@ -1315,6 +1359,7 @@ mediaserver_suite (void)
   tcase_add_test (tc, test_shared_per_bind);
   tcase_add_test (tc, test_bind_errors);
   tcase_add_test (tc, test_acquire_cancelled);
+  tcase_add_test (tc, test_fixed_port_cancelled_then_acquired);
   tcase_add_test (tc, test_paths_not_logged_above_debug);
   suite_add_tcase (s, tc);
 
