@@ -23,8 +23,10 @@
  * - Lock order: object lock and priv->lock are never held together.
  *   priv->lock may be held while asking the spool for its size (the spool
  *   takes its own lock inside, and never calls us with it held); it is
- *   never held while calling anything else of the task or the spool, nor
- *   while posting messages.
+ *   never held while calling anything else of the task or the spool,
+ *   while posting messages, nor while cancelling the wait cancellable
+ *   (its "cancelled" handlers run synchronously, an application's
+ *   included).
  * - The worker thread never waits for us; the streaming thread waits only
  *   on priv->cond and in gst_apixo_spool_read(), both cancelled by
  *   unlock().
@@ -1398,9 +1400,18 @@ gst_apixo_base_src_unlock (GstBaseSrc *bsrc)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
 
+  GCancellable *cancellable;
+
   GST_DEBUG_OBJECT (bsrc, "unlock");
   g_mutex_lock (&priv->lock);
-  g_cancellable_cancel (priv->state.cancellable);
+  cancellable = g_object_ref (priv->state.cancellable);
+  g_mutex_unlock (&priv->lock);
+  /* Not under priv->lock: "cancelled" handlers run here, synchronously
+   * (the spool's, the inputs', an upload handler's), and may call back
+   * into the element (e.g. read task-id). */
+  g_cancellable_cancel (cancellable);
+  g_object_unref (cancellable);
+  g_mutex_lock (&priv->lock);
   g_cond_broadcast (&priv->cond);
   g_mutex_unlock (&priv->lock);
   return TRUE;
@@ -1668,6 +1679,13 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
 
   task = gst_apixo_task_new (priv->worker, &config, &task_callbacks, self);
   g_mutex_lock (&priv->lock);
+  /* unlock() (a stop, a flushing seek, an EOS) may have come since the
+   * last wait: never submit then. */
+  if (g_cancellable_is_cancelled (cancellable)) {
+    g_mutex_unlock (&priv->lock);
+    gst_apixo_task_free (task);
+    return FALSE;
+  }
   priv->state.task = task;
   priv->state.phase = PHASE_RUNNING;
   g_mutex_unlock (&priv->lock);

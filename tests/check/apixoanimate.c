@@ -1322,13 +1322,19 @@ typedef struct {
   const gchar *bad_url; /* returned instead of a stored URL */
   gboolean hang;        /* wait for the cancellable instead of storing */
   gboolean cancelled;   /* the handler's cancellable fired */
+  GstElement *element;  /* with hang: read back from the cancel handler */
 } Uploads;
 
 static void
 upload_cancelled (GCancellable *cancellable, gpointer user_data)
 {
   Uploads *u = user_data;
+  gchar *task_id = NULL;
 
+  /* An application may well look at the element from here (this runs in
+   * the element's unlock()). */
+  g_object_get (u->element, "task-id", &task_id, NULL);
+  g_free (task_id);
   g_mutex_lock (&u->lock);
   u->cancelled = TRUE;
   g_cond_broadcast (&u->cond);
@@ -1368,8 +1374,10 @@ on_upload (GstElement *element, GBytes *data, const gchar *content_type,
     g_cond_broadcast (&u->cond);
   g_mutex_unlock (&u->lock);
 
-  if (u->hang)
+  if (u->hang) {
+    u->element = element;
     return hang_until_cancelled (u, cancellable);
+  }
   if (u->bad_url != NULL) {
     url = g_strdup (u->bad_url);
   } else if (!u->refuse && i < 2) {
