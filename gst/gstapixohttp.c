@@ -434,9 +434,15 @@ gst_apixo_http_retry_after (SoupMessage *msg)
                                         "Retry-After");
   if (value == NULL)
     return -1;
-  seconds = g_ascii_strtod (value, &end);
-  if (end != value && *end == '\0')
-    return CLAMP (seconds, 0, 3600);
+  /* delay-seconds is 1*DIGIT (RFC 9110): no sign, exponent, "nan" or
+   * "inf" (g_ascii_strtod would take those, and a NaN delay is 0 ms). */
+  if (g_ascii_isdigit (*value)) {
+    guint64 n = g_ascii_strtoull (value, &end, 10);
+
+    if (*end == '\0')
+      return (gdouble)MIN (n, 3600);
+    return -1;
+  }
   date = soup_date_time_new_from_http_string (value);
   if (date == NULL)
     return -1;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gstapixoclient.h"
+#include "gstapixohttp.h"
 #include "gstapixolimiter.h"
 
 #define KEY "sk-test-0123456789"
@@ -314,6 +315,39 @@ GST_START_TEST (test_deep_nesting)
 
 GST_END_TEST;
 
+static gdouble
+retry_after_of (const gchar *value)
+{
+  SoupMessage *msg = soup_message_new ("GET", "http://127.0.0.1/");
+  gdouble seconds;
+
+  soup_message_headers_replace (soup_message_get_response_headers (msg),
+                                "Retry-After", value);
+  seconds = gst_apixo_http_retry_after (msg);
+  g_object_unref (msg);
+  return seconds;
+}
+
+/* Retry-After: delay-seconds (digits only, capped at an hour) or an HTTP
+ * date; anything else (a NaN, a sign, an exponent) is ignored. */
+GST_START_TEST (test_retry_after_values)
+{
+  fail_unless_equals_float (retry_after_of ("2"), 2.0);
+  fail_unless_equals_float (retry_after_of ("0"), 0.0);
+  fail_unless_equals_float (retry_after_of ("99999999999999999999"), 3600.0);
+  fail_unless_equals_float (retry_after_of ("7200"), 3600.0);
+  fail_unless_equals_float (retry_after_of ("nan"), -1.0);
+  fail_unless_equals_float (retry_after_of ("NaN"), -1.0);
+  fail_unless_equals_float (retry_after_of ("inf"), -1.0);
+  fail_unless_equals_float (retry_after_of ("-5"), -1.0);
+  fail_unless_equals_float (retry_after_of ("1e3"), -1.0);
+  fail_unless_equals_float (retry_after_of ("0x10"), -1.0);
+  fail_unless_equals_float (retry_after_of ("Wed, 21 Oct 2015 07:28:00 GMT"),
+                            0.0);
+}
+
+GST_END_TEST;
+
 /* A key echoed where the text is cut to its size bound: no part of it
  * survives the cut (redacted before it is truncated). */
 GST_START_TEST (test_key_at_the_size_bound)
@@ -509,6 +543,7 @@ client_suite (void)
   tcase_add_test (tc, test_parsers_fuzz);
   tcase_add_test (tc, test_key_at_the_size_bound);
   tcase_add_test (tc, test_deep_nesting);
+  tcase_add_test (tc, test_retry_after_values);
   tcase_add_test (tc, test_task_id_and_redact);
   tcase_add_test (tc, test_limiter_requests);
   tcase_add_test (tc, test_limiter_tasks);
