@@ -1796,6 +1796,30 @@ wait_download_finished (GstApixoBaseSrc *self, GCancellable *cancellable)
   return ret;
 }
 
+/* EOS must not go downstream before the file is final (complete, and
+ * kept at save-location).  In push mode EOS follows our last bytes: those
+ * wait (basesrc itself answers EOS past the known size, without asking
+ * us).  In pull mode the demuxer sends EOS after its last read, which
+ * need not be at the end of the file (moov at the end: the samples before
+ * it come last): a read at the end waits once every byte is in, and so
+ * does any read made while the last bytes are in but the download is not
+ * over yet.  A read far ahead of the download (a moov at the end, read
+ * first) leaves at once, and once the download is over only the end
+ * waits (for the file to be kept). */
+static gboolean
+must_wait_for_final (GstApixoBaseSrc *self, GstApixoSpool *spool,
+                     guint64 read_end)
+{
+  guint64 total;
+  gboolean at_end =
+      gst_apixo_spool_get_size (spool, &total) && read_end >= total;
+
+  if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) != GST_PAD_MODE_PULL)
+    return at_end;
+  return gst_apixo_spool_has_all (spool) &&
+         (at_end || !gst_apixo_spool_is_complete (spool));
+}
+
 static GstFlowReturn
 read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
              guint size, GCancellable *cancellable, GstBuffer **buf)
@@ -1827,12 +1851,8 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
   if (ret == GST_FLOW_EOS)
     return wait_download_finished (self, cancellable);
   if (ret == GST_FLOW_OK) {
-    guint64 total;
-
-    /* The last bytes leave only once the file is final (basesrc itself
-     * answers EOS past the known size, without asking us). */
-    if (gst_apixo_spool_get_size (spool, &total) &&
-        offset + gst_buffer_get_size (*buf) >= total &&
+    if (must_wait_for_final (self, spool,
+                             offset + gst_buffer_get_size (*buf)) &&
         wait_download_finished (self, cancellable) == GST_FLOW_FLUSHING) {
       gst_clear_buffer (buf);
       return GST_FLOW_FLUSHING;

@@ -1607,6 +1607,21 @@ gst_apixo_spool_is_complete (GstApixoSpool *spool)
   return complete;
 }
 
+gboolean
+gst_apixo_spool_has_all (GstApixoSpool *spool)
+{
+  gboolean all;
+
+  g_return_val_if_fail (spool != NULL, FALSE);
+
+  g_mutex_lock (&spool->lock);
+  all = spool->complete ||
+        (spool->total >= 0 &&
+         intervals_first_missing (spool->have, 0) >= (guint64)spool->total);
+  g_mutex_unlock (&spool->lock);
+  return all;
+}
+
 const gchar *
 gst_apixo_spool_get_path (GstApixoSpool *spool)
 {

@@ -85,8 +85,13 @@ GstFlowReturn gst_apixo_spool_read (GstApixoSpool *spool, guint64 offset,
 /* Any thread.  TRUE and *size once the total size is known. */
 gboolean gst_apixo_spool_get_size (GstApixoSpool *spool, guint64 *size);
 
-/* Any thread.  TRUE once every byte is in the spool. */
+/* Any thread.  TRUE once the sequential download reached the end. */
 gboolean gst_apixo_spool_is_complete (GstApixoSpool *spool);
+
+/* Any thread.  TRUE once every byte is in the file, however it came (the
+ * sequential download or far-ahead ranges): only finishing touches (the
+ * end of the sequential download, keeping the file) remain. */
+gboolean gst_apixo_spool_has_all (GstApixoSpool *spool);
 
 /* Any thread.  Path of the spool file (the .part file while downloading). */
 const gchar *gst_apixo_spool_get_path (GstApixoSpool *spool);
