@@ -366,6 +366,13 @@ gst_apixo_input_reset (GstApixoInput *input)
   if (!input->is_temp)
     return;
   g_mutex_lock (&input->lock);
+  /* Complete (after EOS): probed, perhaps published (the media server
+   * serves this very file) or handed to an upload: frozen for this run. */
+  if (input->complete) {
+    GST_DEBUG ("%s: complete, a flush does not reset it", input->label);
+    g_mutex_unlock (&input->lock);
+    return;
+  }
   if (input->fd >= 0 && ftruncate (input->fd, 0) != 0)
     GST_WARNING ("%s: cannot truncate %s: %s", input->label, input->filename,
                  g_strerror (errno));

@@ -70,8 +70,9 @@ GstFlowReturn gst_apixo_input_append (GstApixoInput *input, GstBuffer *buffer,
 /* The sink pad's EOS: the data is complete; waiters wake up. */
 void gst_apixo_input_finish (GstApixoInput *input);
 
-/* The sink pad's FLUSH_STOP (or a new run): drops what was collected, and a
- * failure, so that the data can arrive again. */
+/* The sink pad's FLUSH_STOP: drops what was collected, and a failure, so
+ * that the data can arrive again.  A complete input (after EOS) is kept as
+ * it is: it may be probed, served or uploaded already. */
 void gst_apixo_input_reset (GstApixoInput *input);
 
 /* Fails the input (e.g. the pad went away): waiters get @error. */

@@ -289,6 +289,15 @@ GST_START_TEST (test_collect_by_append)
   /* After EOS nothing more is taken. */
   fail_unless_equals_int (gst_apixo_input_append (input, zeroed (10), &error),
                           GST_FLOW_EOS);
+  /* nor does a flush from upstream undo what was probed (and may already
+   * be served or uploaded) */
+  gst_apixo_input_reset (input);
+  fail_unless (gst_apixo_input_is_complete (input));
+  fail_unless_equals_uint64 (gst_apixo_input_get_size (input), st.st_size);
+  fail_unless (g_stat (temp, &st) == 0);
+  fail_unless_equals_uint64 (gst_apixo_input_get_size (input), st.st_size);
+  fail_unless_equals_string (gst_apixo_input_get_content_type (input),
+                             "image/png");
 
   /* Freed: the temporary file is gone. */
   gst_apixo_input_free (input);
