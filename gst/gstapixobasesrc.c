@@ -1875,6 +1875,9 @@ gst_apixo_base_src_create (GstBaseSrc *bsrc, guint64 offset, guint size,
   GCancellable *cancellable;
   GstApixoSpool *spool = NULL;
   gboolean must_launch;
+  /* Read now: a pad being deactivated (a state change while we are in
+   * here) is already in mode NONE when we return. */
+  gboolean pull = GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL;
   GstFlowReturn ret;
 
   g_mutex_lock (&priv->lock);
@@ -1912,9 +1915,7 @@ done:
    * our error, which says what went wrong, is on the bus already; an ERROR
    * return would only make it add "Internal data stream error" and "no
    * playable streams" after it.  FLUSHING makes it pause quietly. */
-  if (ret == GST_FLOW_ERROR &&
-      GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL &&
-      g_atomic_int_get (&priv->posted_error))
+  if (ret == GST_FLOW_ERROR && pull && g_atomic_int_get (&priv->posted_error))
     ret = GST_FLOW_FLUSHING;
   return ret;
 }
