@@ -281,22 +281,43 @@ gst_apixo_animate_src_get_property (GObject *object, guint prop_id,
 
 /* ---- inputs from the bin's sink pads ------------------------------------- */
 
+static GstApixoInput **
+input_slot (GstApixoAnimateSrc *src, GstApixoMediaKind kind)
+{
+  return kind == GST_APIXO_MEDIA_IMAGE ? &src->image_input : &src->video_input;
+}
+
 void
 gst_apixo_animate_src_set_pad (GstApixoAnimateSrc *src, GstApixoMediaKind kind,
                                gboolean present)
 {
+  const gchar *name = kind == GST_APIXO_MEDIA_IMAGE ? "image" : "video";
+  GstApixoInput *input;
+
   GST_OBJECT_LOCK (src);
   if (kind == GST_APIXO_MEDIA_IMAGE)
     src->has_image_pad = present;
   else
     src->has_video_pad = present;
   GST_OBJECT_UNLOCK (src);
-}
+  if (present)
+    return;
 
-static GstApixoInput **
-input_slot (GstApixoAnimateSrc *src, GstApixoMediaKind kind)
-{
-  return kind == GST_APIXO_MEDIA_IMAGE ? &src->image_input : &src->video_input;
+  /* Released while its data is still coming: nothing will complete it,
+   * and the streaming thread may be waiting for it. */
+  g_mutex_lock (&src->input_lock);
+  input = *input_slot (src, kind);
+  if (input != NULL && !gst_apixo_input_is_complete (input)) {
+    GError *error =
+        g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                     "The %s pad was released before its data was complete "
+                     "(no EOS): request it again and send the whole %s",
+                     name, name);
+
+    gst_apixo_input_abort (input, error);
+    g_error_free (error);
+  }
+  g_mutex_unlock (&src->input_lock);
 }
 
 GstFlowReturn

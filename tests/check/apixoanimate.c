@@ -1925,6 +1925,58 @@ GST_START_TEST (test_stop_waiting_for_pad_data)
 
 GST_END_TEST;
 
+/* The image pad is released while its data is still coming: the element
+ * does not wait for ever, it fails with an error naming the pad; nothing
+ * is submitted. */
+GST_START_TEST (test_pad_released_before_eos)
+{
+  gchar *publish = publish_args (NULL);
+  gchar *launch =
+      g_strdup_printf ("apixoanimate name=a @SIM@ %s ! fakesink "
+                       "appsrc name=img ! a.image  appsrc name=vid ! a.video",
+                       publish);
+  GstElement *pipeline, *a;
+  GstPad *pad;
+  GstMessage *msg;
+  GError *error = NULL;
+  Feed image, video;
+
+  pipeline = apixo_test_parse (sim, launch);
+  a = gst_bin_get_by_name (GST_BIN (pipeline), "a");
+  feed_setup (&image, pipeline, "img", "character.png", FALSE);
+  feed_setup (&video, pipeline, "vid", "motion.mp4", TRUE);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+                          GST_STATE_CHANGE_ASYNC);
+  /* the element started preparing the task: it waits for the image */
+  msg = apixo_test_wait_message (pipeline, GST_MESSAGE_PROGRESS, 30);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+
+  pad = gst_element_get_static_pad (a, "image");
+  fail_unless (pad != NULL);
+  gst_element_release_request_pad (a, pad);
+  gst_object_unref (pad);
+
+  msg = apixo_test_wait_message (pipeline, GST_MESSAGE_ERROR, 30);
+  fail_unless (msg != NULL, "no error: the element still waits");
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (error->domain == GST_RESOURCE_ERROR);
+  fail_unless (strstr (error->message, "image") != NULL, "%s", error->message);
+  g_clear_error (&error);
+  gst_message_unref (msg);
+  set_state_promptly (pipeline, GST_STATE_NULL);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+
+  gst_object_unref (a);
+  gst_object_unref (pipeline);
+  feed_clear (&image);
+  feed_clear (&video);
+  g_free (launch);
+  g_free (publish);
+}
+
+GST_END_TEST;
+
 /* Stopped while publishing: the image was uploaded, the video is still
  * arriving.  Nothing more is uploaded, nothing submitted. */
 GST_START_TEST (test_stop_during_upload)
@@ -2157,6 +2209,7 @@ apixoanimate_suite (void)
   tcase_add_unchecked_fixture (tc, setup_media_dir, teardown_media_dir);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_stop_waiting_for_pad_data);
+  tcase_add_test (tc, test_pad_released_before_eos);
   tcase_add_test (tc, test_stop_during_upload);
   tcase_add_test (tc, test_stop_inside_upload_handler);
   tcase_add_test (tc, test_stop_while_polling);
