@@ -45,7 +45,9 @@
 #include "gstapixotask.h"
 #include "gstapixoworker.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_base_src_debug);
 #define GST_CAT_DEFAULT apixo_base_src_debug
@@ -198,6 +200,7 @@ static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
                                                 GstBuffer **buf);
 
 static gboolean check_publishing (GstApixoBaseSrc *self);
+static gboolean check_locations (GstApixoBaseSrc *self);
 
 /* ---- settings ------------------------------------------------------------ */
 
@@ -953,14 +956,30 @@ start_download (GstApixoBaseSrc *self, const gchar *uri)
       priv->worker, &priv->run.http, priv->run.spool_directory,
       priv->run.save_location, &spool_callbacks, self, &error);
   if (spool == NULL) {
-    GError *gst_error =
-        g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-                     "Could not create the spool file for "
-                     "the result: %s",
-                     error->message);
-    store_error (self, gst_error, NULL);
+    /* Checked at start, but the disk can change meanwhile: the task is
+     * paid for, so say how to fetch its result again. */
+    gchar *task_id;
+    GError *gst_error;
+    GstStructure *details;
+
+    g_mutex_lock (&priv->lock);
+    task_id = g_strdup (priv->state.task_id);
+    g_mutex_unlock (&priv->lock);
+    gst_error = g_error_new (
+        GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+        "%s (save-location, spool-directory). Task %s succeeded: fix the "
+        "location and set task-id=%s to fetch its result while its URL is "
+        "valid",
+        error->message, task_id ? task_id : "?", task_id ? task_id : "?");
+    details = gst_structure_new (GST_APIXO_ERROR_DETAILS_NAME, "reason",
+                                 G_TYPE_STRING, "download", NULL);
+    if (task_id != NULL)
+      gst_structure_set (details, "task-id", G_TYPE_STRING, task_id, NULL);
+    store_error (self, gst_error, details);
+    gst_structure_free (details);
     g_error_free (gst_error);
     g_error_free (error);
+    g_free (task_id);
     return;
   }
 
@@ -1246,7 +1265,7 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
     goto fail;
   }
   priv->spec = build_valid_spec (self, priv->run.task_id != NULL);
-  if (priv->spec == NULL || !check_publishing (self))
+  if (priv->spec == NULL || !check_publishing (self) || !check_locations (self))
     goto fail;
   priv->api_key = resolve_api_key (self, &priv->run);
   if (priv->api_key == NULL)
@@ -1631,6 +1650,62 @@ check_publishing (GstApixoBaseSrc *self)
        priv->run.server_port ? "" : ": any free port, set one for a tunnel"),
       (NULL));
   return FALSE;
+}
+
+/* NULL if @dir is an existing directory we may create files in, else why
+ * not (static text). */
+static const gchar *
+directory_problem (const gchar *dir)
+{
+  if (!g_file_test (dir, G_FILE_TEST_EXISTS))
+    return "does not exist";
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return "is not a directory";
+  if (g_access (dir, W_OK | X_OK) != 0)
+    return "is not writable";
+  return NULL;
+}
+
+/* start(): where the result will be written, checked before anything is
+ * paid for (a bad path found after the task succeeded would cost a
+ * generation). */
+static gboolean
+check_locations (GstApixoBaseSrc *self)
+{
+  const gchar *save = PRIV (self)->run.save_location;
+  const gchar *spool_dir = PRIV (self)->run.spool_directory;
+  const gchar *problem;
+  gchar *dir;
+
+  if (spool_dir != NULL && (problem = directory_problem (spool_dir))) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                       ("spool-directory '%s' %s (allowed: an existing "
+                        "writable directory, or unset for the temporary "
+                        "directory)",
+                        spool_dir, problem),
+                       (NULL));
+    return FALSE;
+  }
+  if (save == NULL)
+    return TRUE;
+  if (*save == '\0' || g_file_test (save, G_FILE_TEST_IS_DIR)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                       ("save-location '%s' is %s (allowed: the path of a "
+                        "file to create or replace)",
+                        save, *save ? "a directory" : "empty"),
+                       (NULL));
+    return FALSE;
+  }
+  dir = g_path_get_dirname (save);
+  problem = directory_problem (dir);
+  if (problem != NULL)
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                       ("save-location '%s': its directory '%s' %s (allowed: "
+                        "a file path in an existing writable directory)",
+                        save, dir, problem),
+                       (NULL));
+  g_free (dir);
+  return problem == NULL;
 }
 
 /* Streaming thread, first create(): prepare the inputs and launch the task

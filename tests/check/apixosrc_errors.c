@@ -940,6 +940,68 @@ GST_START_TEST (test_error_in_pull_mode)
 
 GST_END_TEST;
 
+/* save-location's directory vanishes while the task runs (it was checked
+ * at start): the error says the task succeeded and how to fetch its
+ * result again, with the task id in the details. */
+GST_START_TEST (test_save_location_gone_after_success)
+{
+  gchar *dir = g_dir_make_tmp ("apixo-gone-XXXXXX", NULL);
+  gchar *save = g_build_filename (dir, "out.mp4", NULL);
+  gchar *launch = g_strdup_printf (
+      SRC_FMT "prompt=\"gone [sim:delay=400]\" save-location=%s ! fakesink",
+      save);
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+  GstMessage *msg = NULL;
+  const GstStructure *details = NULL;
+  gchar *task_id = NULL;
+  GError *error = NULL;
+  gchar *hint;
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+                          GST_STATE_CHANGE_ASYNC);
+  /* submitted: the task exists (and takes 2 s more) */
+  while (task_id == NULL) {
+    const GstStructure *s;
+
+    msg = apixo_test_wait_message (pipeline, GST_MESSAGE_ELEMENT, 30);
+    fail_unless (msg != NULL);
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "apixo-task") &&
+        g_strcmp0 (gst_structure_get_string (s, "event"), "submitted") == 0)
+      task_id = g_strdup (gst_structure_get_string (s, "task-id"));
+    gst_message_unref (msg);
+  }
+  fail_unless (g_rmdir (dir) == 0);
+
+  msg = apixo_test_wait_message (pipeline, GST_MESSAGE_ERROR, 30);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &error, NULL);
+  gst_message_parse_error_details (msg, &details);
+  fail_unless (error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int (error->code, GST_RESOURCE_ERROR_OPEN_WRITE);
+  hint = g_strdup_printf ("task-id=%s", task_id);
+  fail_unless (strstr (error->message, hint) != NULL, "%s", error->message);
+  fail_unless (strstr (error->message, "save-location") != NULL);
+  fail_unless (details != NULL);
+  fail_unless_equals_string (gst_structure_get_string (details, "task-id"),
+                             task_id);
+  gst_message_unref (msg);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
+  /* one task, paid once */
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+
+  g_clear_error (&error);
+  g_free (hint);
+  g_free (task_id);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  g_free (save);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixosrc_errors_suite (void)
 {
@@ -970,6 +1032,7 @@ apixosrc_errors_suite (void)
   tcase_add_test (tc, test_deadline_during_submit);
   tcase_add_test (tc, test_deadline_before_submit);
   tcase_add_test (tc, test_error_in_pull_mode);
+  tcase_add_test (tc, test_save_location_gone_after_success);
   return s;
 }
 

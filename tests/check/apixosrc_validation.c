@@ -430,6 +430,22 @@ static const Invalid INVALID[] = {
   { "prompt: generic bound of 10000 characters",
     { "model", "wan-2-5", "prompt", "@x10001:p", NULL },
     { "prompt 'pppp", "at most 10000 characters" } },
+  /* where the result goes is checked before it is paid for */
+  { "save-location: its directory must exist",
+    { "model", "wan-2-5", "prompt", "x", "save-location",
+      "/nonexistent-apixo-dir/out.mp4", NULL },
+    { "save-location '/nonexistent-apixo-dir/out.mp4'",
+      "'/nonexistent-apixo-dir' does not exist" } },
+  { "save-location: not a directory",
+    { "model", "wan-2-5", "prompt", "x", "save-location", "/", NULL },
+    { "save-location '/'", "is a directory" } },
+  { "spool-directory: must exist",
+    { "model", "wan-2-5", "prompt", "x", "spool-directory",
+      "/nonexistent-apixo-spool", NULL },
+    { "spool-directory '/nonexistent-apixo-spool'", "does not exist" } },
+  { "spool-directory: must be a directory",
+    { "model", "wan-2-5", "prompt", "x", "spool-directory", "/dev/null", NULL },
+    { "spool-directory '/dev/null'", "not a directory" } },
 };
 
 /* Values that must be accepted: wan-2-5-video 480p, fixed seeds (cheap
