@@ -59,6 +59,9 @@ GST_DEBUG_CATEGORY_STATIC (apixo_media_server_debug);
 #define TOKEN_BYTES 32
 #define TOKEN_CHARS 43
 #define PATH_PREFIX "/m/"
+/* How long accepting pauses after accept() failed (e.g. no file
+ * descriptor left). */
+#define ACCEPT_PAUSE_MS 250
 
 typedef enum {
   PHASE_STARTING,
@@ -76,7 +79,8 @@ struct _GstApixoMediaServer {
   GstApixoWorker *worker;
   SoupServer *soup;       /* worker thread */
   GSocket *listen_socket; /* worker thread */
-  GSource *listen_source; /* worker thread */
+  GSource *listen_source; /* worker thread; NULL while accepting pauses */
+  GSource *resume_source; /* worker thread: the end of that pause */
 
   GMutex lock;
   GCond cond;
@@ -480,6 +484,44 @@ server_set_phase (GstApixoMediaServer *server, Phase phase, GError *error)
  * ourselves rather than soup_server_listen(): libsoup 3.2's listener leaks
  * a reference to every accepted GSocket (fixed in 3.4, commit b545d5f0),
  * which a long-running process serving many tasks would accumulate. */
+static gboolean on_incoming (GSocket *listen_socket, GIOCondition condition,
+                             gpointer data);
+
+/* Worker.  Watches the listening socket for connections. */
+static void
+listen_watch (GstApixoMediaServer *server)
+{
+  server->listen_source =
+      g_socket_create_source (server->listen_socket, G_IO_IN, NULL);
+  g_source_set_callback (server->listen_source, G_SOURCE_FUNC (on_incoming),
+                         server, NULL);
+  g_source_attach (server->listen_source,
+                   gst_apixo_worker_get_context (server->worker));
+}
+
+static gboolean
+listen_resume (gpointer data)
+{
+  GstApixoMediaServer *server = data;
+
+  g_clear_pointer (&server->resume_source, g_source_unref);
+  listen_watch (server);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker.  accept() failed for a reason that does not go away by itself
+ * at once (no file descriptors left: EMFILE/ENFILE; no memory): the
+ * pending connection keeps the socket readable, so watching it would spin
+ * the shared worker.  Stop watching for a moment. */
+static void
+listen_pause (GstApixoMediaServer *server)
+{
+  g_source_destroy (server->listen_source);
+  g_clear_pointer (&server->listen_source, g_source_unref);
+  server->resume_source = gst_apixo_worker_add_timeout (
+      server->worker, ACCEPT_PAUSE_MS, listen_resume, server, NULL);
+}
+
 static gboolean
 on_incoming (GSocket *listen_socket, GIOCondition condition, gpointer data)
 {
@@ -490,10 +532,15 @@ on_incoming (GSocket *listen_socket, GIOCondition condition, gpointer data)
   GSocket *socket = g_socket_accept (listen_socket, NULL, &error);
 
   if (socket == NULL) {
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-      GST_WARNING ("accept failed: %s", error->message);
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      g_error_free (error);
+      return G_SOURCE_CONTINUE;
+    }
+    GST_WARNING ("accept failed: %s; accepting again in %u ms", error->message,
+                 ACCEPT_PAUSE_MS);
     g_error_free (error);
-    return G_SOURCE_CONTINUE;
+    listen_pause (server);
+    return G_SOURCE_REMOVE;
   }
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   conn = g_socket_connection_factory_create_connection (socket);
@@ -537,12 +584,11 @@ server_listen (GstApixoMediaServer *server, GError **error)
   }
   server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
   g_object_unref (local);
+  /* accept() must never wait on the worker (a wake-up without a
+   * connection, or one already gone). */
+  g_socket_set_blocking (socket, FALSE);
   server->listen_socket = socket;
-  server->listen_source = g_socket_create_source (socket, G_IO_IN, NULL);
-  g_source_set_callback (server->listen_source, G_SOURCE_FUNC (on_incoming),
-                         server, NULL);
-  g_source_attach (server->listen_source,
-                   gst_apixo_worker_get_context (server->worker));
+  listen_watch (server);
   return TRUE;
 }
 
@@ -605,8 +651,12 @@ server_stop_cb (gpointer data)
   GstApixoMediaServer *server = data;
 
   if (server->soup != NULL) {
-    g_source_destroy (server->listen_source);
+    if (server->listen_source != NULL)
+      g_source_destroy (server->listen_source);
     g_clear_pointer (&server->listen_source, g_source_unref);
+    if (server->resume_source != NULL)
+      g_source_destroy (server->resume_source);
+    g_clear_pointer (&server->resume_source, g_source_unref);
     g_socket_close (server->listen_socket, NULL);
     g_clear_object (&server->listen_socket);
     /* Closes every connection: responses under way end (their state is

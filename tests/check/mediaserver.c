@@ -27,6 +27,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "gstapixoinput.h"
@@ -1017,6 +1018,102 @@ GST_START_TEST (test_fixed_port_cancelled_then_acquired)
 }
 GST_END_TEST;
 
+/* ---- running out of file descriptors ------------------------------------ */
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  guint accept_failures;
+} AcceptWatch;
+
+static void
+watch_accept (GstDebugCategory *category, GstDebugLevel level,
+              const gchar *file, const gchar *function, gint line,
+              GObject *object, GstDebugMessage *message, gpointer user_data)
+{
+  AcceptWatch *w = user_data;
+
+  if (level != GST_LEVEL_WARNING ||
+      strstr (gst_debug_message_get (message), "accept failed") == NULL)
+    return;
+  g_mutex_lock (&w->lock);
+  w->accept_failures++;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+}
+
+/* No file descriptor left when a connection comes (EMFILE): the server
+ * stops watching for a moment instead of spinning on the worker, and
+ * serves the connection once descriptors are free again. */
+GST_START_TEST (test_accept_without_descriptors)
+{
+  /* memcheck emulates RLIMIT_NOFILE itself: descriptors already open above
+   * a lowered limit become invalid for every syscall, which a real kernel
+   * does not do.  (The rest of this suite runs under memcheck.) */
+  if (under_valgrind ())
+    return;
+
+  AcceptWatch w = { 0 };
+  GstApixoMediaServer *server = acquire_loopback ();
+  gchar *file = write_pattern ("input.bin", 1000);
+  gchar *path = publish (server, file, "image/png");
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr =
+      g_inet_socket_address_new (lo, gst_apixo_media_server_get_port (server));
+  GSocket *client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, NULL);
+  gchar *request = g_strdup_printf (
+      "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+  gint64 end = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+  struct rlimit saved, low;
+  gchar answer[64] = { 0 };
+  gint free_fd;
+
+  g_mutex_init (&w.lock);
+  g_cond_init (&w.cond);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("apixomediaserver", GST_LEVEL_WARNING);
+  gst_debug_add_log_function (watch_accept, &w, NULL);
+
+  /* every descriptor number from the lowest free one up is refused */
+  fail_unless (getrlimit (RLIMIT_NOFILE, &saved) == 0);
+  free_fd = dup (0);
+  fail_unless (free_fd >= 0);
+  close (free_fd);
+  low = saved;
+  low.rlim_cur = free_fd;
+  fail_unless (setrlimit (RLIMIT_NOFILE, &low) == 0);
+
+  g_socket_set_timeout (client, 30);
+  fail_unless (g_socket_connect (client, addr, NULL, NULL));
+  fail_unless (g_socket_send (client, request, strlen (request), NULL, NULL) ==
+               (gssize)strlen (request));
+  g_mutex_lock (&w.lock);
+  while (w.accept_failures == 0 && g_cond_wait_until (&w.cond, &w.lock, end))
+    ;
+  g_mutex_unlock (&w.lock);
+  fail_unless (setrlimit (RLIMIT_NOFILE, &saved) == 0);
+  fail_unless (w.accept_failures > 0, "accept() never failed");
+
+  /* descriptors again: the waiting connection is served */
+  fail_unless (
+      g_socket_receive (client, answer, sizeof (answer) - 1, NULL, NULL) > 0);
+  fail_unless (g_str_has_prefix (answer, "HTTP/1.1 200"), "%s", answer);
+
+  gst_debug_remove_log_function (watch_accept);
+  gst_debug_unset_threshold_for_name ("apixomediaserver");
+  g_object_unref (client);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  gst_apixo_media_server_release (server);
+  g_mutex_clear (&w.lock);
+  g_cond_clear (&w.cond);
+  g_free (request);
+  g_free (path);
+  g_free (file);
+}
+GST_END_TEST;
+
 /* ---- secrecy of paths in logs ------------------------------------------- */
 
 typedef struct {
@@ -1360,6 +1457,7 @@ mediaserver_suite (void)
   tcase_add_test (tc, test_bind_errors);
   tcase_add_test (tc, test_acquire_cancelled);
   tcase_add_test (tc, test_fixed_port_cancelled_then_acquired);
+  tcase_add_test (tc, test_accept_without_descriptors);
   tcase_add_test (tc, test_paths_not_logged_above_debug);
   suite_add_tcase (s, tc);
 
