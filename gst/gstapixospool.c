@@ -639,6 +639,25 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
   gdouble delay;
 
   spool->attempts++;
+  /* Resuming needs a strong validator (If-Range): without one a changed
+   * file would be spliced onto what readers already have. */
+  if (t->pos > 0 && spool_if_range (spool) == NULL) {
+    gchar *why = g_strdup_printf (
+        "Failed downloading the result from %s: the transfer broke off at "
+        "byte %" G_GUINT64_FORMAT " (%s) and cannot be resumed safely, as "
+        "the host sends no ETag or Last-Modified to tell that the file is "
+        "still the same; download it again from the start",
+        spool->host, t->pos,
+        error ? error->message : soup_status_get_phrase (status));
+
+    g_clear_error (&error);
+    seq_fail (
+        t,
+        g_error_new_literal (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ, why),
+        status);
+    g_free (why);
+    return;
+  }
   if (retries >= 0 && spool->attempts > (guint)retries) {
     GError *gst_error;
     gchar *extra =
@@ -797,7 +816,7 @@ seq_got_headers (SpoolTransfer *t)
     goffset start, end, len;
 
     if (!soup_message_headers_get_content_range (hdrs, &start, &end, &len) ||
-        (guint64)start != t->pos || len < 0 || end != len - 1) {
+        (guint64)start != t->pos || len <= 0 || end < start || end != len - 1) {
       seq_fail (t,
                 g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
                              "Failed downloading the result from %s: the "

@@ -56,7 +56,9 @@ typedef struct {
   const gchar *retry_after;
   guint64 drop_first_at; /* first body: connection dropped there (0: no) */
   gboolean ignore_range;
-  guint64 announce_length; /* Content-Length sent instead of the real one */
+  guint64 announce_length;    /* Content-Length sent instead of the real one */
+  gboolean no_validators;     /* no ETag (nor Last-Modified) */
+  const gchar *content_range; /* sent instead of the real one on 206 */
   /* changed by the test at any time (server_set_gate) */
   guint64 gate; /* 200 bodies stop at this offset */
 } ServerConfig;
@@ -215,10 +217,14 @@ server_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
     soup_message_headers_free_ranges (req, ranges);
     status = SOUP_STATUS_PARTIAL_CONTENT;
     soup_message_headers_set_content_range (resp, start, end - 1, size);
+    if (ts->cfg.content_range != NULL)
+      soup_message_headers_replace (resp, "Content-Range",
+                                    ts->cfg.content_range);
   }
   r->status = status;
   soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (resp, "ETag", etag);
+  if (!ts->cfg.no_validators)
+    soup_message_headers_replace (resp, "ETag", etag);
   soup_message_headers_replace (resp, "Accept-Ranges", "bytes");
   soup_message_headers_replace (resp, "Content-Type", "video/mp4");
   if (ts->cfg.chunked && status == SOUP_STATUS_OK)
@@ -874,6 +880,69 @@ GST_START_TEST (test_range_ignored_restarts)
 
 GST_END_TEST;
 
+/* No ETag nor Last-Modified: a broken-off transfer is not resumed (a
+ * changed file would be spliced onto what was served); a clear error, no
+ * second request. */
+GST_START_TEST (test_no_validator_no_resume)
+{
+  ServerConfig cfg = { 0 };
+  gsize size = 2 * 1024 * 1024;
+  GstApixoSpool *spool;
+  GError *error = NULL;
+
+  cfg.drop_first_at = 700000;
+  cfg.no_validators = TRUE;
+  start_server (size, &cfg);
+  spool = spool_new_default ();
+  gst_apixo_spool_start (spool, ts->uri);
+
+  read_expect (spool, 0, 600000, 600000);
+  fail_unless_equals_int (read_to_end (spool, &error), GST_FLOW_ERROR);
+  fail_unless (
+      g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ));
+  fail_unless (strstr (error->message, "ETag") != NULL, "%s", error->message);
+  g_clear_error (&error);
+  wait_finished ();
+  fail_unless_equals_int (server_n_requests (), 1);
+  gst_apixo_spool_free (spool);
+}
+
+GST_END_TEST;
+
+/* A resumed answer whose Content-Range is reversed or claims an empty file
+ * is refused (it once set the size to 0: readers got EOS at once). */
+static const gchar *const BAD_CONTENT_RANGES[] = {
+  "bytes 700000-18446744073709551615/0",
+  "bytes 700000-699999/2097152",
+  "bytes 700000-2097151/0",
+};
+
+GST_START_TEST (test_bad_content_range_refused)
+{
+  ServerConfig cfg = { 0 };
+  gsize size = 2 * 1024 * 1024;
+  GstApixoSpool *spool;
+  GError *error = NULL;
+  guint64 total = 0;
+
+  cfg.drop_first_at = 700000;
+  cfg.content_range = BAD_CONTENT_RANGES[__i__];
+  start_server (size, &cfg);
+  spool = spool_new_default ();
+  gst_apixo_spool_start (spool, ts->uri);
+
+  fail_unless_equals_int (read_to_end (spool, &error), GST_FLOW_ERROR);
+  fail_unless (
+      g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ));
+  g_clear_error (&error);
+  wait_finished ();
+  fail_unless (gst_apixo_spool_get_size (spool, &total));
+  fail_unless_equals_uint64 (total, size);
+  gst_apixo_spool_free (spool);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_etag_changed_fails)
 {
   ServerConfig cfg = { 0 };
@@ -1422,6 +1491,9 @@ spool_suite (void)
   tcase_add_test (tc, test_resume_after_drop);
   tcase_add_test (tc, test_range_ignored_restarts);
   tcase_add_test (tc, test_etag_changed_fails);
+  tcase_add_test (tc, test_no_validator_no_resume);
+  tcase_add_loop_test (tc, test_bad_content_range_refused, 0,
+                       G_N_ELEMENTS (BAD_CONTENT_RANGES));
   tcase_add_test (tc, test_not_found);
   tcase_add_test (tc, test_too_large);
   tcase_add_test (tc, test_transient_retried);
