@@ -685,9 +685,52 @@ webp_header (const guint8 *d, gsize len, gint *w, gint *h)
   return FALSE;
 }
 
+/* Most JPEG segments walked to find the frame header (SOFn). */
+#define JPEG_MAX_SEGMENTS 4096
+
+/* Frame size from a JPEG's SOFn segment, walking the segments of the file
+ * (APPn segments may put it past the typefinder's window).  FALSE if there
+ * is none before the scan data. */
+static gboolean
+jpeg_header (int fd, guint64 size, gint *w, gint *h)
+{
+  guint64 pos = 2; /* after SOI */
+  guint8 seg[9];
+
+  for (guint n = 0; n < JPEG_MAX_SEGMENTS && pos + 4 <= size; n++) {
+    guint8 marker;
+
+    if (read_at (fd, seg, 4, pos) != 4 || seg[0] != 0xff)
+      return FALSE;
+    marker = seg[1];
+    if (marker == 0xff) { /* fill byte */
+      pos++;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      pos += 2; /* no length */
+      continue;
+    }
+    if (marker == 0xd9 || marker == 0xda) /* EOI, SOS: no frame header */
+      return FALSE;
+    /* SOF0-SOF15, except DHT (c4), JPG (c8) and DAC (cc) */
+    if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 &&
+        marker != 0xcc) {
+      if (read_at (fd, seg, 9, pos) != 9)
+        return FALSE;
+      *h = GST_READ_UINT16_BE (seg + 5);
+      *w = GST_READ_UINT16_BE (seg + 7);
+      return TRUE;
+    }
+    pos += 2 + GST_READ_UINT16_BE (seg + 2);
+  }
+  return FALSE;
+}
+
 /* Image size from the header, without decoding: 0x0 when unknown. */
 static void
-header_dimensions (const Found *f, gint *w, gint *h, gboolean *alpha)
+header_dimensions (const Found *f, int fd, guint64 size, gint *w, gint *h,
+                   gboolean *alpha)
 {
   const GstStructure *s = gst_caps_get_structure (f->caps, 0);
 
@@ -697,6 +740,9 @@ header_dimensions (const Found *f, gint *w, gint *h, gboolean *alpha)
     png_header (f->head, f->head_len, w, h, alpha);
   } else if (strcmp (f->media_type, "image/webp") == 0) {
     webp_header (f->head, f->head_len, w, h);
+  } else if (strcmp (f->media_type, "image/jpeg") == 0) {
+    if (!jpeg_header (fd, size, w, h))
+      *w = *h = 0;
   } else if (!gst_structure_get_int (s, "width", w) ||
              !gst_structure_get_int (s, "height", h)) {
     *w = *h = 0;
@@ -795,11 +841,12 @@ check_dimensions (GstApixoInput *input, const GstApixoMediaLimits *limits,
  * refused without allocating its frame. */
 static gboolean
 check_header (GstApixoInput *input, const GstApixoMediaLimits *limits,
-              const Found *f, gboolean *alpha, GError **error)
+              const Found *f, int fd, guint64 size, gboolean *alpha,
+              GError **error)
 {
   gint w, h;
 
-  header_dimensions (f, &w, &h, alpha);
+  header_dimensions (f, fd, size, &w, &h, alpha);
   if (!check_dimensions (input, limits, w, h, error))
     return FALSE;
   if (*alpha && limits != NULL && limits->no_alpha) {
@@ -1171,7 +1218,7 @@ gst_apixo_input_probe (GstApixoInput *input, const GstApixoMediaLimits *limits,
   typefind_data (fd, size, &found);
   if (!check_format (input, limits, found.media_type, error) ||
       (input->kind == GST_APIXO_MEDIA_IMAGE &&
-       !check_header (input, limits, &found, &alpha, error)))
+       !check_header (input, limits, &found, fd, size, &alpha, error)))
     goto done;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto done;

@@ -640,6 +640,53 @@ GST_END_TEST;
 
 /* ---- image limits ------------------------------------------------------- */
 
+/* A JPEG whose APPn segments push its frame header (SOF) past the
+ * typefinder's 256 KiB window, claiming 30000x30000: refused from the
+ * header, never decoded (a decoder would allocate the whole frame). */
+GST_START_TEST (test_jpeg_frame_header_far_in)
+{
+  const GstApixoMediaLimits *l = limits (ANIMATE, GST_APIXO_MEDIA_IMAGE);
+  gchar *real = render_image ("real.jpg", 320, 240, NULL, "jpegenc");
+  gchar *big = g_build_filename (tmpdir, "big.jpg", NULL);
+  GByteArray *out = g_byte_array_new ();
+  static const guint8 soi[] = { 0xff, 0xd8 };
+  guint8 app[4] = { 0xff, 0xe1, 0xff, 0xff }; /* APP1, 65535 bytes */
+  guint8 *filler = g_malloc0 (65533);
+  GstApixoInput *input;
+  gchar *data;
+  gsize len, sof = 0;
+
+  fail_unless (g_file_get_contents (real, &data, &len, NULL));
+  /* the real frame header: SOF0 (or any SOFn) */
+  for (gsize i = 2; i + 9 < len && sof == 0; i++)
+    if ((guint8)data[i] == 0xff && ((guint8)data[i + 1] & 0xf0) == 0xc0 &&
+        (guint8)data[i + 1] != 0xc4 && (guint8)data[i + 1] != 0xc8 &&
+        (guint8)data[i + 1] != 0xcc)
+      sof = i;
+  fail_unless (sof > 0);
+  GST_WRITE_UINT16_BE (data + sof + 5, 30000);
+  GST_WRITE_UINT16_BE (data + sof + 7, 30000);
+
+  g_byte_array_append (out, soi, 2);
+  for (guint i = 0; i < 5; i++) {
+    g_byte_array_append (out, app, 4);
+    g_byte_array_append (out, filler, 65533);
+  }
+  g_byte_array_append (out, (guint8 *)data + 2, len - 2);
+  fail_unless (g_file_set_contents (big, (gchar *)out->data, out->len, NULL));
+
+  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", big);
+  expect_rejected (input, l, "30000x30000 px", "allowed 240-8000 px", NULL);
+  gst_apixo_input_free (input);
+
+  g_byte_array_unref (out);
+  g_free (filler);
+  g_free (data);
+  g_free (big);
+  g_free (real);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_image_dimensions)
 {
   const GstApixoMediaLimits *l = limits (ANIMATE, GST_APIXO_MEDIA_IMAGE);
@@ -1120,6 +1167,7 @@ input_suite (void)
   tcase_add_test (tc, test_typefind_by_data);
   tcase_add_test (tc, test_wrong_kind_rejected);
   tcase_add_test (tc, test_image_dimensions);
+  tcase_add_test (tc, test_jpeg_frame_header_far_in);
   tcase_add_test (tc, test_png_alpha);
   tcase_add_test (tc, test_motion_video);
   tcase_add_test (tc, test_corrupt_video_rejected);
