@@ -193,6 +193,7 @@ static gboolean gst_apixo_base_src_stop (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_event (GstBaseSrc *bsrc, GstEvent *event);
+static gboolean gst_apixo_base_src_query (GstBaseSrc *bsrc, GstQuery *query);
 static gboolean gst_apixo_base_src_is_seekable (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_get_size (GstBaseSrc *bsrc, guint64 *size);
 static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
@@ -502,6 +503,7 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
   basesrc_class->get_size = GST_DEBUG_FUNCPTR (gst_apixo_base_src_get_size);
   basesrc_class->create = GST_DEBUG_FUNCPTR (gst_apixo_base_src_create);
   basesrc_class->event = GST_DEBUG_FUNCPTR (gst_apixo_base_src_event);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_apixo_base_src_query);
 
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_BASE_SRC, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_PROVIDER, 0);
@@ -1413,6 +1415,23 @@ gst_apixo_base_src_send_event (GstElement *element, GstEvent *event)
 }
 
 /* ---- cancellation -------------------------------------------------------- */
+
+/* The spool serves any byte range, so the answer to a SCHEDULING query is
+ * known without start(): basesrc would run start() and stop() to find it
+ * (a worker thread spawned and joined, and a settings error posted twice
+ * when downstream can pull, e.g. qtdemux). */
+static gboolean
+gst_apixo_base_src_query (GstBaseSrc *bsrc, GstQuery *query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_SCHEDULING) {
+    gst_query_set_scheduling (query, GST_SCHEDULING_FLAG_SEEKABLE, 1, -1, 0);
+    gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
+    gst_query_add_scheduling_mode (query, GST_PAD_MODE_PULL);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (gst_apixo_base_src_parent_class)
+      ->query (bsrc, query);
+}
 
 static gboolean
 gst_apixo_base_src_unlock (GstBaseSrc *bsrc)

@@ -684,6 +684,28 @@ GST_START_TEST (test_rejected)
 
 GST_END_TEST;
 
+/* With a downstream element that pulls (qtdemux), the settings error is
+ * posted once too (basesrc's SCHEDULING query used to run start() a first
+ * time), and nothing is sent. */
+GST_START_TEST (test_rejected_once_before_qtdemux)
+{
+  GstElement *pipeline = apixo_test_parse (
+      sim, "apixosrc @SIM@ model=wan-2-5 prompt=x resolution=480p ! qtdemux "
+           "! fakesink");
+  const gchar *const expect[] = { "resolution '480p'", "720p, 1080p" };
+  Rejected r;
+
+  expect_rejected (pipeline, &r);
+  assert_one_error ("qtdemux", &r, GST_RESOURCE_ERROR,
+                    GST_RESOURCE_ERROR_SETTINGS);
+  assert_message_has ("qtdemux", r.error, expect, G_N_ELEMENTS (expect));
+  assert_nothing_sent ("qtdemux");
+  g_clear_error (&r.error);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 /* ---- API key and base URL ------------------------------------------------ */
 
 /* No api-key property (or an empty one) and no APIXO_API_KEY. */
@@ -889,6 +911,7 @@ apixosrc_validation_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_loop_test (tc, test_rejected, 0, G_N_ELEMENTS (INVALID));
+  tcase_add_test (tc, test_rejected_once_before_qtdemux);
   tcase_add_loop_test (tc, test_missing_api_key, 0, 2);
   tcase_add_loop_test (tc, test_invalid_base_url, 0,
                        G_N_ELEMENTS (BAD_BASE_URLS));
