@@ -14,7 +14,10 @@
  * -------------------
  * - worker_lock (static GMutex) guards the_worker, the_worker->refcount and
  *   n_threads.  It is never held while calling into libsoup or while
- *   joining the thread.
+ *   joining the thread.  worker_gone (with worker_lock) is signalled when a
+ *   stopped worker's thread has been joined: a new worker starts only
+ *   then, so that two worker threads never run at once (what is "worker
+ *   thread only", e.g. the limiters, is never touched by two threads).
  * - worker->lock + worker->cond only hand the "loop is running" flag from
  *   the new thread to the thread that started it.
  * - worker->sessions is touched only on the worker thread (no lock).
@@ -49,6 +52,7 @@ struct _GstApixoWorker {
 };
 
 static GMutex worker_lock;
+static GCond worker_gone;
 static GstApixoWorker *the_worker;
 static guint n_threads;
 
@@ -176,6 +180,10 @@ gst_apixo_worker_acquire (void)
 
   worker_init_debug ();
   g_mutex_lock (&worker_lock);
+  /* The last worker is still draining its loop: wait until it is joined
+   * (a short wait: it only runs what was already queued). */
+  while (the_worker == NULL && n_threads > 0)
+    g_cond_wait (&worker_gone, &worker_lock);
   if (the_worker == NULL) {
     the_worker = worker_start ();
     n_threads++;
@@ -207,11 +215,16 @@ gst_apixo_worker_release (GstApixoWorker *worker)
     /* Last reference dropped from a worker callback: the loop quits when the
      * callback returns; the thread cannot join itself. */
     g_critical ("apixo worker released from its own thread");
+    g_mutex_lock (&worker_lock);
+    n_threads--; /* never joined: do not make the next acquire wait */
+    g_cond_broadcast (&worker_gone);
+    g_mutex_unlock (&worker_lock);
     return;
   }
   g_thread_join (worker->thread);
   g_mutex_lock (&worker_lock);
   n_threads--;
+  g_cond_broadcast (&worker_gone);
   g_mutex_unlock (&worker_lock);
   worker_free (worker);
 }

@@ -16,6 +16,7 @@
 #include "gstapixoclient.h"
 #include "gstapixohttp.h"
 #include "gstapixolimiter.h"
+#include "gstapixoworker.h"
 
 #define KEY "sk-test-0123456789"
 
@@ -348,6 +349,39 @@ GST_START_TEST (test_retry_after_values)
 
 GST_END_TEST;
 
+/* Two threads starting and stopping elements (acquire/release the shared
+ * worker) at once: a new worker never starts while the last one's thread
+ * is still running (both would touch what is "worker thread only"). */
+static gpointer
+cycle_worker (gpointer data)
+{
+  guint *max_threads = data;
+
+  for (guint i = 0; i < 200; i++) {
+    GstApixoWorker *w = gst_apixo_worker_acquire ();
+    guint n = gst_apixo_worker_count_threads ();
+
+    if (n > *max_threads)
+      *max_threads = n;
+    gst_apixo_worker_release (w);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_one_worker_thread_at_a_time)
+{
+  guint max_a = 0, max_b = 0;
+  GThread *a = g_thread_new ("cycle-a", cycle_worker, &max_a);
+  GThread *b = g_thread_new ("cycle-b", cycle_worker, &max_b);
+
+  g_thread_join (a);
+  g_thread_join (b);
+  fail_unless_equals_int (MAX (max_a, max_b), 1);
+  fail_unless_equals_int (gst_apixo_worker_count_threads (), 0);
+}
+
+GST_END_TEST;
+
 /* A key echoed where the text is cut to its size bound: no part of it
  * survives the cut (redacted before it is truncated). */
 GST_START_TEST (test_key_at_the_size_bound)
@@ -544,6 +578,7 @@ client_suite (void)
   tcase_add_test (tc, test_key_at_the_size_bound);
   tcase_add_test (tc, test_deep_nesting);
   tcase_add_test (tc, test_retry_after_values);
+  tcase_add_test (tc, test_one_worker_thread_at_a_time);
   tcase_add_test (tc, test_task_id_and_redact);
   tcase_add_test (tc, test_limiter_requests);
   tcase_add_test (tc, test_limiter_tasks);
