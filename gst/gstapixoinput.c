@@ -634,11 +634,18 @@ typefind_data (int fd, guint64 size, Found *found)
 
 /* ---- headers ------------------------------------------------------------- */
 
-/* Width, height and alpha from a PNG header (IHDR; tRNS before IDAT). */
+/* Most PNG chunks walked to find a tRNS before the image data. */
+#define PNG_MAX_CHUNKS 4096
+
+/* Width, height and alpha from a PNG header: IHDR, and a tRNS chunk
+ * anywhere before IDAT (walked in the file: large text or ICC chunks may
+ * come first). */
 static gboolean
-png_header (const guint8 *d, gsize len, gint *w, gint *h, gboolean *alpha)
+png_header (const guint8 *d, gsize len, int fd, guint64 size, gint *w, gint *h,
+            gboolean *alpha)
 {
-  gsize pos = 8;
+  guint64 pos = 8;
+  guint8 chunk[8];
 
   if (len < 33 || memcmp (d + 12, "IHDR", 4) != 0)
     return FALSE;
@@ -646,14 +653,14 @@ png_header (const guint8 *d, gsize len, gint *w, gint *h, gboolean *alpha)
   *h = (gint)MIN (GST_READ_UINT32_BE (d + 20), (guint32)G_MAXINT);
   /* colour types 4 (grey + alpha) and 6 (RGBA) */
   *alpha = d[25] == 4 || d[25] == 6;
-  while (pos + 8 <= len) {
-    guint32 chunk = GST_READ_UINT32_BE (d + pos);
-
-    if (memcmp (d + pos + 4, "tRNS", 4) == 0)
-      *alpha = TRUE;
-    if (memcmp (d + pos + 4, "IDAT", 4) == 0 || chunk > len)
+  for (guint n = 0; n < PNG_MAX_CHUNKS && pos + 8 <= size; n++) {
+    if (read_at (fd, chunk, 8, pos) != 8 || memcmp (chunk + 4, "IDAT", 4) == 0)
       break;
-    pos += 12 + (gsize)chunk;
+    if (memcmp (chunk + 4, "tRNS", 4) == 0) {
+      *alpha = TRUE;
+      break;
+    }
+    pos += 12 + (guint64)GST_READ_UINT32_BE (chunk);
   }
   return TRUE;
 }
@@ -737,7 +744,7 @@ header_dimensions (const Found *f, int fd, guint64 size, gint *w, gint *h,
   *w = *h = 0;
   *alpha = FALSE;
   if (strcmp (f->media_type, "image/png") == 0) {
-    png_header (f->head, f->head_len, w, h, alpha);
+    png_header (f->head, f->head_len, fd, size, w, h, alpha);
   } else if (strcmp (f->media_type, "image/webp") == 0) {
     webp_header (f->head, f->head_len, w, h);
   } else if (strcmp (f->media_type, "image/jpeg") == 0) {

@@ -723,6 +723,72 @@ GST_START_TEST (test_image_dimensions)
 }
 GST_END_TEST;
 
+static guint32
+png_crc (const guint8 *data, gsize len)
+{
+  guint32 c = 0xffffffff;
+
+  for (gsize i = 0; i < len; i++) {
+    c ^= data[i];
+    for (guint k = 0; k < 8; k++)
+      c = (c >> 1) ^ (0xedb88320 & (0 - (c & 1)));
+  }
+  return c ^ 0xffffffff;
+}
+
+static void
+png_append_chunk (GByteArray *out, const gchar *type, const guint8 *data,
+                  guint32 len)
+{
+  guint8 *chunk = g_malloc (len + 12);
+
+  GST_WRITE_UINT32_BE (chunk, len);
+  memcpy (chunk + 4, type, 4);
+  if (len > 0)
+    memcpy (chunk + 8, data, len);
+  GST_WRITE_UINT32_BE (chunk + 8 + len, png_crc (chunk + 4, len + 4));
+  g_byte_array_append (out, chunk, len + 12);
+  g_free (chunk);
+}
+
+/* A tRNS chunk (transparency) behind a 300 KiB text chunk, past the
+ * typefinder's window: still found, still refused where the model wants
+ * no alpha. */
+GST_START_TEST (test_png_transparency_far_in)
+{
+  gchar *rgb = render_image ("rgb-far.png", 320, 240, "RGB", "pngenc");
+  gchar *path = g_build_filename (tmpdir, "trns-far.png", NULL);
+  GByteArray *out = g_byte_array_new ();
+  gsize text_len = 300 * 1024;
+  guint8 *text = g_malloc (text_len);
+  static const guint8 trns[6] = { 0, 1, 0, 2, 0, 3 };
+  GstApixoInput *input;
+  gchar *data;
+  gsize len;
+
+  fail_unless (g_file_get_contents (rgb, &data, &len, NULL));
+  memset (text, 'x', text_len);
+  memcpy (text, "Comment", 8); /* keyword, NUL, text */
+  /* signature + IHDR (8 + 25 bytes), then ours, then the rest */
+  g_byte_array_append (out, (guint8 *)data, 33);
+  png_append_chunk (out, "tEXt", text, text_len);
+  png_append_chunk (out, "tRNS", trns, sizeof (trns));
+  g_byte_array_append (out, (guint8 *)data + 33, len - 33);
+  fail_unless (g_file_set_contents (path, (gchar *)out->data, out->len, NULL));
+
+  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uris", path);
+  expect_rejected (input, limits (WAN25V, GST_APIXO_MEDIA_IMAGE), "alpha",
+                   NULL);
+  gst_apixo_input_free (input);
+
+  g_byte_array_unref (out);
+  g_free (text);
+  g_free (data);
+  g_free (path);
+  g_free (rgb);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_png_alpha)
 {
   gchar *rgba = render_image ("rgba.png", 320, 240, "RGBA", "pngenc");
@@ -1169,6 +1235,7 @@ input_suite (void)
   tcase_add_test (tc, test_image_dimensions);
   tcase_add_test (tc, test_jpeg_frame_header_far_in);
   tcase_add_test (tc, test_png_alpha);
+  tcase_add_test (tc, test_png_transparency_far_in);
   tcase_add_test (tc, test_motion_video);
   tcase_add_test (tc, test_corrupt_video_rejected);
   tcase_add_test (tc, test_audio_limits);
