@@ -678,19 +678,27 @@ apixo_test_server_add_redirect (ApixoTestServer *server, const gchar *name,
   return g_strdup_printf ("http://127.0.0.1:%u/%s", server->port, name);
 }
 
-guint
-apixo_test_server_authorized (ApixoTestServer *server, const gchar *name)
+/* Requests to /<name>, or those of them with an Authorization header. */
+static guint
+route_count (ApixoTestServer *server, const gchar *name, gboolean authorized)
 {
   gchar *path = g_strconcat ("/", name, NULL);
   Route *route;
-  guint n;
+  guint n = 0;
 
   g_mutex_lock (&server->lock);
   route = g_hash_table_lookup (server->routes, path);
-  n = route ? route->authorized : 0;
+  if (route != NULL)
+    n = authorized ? route->authorized : route->requests;
   g_mutex_unlock (&server->lock);
   g_free (path);
   return n;
+}
+
+guint
+apixo_test_server_authorized (ApixoTestServer *server, const gchar *name)
+{
+  return route_count (server, name, TRUE);
 }
 
 guint
@@ -702,16 +710,7 @@ apixo_test_server_port (ApixoTestServer *server)
 guint
 apixo_test_server_requests (ApixoTestServer *server, const gchar *name)
 {
-  gchar *path = g_strconcat ("/", name, NULL);
-  Route *route;
-  guint n;
-
-  g_mutex_lock (&server->lock);
-  route = g_hash_table_lookup (server->routes, path);
-  n = route ? route->requests : 0;
-  g_mutex_unlock (&server->lock);
-  g_free (path);
-  return n;
+  return route_count (server, name, FALSE);
 }
 
 guint
