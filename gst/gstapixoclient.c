@@ -126,6 +126,72 @@ json_depth_ok (const gchar *data, gsize size)
   return TRUE;
 }
 
+/* @url without what may be secret (a signed path or query, a webhook
+ * token): its scheme and host, then three asterisks. */
+static gchar *
+url_for_log (const gchar *url)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  gchar *shown;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    shown = g_strdup ("***");
+  else
+    shown = g_strdup_printf ("%s://%s/***", g_uri_get_scheme (uri),
+                             g_uri_get_host (uri));
+  g_clear_pointer (&uri, g_uri_unref);
+  return shown;
+}
+
+/* Walks @node (a copy), replacing every http(s) URL string. */
+static void
+redact_urls (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    JsonObjectIter iter;
+    JsonNode *member;
+
+    json_object_iter_init (&iter, json_node_get_object (node));
+    while (json_object_iter_next (&iter, NULL, &member))
+      redact_urls (member);
+  } else if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *array = json_node_get_array (node);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      redact_urls (json_array_get_element (array, i));
+  } else if (JSON_NODE_HOLDS_VALUE (node) &&
+             json_node_get_value_type (node) == G_TYPE_STRING) {
+    const gchar *text = json_node_get_string (node);
+
+    if (g_str_has_prefix (text, "http://") ||
+        g_str_has_prefix (text, "https://")) {
+      gchar *shown = url_for_log (text);
+
+      json_node_set_string (node, shown);
+      g_free (shown);
+    }
+  }
+}
+
+/* The request body @json as logged: URLs (callback_url, inputs) cut to
+ * their host, as they may carry tokens or signatures.  (Parsed again: a
+ * copied JsonNode would share its objects with the body.) */
+static gchar *
+body_for_log (const gchar *json)
+{
+  JsonParser *parser = json_parser_new ();
+  gchar *text = NULL;
+
+  if (json_parser_load_from_data (parser, json, -1, NULL)) {
+    JsonNode *root = json_parser_get_root (parser);
+
+    redact_urls (root);
+    text = json_to_string (root, FALSE);
+  }
+  g_object_unref (parser);
+  return text;
+}
+
 /* Valid UTF-8, no control characters, at most @max bytes; redacted first,
  * so that a cut never leaves part of the key behind. */
 static gchar *
@@ -756,7 +822,12 @@ gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
     return;
   }
   json = json_to_string (body, FALSE);
-  GST_DEBUG ("submitting to model %s: %s", client->model, json);
+  if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG) {
+    gchar *shown = body_for_log (json);
+
+    GST_DEBUG ("submitting to model %s: %s", client->model, shown);
+    g_free (shown);
+  }
   bytes = g_bytes_new_take (json, strlen (json));
   soup_message_set_request_body_from_bytes (call->msg, "application/json",
                                             bytes);

@@ -233,6 +233,75 @@ GST_START_TEST (test_key_never_leaks_errors)
 
 GST_END_TEST;
 
+/* URLs may carry secrets of their own (a webhook token, a signed input
+ * URL): not in the logs either, at any level.  (Set as properties: GStreamer
+ * core logs launch lines.) */
+GST_START_TEST (test_url_secrets_not_logged)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  GBytes *png = apixo_test_make_image (640, 360, "png", 0x3080c0);
+  gchar *image = apixo_test_server_add (server, "img.png", png, "image/png");
+  gchar *signed_image = g_strconcat (image, "?sig=SIGSECRET42", NULL);
+  gchar *hook = g_strdup_printf ("http://127.0.0.1:%u/hook?token=HOOKSECRET42",
+                                 apixo_test_server_port (server));
+  const gchar *uris[] = { signed_image, NULL };
+  GValue array = G_VALUE_INIT;
+  gchar *launch = g_strdup_printf (
+      "apixosrc name=src base-url=%s early-poll=0.05 poll-delay=0.1 "
+      "poll-interval=0.05 model=wan-2-5 prompt=x ! fakesink",
+      sim_fixture_base_url (sim));
+  GstElement *pipeline = apixo_test_parse (NULL, launch);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  ApixoRun *run;
+  GString *logs;
+  JsonArray *tasks;
+  JsonObject *request;
+
+  gst_value_array_init (&array, 1);
+  for (guint i = 0; uris[i]; i++) {
+    GValue v = G_VALUE_INIT;
+
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, uris[i]);
+    gst_value_array_append_and_take_value (&array, &v);
+  }
+  g_object_set_property (G_OBJECT (src), "image-uris", &array);
+  g_value_unset (&array);
+  g_object_set (src, "api-key", SECRET, "request-type", 1, "callback-url", hook,
+                NULL);
+
+  apixo_test_capture_logs_start ();
+  run = apixo_test_run (pipeline, 60);
+  logs = apixo_test_capture_logs_stop ();
+
+  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
+  /* the service got them whole */
+  tasks = sim_fixture_get_tasks (sim);
+  request = json_object_get_object_member (
+      json_array_get_object_element (tasks, 0), "request");
+  fail_unless_equals_string (
+      json_object_get_string_member (request, "callback_url"), hook);
+  /* the logs did not */
+  fail_unless (strstr (logs->str, "submitting to model") != NULL);
+  fail_if (strstr (logs->str, "HOOKSECRET42") != NULL);
+  fail_if (strstr (logs->str, "SIGSECRET42") != NULL);
+  assert_no_secret_in_logs (logs);
+
+  json_array_unref (tasks);
+  g_string_free (logs, TRUE);
+  apixo_run_free (run);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  apixo_test_server_stop (server);
+  g_bytes_unref (png);
+  g_free (launch);
+  g_free (hook);
+  g_free (signed_image);
+  g_free (image);
+}
+
+GST_END_TEST;
+
 /* Runs apixosrc (key set as a property) against @base_url. */
 static ApixoRun *
 run_against (const gchar *base_url, const gchar *args)
@@ -341,6 +410,7 @@ apixosrc_security_suite (void)
   tcase_add_test (tc, test_key_never_leaks_errors);
   tcase_add_test (tc, test_key_refused_is_not_repeated);
   tcase_add_test (tc, test_key_not_sent_on_redirect);
+  tcase_add_test (tc, test_url_secrets_not_logged);
   return s;
 }
 
