@@ -452,7 +452,9 @@ install_signals (GObjectClass *gobject_class)
   /**
    * GstApixoBaseSrc::upload:
    * @src: the element
-   * @data: the bytes of a local input (an image, a motion video, a sound)
+   * @data: the bytes of a local input (an image, a motion video, a sound),
+   *   mapped read-only from its file (a file:// input's own file must not
+   *   be truncated while the handler reads it)
    * @content_type: its MIME type, found from the data ("image/png", ...)
    * @cancellable: cancelled when the element is told to stop (a state
    *   change to READY or NULL, a flushing seek): a handler that takes time
