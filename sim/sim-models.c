@@ -257,6 +257,53 @@ url_ok (const gchar *url)
   return g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
 }
 
+/* Set once at start-up (--allow-local-callbacks). */
+static gboolean allow_local_callbacks;
+
+void
+sim_models_set_allow_local_callbacks (gboolean allow)
+{
+  allow_local_callbacks = allow;
+}
+
+/* TRUE for "localhost" names and loopback, private, link-local or
+ * unspecified IP literals: receivers the service cannot reach. */
+static gboolean
+host_is_local (const gchar *host)
+{
+  g_autoptr (GInetAddress) addr = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0 ||
+      g_str_has_suffix (host, ".localhost"))
+    return TRUE;
+  addr = g_inet_address_new_from_string (host);
+  if (addr == NULL)
+    return FALSE; /* a name: not resolved here */
+  if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6 &&
+      (g_inet_address_to_bytes (addr)[0] & 0xfe) == 0xfc)
+    return TRUE; /* unique local fc00::/7 */
+  return g_inet_address_get_is_loopback (addr) ||
+         g_inet_address_get_is_site_local (addr) ||
+         g_inet_address_get_is_link_local (addr) ||
+         g_inet_address_get_is_any (addr);
+}
+
+/* callback_url: "Must be a public HTTPS URL" (wan-2-5-video.txt,
+ * service-facts.md). */
+static gboolean
+callback_url_ok (const gchar *url)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (!url_ok (url))
+    return FALSE;
+  if (allow_local_callbacks)
+    return TRUE;
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 &&
+         !host_is_local (g_uri_get_host (uri));
+}
+
 static gboolean
 field_present (JsonObject *obj, const gchar *name)
 {
@@ -848,10 +895,13 @@ validate_envelope (SimJob *job, JsonObject *root, GError **error)
     if (callback_url == NULL || *callback_url == '\0')
       return fail (error, "Missing required field: callback_url "
                           "(required when request_type is callback)");
-    /* The real service wants public HTTPS; SIM CHOICE: http is accepted
-     * so local receivers work. */
-    if (!url_ok (callback_url))
-      return fail (error, "Invalid callback_url: not an absolute http(s) URL");
+    /* "Must be a public HTTPS URL"; --allow-local-callbacks lets local
+     * receivers (tests) in. */
+    if (!callback_url_ok (callback_url))
+      return fail (error,
+                   allow_local_callbacks
+                       ? "Invalid callback_url: not an absolute http(s) URL"
+                       : "Invalid callback_url: must be a public HTTPS URL");
     job->callback_url = g_strdup (callback_url);
   }
   /* sora-2-pro: "Only official is supported" (default official). */

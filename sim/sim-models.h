@@ -97,6 +97,11 @@ typedef struct {
  * SIM_REQUEST_ERROR 400 with a message naming the field. */
 SimJob *sim_job_new (const SimModel *model, JsonNode *root, GError **error);
 void sim_job_free (SimJob *job);
+
+/* Accept plain-http and local (loopback, private) callback_url receivers,
+ * which the service refuses ("Must be a public HTTPS URL"): for tests
+ * with a local webhook receiver.  Call once at start-up. */
+void sim_models_set_allow_local_callbacks (gboolean allow);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimJob, sim_job_free)
 
 /* Billed seconds for an output of @duration seconds. */

@@ -78,6 +78,8 @@ sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...)
   g_ptr_array_add (argv, (gpointer)bin);
   g_ptr_array_add (argv, (gpointer) "--port");
   g_ptr_array_add (argv, (gpointer) "0");
+  /* the tests' webhook receivers are local */
+  g_ptr_array_add (argv, (gpointer) "--allow-local-callbacks");
   g_ptr_array_add (argv, (gpointer) "--time-scale");
   g_ascii_dtostr (scale, sizeof (scale), time_scale);
   g_ptr_array_add (argv, scale);

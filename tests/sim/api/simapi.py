@@ -47,10 +47,13 @@ class Response:
 class Sim:
     """One apixo-sim process."""
 
-    def __init__(self, *args, time_scale=0.01, data_dir=None):
+    def __init__(self, *args, time_scale=0.01, data_dir=None,
+                 local_callbacks=True):
         # e.g. valgrind (meson test --setup simvalgrind)
         argv = shlex.split(os.environ.get("APIXO_SIM_WRAPPER", ""))
         argv += [SIM, "--port", "0", "--time-scale", repr(time_scale)]
+        if local_callbacks:  # the tests' webhook receivers are local
+            argv += ["--allow-local-callbacks"]
         data_dir = data_dir or os.environ.get("APIXO_SIM_DATA_DIR")
         if data_dir:
             argv += ["--data-dir", data_dir]

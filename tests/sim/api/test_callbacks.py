@@ -178,5 +178,39 @@ class Callbacks(SimTestCase):
         self.assertEqual(len(self.sim.ctl("GET", "faults")["faults"]), 1)
 
 
+class PublicHttpsOnly(unittest.TestCase):
+    """Without --allow-local-callbacks the sim is as strict as the
+    service: "Must be a public HTTPS URL"."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = simapi.Sim(local_callbacks=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def test_refused(self):
+        before = len(self.sim.ctl("GET", "tasks")["tasks"])
+        for url in ("http://hooks.example.com/hook",
+                    "https://127.0.0.1/hook", "https://localhost/hook",
+                    "https://10.1.2.3/hook", "https://192.168.0.9/hook",
+                    "https://172.16.5.5/hook", "https://[::1]/hook",
+                    "https://[fd00::1]/hook", "https://169.254.0.1/hook",
+                    "https://0.0.0.0/hook"):
+            with self.subTest(url=url):
+                r = self.sim.generate("wan-2-5", body(url))
+                self.assertEqual(r.status, 400, url)
+                env = r.json()
+                self.assertEqual(env["code"], 400)
+                self.assertIn("public HTTPS", env["message"])
+        self.assertEqual(len(self.sim.ctl("GET", "tasks")["tasks"]), before)
+
+    def test_public_https_accepted(self):
+        task_id = self.sim.submit("wan-2-5",
+                                  body("https://hooks.example.com/hook?t=1"))
+        self.assertEqual(self.sim.final(task_id)["state"], "success")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
