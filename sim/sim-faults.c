@@ -107,14 +107,15 @@ parse_fault (JsonNode *node, SimFault *fault, GError **error)
     if (!g_ascii_string_to_signed (s, 10, 100, 599, &status, NULL))
       status = 0;
   }
-  if (status == 429 || status == 500 || status == 502 || status == 503 ||
-      status == 504) {
+  if (status == 402 || status == 403 || status == 429 || status == 500 ||
+      status == 502 || status == 503 || status == 504) {
     fault->kind = SIM_FAULT_STATUS;
     fault->status = status;
     return TRUE;
   }
   g_set_error_literal (error, SIM_REQUEST_ERROR, 400,
-                       "Invalid fault: expected 429, 500, 502, 503, 504, "
+                       "Invalid fault: expected 402, 403, 429, 500, 502, "
+                       "503, 504, "
                        "reset-before, reset-after, slow, truncate or "
                        "malformed-json");
   return FALSE;

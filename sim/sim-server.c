@@ -262,6 +262,11 @@ status_message (guint status)
   switch (status) {
     case 401:
       return "Invalid or missing API Key";
+    /* wan-2-5-video.txt's error table */
+    case 402:
+      return "Insufficient balance or quota";
+    case 403:
+      return "Key or account cannot access the model";
     case 429:
       return "Rate limit exceeded";
     case 500:

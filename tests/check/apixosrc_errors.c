@@ -328,6 +328,26 @@ GST_START_TEST (test_http_401)
 
 GST_END_TEST;
 
+/* 403, "key or account cannot access the model": NOT_AUTHORIZED, with
+ * the status in the details, and never retried ("Do not retry
+ * 400/401/402/403/404 before fixing the request"). */
+GST_START_TEST (test_forbidden_http_403)
+{
+  ApixoRun *run;
+
+  sim_fixture_add_fault (sim, "generate", "403", 1);
+  run = run_failing ("prompt=\"forbidden\"");
+  assert_code (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  fail_unless_equals_int (detail_http_status (run), 403);
+  fail_unless (strstr (run->error->message, "403") != NULL, "%s",
+               run->error->message);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  apixo_run_free (run);
+}
+
+GST_END_TEST;
+
 /* wan-2-5-video documents HTTP 402 for an empty account. */
 GST_START_TEST (test_balance_http_402)
 {
@@ -1015,6 +1035,7 @@ apixosrc_errors_suite (void)
   tcase_add_test (tc, test_image_url_not_found);
   tcase_add_test (tc, test_http_401);
   tcase_add_test (tc, test_balance_http_402);
+  tcase_add_test (tc, test_forbidden_http_403);
   tcase_add_test (tc, test_balance_body_400);
   tcase_add_test (tc, test_http_400);
   tcase_add_test (tc, test_http_404_unknown_model);

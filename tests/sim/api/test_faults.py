@@ -61,7 +61,7 @@ class Faults(SimTestCase):
         return raw_exchange(self.sim.host, self.sim.port, req)
 
     def test_status_codes(self):
-        for code in (429, 500, 502, 503, 504):
+        for code in (402, 403, 429, 500, 502, 503, 504):
             for route in ("generate", "status"):
                 with self.subTest(code=code, route=route):
                     n = self.ntasks()
