@@ -1439,7 +1439,6 @@ static gboolean
 gst_apixo_base_src_unlock (GstBaseSrc *bsrc)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
-
   GCancellable *cancellable;
 
   GST_DEBUG_OBJECT (bsrc, "unlock");
