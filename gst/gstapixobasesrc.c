@@ -1902,22 +1902,22 @@ wait_download_finished (GstApixoBaseSrc *self, GCancellable *cancellable)
  * first) leaves at once, and once the download is over only the end
  * waits (for the file to be kept). */
 static gboolean
-must_wait_for_final (GstApixoBaseSrc *self, GstApixoSpool *spool,
-                     guint64 read_end)
+must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
 {
   guint64 total;
   gboolean at_end =
       gst_apixo_spool_get_size (spool, &total) && read_end >= total;
 
-  if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) != GST_PAD_MODE_PULL)
+  if (!pull)
     return at_end;
   return gst_apixo_spool_has_all (spool) &&
          (at_end || !gst_apixo_spool_is_complete (spool));
 }
 
 static GstFlowReturn
-read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
-             guint size, GCancellable *cancellable, GstBuffer **buf)
+read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
+             guint64 offset, guint size, GCancellable *cancellable,
+             GstBuffer **buf)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GError *error = NULL;
@@ -1946,7 +1946,7 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
   if (ret == GST_FLOW_EOS)
     return wait_download_finished (self, cancellable);
   if (ret == GST_FLOW_OK) {
-    if (must_wait_for_final (self, spool,
+    if (must_wait_for_final (pull, spool,
                              offset + gst_buffer_get_size (*buf)) &&
         wait_download_finished (self, cancellable) == GST_FLOW_FLUSHING) {
       gst_clear_buffer (buf);
@@ -2000,7 +2000,7 @@ gst_apixo_base_src_create (GstBaseSrc *bsrc, guint64 offset, guint size,
     goto done;
 
   /* The spool lives until stop(), which cannot run while we are here. */
-  ret = read_result (self, spool, offset, size, cancellable, buf);
+  ret = read_result (self, spool, pull, offset, size, cancellable, buf);
 
 done:
   GST_LOG_OBJECT (self, "create %" G_GUINT64_FORMAT "+%u: %s", offset, size,
