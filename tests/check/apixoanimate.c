@@ -1882,6 +1882,25 @@ assert_no_error_posted (GstElement *pipeline)
   gst_object_unref (bus);
 }
 
+/* Plays @launch (appsrcs "img" and "vid" on the pads) with the whole
+ * motion video but an image that never ends, until the element waits for
+ * the image (its PROGRESS). */
+static GstElement *
+play_with_image_arriving (const gchar *launch, Feed *image, Feed *video)
+{
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+  GstMessage *msg;
+
+  feed_setup (image, pipeline, "img", "character.png", FALSE);
+  feed_setup (video, pipeline, "vid", "motion.mp4", TRUE);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+                          GST_STATE_CHANGE_ASYNC);
+  msg = apixo_test_wait_message (pipeline, GST_MESSAGE_PROGRESS, 30);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  return pipeline;
+}
+
 /* The image is still arriving (an appsrc that has not sent EOS) when the
  * pipeline is stopped. */
 GST_START_TEST (test_stop_waiting_for_pad_data)
@@ -1893,19 +1912,10 @@ GST_START_TEST (test_stop_waiting_for_pad_data)
       "appsrc name=img ! a.image  appsrc name=vid ! a.video",
       publish, spool);
   GstElement *pipeline;
-  GstMessage *msg;
   Feed image, video;
 
   fail_unless (g_mkdir (spool, 0700) == 0);
-  pipeline = apixo_test_parse (sim, launch);
-  feed_setup (&image, pipeline, "img", "character.png", FALSE);
-  feed_setup (&video, pipeline, "vid", "motion.mp4", TRUE);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
-                          GST_STATE_CHANGE_ASYNC);
-  /* the element started preparing the task: it waits for the image */
-  msg = apixo_test_wait_message (pipeline, GST_MESSAGE_PROGRESS, 30);
-  fail_unless (msg != NULL);
-  gst_message_unref (msg);
+  pipeline = play_with_image_arriving (launch, &image, &video);
   set_state_promptly (pipeline, GST_STATE_READY);
   assert_no_error_posted (pipeline);
   set_state_promptly (pipeline, GST_STATE_NULL);
@@ -1941,17 +1951,8 @@ GST_START_TEST (test_pad_released_before_eos)
   GError *error = NULL;
   Feed image, video;
 
-  pipeline = apixo_test_parse (sim, launch);
+  pipeline = play_with_image_arriving (launch, &image, &video);
   a = gst_bin_get_by_name (GST_BIN (pipeline), "a");
-  feed_setup (&image, pipeline, "img", "character.png", FALSE);
-  feed_setup (&video, pipeline, "vid", "motion.mp4", TRUE);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
-                          GST_STATE_CHANGE_ASYNC);
-  /* the element started preparing the task: it waits for the image */
-  msg = apixo_test_wait_message (pipeline, GST_MESSAGE_PROGRESS, 30);
-  fail_unless (msg != NULL);
-  gst_message_unref (msg);
-
   pad = gst_element_get_static_pad (a, "image");
   fail_unless (pad != NULL);
   gst_element_release_request_pad (a, pad);
