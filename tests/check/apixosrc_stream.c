@@ -39,8 +39,38 @@ count_buffers (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+static GstPadProbeReturn
+post_first_frame (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstElement *sink = gst_pad_get_parent_element (pad);
+
+  gst_element_post_message (
+      sink, gst_message_new_application (
+                GST_OBJECT (sink), gst_structure_new_empty ("first-frame")));
+  gst_object_unref (sink);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Position in @run's messages of the first one named @name (-1: none). */
+static gint
+message_index (ApixoRun *run, const gchar *name, const gchar *event)
+{
+  gint i = 0;
+
+  for (GList *l = run->messages; l != NULL; l = l->next, i++) {
+    const GstStructure *s = gst_message_get_structure (l->data);
+
+    if (s != NULL && gst_structure_has_name (s, name) &&
+        (event == NULL ||
+         g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0))
+      return i;
+  }
+  return -1;
+}
+
 /* Runs @launch (whose video frames reach the element named "sink") and
- * returns how many frames arrived. */
+ * returns how many frames arrived; the first one also posts a
+ * "first-frame" application message. */
 static gint
 run_counting_frames (const gchar *launch, ApixoRun **run_out)
 {
@@ -50,6 +80,8 @@ run_counting_frames (const gchar *launch, ApixoRun **run_out)
   gint frames = 0;
   ApixoRun *run;
 
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, post_first_frame, NULL,
+                     NULL);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &frames,
                      NULL);
   run = apixo_test_run (pipeline, 90);
@@ -82,59 +114,20 @@ GST_START_TEST (test_moov_at_end_pull)
 
 GST_END_TEST;
 
-static GstPadProbeReturn
-post_first_frame (GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  GstElement *sink = gst_pad_get_parent_element (pad);
-
-  gst_element_post_message (
-      sink, gst_message_new_application (
-                GST_OBJECT (sink), gst_structure_new_empty ("first-frame")));
-  gst_object_unref (sink);
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* Position in @run's messages of the first one named @name (-1: none). */
-static gint
-message_index (ApixoRun *run, const gchar *name, const gchar *event)
-{
-  gint i = 0;
-
-  for (GList *l = run->messages; l != NULL; l = l->next, i++) {
-    const GstStructure *s = gst_message_get_structure (l->data);
-
-    if (s != NULL && gst_structure_has_name (s, name) &&
-        (event == NULL ||
-         g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0))
-      return i;
-  }
-  return -1;
-}
-
 /* Moov at the end, and the download broken off half way (resumed only
  * after a 3 s backoff): the moov comes by a Range request and the frames
  * of the first half flow at once, long before the download is over. */
 GST_START_TEST (test_moov_at_end_plays_before_downloaded)
 {
-  GstElement *pipeline = apixo_test_parse (
-      sim, "apixosrc @SIM@ model=wan-2-5 retry-backoff-factor=3 "
-           "prompt=\"early [sim:moov=end][sim:noise][sim:bitrate=8000]\" "
-           "resolution=720p duration=5 ! qtdemux ! h264parse ! "
-           "fakesink name=sink");
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  GstPad *pad = gst_element_get_static_pad (sink, "sink");
-  gint first_frame, downloaded, frames = 0;
+  gint first_frame, downloaded, frames;
   ApixoRun *run;
 
   sim_fixture_add_fault (sim, "result", "truncate", 1);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, post_first_frame, NULL,
-                     NULL);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &frames,
-                     NULL);
-  run = apixo_test_run (pipeline, 90);
-  fail_unless (run->error == NULL, "error: %s",
-               run->error ? run->error->message : "");
-  fail_unless (run->eos);
+  frames = run_counting_frames (
+      "apixosrc @SIM@ model=wan-2-5 retry-backoff-factor=3 "
+      "prompt=\"early [sim:moov=end][sim:noise][sim:bitrate=8000]\" "
+      "resolution=720p duration=5 ! qtdemux ! h264parse ! fakesink name=sink",
+      &run);
   fail_unless_equals_int (frames, 120);
   /* the result was dropped and resumed, and the moov came by a Range */
   fail_unless (sim_fixture_count_requests (sim, "result", -1) >= 3);
@@ -144,11 +137,7 @@ GST_START_TEST (test_moov_at_end_plays_before_downloaded)
   fail_unless (first_frame >= 0 && downloaded >= 0);
   fail_unless (first_frame < downloaded,
                "the first frame waited for the whole download");
-
   apixo_run_free (run);
-  gst_object_unref (pad);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
 }
 
 GST_END_TEST;
