@@ -50,10 +50,10 @@
  * - The sequential download runs as fast as the network allows, in
  *   fixed-size reads of at most SPOOL_CHUNK bytes, whatever the readers do.
  *   When the body stream is pollable (libsoup's are), one dispatch reads
- *   what the stream already has, up to SPOOL_DISPATCH_READS reads (other
- *   transfers and requests share the worker), then waits on a pollable
- *   source for more; otherwise one g_input_stream_read_async() per chunk
- *   into a buffer of the transfer.
+ *   what the stream already has, up to SPOOL_DISPATCH bytes (other
+ *   transfers and requests share the worker), writes them in one pwrite(),
+ *   then waits on a pollable source for more; otherwise one
+ *   g_input_stream_read_async() per chunk into a buffer of the transfer.
  * - The file is preallocated to the announced size (fallocate(), where the
  *   file system supports it; nothing otherwise): cheaper writes, fewer
  *   fragments.
@@ -93,13 +93,15 @@ GST_DEBUG_CATEGORY_STATIC (apixo_spool_debug);
 #define GST_CAT_DEFAULT apixo_spool_debug
 
 /* One network read, a fixed bound (never grown).  The pollable path reads
- * into one buffer of this size per worker thread, whatever the number of
- * downloads; the fallback path holds one per transfer.  Measurements in
- * docs/performance.md. */
+ * into one buffer of SPOOL_DISPATCH bytes per worker thread, whatever the
+ * number of downloads; the fallback path holds one of SPOOL_CHUNK per
+ * transfer.  Measurements in docs/performance.md. */
 #define SPOOL_CHUNK (256 * 1024)
-/* Reads per dispatch at most, before the worker serves its other sources
- * (with SPOOL_CHUNK: 2 MiB, about a millisecond on loopback). */
-#define SPOOL_DISPATCH_READS 8
+/* Bytes read per dispatch at most (SPOOL_CHUNK at a time), before the
+ * worker serves its other sources: about a millisecond on loopback.  They
+ * go to the file in one write: per byte, a 2 MiB write costs the page cache
+ * much less than 256 KiB ones (docs/performance.md). */
+#define SPOOL_DISPATCH (8 * SPOOL_CHUNK)
 /* A read starting this far beyond the sequential download gets its own
  * Range request rather than waiting (a fraction of a second of download on
  * a good link; less would send ranges for qtdemux's interleaved reads near
@@ -362,7 +364,7 @@ spool_worker_buffer (void)
   guint8 *buf = g_private_get (&buffer);
 
   if (buf == NULL) {
-    buf = g_malloc (SPOOL_CHUNK);
+    buf = g_malloc (SPOOL_DISPATCH);
     g_private_set (&buffer, buf);
   }
   return buf;
@@ -1157,43 +1159,51 @@ transfer_eof (SpoolTransfer *t)
 static gboolean transfer_readable (GObject *stream, gpointer data);
 static gboolean transfer_resume (gpointer data);
 
-/* Worker.  Reads what the pollable stream has (SPOOL_DISPATCH_READS reads
- * at most), then waits for more. */
+/* Worker.  Reads what the pollable stream already has, in reads of at most
+ * SPOOL_CHUNK, into one buffer of SPOOL_DISPATCH bytes, writes it to the
+ * file in one go, then waits for more (or lets the worker's other sources
+ * run first when the buffer filled). */
 static void
 transfer_pump (SpoolTransfer *t)
 {
   GstApixoSpool *spool = t->spool;
   guint8 *buf = spool_worker_buffer ();
-  gboolean would_block = FALSE, progress = FALSE;
-  guint reads;
+  GError *error = NULL;
+  gboolean would_block = FALSE;
+  gssize n = 0;
+  gsize fill = 0;
 
-  for (reads = 0; reads < SPOOL_DISPATCH_READS && !would_block; reads++) {
-    GError *error = NULL;
-    gssize n;
-
-    if (spool->stopping) {
-      transfer_free (t);
-      return;
-    }
-    n = g_pollable_input_stream_read_nonblocking (t->pollable, buf, SPOOL_CHUNK,
-                                                  t->cancellable, &error);
-    if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-      g_error_free (error);
-      would_block = TRUE;
-    } else if (n < 0) {
-      transfer_error (t, error);
-      return;
-    } else if (n == 0) {
-      transfer_eof (t);
-      return;
-    } else if (!transfer_got_data (t, buf, n)) {
-      return;
-    } else {
-      progress = TRUE;
-    }
+  if (spool->stopping) {
+    transfer_free (t);
+    return;
+  }
+  while (fill < SPOOL_DISPATCH) {
+    n = g_pollable_input_stream_read_nonblocking (
+        t->pollable, buf + fill, MIN (SPOOL_CHUNK, SPOOL_DISPATCH - fill),
+        t->cancellable, &error);
+    if (n <= 0)
+      break;
+    fill += n;
+  }
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    g_clear_error (&error);
+    would_block = TRUE;
+  }
+  /* What arrived is good, whatever ended the reads. */
+  if (fill > 0 && !transfer_got_data (t, buf, fill)) {
+    g_clear_error (&error);
+    return;
+  }
+  if (error != NULL) {
+    transfer_error (t, error);
+    return;
+  }
+  if (n == 0) {
+    transfer_eof (t);
+    return;
   }
 
-  if (progress) {
+  if (fill > 0) {
     transfer_touch (t);
     if (t->range == NULL)
       spool_notify_progress (spool, FALSE);
