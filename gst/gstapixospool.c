@@ -1159,10 +1159,23 @@ transfer_eof (SpoolTransfer *t)
 static gboolean transfer_readable (GObject *stream, gpointer data);
 static gboolean transfer_resume (gpointer data);
 
+/* Worker.  Whether a reader waits for bytes @t has up to @end. */
+static gboolean
+spool_reader_waits_for (SpoolTransfer *t, guint64 end)
+{
+  GstApixoSpool *spool = t->spool;
+  gboolean waits;
+
+  g_mutex_lock (&spool->lock);
+  waits = spool->waiters > 0 && (t->range != NULL || end >= spool->wake_at);
+  g_mutex_unlock (&spool->lock);
+  return waits;
+}
+
 /* Worker.  Reads what the pollable stream already has, in reads of at most
- * SPOOL_CHUNK, into one buffer of SPOOL_DISPATCH bytes, writes it to the
- * file in one go, then waits for more (or lets the worker's other sources
- * run first when the buffer filled). */
+ * SPOOL_CHUNK, into one buffer of SPOOL_DISPATCH bytes (less for a reader
+ * waiting for the first bytes), writes it to the file in one go, then waits
+ * for more (or lets the worker's other sources run first). */
 static void
 transfer_pump (SpoolTransfer *t)
 {
@@ -1184,6 +1197,14 @@ transfer_pump (SpoolTransfer *t)
     if (n <= 0)
       break;
     fill += n;
+    /* The first SPOOL_DISPATCH bytes (type finding, headers), or those of
+     * a far-ahead range, go to a reader waiting for them at once.  Later
+     * ones wait for the dispatch's end (about a millisecond on loopback):
+     * writing smaller pieces for a reader at the front would make the
+     * whole download slower. */
+    if ((t->range != NULL || t->pos < SPOOL_DISPATCH) &&
+        spool_reader_waits_for (t, t->pos + fill))
+      break;
   }
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
     g_clear_error (&error);
