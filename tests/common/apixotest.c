@@ -182,6 +182,28 @@ apixo_test_wait_message (GstElement *pipeline, GstMessageType types,
   return msg;
 }
 
+GstMessage *
+apixo_test_wait_error_from (GstElement *pipeline, GstElement *element,
+                            gdouble timeout)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gint64 end = g_get_monotonic_time () + (gint64)(timeout * G_USEC_PER_SEC);
+  GstMessage *msg = NULL;
+  gint64 left;
+
+  while ((left = end - g_get_monotonic_time ()) > 0) {
+    msg = gst_bus_timed_pop_filtered (bus, (GstClockTime)left * GST_USECOND,
+                                      GST_MESSAGE_ERROR);
+    if (msg == NULL || GST_MESSAGE_SRC (msg) == GST_OBJECT (element) ||
+        gst_object_has_as_ancestor (GST_MESSAGE_SRC (msg),
+                                    GST_OBJECT (element)))
+      break;
+    gst_clear_message (&msg);
+  }
+  gst_object_unref (bus);
+  return msg;
+}
+
 /* ---- decoding ------------------------------------------------------------ */
 
 typedef struct {

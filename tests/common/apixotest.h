@@ -53,6 +53,12 @@ guint apixo_run_count (ApixoRun *run, GstMessageType type);
  * @timeout s); returns it (ref) or NULL. Other messages are dropped. */
 GstMessage *apixo_test_wait_message (GstElement *pipeline, GstMessageType types,
                                      gdouble timeout);
+/* Waits on @pipeline's bus for an ERROR message posted by @element or an
+ * element inside it (up to
+ * @timeout s in all); returns it (ref) or NULL.  Errors of other elements
+ * (e.g. a source whose peer pad was released: not-linked) are dropped. */
+GstMessage *apixo_test_wait_error_from (GstElement *pipeline,
+                                        GstElement *element, gdouble timeout);
 
 /* ---- checking results ---------------------------------------------------- */
 
