@@ -1086,6 +1086,15 @@ spool_maybe_request_range (GstApixoSpool *spool, guint64 offset,
 
 /* ---- both kinds --------------------------------------------------------- */
 
+/* spool->lock held.  Whether @t's bytes up to @end are what a waiting reader
+ * needs: any far-ahead range's while a reader waits, the sequential
+ * download's once it reaches spool->wake_at. */
+static gboolean
+spool_wakes_reader_locked (GstApixoSpool *spool, SpoolTransfer *t, guint64 end)
+{
+  return t->range != NULL ? spool->waiters > 0 : end >= spool->wake_at;
+}
+
 /* Worker.  @n bytes arrived in @data.  FALSE: @t was handed on (failure). */
 static gboolean
 transfer_got_data (SpoolTransfer *t, const guint8 *data, gsize n)
@@ -1093,7 +1102,6 @@ transfer_got_data (SpoolTransfer *t, const guint8 *data, gsize n)
   GstApixoSpool *spool = t->spool;
   GError *error = NULL;
   guint64 end = t->pos + n;
-  gboolean wake;
 
   if ((t->limit > 0 && end > t->limit) || end > GST_APIXO_SPOOL_MAX_SIZE) {
     if (t->range != NULL) {
@@ -1122,14 +1130,11 @@ transfer_got_data (SpoolTransfer *t, const guint8 *data, gsize n)
 
   g_mutex_lock (&spool->lock);
   intervals_add (spool->have, t->pos, end);
-  if (t->range != NULL) {
+  if (t->range != NULL)
     t->range->pos = end;
-    wake = spool->waiters > 0;
-  } else {
+  else
     spool->seq_pos = end;
-    wake = end >= spool->wake_at;
-  }
-  if (wake) {
+  if (spool_wakes_reader_locked (spool, t, end)) {
     spool->wake_at = G_MAXUINT64;
     g_cond_broadcast (&spool->cond);
   }
@@ -1167,7 +1172,7 @@ spool_reader_waits_for (SpoolTransfer *t, guint64 end)
   gboolean waits;
 
   g_mutex_lock (&spool->lock);
-  waits = spool->waiters > 0 && (t->range != NULL || end >= spool->wake_at);
+  waits = spool_wakes_reader_locked (spool, t, end);
   g_mutex_unlock (&spool->lock);
   return waits;
 }
