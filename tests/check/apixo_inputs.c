@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 /* veo-3-1's 90-150 s -> 0.45-0.75 s */
 #define TIME_SCALE 0.005
@@ -39,24 +40,7 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = g_dir_make_tmp ("apixo-inputs-XXXXXX", NULL);
-}
-
-static void
-remove_dir (const gchar *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    gchar *child = g_build_filename (path, name, NULL);
-    g_unlink (child);
-    g_free (child);
-  }
-  g_dir_close (dir);
-  g_rmdir (path);
+  tmpdir = apixo_test_dir_new ("apixo-inputs");
 }
 
 static void
@@ -64,7 +48,7 @@ teardown (void)
 {
   sim_fixture_stop (sim);
   sim = NULL;
-  remove_dir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 /* 30-60 s of documented (sim) generation time -> 0.3-0.6 s. */
 #define TIME_SCALE 0.01
@@ -64,33 +65,13 @@ under_valgrind (void)
 static void
 setup_media_dir (void)
 {
-  media_dir = g_dir_make_tmp ("apixoanimate-media-XXXXXX", NULL);
-}
-
-static void
-remove_dir (const gchar *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    gchar *child = g_build_filename (path, name, NULL);
-    if (g_file_test (child, G_FILE_TEST_IS_DIR))
-      remove_dir (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  g_dir_close (dir);
-  g_rmdir (path);
+  media_dir = apixo_test_dir_new ("apixoanimate-media");
 }
 
 static void
 teardown_media_dir (void)
 {
-  remove_dir (media_dir);
+  apixo_test_dir_remove (media_dir);
   g_clear_pointer (&media_dir, g_free);
 }
 
@@ -98,7 +79,7 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = g_dir_make_tmp ("apixoanimate-XXXXXX", NULL);
+  tmpdir = apixo_test_dir_new ("apixoanimate");
 }
 
 static void
@@ -109,7 +90,7 @@ teardown (void)
   test_server = NULL;
   sim_fixture_stop (sim);
   sim = NULL;
-  remove_dir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

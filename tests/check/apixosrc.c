@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 static SimFixture *sim;
 static gchar *tmpdir;
@@ -20,7 +21,7 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (0.01, NULL);
-  tmpdir = g_dir_make_tmp ("apixosrc-XXXXXX", NULL);
+  tmpdir = apixo_test_dir_new ("apixosrc");
 }
 
 static void
@@ -28,7 +29,8 @@ teardown (void)
 {
   sim_fixture_stop (sim);
   sim = NULL;
-  g_free (tmpdir);
+  apixo_test_dir_remove (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
 }
 
 static gchar *

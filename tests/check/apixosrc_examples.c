@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 /* Fast enough for the suite: 250 s of documented generation time -> 1.25 s. */
 #define TIME_SCALE 0.005
@@ -470,25 +471,8 @@ setup (void)
 {
   sim = sim_fixture_start (TIME_SCALE, NULL);
   server = apixo_test_server_start ();
-  tmpdir = g_dir_make_tmp ("apixosrc-examples-XXXXXX", NULL);
+  tmpdir = apixo_test_dir_new ("apixosrc-examples");
   fail_unless (tmpdir != NULL);
-}
-
-static void
-remove_dir (const gchar *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    gchar *file = g_build_filename (path, name, NULL);
-    g_unlink (file);
-    g_free (file);
-  }
-  g_dir_close (dir);
-  g_rmdir (path);
 }
 
 static void
@@ -498,7 +482,7 @@ teardown (void)
   server = NULL;
   sim_fixture_stop (sim);
   sim = NULL;
-  remove_dir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

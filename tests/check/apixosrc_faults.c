@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 /* A small cached render (1 s, 24 frames at 624x624), decoded frame by
  * frame through qtdemux (pull mode). */
@@ -45,7 +46,7 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (0.005, NULL);
-  tmpdir = g_dir_make_tmp ("apixo-faults-XXXXXX", NULL);
+  tmpdir = apixo_test_dir_new ("apixo-faults");
 }
 
 static void
@@ -53,7 +54,7 @@ teardown (void)
 {
   sim_fixture_stop (sim);
   sim = NULL;
-  g_rmdir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

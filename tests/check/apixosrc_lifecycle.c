@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 /* A small cached render: 1 s, 24 frames at 832x480. */
 #define SRC_FMT                                                                \
@@ -44,7 +45,7 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (0.005, NULL);
-  tmpdir = g_dir_make_tmp ("apixo-lifecycle-XXXXXX", NULL);
+  tmpdir = apixo_test_dir_new ("apixo-lifecycle");
 }
 
 static void
@@ -52,7 +53,7 @@ teardown (void)
 {
   sim_fixture_stop (sim);
   sim = NULL;
-  g_rmdir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

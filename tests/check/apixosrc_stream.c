@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 static SimFixture *sim;
 static gchar *tmpdir;
@@ -21,7 +22,7 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (0.01, NULL);
-  tmpdir = g_dir_make_tmp ("apixosrc-stream-XXXXXX", NULL);
+  tmpdir = apixo_test_dir_new ("apixosrc-stream");
 }
 
 static void
@@ -29,7 +30,8 @@ teardown (void)
 {
   sim_fixture_stop (sim);
   sim = NULL;
-  g_free (tmpdir);
+  apixo_test_dir_remove (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
 }
 
 static GstPadProbeReturn

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "testdir.h"
 
 #define TIME_SCALE 0.005
 #define RUN_TIMEOUT 60.0
@@ -506,26 +507,15 @@ static void
 setup (void)
 {
   sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = g_dir_make_tmp ("apixosrc-validation-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = apixo_test_dir_new ("apixosrc-validation");
 }
 
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmpdir, 0, NULL);
-  const gchar *name;
-
   sim_fixture_stop (sim);
   sim = NULL;
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    gchar *file = g_build_filename (tmpdir, name, NULL);
-    g_unlink (file);
-    g_free (file);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

@@ -34,6 +34,7 @@
 
 #include "gstapixoinput.h"
 #include "gstapixomodels.h"
+#include "testdir.h"
 
 #define ANIMATE "wan-2-2-animate"
 #define WAN25V "wan-2-5-video"
@@ -45,8 +46,7 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("apixo-input-test-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = apixo_test_dir_new ("apixo-input-test");
 }
 
 static guint
@@ -65,18 +65,7 @@ count_files (const gchar *dirname)
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmpdir, 0, NULL);
-  const gchar *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    gchar *path = g_build_filename (tmpdir, name, NULL);
-
-    g_unlink (path);
-    g_free (path);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

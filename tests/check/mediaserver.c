@@ -34,6 +34,7 @@
 #include "gstapixomediaserver.h"
 #include "gstapixopublisher.h"
 #include "gstapixoworker.h"
+#include "testdir.h"
 
 #define PATTERN_SIZE 100000
 #define TOKEN_CHARS 43
@@ -45,25 +46,13 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  tmpdir = g_dir_make_tmp ("apixo-mediaserver-XXXXXX", NULL);
-  fail_unless (tmpdir != NULL);
+  tmpdir = apixo_test_dir_new ("apixo-mediaserver");
 }
 
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmpdir, 0, NULL);
-  const gchar *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL) {
-    gchar *path = g_build_filename (tmpdir, name, NULL);
-
-    g_unlink (path);
-    g_free (path);
-  }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (tmpdir);
+  apixo_test_dir_remove (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
 }
 

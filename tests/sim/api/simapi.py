@@ -8,6 +8,7 @@ import http.server
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -203,6 +204,13 @@ class SimTestCase(unittest.TestCase):
         cls.media.close()
         cls.sim.stop()
 
+    @classmethod
+    def make_temp_dir(cls, prefix):
+        """A new temp dir, removed with everything in it after the class."""
+        path = tempfile.mkdtemp(prefix=prefix)
+        cls.addClassCleanup(shutil.rmtree, path, True)
+        return path
+
     def setUp(self):
         self.sim.reset()
 
@@ -258,7 +266,6 @@ class MediaServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        daemon=True)
         self.thread.start()
-        self.dir = tempfile.mkdtemp(prefix="simapi-media-")
 
     def add(self, name, data, ctype="application/octet-stream"):
         with self.httpd.lock:

@@ -5,7 +5,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import os
-import tempfile
 import unittest
 
 import simapi
@@ -20,7 +19,7 @@ class Examples(SimTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tmp = tempfile.mkdtemp(prefix="simapi-examples-")
+        cls.tmp = cls.make_temp_dir("simapi-examples-")
         cls.hook = simapi.HookReceiver()
         m, d = cls.media, cls.tmp
         # landscape JPEGs, a portrait PNG (3:4), a 16:9 motion video, mp3

@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 import unittest
 
 import simapi
@@ -45,7 +44,7 @@ class Lifecycle(SimTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tmp = tempfile.mkdtemp(prefix="simapi-life-")
+        cls.tmp = cls.make_temp_dir("simapi-life-")
         m, d = cls.media, cls.tmp
         cls.png = m.add("p.png", simapi.image(d + "/p.png", 640, 360))
         cls.bmp = m.add("p.bmp", simapi.image(d + "/p.bmp", 320, 240))

@@ -6,7 +6,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import signal
-import tempfile
 import unittest
 
 import simapi
@@ -28,7 +27,7 @@ class Balance(SimTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tmp = tempfile.mkdtemp(prefix="simapi-limits-")
+        cls.tmp = cls.make_temp_dir("simapi-limits-")
         m, d = cls.media, cls.tmp
         cls.png = m.add("c.png", simapi.image(d + "/c.png", 320, 320))
         cls.motion2 = m.add("m2.mp4", simapi.motion_video(d + "/m2.mp4",
