@@ -390,7 +390,8 @@ install_properties (GObjectClass *gobject_class)
       g_param_spec_string (
           "spool-directory", "Spool directory",
           "Directory of the temporary spool file the result is downloaded "
-          "into (removed at stop); NULL = the system temp directory",
+          "into (it has no name there, and goes at stop or when the "
+          "process ends); NULL = the system temp directory",
           NULL, rw));
   g_object_class_install_property (
       gobject_class, PROP_PUBLIC_URL,

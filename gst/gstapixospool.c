@@ -54,6 +54,10 @@
  *   transfers and requests share the worker), writes them in one pwrite(),
  *   then waits on a pollable source for more; otherwise one
  *   g_input_stream_read_async() per chunk into a buffer of the transfer.
+ * - A temp spool file is unlinked as soon as it is created and used through
+ *   its descriptor only, so a process that dies leaves nothing behind; a
+ *   keep location is written as "<keep_location>.part" and renamed when
+ *   complete.
  * - The file is preallocated to the announced size (fallocate(), where the
  *   file system supports it; nothing otherwise): cheaper writes, fewer
  *   fragments.
@@ -137,7 +141,7 @@ struct _GstApixoSpool {
   GstApixoHttpSettings http;
   GstApixoSpoolCallbacks callbacks;
   gpointer user_data;
-  gchar *path;          /* temp file or "<keep_location>.part" */
+  gchar *path;          /* "<keep_location>.part"; NULL: a nameless temp file */
   gchar *keep_location; /* NULL: temp file */
   gint fd;
   gchar *uri;      /* set in start(), before the worker sees it */
@@ -1440,6 +1444,12 @@ spool_open_file (const gchar *dir, const gchar *keep_location, gchar **path,
     *path = g_build_filename (dir ? dir : g_get_tmp_dir (),
                               "apixo-spool-XXXXXX", NULL);
     fd = g_mkstemp_full (*path, O_RDWR | O_CLOEXEC, 0600);
+    /* Served through the descriptor only: without a name, the file goes
+     * with the process however it ends (a crash or SIGKILL included), never
+     * left behind in the directory.  Where a file open cannot be unlinked,
+     * it keeps its name until free(). */
+    if (fd >= 0 && g_unlink (*path) == 0)
+      g_clear_pointer (path, g_free);
   }
   if (fd < 0) {
     err = errno;
@@ -1487,7 +1497,8 @@ gst_apixo_spool_new (GstApixoWorker *worker, const GstApixoHttpSettings *http,
   spool->wake_at = G_MAXUINT64;
   spool->ranges = g_ptr_array_new ();
   spool->range_transfers = g_ptr_array_new ();
-  GST_DEBUG ("spool %p in %s", spool, path);
+  GST_DEBUG ("spool %p in %s", spool,
+             path ? path : (dir ? dir : g_get_tmp_dir ()));
   return spool;
 }
 
@@ -1734,7 +1745,8 @@ gst_apixo_spool_free (GstApixoSpool *spool)
   close (spool->fd);
   /* A complete result whose rename failed stays as .part: it was paid for
    * (the finished callback named the file). */
-  if (!spool->kept && !(spool->keep_location != NULL && spool->complete) &&
+  if (spool->path != NULL && !spool->kept &&
+      !(spool->keep_location != NULL && spool->complete) &&
       g_unlink (spool->path) != 0 && errno != ENOENT)
     GST_WARNING ("could not remove %s: %s", spool->path, g_strerror (errno));
 

@@ -58,8 +58,11 @@ typedef struct {
 } GstApixoSpoolCallbacks;
 
 /* Any thread.  @dir: directory for the temporary spool file (NULL: the
- * system temp dir); @keep_location: where to keep the finished file, or
- * NULL.  Fails if the file cannot be created. */
+ * system temp dir), which is unlinked as soon as it is created: it takes
+ * space there but has no name, so nothing is left behind however the
+ * process ends; @keep_location: where to keep the finished file (it is
+ * written as "<keep_location>.part" until then), or NULL.  Fails if the file
+ * cannot be created. */
 GstApixoSpool *gst_apixo_spool_new (GstApixoWorker *worker,
                                     const GstApixoHttpSettings *http,
                                     const gchar *dir,
@@ -93,7 +96,9 @@ gboolean gst_apixo_spool_is_complete (GstApixoSpool *spool);
  * end of the sequential download, keeping the file) remain. */
 gboolean gst_apixo_spool_has_all (GstApixoSpool *spool);
 
-/* Any thread.  Path of the spool file (the .part file while downloading). */
+/* Any thread.  Path of the spool file: the .part file while downloading
+ * to a keep location, the kept file after; NULL for a temp spool, which has
+ * no name (see gst_apixo_spool_new()). */
 const gchar *gst_apixo_spool_get_path (GstApixoSpool *spool);
 
 /* Any thread.  The HTTP status of the answer that made the download fail

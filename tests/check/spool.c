@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "gstapixospool.h"
+#include "testdir.h"
 
 #define SERVER_CHUNK (16 * 1024)
 #define TEST_USER_AGENT "gst-apixo-test/1.0"
@@ -672,12 +673,10 @@ GST_START_TEST (test_sequential_read)
   GError *error = NULL;
   ServerRequest *r;
   guint64 total = 0;
-  gchar *path;
 
   start_server (size, NULL);
   spool = spool_new_default ();
-  path = g_strdup (gst_apixo_spool_get_path (spool));
-  fail_unless (g_file_test (path, G_FILE_TEST_EXISTS));
+  fail_unless (gst_apixo_spool_get_path (spool) == NULL); /* no name */
   gst_apixo_spool_start (spool, ts->uri);
   gst_apixo_spool_start (spool, ts->uri); /* once */
 
@@ -707,8 +706,6 @@ GST_START_TEST (test_sequential_read)
   server_request_free (r);
 
   gst_apixo_spool_free (spool);
-  fail_if (g_file_test (path, G_FILE_TEST_EXISTS));
-  g_free (path);
 }
 
 GST_END_TEST;
@@ -1230,16 +1227,23 @@ GST_START_TEST (test_preallocated)
 {
   ServerConfig cfg = { 0 };
   gsize size = 3 * 1024 * 1024 + 5;
+  GstApixoHttpSettings http;
   GstApixoSpool *spool;
+  gchar *dir, *keep;
   GStatBuf st;
 
   /* Where the file system can, the announced size is reserved at the
-   * headers (elsewhere the file just grows). */
-  if (!can_preallocate (g_get_tmp_dir ()))
-    return;
+   * headers (elsewhere the file just grows).  A keep location, so that the
+   * file has a name to look at (the same writes as a temp spool's). */
+  dir = apixo_test_dir_new ("apixo-spool-test");
+  keep = g_build_filename (dir, "result.mp4", NULL);
+  if (!can_preallocate (dir))
+    goto out;
   cfg.gate = 64 * 1024;
   start_server (size, &cfg);
-  spool = spool_new_default ();
+  test_http_settings (&http);
+  spool = spool_new_with (&http, keep);
+  gst_apixo_http_settings_clear (&http);
   gst_apixo_spool_start (spool, ts->uri);
   read_expect (spool, 0, 4096, 4096);
   fail_unless_equals_int (g_stat (gst_apixo_spool_get_path (spool), &st), 0);
@@ -1253,6 +1257,10 @@ GST_START_TEST (test_preallocated)
   fail_unless_equals_int (g_stat (gst_apixo_spool_get_path (spool), &st), 0);
   fail_unless_equals_uint64 (st.st_size, size);
   gst_apixo_spool_free (spool);
+out:
+  apixo_test_dir_remove (dir);
+  g_free (keep);
+  g_free (dir);
 }
 
 GST_END_TEST;
@@ -1271,12 +1279,10 @@ GST_START_TEST (test_free_stalled)
   ServerConfig cfg = { 0 };
   GstApixoSpool *spool;
   gint64 ms;
-  gchar *path;
 
   cfg.gate = 100 * 1024;
   start_server (4 * 1024 * 1024, &cfg);
   spool = spool_new_default ();
-  path = g_strdup (gst_apixo_spool_get_path (spool));
   gst_apixo_spool_start (spool, ts->uri);
   server_wait_gate_hits (1);
   read_expect (spool, 0, 100 * 1024, 100 * 1024);
@@ -1286,9 +1292,7 @@ GST_START_TEST (test_free_stalled)
   /* the I/O timeout is 60 s: returning now means cancelled, not timed out */
   ms = free_timed (spool);
   fail_unless (ms < 5000, "free took %" G_GINT64_FORMAT " ms", ms);
-  fail_if (g_file_test (path, G_FILE_TEST_EXISTS));
   fail_unless_equals_int (ev.n_finished, 0);
-  g_free (path);
 }
 
 GST_END_TEST;
@@ -1314,34 +1318,120 @@ GST_START_TEST (test_free_during_backoff)
 
 GST_END_TEST;
 
-GST_START_TEST (test_free_unstarted)
+/* Descriptors of this process open on files in @dir (Linux: what
+ * /proc/self/fd links to; -1 elsewhere). */
+static gint
+fds_into (const gchar *dir)
 {
-  GstApixoSpool *spool;
-  gchar *dir, *path;
-  GError *error = NULL;
-  GstApixoHttpSettings http;
+#ifdef __linux__
+  GDir *fds = g_dir_open ("/proc/self/fd", 0, NULL);
+  gchar *prefix = g_strconcat (dir, G_DIR_SEPARATOR_S, NULL);
+  const gchar *name;
+  gint n = 0;
 
-  dir = g_dir_make_tmp ("apixo-spool-test-XXXXXX", NULL);
+  fail_unless (fds != NULL);
+  while ((name = g_dir_read_name (fds)) != NULL) {
+    gchar *link = g_build_filename ("/proc/self/fd", name, NULL);
+    gchar *target = g_file_read_link (link, NULL);
+
+    if (target != NULL && g_str_has_prefix (target, prefix))
+      n++;
+    g_free (target);
+    g_free (link);
+  }
+  g_dir_close (fds);
+  g_free (prefix);
+  return n;
+#else
+  return -1;
+#endif
+}
+
+static gboolean
+dir_is_empty (const gchar *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  gboolean empty;
+
   fail_unless (dir != NULL);
+  empty = g_dir_read_name (dir) == NULL;
+  g_dir_close (dir);
+  return empty;
+}
+
+static GstApixoSpool *
+spool_new_in (const gchar *dir)
+{
+  GstApixoHttpSettings http;
+  GError *error = NULL;
+  GstApixoSpool *spool;
+
   test_http_settings (&http);
   spool =
       gst_apixo_spool_new (worker, &http, dir, NULL, &callbacks, NULL, &error);
-  fail_unless (spool != NULL);
-  path = g_strdup (gst_apixo_spool_get_path (spool));
-  fail_unless (g_str_has_prefix (path, dir));
+  fail_unless (spool != NULL, "%s", error ? error->message : "");
+  gst_apixo_http_settings_clear (&http);
+  return spool;
+}
+
+/* A temp spool has no name in its directory from the start (nothing is left
+ * there if the process dies), is served all the same, and its space goes
+ * with free(). */
+GST_START_TEST (test_temp_spool_has_no_name)
+{
+  ServerConfig cfg = { 0 };
+  gsize size = 2 * 1024 * 1024 + 17;
+  gchar *dir = apixo_test_dir_new ("apixo-spool-test");
+  GstApixoSpool *spool;
+
+  cfg.gate = 256 * 1024;
+  start_server (size, &cfg);
+  spool = spool_new_in (dir);
+  fail_unless (gst_apixo_spool_get_path (spool) == NULL);
+  fail_unless (dir_is_empty (dir));
+  if (fds_into (dir) >= 0)
+    fail_unless_equals_int (fds_into (dir), 1);
+
+  gst_apixo_spool_start (spool, ts->uri);
+  read_expect (spool, 0, 4096, 4096); /* downloading, held at the gate */
+  fail_unless (dir_is_empty (dir));
+  server_set_gate (G_MAXUINT64);
+  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
+  wait_finished ();
+  fail_unless (ev.error == NULL);
+  fail_unless (dir_is_empty (dir));
+
+  gst_apixo_spool_free (spool);
+  if (fds_into (dir) >= 0)
+    fail_unless_equals_int (fds_into (dir), 0);
+  fail_unless_equals_int (g_rmdir (dir), 0);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_free_unstarted)
+{
+  gchar *dir = apixo_test_dir_new ("apixo-spool-test");
+  GstApixoHttpSettings http;
+  GError *error = NULL;
+  GstApixoSpool *spool;
+
+  spool = spool_new_in (dir);
   fail_unless (!gst_apixo_spool_get_size (spool, NULL));
   gst_apixo_spool_free (spool);
-  fail_if (g_file_test (path, G_FILE_TEST_EXISTS));
+  if (fds_into (dir) >= 0)
+    fail_unless_equals_int (fds_into (dir), 0);
   fail_unless_equals_int (g_rmdir (dir), 0);
 
   /* a directory that does not exist: a clear error, no spool */
+  test_http_settings (&http);
   fail_unless (gst_apixo_spool_new (worker, &http, "/nonexistent/apixo", NULL,
                                     NULL, NULL, &error) == NULL);
   fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
                                 GST_RESOURCE_ERROR_OPEN_WRITE));
   g_clear_error (&error);
   gst_apixo_http_settings_clear (&http);
-  g_free (path);
   g_free (dir);
 }
 
@@ -1364,7 +1454,7 @@ GST_START_TEST (test_keep_location)
   gchar *dir, *keep, *part, *contents;
 
   start_server (size, NULL);
-  dir = g_dir_make_tmp ("apixo-spool-test-XXXXXX", NULL);
+  dir = apixo_test_dir_new ("apixo-spool-test");
   keep = g_build_filename (dir, "result.mp4", NULL);
   part = g_strconcat (keep, ".part", NULL);
   test_http_settings (&http);
@@ -1403,7 +1493,7 @@ GST_START_TEST (test_keep_location_incomplete)
 
   cfg.gate = 64 * 1024;
   start_server (1024 * 1024, &cfg);
-  dir = g_dir_make_tmp ("apixo-spool-test-XXXXXX", NULL);
+  dir = apixo_test_dir_new ("apixo-spool-test");
   keep = g_build_filename (dir, "result.mp4", NULL);
   part = g_strconcat (keep, ".part", NULL);
   test_http_settings (&http);
@@ -1504,6 +1594,7 @@ spool_suite (void)
   tcase_add_test (tc, test_free_stalled);
   tcase_add_test (tc, test_free_during_backoff);
   tcase_add_test (tc, test_free_unstarted);
+  tcase_add_test (tc, test_temp_spool_has_no_name);
   tcase_add_test (tc, test_keep_location);
   tcase_add_test (tc, test_keep_location_incomplete);
   tcase_add_test (tc, test_stall_timeout_resumes);
