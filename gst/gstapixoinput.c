@@ -20,8 +20,9 @@
  *   streaming thread (wait/probe) meet there.  append() writes to the file
  *   under the lock (one buffer: a wait's cancellation is delayed by one
  *   write at most).
- * - kind, label, filename, is_temp and max_bytes are set at construction
- *   and read-only afterwards.
+ * - kind, label, is_temp and max_bytes are set at construction and
+ *   read-only afterwards; a collector's fd, filename and nameless are set
+ *   once, under the lock, by its first buffer.
  * - probe() takes no lock while it decodes: the data is complete and not
  *   written any more (reset() during a probe is a caller error).  Its
  *   decode pipeline has its own lock (Decode.lock), taken by decodebin's
@@ -58,7 +59,8 @@ struct _GstApixoInput {
   gchar *label;
   gchar *filename;
   gboolean is_temp;
-  gchar *directory; /* collectors: where the temporary file goes */
+  gboolean nameless; /* a temp file unlinked at once: filename is its fd */
+  gchar *directory;  /* collectors: where the temporary file goes */
   guint64 max_bytes;
 
   GMutex lock;
@@ -191,7 +193,7 @@ gst_apixo_input_free (GstApixoInput *input)
     return;
   if (input->fd >= 0)
     close (input->fd);
-  if (input->is_temp && input->filename != NULL)
+  if (input->is_temp && !input->nameless && input->filename != NULL)
     g_unlink (input->filename);
   clear_probe_results (input);
   g_clear_error (&input->error);
@@ -230,6 +232,17 @@ open_temp_locked (GstApixoInput *input, GError **error)
     return FALSE;
   }
   GST_DEBUG ("%s: collecting into %s", input->label, path);
+#ifdef __linux__
+  /* No name in the directory from the start, so that nothing is left
+   * there however the process ends.  What opens the data by name (the
+   * probe's filesrc, the media server, an upload's mapping) does so in this
+   * process, through the descriptor's /proc entry. */
+  if (g_unlink (path) == 0) {
+    g_free (path);
+    path = g_strdup_printf ("/proc/self/fd/%d", fd);
+    input->nameless = TRUE;
+  }
+#endif
   input->fd = fd;
   input->filename = path;
   return TRUE;
@@ -317,8 +330,9 @@ append_locked (GstApixoInput *input, GstBuffer *buffer, GError **error)
   }
   if (!write_all (input->fd, map.data, map.size, input->size)) {
     err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
-                       "%s: cannot write the data to %s: %s", input->label,
-                       input->filename, g_strerror (errno));
+                       "%s: cannot write the data to a temporary file in "
+                       "%s: %s",
+                       input->label, input->directory, g_strerror (errno));
     gst_buffer_unmap (buffer, &map);
     goto failed;
   }

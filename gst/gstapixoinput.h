@@ -110,7 +110,10 @@ gboolean gst_apixo_input_probe (GstApixoInput *input,
 /* What the input is and holds; valid while the input lives. */
 GstApixoMediaKind gst_apixo_input_get_kind (GstApixoInput *input);
 const gchar *gst_apixo_input_get_label (GstApixoInput *input);
-/* The file holding the data (the user's file, or the temporary one). */
+/* The file holding the data: the user's file, or the temporary one (on
+ * Linux a "/proc/self/fd/N" path: the temporary file has no name in its
+ * directory, and the path is good in this process only, while the input
+ * lives). */
 const gchar *gst_apixo_input_get_filename (GstApixoInput *input);
 /* Bytes (collected so far, or of the file). */
 guint64 gst_apixo_input_get_size (GstApixoInput *input);
