@@ -233,14 +233,20 @@ open_temp_locked (GstApixoInput *input, GError **error)
   }
   GST_DEBUG ("%s: collecting into %s", input->label, path);
 #ifdef __linux__
-  /* No name in the directory from the start, so that nothing is left
-   * there however the process ends.  What opens the data by name (the
-   * probe's filesrc, the media server, an upload's mapping) does so in this
-   * process, through the descriptor's /proc entry. */
-  if (g_unlink (path) == 0) {
-    g_free (path);
-    path = g_strdup_printf ("/proc/self/fd/%d", fd);
-    input->nameless = TRUE;
+  {
+    /* No name in the directory from the start, so that nothing is left
+     * there however the process ends.  What opens the data by name (the
+     * probe's filesrc, the media server, an upload's mapping) does so in
+     * this process, through the descriptor's /proc entry (where /proc is
+     * mounted). */
+    gchar *fd_path = g_strdup_printf ("/proc/self/fd/%d", fd);
+
+    if (g_access (fd_path, R_OK) == 0 && g_unlink (path) == 0) {
+      g_free (path);
+      path = g_steal_pointer (&fd_path);
+      input->nameless = TRUE;
+    }
+    g_free (fd_path);
   }
 #endif
   input->fd = fd;

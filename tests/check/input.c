@@ -264,7 +264,7 @@ GST_START_TEST (test_collect_by_append)
    * ends): its path is its descriptor's. */
   temp = g_strdup (gst_apixo_input_get_filename (input));
 #ifdef __linux__
-  {
+  if (g_file_test ("/proc/self/fd", G_FILE_TEST_IS_DIR)) {
     gchar *target = g_file_read_link (temp, NULL);
 
     fail_unless (g_str_has_prefix (temp, "/proc/self/fd/"), "%s", temp);
@@ -272,10 +272,9 @@ GST_START_TEST (test_collect_by_append)
                  target);
     fail_unless_equals_int (count_files (tmpdir), 1); /* a.png only */
     g_free (target);
-  }
-#else
-  fail_unless (g_str_has_prefix (temp, tmpdir));
+  } else
 #endif
+    fail_unless (g_str_has_prefix (temp, tmpdir));
   fail_unless (g_stat (png, &st) == 0);
   fail_unless_equals_uint64 (gst_apixo_input_get_size (input), st.st_size);
 
