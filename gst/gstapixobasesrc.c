@@ -76,6 +76,7 @@ enum {
   PROP_PROXY,
   PROP_SSL_STRICT,
   PROP_TLS_DATABASE,
+  PROP_SSL_CA_FILE,
   PROP_USER_AGENT,
   PROP_EXTRA_HEADERS,
   PROP_SAVE_LOCATION,
@@ -367,6 +368,14 @@ install_properties (GObjectClass *gobject_class)
           "validate the server certificate (default: the system's)",
           G_TYPE_TLS_DATABASE, rw));
   g_object_class_install_property (
+      gobject_class, PROP_SSL_CA_FILE,
+      g_param_spec_string (
+          "ssl-ca-file", "SSL CA file",
+          "A file of PEM CA certificates to trust instead of the system's "
+          "(as souphttpsrc's ssl-ca-file; tls-database, when set, comes "
+          "first); NULL = the system's",
+          NULL, rw));
+  g_object_class_install_property (
       gobject_class, PROP_USER_AGENT,
       g_param_spec_string ("user-agent", "User-Agent",
                            "Value of the User-Agent HTTP request header",
@@ -602,6 +611,9 @@ gst_apixo_base_src_set_property (GObject *object, guint prop_id,
       g_clear_object (&s->http.tls_database);
       s->http.tls_database = g_value_dup_object (value);
       break;
+    case PROP_SSL_CA_FILE:
+      replace_string (&s->http.ssl_ca_file, value);
+      break;
     case PROP_USER_AGENT:
       replace_string (&s->http.user_agent, value);
       break;
@@ -707,6 +719,9 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_TLS_DATABASE:
       g_value_set_object (value, s->http.tls_database);
+      break;
+    case PROP_SSL_CA_FILE:
+      g_value_set_string (value, s->http.ssl_ca_file);
       break;
     case PROP_USER_AGENT:
       g_value_set_string (value, s->http.user_agent);
@@ -1158,6 +1173,22 @@ check_base_url (GstApixoBaseSrc *self, const gchar *url)
   return FALSE;
 }
 
+static gboolean
+check_ssl_ca_file (GstApixoBaseSrc *self, GstApixoHttpSettings *http)
+{
+  GError *error = NULL;
+
+  if (gst_apixo_http_settings_load_ca_file (http, &error))
+    return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                     ("ssl-ca-file '%s': %s (allowed: a readable file of PEM "
+                      "CA certificates)",
+                      http->ssl_ca_file, error->message),
+                     (NULL));
+  g_error_free (error);
+  return FALSE;
+}
+
 static gchar *
 resolve_api_key (GstApixoBaseSrc *self, const Settings *run)
 {
@@ -1257,7 +1288,8 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   settings_copy (&priv->run, &priv->settings);
   GST_OBJECT_UNLOCK (self);
 
-  if (!check_base_url (self, priv->run.base_url))
+  if (!check_base_url (self, priv->run.base_url) ||
+      !check_ssl_ca_file (self, &priv->run.http))
     goto fail;
   if (priv->run.task_id != NULL &&
       !gst_apixo_task_id_is_valid (priv->run.task_id)) {

@@ -25,6 +25,8 @@
 
 #include "gstapixohttp.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_http_debug);
@@ -63,6 +65,7 @@ gst_apixo_http_settings_copy (GstApixoHttpSettings *dst,
   *dst = *src;
   dst->user_agent = g_strdup (src->user_agent);
   dst->proxy = g_strdup (src->proxy);
+  dst->ssl_ca_file = g_strdup (src->ssl_ca_file);
   dst->tls_database =
       src->tls_database ? g_object_ref (src->tls_database) : NULL;
   dst->extra_headers =
@@ -74,8 +77,73 @@ gst_apixo_http_settings_clear (GstApixoHttpSettings *s)
 {
   g_clear_pointer (&s->user_agent, g_free);
   g_clear_pointer (&s->proxy, g_free);
+  g_clear_pointer (&s->ssl_ca_file, g_free);
   g_clear_object (&s->tls_database);
   g_clear_pointer (&s->extra_headers, gst_structure_free);
+}
+
+/* Keyed by the file's path, size and change time: a changed file gets a
+ * new database (the old one stays with the sessions that use it). */
+static gchar *
+ca_file_key (const gchar *path, GError **error)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0) {
+    gint err = errno;
+
+    g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (err),
+                         g_strerror (err));
+    return NULL;
+  }
+  return g_strdup_printf ("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT, path,
+                          (gint64)st.st_size, (gint64)st.st_mtime);
+}
+
+static GTlsDatabase *
+ca_file_database_new (const gchar *path, GError **error)
+{
+  GList *certs = g_tls_certificate_list_new_from_file (path, error);
+
+  if (certs == NULL) {
+    if (error != NULL && *error == NULL)
+      g_set_error_literal (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                           "no PEM certificate in it");
+    return NULL;
+  }
+  g_list_free_full (certs, g_object_unref);
+  return g_tls_file_database_new (path, error);
+}
+
+gboolean
+gst_apixo_http_settings_load_ca_file (GstApixoHttpSettings *s, GError **error)
+{
+  static GMutex lock;
+  static GHashTable *databases; /* key -> GTlsDatabase, for the process */
+  gchar *path, *key;
+  GTlsDatabase *db;
+
+  if (s->ssl_ca_file == NULL || s->tls_database != NULL)
+    return TRUE;
+  path = g_canonicalize_filename (s->ssl_ca_file, NULL);
+  key = ca_file_key (path, error);
+  if (key == NULL) {
+    g_free (path);
+    return FALSE;
+  }
+  g_mutex_lock (&lock);
+  if (databases == NULL)
+    databases =
+        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  db = g_hash_table_lookup (databases, key);
+  if (db == NULL && (db = ca_file_database_new (path, error)) != NULL)
+    g_hash_table_insert (databases, g_strdup (key), db);
+  if (db != NULL)
+    s->tls_database = g_object_ref (db);
+  g_mutex_unlock (&lock);
+  g_free (key);
+  g_free (path);
+  return db != NULL;
 }
 
 SoupSession *

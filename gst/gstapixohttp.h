@@ -39,7 +39,8 @@ typedef struct {
   gdouble retry_backoff_max;    /* s, cap of one delay */
   gchar *proxy;                 /* NULL = system settings */
   gboolean ssl_strict;
-  GTlsDatabase *tls_database;  /* NULL = system */
+  gchar *ssl_ca_file;          /* NULL = none; see _load_ca_file() */
+  GTlsDatabase *tls_database;  /* NULL = system (or ssl_ca_file's) */
   GstStructure *extra_headers; /* API requests only */
 } GstApixoHttpSettings;
 
@@ -47,6 +48,14 @@ void gst_apixo_http_settings_init (GstApixoHttpSettings *s);
 void gst_apixo_http_settings_copy (GstApixoHttpSettings *dst,
                                    const GstApixoHttpSettings *src);
 void gst_apixo_http_settings_clear (GstApixoHttpSettings *s);
+
+/* Any thread (a settings check: reads a small file).  With ssl_ca_file set
+ * and no tls_database, makes tls_database trust that file's certificates
+ * (one database per file and process, so that elements naming the same
+ * file share the worker's session).  FALSE + @error (G_TLS_ERROR or a file
+ * error) if the file cannot be read or holds no PEM certificate. */
+gboolean gst_apixo_http_settings_load_ca_file (GstApixoHttpSettings *s,
+                                               GError **error);
 
 /* Worker thread.  The session these settings use. */
 SoupSession *gst_apixo_http_get_session (GstApixoWorker *worker,

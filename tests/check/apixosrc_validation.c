@@ -447,6 +447,14 @@ static const Invalid INVALID[] = {
   { "spool-directory: must be a directory",
     { "model", "wan-2-5", "prompt", "x", "spool-directory", "/dev/null", NULL },
     { "spool-directory '/dev/null'", "not a directory" } },
+  /* HTTPS trust, like souphttpsrc's */
+  { "ssl-ca-file: must exist",
+    { "model", "wan-2-5", "prompt", "x", "ssl-ca-file",
+      "/nonexistent-apixo-ca.pem", NULL },
+    { "ssl-ca-file '/nonexistent-apixo-ca.pem'", "PEM CA certificates" } },
+  { "ssl-ca-file: must hold PEM certificates",
+    { "model", "wan-2-5", "prompt", "x", "ssl-ca-file", "/dev/null", NULL },
+    { "ssl-ca-file '/dev/null'", "PEM CA certificates" } },
 };
 
 /* Values that must be accepted: wan-2-5-video 480p, fixed seeds (cheap
