@@ -80,6 +80,8 @@ typedef struct {
   gchar *data_dir;
   gint cache_max_mb;
   gboolean allow_local_callbacks;
+  gchar *tls_cert;
+  gchar *tls_key;
 } Options;
 
 static void
@@ -88,6 +90,8 @@ options_clear (Options *o)
   g_clear_pointer (&o->bind, g_free);
   g_clear_pointer (&o->api_keys, g_strfreev);
   g_clear_pointer (&o->data_dir, g_free);
+  g_clear_pointer (&o->tls_cert, g_free);
+  g_clear_pointer (&o->tls_key, g_free);
 }
 
 static gboolean
@@ -119,6 +123,12 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Bound of the render cache in MiB: least recently used renders go "
       "first (default " G_STRINGIFY (DEFAULT_CACHE_MAX_MB) "; 0: unbounded)",
       "MIB" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_cert,
+      "Serve HTTPS with this PEM certificate (with --tls-key); the URLs "
+      "printed and handed out are https://",
+      "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_key,
+      "The PEM private key of --tls-cert", "FILE" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx =
@@ -133,6 +143,11 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                          "--port must be 0-65535, --time-scale 0-1000, "
                          "--balance, --result-ttl and --cache-max-mb >= 0");
+    return FALSE;
+  }
+  if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         "--tls-cert and --tls-key go together");
     return FALSE;
   }
   for (guint i = 0; o->api_keys && o->api_keys[i]; i++) {
@@ -276,6 +291,7 @@ main (int argc, char **argv)
                 NULL,
                 DEFAULT_CACHE_MAX_MB };
   g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsCertificate) tls = NULL;
   SimApp *app;
   guint sigint, sigterm;
   gboolean clean;
@@ -320,8 +336,17 @@ main (int argc, char **argv)
       "max-conns", 256, "max-conns-per-host", 64, "timeout", 60, "idle-timeout",
       30, "user-agent", "apixo-sim/" VERSION, NULL);
 
+  if (o.tls_cert != NULL) {
+    tls = g_tls_certificate_new_from_files (o.tls_cert, o.tls_key, &error);
+    if (tls == NULL) {
+      g_printerr ("apixo-sim: --tls-cert/--tls-key: %s\n", error->message);
+      ret = 1;
+      goto out;
+    }
+  }
   if (!setup_dirs (app, o.data_dir, &error) ||
-      !sim_server_start (app, o.bind ? o.bind : "127.0.0.1", o.port, &error)) {
+      !sim_server_start (app, o.bind ? o.bind : "127.0.0.1", o.port, tls,
+                         &error)) {
     g_printerr ("apixo-sim: %s\n", error->message);
     ret = 1;
     goto out;

@@ -54,7 +54,7 @@ struct _SimApp {
   gchar *instance_dir;   /* data_dir/instance-XXXXXX, removed at exit */
   gchar *inputs_dir;     /* instance_dir/inputs */
   gchar *results_dir;    /* instance_dir/results */
-  gchar *root_url;       /* http://ADDR:PORT */
+  gchar *root_url;       /* http(s)://ADDR:PORT */
   gboolean wildcard_bind;
 
   SoupServer *server;

@@ -124,7 +124,14 @@ stream_reset_close (GIOStream *stream)
   GSocket *sock = NULL;
   struct linger lin = { 1, 0 };
 
-  if (G_IS_SOCKET_CONNECTION (stream))
+  if (G_IS_TLS_CONNECTION (stream)) { /* --tls-cert: the socket is below */
+    GIOStream *base = NULL;
+
+    g_object_get (stream, "base-io-stream", &base, NULL);
+    if (G_IS_SOCKET_CONNECTION (base))
+      sock = g_socket_connection_get_socket (G_SOCKET_CONNECTION (base));
+    g_clear_object (&base);
+  } else if (G_IS_SOCKET_CONNECTION (stream))
     sock = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
   else
     sock = g_object_get_data (G_OBJECT (stream), "GSocket");
@@ -685,7 +692,8 @@ early_callback (SoupServer *server, SoupServerMessage *msg, const char *path,
 }
 
 gboolean
-sim_server_start (SimApp *app, const gchar *bind, guint port, GError **error)
+sim_server_start (SimApp *app, const gchar *bind, guint port,
+                  GTlsCertificate *tls, GError **error)
 {
   g_autoptr (GInetAddress) addr = NULL;
   g_autoptr (GSocketAddress) sa = NULL;
@@ -699,12 +707,14 @@ sim_server_start (SimApp *app, const gchar *bind, guint port, GError **error)
                  "--bind: '%s' is not an IP address", bind);
     return FALSE;
   }
-  app->server = soup_server_new ("server-header", "apixo-sim", NULL);
+  app->server = soup_server_new ("server-header", "apixo-sim",
+                                 "tls-certificate", tls, NULL);
   soup_server_add_early_handler (app->server, NULL, early_callback, app, NULL);
   soup_server_add_handler (app->server, NULL, server_callback, app, NULL);
 
   sa = g_inet_socket_address_new (addr, port);
-  if (!soup_server_listen (app->server, sa, 0, error))
+  if (!soup_server_listen (app->server, sa, tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                           error))
     return FALSE;
 
   /* the port from the listening socket (soup_server_get_uris() leaks an
@@ -728,12 +738,14 @@ sim_server_start (SimApp *app, const gchar *bind, guint port, GError **error)
   else
     shown = NULL;
   if (shown) {
-    app->root_url = g_strdup_printf ("http://%s:%d", shown, bound_port);
+    app->root_url = g_strdup_printf ("%s://%s:%d", tls ? "https" : "http",
+                                     shown, bound_port);
   } else {
     g_autofree gchar *s = g_inet_address_to_string (addr);
     gboolean v6 = g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6;
-    app->root_url = g_strdup_printf ("http://%s%s%s:%d", v6 ? "[" : "", s,
-                                     v6 ? "]" : "", bound_port);
+    app->root_url =
+        g_strdup_printf ("%s://%s%s%s:%d", tls ? "https" : "http",
+                         v6 ? "[" : "", s, v6 ? "]" : "", bound_port);
   }
   return TRUE;
 }

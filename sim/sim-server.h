@@ -16,10 +16,10 @@ G_BEGIN_DECLS
  * connections, truncated bodies, slow and malformed answers).
  */
 
-/* Listens on @bind (an IP address literal) and @port (0: any free port)
- * and sets app->root_url. */
+/* Listens on @bind (an IP address literal) and @port (0: any free port),
+ * HTTPS with @tls (NULL: plain HTTP), and sets app->root_url. */
 gboolean sim_server_start (SimApp *app, const gchar *bind, guint port,
-                           GError **error);
+                           GTlsCertificate *tls, GError **error);
 void sim_server_stop (SimApp *app);
 
 /* A message answered later (slow answers, long polls): paused, with a

@@ -1,15 +1,23 @@
 # Balance (charges, refunds, the documented insufficient-balance answers),
 # animate billing (5 s minimum, 120 s maximum), rate and concurrency limits
-# (429 + Retry-After), --api-key, --balance and a clean exit on signals.
+# (429 + Retry-After), --api-key, --balance, --tls-cert and a clean exit on
+# signals.
 # Tasks that must stay running carry [sim:fail=...][sim:delay=...] so they
 # are charged but never rendered.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import json
+import os
 import signal
 import unittest
 
 import simapi
 from simapi import Sim, SimTestCase
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "data")
+TEST_CERT = os.path.join(DATA, "sim-test-cert.pem")
+TEST_KEY = os.path.join(DATA, "sim-test-key.pem")
 
 HOLD = " [sim:fail=TIMEOUT] [sim:delay=50000]"  # charged, never rendered
 QUICK = " [sim:fail=TIMEOUT]"                    # fails (refund) at once
@@ -293,10 +301,36 @@ class Options(unittest.TestCase):
         self.assertEqual(answers["wait"], {"reached": False})
         self.assertIsInstance(answers["slow"], Exception)
 
+    def test_https(self):
+        """--tls-cert/--tls-key: the API and the URLs it hands out are
+        https://, with that certificate."""
+        import http.client
+        import ssl
+        ctx = ssl.create_default_context(cafile=TEST_CERT)
+        sim = Sim("--tls-cert", TEST_CERT, "--tls-key", TEST_KEY)
+        try:
+            self.assertTrue(sim.base.startswith("https://127.0.0.1:"))
+            conn = http.client.HTTPSConnection(sim.host, sim.port,
+                                               context=ctx,
+                                               timeout=simapi.WAIT)
+            conn.request("GET", "/api/v1/apikeys/current-balance",
+                         headers={"Authorization": "Bearer " + simapi.KEY})
+            answer = conn.getresponse()
+            self.assertEqual(answer.status, 200)
+            self.assertEqual(json.loads(answer.read())["code"], 200)
+            conn.close()
+            # no plain HTTP on that port
+            with self.assertRaises(Exception):
+                sim.request("GET", "/api/v1/apikeys/current-balance")
+        finally:
+            sim.stop()
+
     def test_bad_options(self):
         import subprocess
         for args in (["--time-scale", "-1"], ["--port", "70000"],
-                     ["--bind", "not-an-address"], ["--api-key", ""]):
+                     ["--bind", "not-an-address"], ["--api-key", ""],
+                     ["--tls-cert", TEST_CERT],
+                     ["--tls-cert", TEST_CERT, "--tls-key", "/nonexistent"]):
             with self.subTest(args=args):
                 p = subprocess.run([simapi.SIM] + args, capture_output=True,
                                    timeout=simapi.WAIT)
