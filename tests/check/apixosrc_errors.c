@@ -651,155 +651,20 @@ GST_START_TEST (test_dns_failure)
 
 GST_END_TEST;
 
-/* A TLS server with a self-signed certificate made for this test, in its
- * own thread and context. */
-typedef struct {
-  GMutex lock;
-  GCond cond;
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  GTlsCertificate *certificate;
-  guint port;
-  guint requests;
-} TlsServer;
-
-static void
-tls_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
-             GHashTable *query, gpointer data)
-{
-  TlsServer *server = data;
-
-  g_mutex_lock (&server->lock);
-  server->requests++;
-  g_mutex_unlock (&server->lock);
-  soup_server_message_set_status (msg, 404, NULL);
-}
-
-static gpointer
-tls_server_thread (gpointer data)
-{
-  TlsServer *server = data;
-  SoupServer *soup;
-  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *any_port = g_inet_socket_address_new (lo, 0), *local;
-  GSList *listeners;
-  GError *error = NULL;
-
-  g_main_context_push_thread_default (server->context);
-  soup = soup_server_new ("tls-certificate", server->certificate, NULL);
-  soup_server_add_handler (soup, NULL, tls_handler, server, NULL);
-  /* soup_server_listen() and the listener's own address, not
-   * soup_server_listen_local()/get_uris(), which leak an address in
-   * libsoup 3.2 */
-  fail_unless (
-      soup_server_listen (soup, any_port, SOUP_SERVER_LISTEN_HTTPS, &error),
-      "%s", error ? error->message : "");
-  listeners = soup_server_get_listeners (soup);
-  local = g_socket_get_local_address (listeners->data, NULL);
-  g_mutex_lock (&server->lock);
-  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  g_cond_signal (&server->cond);
-  g_mutex_unlock (&server->lock);
-  g_object_unref (local);
-  g_slist_free (listeners);
-  g_object_unref (any_port);
-  g_object_unref (lo);
-
-  g_main_loop_run (server->loop);
-  soup_server_disconnect (soup);
-  g_object_unref (soup);
-  while (g_main_context_iteration (server->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (server->context);
-  return NULL;
-}
-
-/* A self-signed certificate and key (PEM) from the openssl tool, or NULL
- * when it is not installed. */
-static GTlsCertificate *
-make_self_signed (const gchar *dir)
-{
-  gchar *openssl = g_find_program_in_path ("openssl");
-  gchar *cert = g_build_filename (dir, "cert.pem", NULL);
-  gchar *key = g_build_filename (dir, "key.pem", NULL);
-  GTlsCertificate *ret = NULL;
-  GError *error = NULL;
-  gint status = -1;
-  const gchar *argv[] = { NULL,
-                          "req",
-                          "-x509",
-                          "-newkey",
-                          "ec",
-                          "-pkeyopt",
-                          "ec_paramgen_curve:prime256v1",
-                          "-nodes",
-                          "-days",
-                          "1",
-                          "-subj",
-                          "/CN=127.0.0.1",
-                          "-keyout",
-                          key,
-                          "-out",
-                          cert,
-                          NULL };
-
-  if (openssl != NULL) {
-    argv[0] = openssl;
-    fail_unless (
-        g_spawn_sync (NULL, (gchar **)argv, NULL,
-                      G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                      NULL, NULL, NULL, NULL, &status, &error),
-        "%s", error ? error->message : "");
-    fail_unless (g_spawn_check_wait_status (status, NULL));
-    ret = g_tls_certificate_new_from_files (cert, key, &error);
-    fail_unless (ret != NULL, "%s", error ? error->message : "");
-    g_unlink (cert);
-    g_unlink (key);
-  }
-  g_free (openssl);
-  g_free (cert);
-  g_free (key);
-  return ret;
-}
-
+/* HTTPS with a certificate the element does not trust (the sim over TLS
+ * with tests/data's self-signed one, and no tls-database): an error that
+ * names the certificate problem and what to do; nothing is sent. */
 GST_START_TEST (test_tls_unknown_ca)
 {
-  gchar *dir = g_dir_make_tmp ("apixo-tls-XXXXXX", NULL);
-  TlsServer server = {
-    0,
-  };
-  gchar *launch;
+  SimFixture *tls_sim = sim_fixture_start_tls (0.005);
+  gchar *launch = g_strdup_printf (
+      "apixosrc name=src base-url=%s api-key=k model=wan-2-5-video "
+      "prompt=errors ! fakesink",
+      sim_fixture_base_url (tls_sim));
   ApixoRun *run;
 
-  server.certificate = make_self_signed (dir);
-  g_rmdir (dir);
-  g_free (dir);
-  if (server.certificate == NULL) {
-    g_printerr ("test_tls_unknown_ca: SKIPPED: no openssl tool to make a "
-                "certificate\n");
-    return;
-  }
-  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
-    g_printerr ("test_tls_unknown_ca: SKIPPED: no TLS backend "
-                "(glib-networking)\n");
-    g_object_unref (server.certificate);
-    return;
-  }
-  g_mutex_init (&server.lock);
-  g_cond_init (&server.cond);
-  server.context = g_main_context_new ();
-  server.loop = g_main_loop_new (server.context, FALSE);
-  server.thread = g_thread_new ("tls-server", tls_server_thread, &server);
-  g_mutex_lock (&server.lock);
-  while (server.port == 0)
-    g_cond_wait (&server.cond, &server.lock);
-  g_mutex_unlock (&server.lock);
-
-  launch = g_strdup_printf (
-      "apixosrc name=src base-url=https://127.0.0.1:%u/api/v1 api-key=k "
-      "model=wan-2-5-video prompt=errors ! fakesink",
-      server.port);
+  fail_unless (g_tls_backend_supports_tls (g_tls_backend_get_default ()),
+               "no TLS backend: install glib-networking");
   run = apixo_test_run_launch (NULL, launch, 60);
   fail_unless (run->error != NULL);
   fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
@@ -810,19 +675,14 @@ GST_START_TEST (test_tls_unknown_ca)
                run->error->message);
   fail_unless (strstr (run->error->message, "tls-database") != NULL, "%s",
                run->error->message);
-  /* refused at the handshake: no request reached the server, and none was
+  /* refused at the handshake: no request reached the service, and none was
    * retried into it */
-  fail_unless_equals_int (server.requests, 0);
+  fail_unless_equals_int (sim_fixture_count_requests (tls_sim, "generate", -1),
+                          0);
+  fail_unless_equals_int (sim_fixture_count_tasks (tls_sim), 0);
   apixo_run_free (run);
   g_free (launch);
-
-  g_main_loop_quit (server.loop);
-  g_thread_join (server.thread);
-  g_main_loop_unref (server.loop);
-  g_main_context_unref (server.context);
-  g_object_unref (server.certificate);
-  g_mutex_clear (&server.lock);
-  g_cond_clear (&server.cond);
+  sim_fixture_stop (tls_sim);
 }
 
 GST_END_TEST;

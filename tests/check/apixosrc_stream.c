@@ -292,6 +292,98 @@ GST_START_TEST (test_tags)
 
 GST_END_TEST;
 
+/* ---- over HTTPS ----------------------------------------------------------- */
+
+/* The service's API and result URLs are HTTPS: the same sim serving TLS
+ * (tests/data's certificate, trusted through tls-database; ssl-strict stays
+ * TRUE). */
+static void
+setup_tls (void)
+{
+  fail_unless (g_tls_backend_supports_tls (g_tls_backend_get_default ()),
+               "no TLS backend: install glib-networking");
+  sim = sim_fixture_start_tls (0.01);
+  fail_unless (g_str_has_prefix (sim_fixture_base_url (sim), "https://"));
+  tmpdir = apixo_test_dir_new ("apixosrc-stream");
+}
+
+/* Moov at the end over TLS: the pollable reads of the download, the Range
+ * request for the moov; every frame, and the kept file decodes to what was
+ * asked. */
+GST_START_TEST (test_https_moov_at_end_pull)
+{
+  gchar *kept = g_build_filename (tmpdir, "kept.mp4", NULL);
+  gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ model=wan-2-5 prompt=\"secure [sim:moov=end]\" "
+      "resolution=720p duration=10 save-location=%s ! qtdemux ! h264parse ! "
+      "fakesink name=sink",
+      kept);
+  ApixoRun *run;
+  ApixoMediaInfo info;
+  gint frames = run_counting_frames (launch, &run);
+
+  fail_unless_equals_int (frames, 240);
+  fail_unless (g_str_has_prefix (
+      gst_structure_get_string (apixo_run_task_event (run, "success"),
+                                "result-uri"),
+      "https://"));
+  fail_unless (apixo_test_probe_file (kept, &info));
+  fail_unless_equals_int (info.width, 1280);
+  fail_unless_equals_int (info.height, 720);
+  fail_unless_equals_int (info.n_frames, 240);
+  fail_unless (info.declared_duration > 9 * GST_SECOND &&
+               info.declared_duration < 11 * GST_SECOND);
+  apixo_run_free (run);
+  g_free (launch);
+  g_free (kept);
+}
+
+GST_END_TEST;
+
+/* The TLS connection is reset in the middle of the body: the download
+ * resumes with a Range request, and every frame comes out. */
+GST_START_TEST (test_https_dropped_and_resumed)
+{
+  gint frames;
+
+  sim_fixture_add_fault (sim, "result", "truncate", 1);
+  frames = run_counting_frames (
+      "apixosrc @SIM@ model=wan-2-5 retry-backoff-factor=0.1 "
+      "prompt=\"dropped [sim:noise][sim:bitrate=8000]\" resolution=720p "
+      "duration=5 ! qtdemux ! h264parse ! fakesink name=sink",
+      NULL);
+  fail_unless_equals_int (frames, 120);
+  fail_unless (sim_fixture_count_requests (sim, "result", -1) >= 2);
+}
+
+GST_END_TEST;
+
+/* ssl-ca-file, the gst-launch way to trust a private CA (no tls-database
+ * set): the whole generation goes over HTTPS. */
+GST_START_TEST (test_https_ssl_ca_file)
+{
+  gchar *cert = sim_fixture_data_path ("sim-test-cert.pem");
+  gchar *launch = g_strdup_printf (
+      "apixosrc base-url=%s api-key=test-key early-poll=0.05 poll-delay=0.1 "
+      "poll-interval=0.05 ssl-ca-file=%s model=wan-2-5 prompt=\"ca file\" "
+      "resolution=720p duration=5 ! qtdemux ! h264parse ! fakesink",
+      sim_fixture_base_url (sim), cert);
+  GstElement *pipeline = gst_parse_launch (launch, NULL);
+  ApixoRun *run;
+
+  fail_unless (pipeline != NULL);
+  run = apixo_test_run (gst_object_ref_sink (pipeline), 60);
+  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
+  fail_unless (run->eos);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  apixo_run_free (run);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  g_free (cert);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixosrc_stream_suite (void)
 {
@@ -306,6 +398,14 @@ apixosrc_stream_suite (void)
   tcase_add_test (tc, test_push_bytes_identical);
   tcase_add_test (tc, test_duration_and_seek);
   tcase_add_test (tc, test_tags);
+
+  tc = tcase_create ("https");
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup_tls, teardown);
+  tcase_add_test (tc, test_https_moov_at_end_pull);
+  tcase_add_test (tc, test_https_dropped_and_resumed);
+  tcase_add_test (tc, test_https_ssl_ca_file);
+  tcase_add_test (tc, test_push_bytes_identical);
   return s;
 }
 

@@ -18,6 +18,25 @@
 
 /* ---- running pipelines --------------------------------------------------- */
 
+/* A sim serving HTTPS (sim_fixture_start_tls()): every apixo element of
+ * @pipeline trusts its certificate. */
+static void
+trust_sim (GstElement *pipeline, GTlsDatabase *db)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+
+    if (g_str_has_prefix (G_OBJECT_TYPE_NAME (e), "GstApixo"))
+      g_object_set (e, "tls-database", db, NULL);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
 GstElement *
 apixo_test_parse (SimFixture *sim, const gchar *launch)
 {
@@ -40,6 +59,8 @@ apixo_test_parse (SimFixture *sim, const gchar *launch)
   g_clear_error (&error);
   g_free (text);
   gst_object_ref_sink (pipeline);
+  if (sim != NULL && sim_fixture_tls_database (sim) != NULL)
+    trust_sim (pipeline, sim_fixture_tls_database (sim));
   return pipeline;
 }
 

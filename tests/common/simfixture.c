@@ -25,8 +25,9 @@ struct _SimFixture {
   GSubprocess *proc;
   GThread *reader;
   GDataInputStream *out;
-  gchar *base_url; /* http://127.0.0.1:PORT/api/v1 */
-  gchar *root_url; /* http://127.0.0.1:PORT */
+  gchar *base_url;      /* http(s)://127.0.0.1:PORT/api/v1 */
+  gchar *root_url;      /* http(s)://127.0.0.1:PORT */
+  GTlsDatabase *tls_db; /* --tls-cert: the certificate as its own CA */
 };
 
 static gpointer
@@ -46,6 +47,46 @@ static void
 child_setup (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* A database that trusts the self-signed certificate in @path. */
+static GTlsDatabase *
+trust_certificate (const gchar *path)
+{
+  g_autofree gchar *absolute = g_canonicalize_filename (path, NULL);
+  g_autoptr (GError) error = NULL;
+  GTlsDatabase *db = g_tls_file_database_new (absolute, &error);
+
+  if (db == NULL)
+    g_error ("simfixture: %s: %s", absolute, error->message);
+  return db;
+}
+
+gchar *
+sim_fixture_data_path (const gchar *name)
+{
+  const gchar *dir = g_getenv ("APIXO_TEST_DATA");
+
+  if (dir == NULL || *dir == '\0')
+    g_error ("simfixture: $APIXO_TEST_DATA is not set (run the tests with "
+             "meson)");
+  return g_build_filename (dir, name, NULL);
+}
+
+SimFixture *
+sim_fixture_start_tls (gdouble time_scale)
+{
+  g_autofree gchar *cert = sim_fixture_data_path ("sim-test-cert.pem");
+  g_autofree gchar *key = sim_fixture_data_path ("sim-test-key.pem");
+
+  return sim_fixture_start (time_scale, "--tls-cert", cert, "--tls-key", key,
+                            NULL);
+}
+
+GTlsDatabase *
+sim_fixture_tls_database (SimFixture *sim)
+{
+  return sim->tls_db;
 }
 
 SimFixture *
@@ -87,13 +128,20 @@ sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...)
     g_ptr_array_add (argv, (gpointer) "--data-dir");
     g_ptr_array_add (argv, (gpointer)data_dir);
   }
+  sim = g_new0 (SimFixture, 1);
   va_start (args, first_arg);
-  for (arg = first_arg; arg; arg = va_arg (args, const gchar *))
+  for (arg = first_arg; arg; arg = va_arg (args, const gchar *)) {
     g_ptr_array_add (argv, (gpointer)arg);
+    if (strcmp (arg, "--tls-cert") == 0) {
+      arg = va_arg (args, const gchar *);
+      g_assert_nonnull (arg);
+      g_ptr_array_add (argv, (gpointer)arg);
+      sim->tls_db = trust_certificate (arg);
+    }
+  }
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  sim = g_new0 (SimFixture, 1);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   sim->proc = g_subprocess_launcher_spawnv (
@@ -135,6 +183,7 @@ sim_fixture_stop (SimFixture *sim)
   g_object_unref (sim->proc);
   g_free (sim->base_url);
   g_free (sim->root_url);
+  g_clear_object (&sim->tls_db);
   g_free (sim);
 }
 
@@ -164,7 +213,8 @@ control_request (SimFixture *sim, const gchar *method, const gchar *path,
   g_autofree gchar *url = g_strconcat (sim->root_url, path, NULL);
   guint status;
 
-  session = soup_session_new_with_options ("timeout", timeout_s, NULL);
+  session = soup_session_new_with_options ("timeout", timeout_s, "tls-database",
+                                           sim->tls_db, NULL);
   /* loopback: never through a proxy */
   soup_session_set_proxy_resolver (session, NULL);
   msg = soup_message_new (method, url);

@@ -6,7 +6,7 @@
 #ifndef __SIM_FIXTURE_H__
 #define __SIM_FIXTURE_H__
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -25,10 +25,20 @@ typedef struct _SimFixture SimFixture;
 /* Starts the sim with --port 0, --time-scale @time_scale and the extra
  * arguments (NULL-terminated), and waits for its APIXO_BASE_URL line. */
 SimFixture *sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...);
+/* The same over HTTPS: --tls-cert/--tls-key with tests/data's
+ * sim-test-cert.pem (127.0.0.1, self-signed); the fixture's own requests
+ * trust it, and so does a client given sim_fixture_tls_database(). */
+SimFixture *sim_fixture_start_tls (gdouble time_scale);
+/* NULL unless the sim was started with --tls-cert: a GTlsDatabase that
+ * trusts that certificate (owned by the fixture). */
+GTlsDatabase *sim_fixture_tls_database (SimFixture *sim);
+/* tests/data/@name (from $APIXO_TEST_DATA, set by meson). */
+gchar *sim_fixture_data_path (const gchar *name);
+
 /* SIGTERM, waits for the exit, asserts a clean exit status. */
 void sim_fixture_stop (SimFixture *sim);
 
-/* "http://127.0.0.1:PORT/api/v1" */
+/* "http://127.0.0.1:PORT/api/v1" (https:// with TLS) */
 const gchar *sim_fixture_base_url (SimFixture *sim);
 /* "http://127.0.0.1:PORT" */
 const gchar *sim_fixture_root_url (SimFixture *sim);
