@@ -1836,18 +1836,6 @@ set_state_promptly (GstElement *pipeline, GstState state)
   fail_unless (took < prompt_limit (), "the state change took %.1f s", took);
 }
 
-static gboolean
-dir_is_empty (const gchar *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  fail_unless (dir != NULL);
-  name = g_dir_read_name (dir);
-  g_dir_close (dir);
-  return name == NULL;
-}
-
 /* No ERROR on @pipeline's bus (what is left there). */
 static void
 assert_no_error_posted (GstElement *pipeline)
@@ -1903,7 +1891,7 @@ GST_START_TEST (test_stop_waiting_for_pad_data)
 
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
   /* the collected data is gone with the element's run */
-  fail_unless (dir_is_empty (spool));
+  fail_unless (apixo_test_dir_count (spool) == 0);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
 
   gst_object_unref (pipeline);
@@ -1989,7 +1977,7 @@ GST_START_TEST (test_stop_during_upload)
 
   fail_unless_equals_int (u.calls, 1);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
-  fail_unless (dir_is_empty (spool));
+  fail_unless (apixo_test_dir_count (spool) == 0);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
 
   gst_object_unref (a);

@@ -49,19 +49,6 @@ setup (void)
   tmpdir = apixo_test_dir_new ("apixo-input-test");
 }
 
-static guint
-count_files (const gchar *dirname)
-{
-  GDir *dir = g_dir_open (dirname, 0, NULL);
-  guint n = 0;
-
-  while (dir && g_dir_read_name (dir) != NULL)
-    n++;
-  if (dir)
-    g_dir_close (dir);
-  return n;
-}
-
 static void
 teardown (void)
 {
@@ -270,7 +257,7 @@ GST_START_TEST (test_collect_by_append)
     fail_unless (g_str_has_prefix (temp, "/proc/self/fd/"), "%s", temp);
     fail_unless (target != NULL && g_str_has_prefix (target, tmpdir), "%s",
                  target);
-    fail_unless_equals_int (count_files (tmpdir), 1); /* a.png only */
+    fail_unless_equals_int (apixo_test_dir_count (tmpdir), 1); /* a.png only */
     g_free (target);
   } else
 #endif
@@ -466,7 +453,7 @@ GST_START_TEST (test_collect_nothing)
   expect_rejected (input, limits (ANIMATE, GST_APIXO_MEDIA_IMAGE),
                    "image pad: no data", NULL);
   gst_apixo_input_free (input);
-  fail_unless_equals_int (count_files (tmpdir), 0);
+  fail_unless_equals_int (apixo_test_dir_count (tmpdir), 0);
 }
 GST_END_TEST;
 

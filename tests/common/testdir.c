@@ -19,6 +19,19 @@ apixo_test_dir_new (const gchar *prefix)
   return path;
 }
 
+guint
+apixo_test_dir_count (const gchar *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
 void
 apixo_test_dir_remove (const gchar *path)
 {

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 /* A new directory "<tmp>/<prefix>-XXXXXX"; aborts the test if it cannot be
  * made. */
 gchar *apixo_test_dir_new (const gchar *prefix);
+/* How many entries @path holds (it must exist). */
+guint apixo_test_dir_count (const gchar *path);
 /* Removes @path and everything below it (what the test or the element under
  * test left there). */
 void apixo_test_dir_remove (const gchar *path);
