@@ -39,15 +39,12 @@
 #include "gstapixobasesrc.h"
 #include "gstapixoclient.h"
 #include "gstapixohttp.h"
-#include "gstapixoinput.h"
-#include "gstapixopublisher.h"
+#include "gstapixolocalinputs.h"
 #include "gstapixospool.h"
 #include "gstapixotask.h"
 #include "gstapixoworker.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
-#include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_base_src_debug);
 #define GST_CAT_DEFAULT apixo_base_src_debug
@@ -162,10 +159,8 @@ typedef struct {
 
   /* Local inputs of this run: created on the streaming thread before
    * submission (launch_task), withdrawn when the task ends (worker
-   * thread: the publisher is thread-safe), freed in stop(). */
-  GstApixoPublisher *publisher;
-  GPtrArray *inputs;      /* GstApixoInput from file:// URIs (owned) */
-  gdouble billed_seconds; /* expected billed input seconds; -1: n/a */
+   * thread), freed in stop(). */
+  GstApixoLocalInputs *local_inputs;
 
   gint posted_error; /* atomic: our own error is on the bus */
 } GstApixoBaseSrcPrivate;
@@ -201,8 +196,7 @@ static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
                                                 guint64 offset, guint size,
                                                 GstBuffer **buf);
 
-static gboolean check_publishing (GstApixoBaseSrc *self);
-static gboolean check_locations (GstApixoBaseSrc *self);
+static gboolean check_paths (GstApixoBaseSrc *self);
 
 /* ---- settings ------------------------------------------------------------ */
 
@@ -814,16 +808,8 @@ gst_apixo_base_src_post_task_message (GstApixoBaseSrc *self, GstStructure *s)
 
   if (priv->spec != NULL && !gst_structure_has_field (s, "model"))
     gst_structure_set (s, "model", G_TYPE_STRING, priv->spec->model, NULL);
-  /* what an input-priced model (wan-2-2-animate) will bill */
-  if (priv->billed_seconds >= 0)
-    gst_structure_set (s, "billed-seconds", G_TYPE_DOUBLE, priv->billed_seconds,
-                       NULL);
-  /* where a tunnel must point to reach the published inputs */
-  if (priv->publisher != NULL &&
-      gst_apixo_publisher_get_server_port (priv->publisher) > 0)
-    gst_structure_set (s, "server-port", G_TYPE_UINT,
-                       gst_apixo_publisher_get_server_port (priv->publisher),
-                       NULL);
+  if (priv->local_inputs != NULL)
+    gst_apixo_local_inputs_describe (priv->local_inputs, s);
   if (klass->describe != NULL)
     klass->describe (self, s);
   gst_element_post_message (GST_ELEMENT (self),
@@ -1028,8 +1014,8 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
   GstStructure *s;
 
   /* The service fetched the inputs (or never will): stop serving them. */
-  if (priv->publisher != NULL)
-    gst_apixo_publisher_withdraw_all (priv->publisher);
+  if (priv->local_inputs != NULL)
+    gst_apixo_local_inputs_withdraw (priv->local_inputs);
   if (klass->finish != NULL)
     klass->finish (self);
 
@@ -1302,16 +1288,13 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
     goto fail;
   }
   priv->spec = build_valid_spec (self, priv->run.task_id != NULL);
-  if (priv->spec == NULL || !check_publishing (self) || !check_locations (self))
+  if (priv->spec == NULL || !check_paths (self))
     goto fail;
   priv->api_key = resolve_api_key (self, &priv->run);
   if (priv->api_key == NULL)
     goto fail;
 
   priv->worker = gst_apixo_worker_acquire ();
-  priv->inputs =
-      g_ptr_array_new_with_free_func ((GDestroyNotify)gst_apixo_input_free);
-  priv->billed_seconds = -1;
   g_mutex_lock (&priv->lock);
   state_reset (priv);
   g_mutex_unlock (&priv->lock);
@@ -1422,8 +1405,7 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
   g_free (task_id);
 
   /* after the task and the spool: nothing uses them any more */
-  g_clear_pointer (&priv->publisher, gst_apixo_publisher_free);
-  g_clear_pointer (&priv->inputs, g_ptr_array_unref);
+  g_clear_pointer (&priv->local_inputs, gst_apixo_local_inputs_free);
   if (priv->worker != NULL)
     gst_apixo_worker_release (g_steal_pointer (&priv->worker));
   g_clear_pointer (&priv->spec, gst_apixo_request_spec_free);
@@ -1569,196 +1551,66 @@ has_upload_handler (GstApixoBaseSrc *self)
   return g_signal_has_handler_pending (self, signals[SIGNAL_UPLOAD], 0, FALSE);
 }
 
-static GstApixoPublisher *
-ensure_publisher (GstApixoBaseSrc *self)
+static struct _GstApixoInput *
+get_pad_input (const gchar *name, gpointer user_data)
 {
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoPublisherConfig config = { priv->run.public_url,
-                                     priv->run.server_address,
-                                     priv->run.server_port, NULL, NULL };
+  GstApixoBaseSrc *self = user_data;
 
-  if (priv->publisher == NULL) {
-    if (has_upload_handler (self)) {
-      config.upload = upload_trampoline;
-      config.upload_data = self;
-    }
-    priv->publisher = gst_apixo_publisher_new (&config);
-  }
-  return priv->publisher;
+  return GST_APIXO_BASE_SRC_GET_CLASS (self)->get_pad_input (self, name);
 }
 
-/* The input behind a local URI of the spec ("apixo-pad:NAME": the
- * subclass's; file://: ours). */
-static GstApixoInput *
-open_local_input (GstApixoBaseSrc *self, GstApixoMediaKind kind,
-                  const gchar *property, const gchar *uri, GError **error)
+static void
+local_inputs_config (GstApixoBaseSrc *self, GstApixoLocalInputsConfig *config)
 {
   GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoInput *input;
 
-  if (g_str_has_prefix (uri, GST_APIXO_PAD_URI_PREFIX)) {
-    const gchar *name = uri + strlen (GST_APIXO_PAD_URI_PREFIX);
-    input = klass->get_pad_input ? klass->get_pad_input (self, name) : NULL;
-    if (input == NULL)
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-                   "No data for the %s pad", name);
-    return input;
-  }
-  input = gst_apixo_input_new_for_uri (kind, property, uri, error);
-  if (input != NULL)
-    g_ptr_array_add (priv->inputs, input);
-  return input;
+  config->public_url = priv->run.public_url;
+  config->server_address = priv->run.server_address;
+  config->server_port = priv->run.server_port;
+  config->image_property = klass->image_uri_property;
+  config->video_property = klass->video_uri_property;
+  config->upload = has_upload_handler (self) ? upload_trampoline : NULL;
+  config->upload_data = self;
+  config->get_pad_input = klass->get_pad_input ? get_pad_input : NULL;
+  config->pad_data = self;
 }
 
-/* Waits for one local input, checks it against the model's documented
- * limits (format found from the data), publishes it and puts its URL in
- * *@slot. */
+/* start(): local inputs need a way to reach the service, and the result a
+ * place to be written (checked before anything is paid for). */
 static gboolean
-publish_one (GstApixoBaseSrc *self, GstApixoMediaKind kind,
-             const gchar *property, gchar **slot, GCancellable *cancellable,
-             GError **error)
+check_paths (GstApixoBaseSrc *self)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  const gchar *model = priv->spec->model;
-  GstApixoInput *input;
-  GstClockTime duration;
-  gchar *url;
-
-  input = open_local_input (self, kind, property, *slot, error);
-  if (input == NULL || !gst_apixo_input_wait (input, cancellable, error) ||
-      !gst_apixo_input_probe (input, gst_apixo_model_media_limits (model, kind),
-                              cancellable, error))
-    return FALSE;
-
-  duration = gst_apixo_input_get_duration (input);
-  if (kind == GST_APIXO_MEDIA_VIDEO && GST_CLOCK_TIME_IS_VALID (duration))
-    priv->billed_seconds =
-        gst_apixo_model_billed_seconds (model, duration / (gdouble)GST_SECOND);
-
-  url = gst_apixo_publisher_publish (ensure_publisher (self), input,
-                                     cancellable, error);
-  if (url == NULL)
-    return FALSE;
-  /* The URL is a secret while published: DEBUG only. */
-  GST_DEBUG_OBJECT (self, "%s (%s) published as %s", property,
-                    gst_apixo_input_get_content_type (input), url);
-  g_free (*slot);
-  *slot = url;
-  return TRUE;
-}
-
-static gboolean
-publish_local_inputs (GstApixoBaseSrc *self, GCancellable *cancellable,
-                      GError **error)
-{
-  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
-  GstApixoRequestSpec *spec = PRIV (self)->spec;
-  guint i;
-
-  for (i = 0; spec->image_uris != NULL && spec->image_uris[i] != NULL; i++)
-    if (gst_apixo_uri_is_local (spec->image_uris[i]) &&
-        !publish_one (self, GST_APIXO_MEDIA_IMAGE, klass->image_uri_property,
-                      &spec->image_uris[i], cancellable, error))
-      return FALSE;
-  for (i = 0; spec->video_uris != NULL && spec->video_uris[i] != NULL; i++)
-    if (gst_apixo_uri_is_local (spec->video_uris[i]) &&
-        !publish_one (self, GST_APIXO_MEDIA_VIDEO, klass->video_uri_property,
-                      &spec->video_uris[i], cancellable, error))
-      return FALSE;
-  if (gst_apixo_uri_is_local (spec->audio_uri) &&
-      !publish_one (self, GST_APIXO_MEDIA_AUDIO, "audio-uri", &spec->audio_uri,
-                    cancellable, error))
-    return FALSE;
-  return TRUE;
-}
-
-/* start(): local inputs need a way to reach the service. */
-static gboolean
-check_publishing (GstApixoBaseSrc *self)
-{
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoLocalInputsConfig config;
   GError *error = NULL;
 
-  if (!gst_apixo_publisher_check_public_url (priv->run.public_url, &error)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-                       (NULL));
-    g_error_free (error);
-    return FALSE;
-  }
-  if (priv->run.task_id != NULL ||
-      !gst_apixo_request_spec_has_local_inputs (priv->spec) ||
-      priv->run.public_url != NULL || has_upload_handler (self))
+  local_inputs_config (self, &config);
+  if (gst_apixo_local_inputs_check (&config, priv->spec,
+                                    priv->run.task_id != NULL, &error) &&
+      gst_apixo_spool_check_locations (priv->run.spool_directory,
+                                       priv->run.save_location, &error))
     return TRUE;
-  GST_ELEMENT_ERROR (
-      self, RESOURCE, SETTINGS,
-      ("Local inputs (file:// URIs or sink pad data) must be published for "
-       "the APIXO service to fetch them, and nothing is set up to do it. "
-       "Either set public-url to a public http(s) base URL that reaches "
-       "this element's media server (server-address %s, server-port %u%s), "
-       "e.g. through a tunnel or reverse proxy; or connect to the 'upload' "
-       "signal to store inputs yourself (e.g. on object storage) and return "
-       "their URLs.",
-       priv->run.server_address, priv->run.server_port,
-       priv->run.server_port ? "" : ": any free port, set one for a tunnel"),
-      (NULL));
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
+  g_error_free (error);
   return FALSE;
 }
 
-/* NULL if @dir is an existing directory we may create files in, else why
- * not (static text). */
-static const gchar *
-directory_problem (const gchar *dir)
-{
-  if (!g_file_test (dir, G_FILE_TEST_EXISTS))
-    return "does not exist";
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    return "is not a directory";
-  if (g_access (dir, W_OK | X_OK) != 0)
-    return "is not writable";
-  return NULL;
-}
-
-/* start(): where the result will be written, checked before anything is
- * paid for (a bad path found after the task succeeded would cost a
- * generation). */
+/* Streaming thread: the inputs of this run, published; the same again
+ * after a launch interrupted by a flush. */
 static gboolean
-check_locations (GstApixoBaseSrc *self)
+resolve_local_inputs (GstApixoBaseSrc *self, GCancellable *cancellable,
+                      GError **error)
 {
-  const gchar *save = PRIV (self)->run.save_location;
-  const gchar *spool_dir = PRIV (self)->run.spool_directory;
-  const gchar *problem;
-  gchar *dir;
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoLocalInputsConfig config;
 
-  if (spool_dir != NULL && (problem = directory_problem (spool_dir))) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("spool-directory '%s' %s (allowed: an existing "
-                        "writable directory, or unset for the temporary "
-                        "directory)",
-                        spool_dir, problem),
-                       (NULL));
-    return FALSE;
+  if (priv->local_inputs == NULL) {
+    local_inputs_config (self, &config);
+    priv->local_inputs = gst_apixo_local_inputs_new (&config);
   }
-  if (save == NULL)
-    return TRUE;
-  if (*save == '\0' || g_file_test (save, G_FILE_TEST_IS_DIR)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("save-location '%s' is %s (allowed: the path of a "
-                        "file to create or replace)",
-                        save, *save ? "a directory" : "empty"),
-                       (NULL));
-    return FALSE;
-  }
-  dir = g_path_get_dirname (save);
-  problem = directory_problem (dir);
-  if (problem != NULL)
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("save-location '%s': its directory '%s' %s (allowed: "
-                        "a file path in an existing writable directory)",
-                        save, dir, problem),
-                       (NULL));
-  g_free (dir);
-  return problem == NULL;
+  return gst_apixo_local_inputs_resolve (priv->local_inputs, priv->spec,
+                                         cancellable, error);
 }
 
 /* Streaming thread, first create(): prepare the inputs and launch the task
@@ -1782,7 +1634,7 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
                           : "Submitting the generation task");
   if (!resuming && ((klass->prepare != NULL &&
                      !klass->prepare (self, priv->spec, cancellable, &error)) ||
-                    !publish_local_inputs (self, cancellable, &error))) {
+                    !resolve_local_inputs (self, cancellable, &error))) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       store_error (self, error, NULL);
     g_error_free (error);

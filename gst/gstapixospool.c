@@ -1431,6 +1431,56 @@ spool_shutdown (gpointer data)
 
 /* ---- public ------------------------------------------------------------- */
 
+/* NULL if @dir is an existing directory we may create files in, else why
+ * not (static text). */
+static const gchar *
+directory_problem (const gchar *dir)
+{
+  if (!g_file_test (dir, G_FILE_TEST_EXISTS))
+    return "does not exist";
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return "is not a directory";
+  if (g_access (dir, W_OK | X_OK) != 0)
+    return "is not writable";
+  return NULL;
+}
+
+gboolean
+gst_apixo_spool_check_locations (const gchar *dir, const gchar *keep_location,
+                                 GError **error)
+{
+  const gchar *problem;
+  gchar *parent;
+
+  if (dir != NULL && (problem = directory_problem (dir))) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "spool-directory '%s' %s (allowed: an existing "
+                 "writable directory, or unset for the temporary "
+                 "directory)",
+                 dir, problem);
+    return FALSE;
+  }
+  if (keep_location == NULL)
+    return TRUE;
+  if (*keep_location == '\0' ||
+      g_file_test (keep_location, G_FILE_TEST_IS_DIR)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "save-location '%s' is %s (allowed: the path of a "
+                 "file to create or replace)",
+                 keep_location, *keep_location ? "a directory" : "empty");
+    return FALSE;
+  }
+  parent = g_path_get_dirname (keep_location);
+  problem = directory_problem (parent);
+  if (problem != NULL)
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "save-location '%s': its directory '%s' %s (allowed: "
+                 "a file path in an existing writable directory)",
+                 keep_location, parent, problem);
+  g_free (parent);
+  return problem == NULL;
+}
+
 static gint
 spool_open_file (const gchar *dir, const gchar *keep_location, gchar **path,
                  GError **error)

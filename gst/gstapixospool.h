@@ -70,6 +70,16 @@ GstApixoSpool *gst_apixo_spool_new (GstApixoWorker *worker,
                                     const GstApixoSpoolCallbacks *callbacks,
                                     gpointer user_data, GError **error);
 
+/* Any thread (a settings check, before anything is paid for: a bad path
+ * found after the task succeeded would cost a generation).  Checks that
+ * @dir (NULL: the system temp directory) and the directory of
+ * @keep_location (NULL: none) are existing writable directories and that
+ * @keep_location is a file path.  FALSE + a GST_RESOURCE_ERROR_SETTINGS
+ * error naming the property (spool-directory, save-location) otherwise. */
+gboolean gst_apixo_spool_check_locations (const gchar *dir,
+                                          const gchar *keep_location,
+                                          GError **error);
+
 /* Any thread.  Starts the download of @uri (once). */
 void gst_apixo_spool_start (GstApixoSpool *spool, const gchar *uri);
 
