@@ -95,7 +95,7 @@ gst_apixo_animate_kind_get_type (void)
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type,
-                       g_enum_register_static ("GstApixoAnimateType", values));
+                       g_enum_register_static ("GstApixoAnimateKind", values));
   return type;
 }
 

@@ -803,15 +803,12 @@ gst_apixo_base_src_post_message (GstElement *element, GstMessage *message)
 void
 gst_apixo_base_src_post_task_message (GstApixoBaseSrc *self, GstStructure *s)
 {
-  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
 
   if (priv->spec != NULL && !gst_structure_has_field (s, "model"))
     gst_structure_set (s, "model", G_TYPE_STRING, priv->spec->model, NULL);
   if (priv->local_inputs != NULL)
     gst_apixo_local_inputs_describe (priv->local_inputs, s);
-  if (klass->describe != NULL)
-    klass->describe (self, s);
   gst_element_post_message (GST_ELEMENT (self),
                             gst_message_new_element (GST_OBJECT (self), s));
 }
@@ -1010,14 +1007,11 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
 {
   GstApixoBaseSrc *self = user_data;
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstStructure *s;
 
   /* The service fetched the inputs (or never will): stop serving them. */
   if (priv->local_inputs != NULL)
     gst_apixo_local_inputs_withdraw (priv->local_inputs);
-  if (klass->finish != NULL)
-    klass->finish (self);
 
   if (error != NULL) {
     g_mutex_lock (&priv->lock);
@@ -1314,7 +1308,6 @@ static void
 abandon_task (GstApixoBaseSrc *self, const gchar *why)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstApixoTask *task;
   gboolean was_running, submit_sent;
   gchar *task_id, *text;
@@ -1336,8 +1329,6 @@ abandon_task (GstApixoBaseSrc *self, const gchar *why)
   if (!was_running)
     goto done;
 
-  if (klass->finish != NULL)
-    klass->finish (self);
   if (task_id == NULL && !submit_sent) {
     text = g_strdup_printf ("%s before the task was submitted: nothing was "
                             "billed",
@@ -1613,13 +1604,12 @@ resolve_local_inputs (GstApixoBaseSrc *self, GCancellable *cancellable,
                                          cancellable, error);
 }
 
-/* Streaming thread, first create(): prepare the inputs and launch the task
- * on the worker.  Returns FALSE with the error stored. */
+/* Streaming thread, first create(): publish the local inputs and launch the
+ * task on the worker.  Returns FALSE with the error stored. */
 static gboolean
 launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstApixoTaskConfig config = {
     0,
   };
@@ -1632,9 +1622,7 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
   post_progress (self, GST_PROGRESS_TYPE_START,
                  resuming ? "Resuming the generation task"
                           : "Submitting the generation task");
-  if (!resuming && ((klass->prepare != NULL &&
-                     !klass->prepare (self, priv->spec, cancellable, &error)) ||
-                    !resolve_local_inputs (self, cancellable, &error))) {
+  if (!resuming && !resolve_local_inputs (self, cancellable, &error)) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       store_error (self, error, NULL);
     g_error_free (error);

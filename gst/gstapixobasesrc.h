@@ -23,37 +23,40 @@ G_DECLARE_DERIVABLE_TYPE (GstApixoBaseSrc, gst_apixo_base_src, GST,
 
 /**
  * GstApixoBaseSrcClass:
- * @build_spec: returns the generation request described by the subclass's
- *   properties (a snapshot: the subclass takes its own object lock).
- *   Called in start(); the base class derives and validates it.
- * @prepare: optional; streaming thread, before submission: e.g. publish
- *   local inputs and put their URLs in @spec.  Must wait only on
- *   @cancellable (unlock() cancels it).  FALSE + @error to fail.
- * @finish: optional; worker or streaming thread: the task is over (success
- *   or not), withdraw what @prepare published.
-  * @describe: optional; adds fields to "apixo-task" messages.
- * @get_pad_input: optional; the input collected on the sink pad @name, for
- *   "apixo-pad:NAME" URIs in the spec (owned by the subclass, alive until
- *   stop()).
+ * @build_spec: required; the generation request described by the
+ *   subclass's own properties (a snapshot: the subclass takes its own
+ *   object lock), or NULL + a GST_RESOURCE_ERROR_SETTINGS @error naming the
+ *   property.  Called once per run, in start(), after the base class has
+ *   snapshotted its settings (gst_apixo_base_src_is_resuming() is valid);
+ *   the base class adds the fields every model shares (provider,
+ *   request-type, callback-url, extra-input), derives what the model page
+ *   lets it derive and validates the result.  Local inputs are given as
+ *   "file://" URIs or as "apixo-pad:NAME" for the data of sink pad NAME.
+ * @get_pad_input: optional (subclasses with sink pads); the input
+ *   collected on the sink pad @name, for the "apixo-pad:NAME" URIs of the
+ *   spec, or NULL if there is no such pad.  Called on the streaming
+ *   thread before submission; the input is owned by the subclass and must
+ *   stay alive until stop().
+ * @image_uri_property: the name of the subclass's property holding the
+ *   image input URIs, for messages about them (default "image-uris")
+ * @video_uri_property: the same for video inputs (default "video-uris")
  *
  * Base class of the apixo elements: the shared settings (API key, base
  * URL, polling, deadline, HTTP knobs, task-id, save-location), the task on
  * the shared worker, result streaming from the spool (pull mode when
- * downstream can, push mode otherwise), bus messages and errors.
+ * downstream can, push mode otherwise), bus messages and errors.  A
+ * subclass describes its request (build_spec) and, if it has sink pads,
+ * hands over their data (get_pad_input); the base class does the rest:
+ * publishing the local inputs, submission, polling, download and
+ * streaming.
  */
 struct _GstApixoBaseSrcClass {
   GstBaseSrcClass parent_class;
 
   GstApixoRequestSpec *(*build_spec) (GstApixoBaseSrc *src, GError **error);
-  gboolean (*prepare) (GstApixoBaseSrc *src, GstApixoRequestSpec *spec,
-                       GCancellable *cancellable, GError **error);
-  void (*finish) (GstApixoBaseSrc *src);
-  void (*describe) (GstApixoBaseSrc *src, GstStructure *message);
   struct _GstApixoInput *(*get_pad_input) (GstApixoBaseSrc *src,
                                            const gchar *name);
 
-  /* property names of the input URIs, for messages (default "image-uris",
-   * "video-uris") */
   const gchar *image_uri_property;
   const gchar *video_uri_property;
 
