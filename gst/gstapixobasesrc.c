@@ -13,8 +13,14 @@
  * Thread safety notes
  * -------------------
  * - The object lock (GST_OBJECT_LOCK) guards priv->settings, the property
- *   values.  start() copies them into the run state, so a property changed
- *   while running cannot tear a request in half.
+ *   values.  start() snapshots them into priv->config, the run
+ *   configuration (immutable, shared by reference with the task, the
+ *   client and the spool), so a property changed while running cannot tear
+ *   a request in half.  priv->config, priv->worker and priv->resuming are
+ *   set in start() and read-only until stop().  priv->request and
+ *   priv->local_inputs are created and filled on the streaming thread
+ *   before the task is started; the worker (task callbacks) only uses
+ *   priv->local_inputs after that, to describe and withdraw them.
  * - priv->lock guards priv->state (everything the running element knows:
  *   the task, the spool, the result, a pending error, the wait
  *   cancellable).  priv->cond is signalled whenever the state changes or a
@@ -50,10 +56,10 @@ GST_DEBUG_CATEGORY_STATIC (apixo_base_src_debug);
 #define GST_CAT_DEFAULT apixo_base_src_debug
 
 #define DEFAULT_BASE_URL GST_APIXO_DEFAULT_BASE_URL
-#define DEFAULT_EARLY_POLL 3.0
-#define DEFAULT_POLL_DELAY -1.0
-#define DEFAULT_POLL_INTERVAL -1.0
-#define DEFAULT_DEADLINE 1800
+#define DEFAULT_EARLY_POLL GST_APIXO_DEFAULT_EARLY_POLL
+#define DEFAULT_POLL_DELAY GST_APIXO_DEFAULT_POLL_DELAY
+#define DEFAULT_POLL_INTERVAL GST_APIXO_DEFAULT_POLL_INTERVAL
+#define DEFAULT_DEADLINE GST_APIXO_DEFAULT_DEADLINE
 #define DEFAULT_BLOCKSIZE (64 * 1024)
 #define PROGRESS_CODE "generate"
 
@@ -94,29 +100,7 @@ enum {
 
 static guint signals[LAST_SIGNAL];
 
-#define DEFAULT_SERVER_ADDRESS "127.0.0.1"
-
-typedef struct {
-  gchar *api_key;
-  gchar *base_url;
-  gchar *task_id; /* set by the user: resume */
-  gdouble early_poll;
-  gdouble poll_delay;
-  gdouble poll_interval;
-  guint deadline;
-  GstApixoHttpSettings http;
-  gchar *save_location;
-  gchar *spool_directory;
-  gchar *public_url;
-  gchar *server_address;
-  guint server_port;
-  /* request fields every model page documents */
-  GstApixoProvider provider;
-  gboolean provider_set;
-  GstApixoRequestType request_type;
-  gchar *callback_url;
-  GstStructure *extra_input;
-} Settings;
+#define DEFAULT_SERVER_ADDRESS GST_APIXO_DEFAULT_SERVER_ADDRESS
 
 typedef enum {
   PHASE_IDLE,      /* started, nothing sent */
@@ -145,7 +129,7 @@ typedef struct {
 } State;
 
 typedef struct {
-  Settings settings; /* object lock */
+  GstApixoSettings settings; /* object lock */
 
   GMutex lock;
   GCond cond;
@@ -153,9 +137,12 @@ typedef struct {
 
   /* Set in start(), read-only until stop(): no lock needed. */
   GstApixoWorker *worker;
-  GstApixoRequestSpec *spec;
-  Settings run;   /* the settings snapshot of this run */
-  gchar *api_key; /* resolved (property or environment) */
+  GstApixoRunConfig *config; /* this run's settings, request and key */
+  gboolean resuming;         /* set before build_spec is called */
+
+  /* The request with its local inputs resolved: streaming thread, from
+   * the first launch_task() to stop(). */
+  GstApixoRequestSpec *request;
 
   /* Local inputs of this run: created on the streaming thread before
    * submission (launch_task), withdrawn when the task ends (worker
@@ -196,62 +183,8 @@ static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
                                                 guint64 offset, guint size,
                                                 GstBuffer **buf);
 
-static gboolean check_paths (GstApixoBaseSrc *self);
-
-/* ---- settings ------------------------------------------------------------ */
-
-static void
-settings_init (Settings *s)
-{
-  const gchar *env;
-
-  memset (s, 0, sizeof (*s));
-  env = g_getenv ("APIXO_BASE_URL");
-  s->base_url = g_strdup (env && *env ? env : DEFAULT_BASE_URL);
-  s->early_poll = DEFAULT_EARLY_POLL;
-  s->poll_delay = DEFAULT_POLL_DELAY;
-  s->poll_interval = DEFAULT_POLL_INTERVAL;
-  s->deadline = DEFAULT_DEADLINE;
-  gst_apixo_http_settings_init (&s->http);
-  s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
-  /* Like souphttpsrc: the proxy defaults to $http_proxy. */
-  env = g_getenv ("http_proxy");
-  s->http.proxy = g_strdup (env && *env ? env : NULL);
-}
-
-static void
-settings_clear (Settings *s)
-{
-  if (s->api_key != NULL)
-    memset (s->api_key, 0, strlen (s->api_key));
-  g_clear_pointer (&s->api_key, g_free);
-  g_clear_pointer (&s->base_url, g_free);
-  g_clear_pointer (&s->task_id, g_free);
-  g_clear_pointer (&s->save_location, g_free);
-  g_clear_pointer (&s->spool_directory, g_free);
-  g_clear_pointer (&s->public_url, g_free);
-  g_clear_pointer (&s->server_address, g_free);
-  g_clear_pointer (&s->callback_url, g_free);
-  g_clear_pointer (&s->extra_input, gst_structure_free);
-  gst_apixo_http_settings_clear (&s->http);
-}
-
-static void
-settings_copy (Settings *dst, const Settings *src)
-{
-  *dst = *src;
-  dst->api_key = g_strdup (src->api_key);
-  dst->base_url = g_strdup (src->base_url);
-  dst->task_id = g_strdup (src->task_id);
-  dst->save_location = g_strdup (src->save_location);
-  dst->spool_directory = g_strdup (src->spool_directory);
-  dst->public_url = g_strdup (src->public_url);
-  dst->server_address = g_strdup (src->server_address);
-  dst->callback_url = g_strdup (src->callback_url);
-  dst->extra_input =
-      src->extra_input ? gst_structure_copy (src->extra_input) : NULL;
-  gst_apixo_http_settings_copy (&dst->http, &src->http);
-}
+static gboolean check_paths (GstApixoBaseSrc *self, const GstApixoSettings *run,
+                             const GstApixoRequestSpec *spec, GError **error);
 
 /* ---- class --------------------------------------------------------------- */
 
@@ -521,7 +454,7 @@ gst_apixo_base_src_init (GstApixoBaseSrc *self)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
 
-  settings_init (&priv->settings);
+  gst_apixo_settings_init (&priv->settings);
   g_mutex_init (&priv->lock);
   g_cond_init (&priv->cond);
   priv->state.cancellable = g_cancellable_new ();
@@ -535,7 +468,7 @@ gst_apixo_base_src_finalize (GObject *object)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
 
-  settings_clear (&priv->settings);
+  gst_apixo_settings_clear (&priv->settings);
   g_clear_object (&priv->state.cancellable);
   g_mutex_clear (&priv->lock);
   g_cond_clear (&priv->cond);
@@ -554,14 +487,13 @@ gst_apixo_base_src_set_property (GObject *object, guint prop_id,
                                  const GValue *value, GParamSpec *pspec)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
-  Settings *s = &priv->settings;
+  GstApixoSettings *s = &priv->settings;
 
   GST_OBJECT_LOCK (object);
   switch (prop_id) {
     case PROP_API_KEY:
-      if (s->api_key != NULL)
-        memset (s->api_key, 0, strlen (s->api_key));
-      replace_string (&s->api_key, value);
+      gst_apixo_secret_clear (&s->api_key);
+      s->api_key = g_value_dup_string (value);
       break;
     case PROP_BASE_URL:
       replace_string (&s->base_url, value);
@@ -659,7 +591,7 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
 {
   GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (object);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  Settings *s = &priv->settings;
+  GstApixoSettings *s = &priv->settings;
 
   if (prop_id == PROP_TASK_ID) {
     gchar *id;
@@ -805,8 +737,9 @@ gst_apixo_base_src_post_task_message (GstApixoBaseSrc *self, GstStructure *s)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
 
-  if (priv->spec != NULL && !gst_structure_has_field (s, "model"))
-    gst_structure_set (s, "model", G_TYPE_STRING, priv->spec->model, NULL);
+  if (priv->config != NULL && !gst_structure_has_field (s, "model"))
+    gst_structure_set (s, "model", G_TYPE_STRING, priv->config->spec->model,
+                       NULL);
   if (priv->local_inputs != NULL)
     gst_apixo_local_inputs_describe (priv->local_inputs, s);
   gst_element_post_message (GST_ELEMENT (self),
@@ -955,9 +888,8 @@ start_download (GstApixoBaseSrc *self, const gchar *uri)
   GstApixoSpool *spool;
   GError *error = NULL;
 
-  spool = gst_apixo_spool_new (
-      priv->worker, &priv->run.http, priv->run.spool_directory,
-      priv->run.save_location, &spool_callbacks, self, &error);
+  spool = gst_apixo_spool_new (priv->worker, priv->config, &spool_callbacks,
+                               self, &error);
   if (spool == NULL) {
     /* Checked at start, but the disk can change meanwhile: the task is
      * paid for, so say how to fetch its result again. */
@@ -1112,9 +1044,9 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
      * see it first. */
     s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",
                            "task-id", G_TYPE_STRING, task_id, NULL);
-    if (priv->run.save_location != NULL)
-      gst_structure_set (s, "location", G_TYPE_STRING, priv->run.save_location,
-                         NULL);
+    if (priv->config->settings.save_location != NULL)
+      gst_structure_set (s, "location", G_TYPE_STRING,
+                         priv->config->settings.save_location, NULL);
     gst_apixo_base_src_post_task_message (self, s);
   }
   g_free (task_id);
@@ -1129,111 +1061,32 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
 
 /* ---- start / stop -------------------------------------------------------- */
 
-static gboolean
-check_base_url (GstApixoBaseSrc *self, const gchar *url)
-{
-  /* GUri takes white space in a host name: refuse it first */
-  GUri *uri = url && !strpbrk (url, " \t\r\n\v\f")
-                  ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL)
-                  : NULL;
-  gboolean ok = uri != NULL &&
-                (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 ||
-                 g_strcmp0 (g_uri_get_scheme (uri), "https") == 0) &&
-                g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
-
-  g_clear_pointer (&uri, g_uri_unref);
-  if (ok)
-    return TRUE;
-  GST_ELEMENT_ERROR (
-      self, RESOURCE, SETTINGS,
-      ("base-url '%s' is not valid: an http:// or https:// URL with a host "
-       "is required (default %s)",
-       GST_STR_NULL (url), DEFAULT_BASE_URL),
-      (NULL));
-  return FALSE;
-}
-
-static gboolean
-check_ssl_ca_file (GstApixoBaseSrc *self, GstApixoHttpSettings *http)
-{
-  GError *error = NULL;
-
-  if (gst_apixo_http_settings_load_ca_file (http, &error))
-    return TRUE;
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                     ("ssl-ca-file '%s': %s (allowed: a readable file of PEM "
-                      "CA certificates)",
-                      http->ssl_ca_file, error->message),
-                     (NULL));
-  g_error_free (error);
-  return FALSE;
-}
-
-static gchar *
-resolve_api_key (GstApixoBaseSrc *self, const Settings *run)
-{
-  const gchar *env = g_getenv ("APIXO_API_KEY");
-
-  if (run->api_key != NULL && *run->api_key != '\0')
-    return g_strdup (run->api_key);
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  GST_ELEMENT_ERROR (
-      self, RESOURCE, NOT_AUTHORIZED,
-      ("No APIXO API key: set the api-key property or the APIXO_API_KEY "
-       "environment variable (keys are on the APIXO dashboard)"),
-      (NULL));
-  return NULL;
-}
-
-/* The fields of the request every model shares, from our properties. */
+/* A SETTINGS (or NOT_AUTHORIZED) error found by start(). */
 static void
-add_request_fields (GstApixoBaseSrc *self, GstApixoRequestSpec *spec)
+post_start_error (GstApixoBaseSrc *self, GError *error)
 {
-  Settings *run = &PRIV (self)->run;
-
-  spec->provider = run->provider;
-  spec->provider_set = run->provider_set;
-  spec->request_type = run->request_type;
-  g_free (spec->callback_url);
-  spec->callback_url = g_strdup (run->callback_url);
-  g_clear_pointer (&spec->extra_input, gst_structure_free);
-  spec->extra_input =
-      run->extra_input ? gst_structure_copy (run->extra_input) : NULL;
+  gst_element_message_full (
+      GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
+      g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
+  g_error_free (error);
 }
 
-/* The request of this run, derived and validated; NULL after posting a
- * SETTINGS error. */
+/* The request of this run: the subclass's, derived and validated; NULL
+ * and @error otherwise. */
 static GstApixoRequestSpec *
-build_valid_spec (GstApixoBaseSrc *self, gboolean resuming)
+build_valid_spec (GstApixoBaseSrc *self, const GstApixoSettings *run,
+                  GError **error)
 {
   GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
   GstApixoRequestSpec *spec;
-  GError *error = NULL;
   gchar *warning = NULL;
 
-  spec = klass->build_spec (self, &error);
+  spec = klass->build_spec (self, error);
   if (spec != NULL)
-    add_request_fields (self, spec);
-  if (spec != NULL && !resuming) {
-    gst_apixo_request_spec_derive (spec);
-    if (!gst_apixo_request_spec_validate (spec, &warning, &error))
-      g_clear_pointer (&spec, gst_apixo_request_spec_free);
-  } else if (spec != NULL && spec->model == NULL) {
-    g_set_error (
-        &error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "model is not set: resuming task-id needs the model of the task");
-    g_clear_pointer (&spec, gst_apixo_request_spec_free);
-  }
+    spec = gst_apixo_settings_finish_spec (run, spec, &warning, error);
   if (warning != NULL) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", warning), (NULL));
     g_free (warning);
-  }
-  if (spec == NULL) {
-    gst_element_message_full (
-        GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-        g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
-    g_error_free (error);
   }
   return spec;
 }
@@ -1262,42 +1115,47 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
 {
   GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoSettings run;
+  GstApixoRequestSpec *spec = NULL;
+  GError *error = NULL;
 
   g_atomic_int_set (&priv->posted_error, 0);
   GST_OBJECT_LOCK (self);
-  settings_copy (&priv->run, &priv->settings);
+  gst_apixo_settings_copy (&run, &priv->settings);
   GST_OBJECT_UNLOCK (self);
+  priv->resuming = run.task_id != NULL;
 
-  if (!check_base_url (self, priv->run.base_url) ||
-      !check_ssl_ca_file (self, &priv->run.http))
+  if (!gst_apixo_settings_check (&run, &error))
     goto fail;
-  if (priv->run.task_id != NULL &&
-      !gst_apixo_task_id_is_valid (priv->run.task_id)) {
+  if (run.task_id != NULL && !gst_apixo_task_id_is_valid (run.task_id)) {
     GST_ELEMENT_ERROR (
         self, RESOURCE, SETTINGS,
         ("task-id '%s' is not a valid task id (letters, digits, '_', '-', "
          "'.', ':'; at most 256)",
-         priv->run.task_id),
+         run.task_id),
         (NULL));
     goto fail;
   }
-  priv->spec = build_valid_spec (self, priv->run.task_id != NULL);
-  if (priv->spec == NULL || !check_paths (self))
+  spec = build_valid_spec (self, &run, &error);
+  if (spec == NULL || !check_paths (self, &run, spec, &error))
     goto fail;
-  priv->api_key = resolve_api_key (self, &priv->run);
-  if (priv->api_key == NULL)
+  priv->config =
+      gst_apixo_run_config_new (&run, g_steal_pointer (&spec), &error);
+  if (priv->config == NULL)
     goto fail;
 
   priv->worker = gst_apixo_worker_acquire ();
   g_mutex_lock (&priv->lock);
   state_reset (priv);
   g_mutex_unlock (&priv->lock);
-  GST_DEBUG_OBJECT (self, "started (model %s)", priv->spec->model);
+  GST_DEBUG_OBJECT (self, "started (model %s)", priv->config->spec->model);
   return TRUE;
 
 fail:
-  g_clear_pointer (&priv->spec, gst_apixo_request_spec_free);
-  settings_clear (&priv->run);
+  if (error != NULL)
+    post_start_error (self, error);
+  g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  gst_apixo_settings_clear (&run);
   return FALSE;
 }
 
@@ -1399,11 +1257,8 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
   g_clear_pointer (&priv->local_inputs, gst_apixo_local_inputs_free);
   if (priv->worker != NULL)
     gst_apixo_worker_release (g_steal_pointer (&priv->worker));
-  g_clear_pointer (&priv->spec, gst_apixo_request_spec_free);
-  if (priv->api_key != NULL)
-    memset (priv->api_key, 0, strlen (priv->api_key));
-  g_clear_pointer (&priv->api_key, g_free);
-  settings_clear (&priv->run);
+  g_clear_pointer (&priv->request, gst_apixo_request_spec_free);
+  g_clear_pointer (&priv->config, gst_apixo_run_config_unref);
   g_mutex_lock (&priv->lock);
   state_reset (priv);
   g_mutex_unlock (&priv->lock);
@@ -1551,14 +1406,14 @@ get_pad_input (const gchar *name, gpointer user_data)
 }
 
 static void
-local_inputs_config (GstApixoBaseSrc *self, GstApixoLocalInputsConfig *config)
+local_inputs_config (GstApixoBaseSrc *self, const GstApixoSettings *run,
+                     GstApixoLocalInputsConfig *config)
 {
   GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
 
-  config->public_url = priv->run.public_url;
-  config->server_address = priv->run.server_address;
-  config->server_port = priv->run.server_port;
+  config->public_url = run->public_url;
+  config->server_address = run->server_address;
+  config->server_port = run->server_port;
   config->image_property = klass->image_uri_property;
   config->video_property = klass->video_uri_property;
   config->upload = has_upload_handler (self) ? upload_trampoline : NULL;
@@ -1570,21 +1425,16 @@ local_inputs_config (GstApixoBaseSrc *self, GstApixoLocalInputsConfig *config)
 /* start(): local inputs need a way to reach the service, and the result a
  * place to be written (checked before anything is paid for). */
 static gboolean
-check_paths (GstApixoBaseSrc *self)
+check_paths (GstApixoBaseSrc *self, const GstApixoSettings *run,
+             const GstApixoRequestSpec *spec, GError **error)
 {
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
   GstApixoLocalInputsConfig config;
-  GError *error = NULL;
 
-  local_inputs_config (self, &config);
-  if (gst_apixo_local_inputs_check (&config, priv->spec,
-                                    priv->run.task_id != NULL, &error) &&
-      gst_apixo_spool_check_locations (priv->run.spool_directory,
-                                       priv->run.save_location, &error))
-    return TRUE;
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message), (NULL));
-  g_error_free (error);
-  return FALSE;
+  local_inputs_config (self, run, &config);
+  return gst_apixo_local_inputs_check (&config, spec, run->task_id != NULL,
+                                       error) &&
+         gst_apixo_spool_check_locations (run->spool_directory,
+                                          run->save_location, error);
 }
 
 /* Streaming thread: the inputs of this run, published; the same again
@@ -1597,10 +1447,11 @@ resolve_local_inputs (GstApixoBaseSrc *self, GCancellable *cancellable,
   GstApixoLocalInputsConfig config;
 
   if (priv->local_inputs == NULL) {
-    local_inputs_config (self, &config);
+    local_inputs_config (self, &priv->config->settings, &config);
     priv->local_inputs = gst_apixo_local_inputs_new (&config);
+    priv->request = gst_apixo_request_spec_copy (priv->config->spec);
   }
-  return gst_apixo_local_inputs_resolve (priv->local_inputs, priv->spec,
+  return gst_apixo_local_inputs_resolve (priv->local_inputs, priv->request,
                                          cancellable, error);
 }
 
@@ -1610,13 +1461,8 @@ static gboolean
 launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoTaskConfig config = {
-    0,
-  };
   GstApixoTask *task;
-  gdouble first, interval;
-  const GstApixoModelInfo *info = gst_apixo_model_lookup (priv->spec->model);
-  gboolean resuming = priv->run.task_id != NULL;
+  gboolean resuming = priv->resuming;
   GError *error = NULL;
 
   post_progress (self, GST_PROGRESS_TYPE_START,
@@ -1629,23 +1475,10 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
     return FALSE;
   }
 
-  gst_apixo_request_spec_poll_advice (priv->spec, &first, &interval);
-  config.base_url = g_strdup (priv->run.base_url);
-  config.api_key = g_strdup (priv->api_key);
-  config.model = g_strdup (priv->spec->model);
-  config.body = resuming ? NULL : gst_apixo_request_spec_to_json (priv->spec);
-  config.resume_task_id = g_strdup (priv->run.task_id);
-  gst_apixo_http_settings_copy (&config.http, &priv->run.http);
-  config.early_poll = priv->run.early_poll;
-  config.first_poll = priv->run.poll_delay >= 0 ? priv->run.poll_delay : first;
-  config.poll_interval =
-      priv->run.poll_interval > 0 ? priv->run.poll_interval : interval;
-  config.typical_time = gst_apixo_request_spec_typical_time (priv->spec);
-  config.deadline = priv->run.deadline;
-  config.requests_per_minute = info ? info->requests_per_minute : 0;
-  config.concurrent_tasks = info ? info->concurrent_tasks : 0;
-
-  task = gst_apixo_task_new (priv->worker, &config, &task_callbacks, self);
+  task = gst_apixo_task_new (
+      priv->worker, priv->config,
+      resuming ? NULL : gst_apixo_request_spec_to_json (priv->request),
+      &task_callbacks, self);
   g_mutex_lock (&priv->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
@@ -1701,11 +1534,12 @@ send_tags (GstApixoBaseSrc *self)
   task_id = g_strdup (priv->state.task_id);
   g_mutex_unlock (&priv->lock);
 
-  if (priv->spec->prompt != NULL)
+  if (priv->config->spec->prompt != NULL)
     gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_DESCRIPTION,
-                      priv->spec->prompt, NULL);
-  comment = g_strdup_printf ("Generated by APIXO model %s, task %s",
-                             priv->spec->model, task_id ? task_id : "?");
+                      priv->config->spec->prompt, NULL);
+  comment =
+      g_strdup_printf ("Generated by APIXO model %s, task %s",
+                       priv->config->spec->model, task_id ? task_id : "?");
   gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_COMMENT, comment,
                     GST_TAG_APPLICATION_NAME, "gst-apixo", NULL);
   g_free (comment);
@@ -1891,11 +1725,11 @@ done:
 const gchar *
 gst_apixo_base_src_get_spool_directory (GstApixoBaseSrc *src)
 {
-  return PRIV (src)->run.spool_directory;
+  return PRIV (src)->config->settings.spool_directory;
 }
 
 gboolean
 gst_apixo_base_src_is_resuming (GstApixoBaseSrc *src)
 {
-  return PRIV (src)->run.task_id != NULL;
+  return PRIV (src)->resuming;
 }

@@ -12,8 +12,10 @@
  *
  * Thread safety notes
  * -------------------
- * A GstApixoClient is immutable after gst_apixo_client_new(); requests run
- * on the worker thread and keep their own state in their GTask.  No locks.
+ * A GstApixoClient is immutable after gst_apixo_client_new(), and so is
+ * the run config it shares (key, model, HTTP settings: read without a
+ * lock); requests run on the worker thread and keep their own state in
+ * their GTask.  No locks.
  * The API key is only placed in the Authorization header; it is never
  * logged, and any text from the service is passed through
  * gst_apixo_redact() before it can reach a message.
@@ -41,11 +43,14 @@ GST_DEBUG_CATEGORY_STATIC (apixo_client_debug);
  * stack.  The documented answers nest 3 levels. */
 #define MAX_JSON_DEPTH 32
 
+/* Everything but the base URL (normalised) points into the run config,
+ * which the client holds a reference to. */
 struct _GstApixoClient {
+  GstApixoRunConfig *config;
   gchar *base_url; /* without trailing '/' */
-  gchar *api_key;
-  gchar *model;
-  GstApixoHttpSettings http;
+  const gchar *api_key;
+  const gchar *model;
+  const GstApixoHttpSettings *http;
 };
 
 typedef struct {
@@ -278,20 +283,20 @@ gst_apixo_task_status_free (GstApixoTaskStatus *status)
 /* ---- client -------------------------------------------------------------- */
 
 GstApixoClient *
-gst_apixo_client_new (const gchar *base_url, const gchar *api_key,
-                      const gchar *model, const GstApixoHttpSettings *http)
+gst_apixo_client_new (GstApixoRunConfig *config)
 {
   GstApixoClient *client = g_new0 (GstApixoClient, 1);
   gsize len;
 
   client_init_debug ();
-  client->base_url = g_strdup (base_url);
+  client->config = gst_apixo_run_config_ref (config);
+  client->base_url = g_strdup (config->settings.base_url);
   len = strlen (client->base_url);
   while (len > 0 && client->base_url[len - 1] == '/')
     client->base_url[--len] = '\0';
-  client->api_key = g_strdup (api_key);
-  client->model = g_strdup (model);
-  gst_apixo_http_settings_copy (&client->http, http);
+  client->api_key = config->api_key;
+  client->model = config->spec->model;
+  client->http = &config->settings.http;
   return client;
 }
 
@@ -301,11 +306,7 @@ gst_apixo_client_free (GstApixoClient *client)
   if (client == NULL)
     return;
   g_free (client->base_url);
-  if (client->api_key != NULL)
-    memset (client->api_key, 0, strlen (client->api_key));
-  g_free (client->api_key);
-  g_free (client->model);
-  gst_apixo_http_settings_clear (&client->http);
+  gst_apixo_run_config_unref (client->config);
   g_free (client);
 }
 
@@ -687,20 +688,19 @@ client_new_message (GstApixoClient *client, const gchar *method,
                     const gchar *uri, GError **error)
 {
   SoupMessage *msg =
-      gst_apixo_http_new_message (method, uri, &client->http, error);
+      gst_apixo_http_new_message (method, uri, client->http, error);
   gchar *auth;
 
   if (msg == NULL)
     return NULL;
-  gst_apixo_http_add_extra_headers (msg, &client->http);
+  gst_apixo_http_add_extra_headers (msg, client->http);
   /* Never followed: libsoup 3.2 would resend the Authorization header to
    * whatever host a redirect names. */
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   auth = g_strconcat ("Bearer ", client->api_key, NULL);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 "Authorization", auth);
-  memset (auth, 0, strlen (auth));
-  g_free (auth);
+  gst_apixo_secret_clear (&auth);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 "Accept", "application/json");
   return msg;
@@ -752,8 +752,8 @@ client_send (GstApixoClient *client, GstApixoWorker *worker, ApiCall *call,
 
   g_task_set_task_data (task, call, (GDestroyNotify)api_call_free);
   gst_apixo_http_send_bounded_async (
-      gst_apixo_http_get_session (worker, &client->http), call->msg,
-      GST_APIXO_CLIENT_MAX_ANSWER, client->http.timeout, cancellable,
+      gst_apixo_http_get_session (worker, client->http), call->msg,
+      GST_APIXO_CLIENT_MAX_ANSWER, client->http->timeout, cancellable,
       api_call_sent, task);
 }
 

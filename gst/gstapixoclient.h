@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gstapixohttp.h"
+#include "gstapixorun.h"
 #include "gstapixoworker.h"
 
 G_BEGIN_DECLS
@@ -24,8 +25,6 @@ G_BEGIN_DECLS
  * retry policy of the caller (GstApixoTask).  The client never retries by
  * itself.  Requests run on the worker thread.
  */
-
-#define GST_APIXO_DEFAULT_BASE_URL "https://api.apixo.ai/api/v1"
 
 /* Largest API answer accepted (status envelopes are a few hundred bytes). */
 #define GST_APIXO_CLIENT_MAX_ANSWER (1024 * 1024)
@@ -61,11 +60,10 @@ typedef struct {
 
 void gst_apixo_api_error_clear (GstApixoApiError *e);
 
-/* Any thread.  @api_key is kept only in the client and only ever sent in
- * the Authorization header of API requests. */
-GstApixoClient *gst_apixo_client_new (const gchar *base_url,
-                                      const gchar *api_key, const gchar *model,
-                                      const GstApixoHttpSettings *http);
+/* Any thread.  The client of @config's base URL, key, model and HTTP
+ * settings (it holds a reference).  The key is only ever sent in the
+ * Authorization header of API requests. */
+GstApixoClient *gst_apixo_client_new (GstApixoRunConfig *config);
 void gst_apixo_client_free (GstApixoClient *client);
 const gchar *gst_apixo_client_get_model (GstApixoClient *client);
 

@@ -28,7 +28,9 @@
  *   on the worker thread, with no lock; gst_apixo_spool_free() reads it only
  *   after the worker released its last hold (the lock orders the two).
  * - The "immutable" block is set in new()/start() before the worker sees the
- *   spool, and never changes after.
+ *   spool, and never changes after; what it points to in the run config
+ *   (HTTP settings, save-location) is immutable too (the config is shared
+ *   with the element and the task, and read without a lock).
  * - Holds: every SpoolTransfer alive and every idle/timer/thread callback
  *   that may still run counts one hold.  The worker releases a hold as the
  *   very last thing it does with the spool; free() waits for zero holds.
@@ -138,11 +140,12 @@ typedef struct _SpoolTransfer SpoolTransfer;
 struct _GstApixoSpool {
   /* immutable */
   GstApixoWorker *worker;
-  GstApixoHttpSettings http;
+  GstApixoRunConfig *config;        /* shared, read-only */
+  const GstApixoHttpSettings *http; /* the config's */
   GstApixoSpoolCallbacks callbacks;
   gpointer user_data;
-  gchar *path;          /* "<keep_location>.part"; NULL: a nameless temp file */
-  gchar *keep_location; /* NULL: temp file */
+  gchar *path; /* "<keep_location>.part"; NULL: a nameless temp file */
+  const gchar *keep_location; /* the config's save-location; NULL: temp */
   gint fd;
   gchar *uri;      /* set in start(), before the worker sees it */
   gchar *host;     /* for error messages */
@@ -523,7 +526,7 @@ transfer_stalled (gpointer data)
 {
   SpoolTransfer *t = data;
   gint64 deadline =
-      t->last_activity + t->spool->http.timeout * G_TIME_SPAN_SECOND;
+      t->last_activity + t->spool->http->timeout * G_TIME_SPAN_SECOND;
 
   /* Progress since the timer was set: wait from there. */
   if (g_get_monotonic_time () < deadline) {
@@ -531,7 +534,7 @@ transfer_stalled (gpointer data)
     return G_SOURCE_CONTINUE;
   }
   GST_DEBUG ("%s: no progress for %u s", t->spool->log_name,
-             t->spool->http.timeout);
+             t->spool->http->timeout);
   t->timed_out = TRUE;
   g_cancellable_cancel (t->cancellable);
   return G_SOURCE_CONTINUE;
@@ -550,15 +553,16 @@ static void
 transfer_arm_stall (SpoolTransfer *t)
 {
   transfer_touch (t);
-  if (t->spool->http.timeout == 0)
+  if (t->spool->http->timeout == 0)
     return;
   if (t->stall == NULL) {
     t->stall = g_source_new (&stall_funcs, sizeof (GSource));
     g_source_set_callback (t->stall, transfer_stalled, t, NULL);
     g_source_attach (t->stall, gst_apixo_worker_get_context (t->spool->worker));
   }
-  g_source_set_ready_time (t->stall, t->last_activity + t->spool->http.timeout *
-                                                            G_TIME_SPAN_SECOND);
+  g_source_set_ready_time (t->stall,
+                           t->last_activity +
+                               t->spool->http->timeout * G_TIME_SPAN_SECOND);
 }
 
 /* Worker.  Cancels the far-ahead requests (the download ended). */
@@ -641,7 +645,7 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
 {
   GstApixoSpool *spool = t->spool;
   guint status = error ? 0 : soup_message_get_status (t->msg);
-  gint retries = spool->http.retries;
+  gint retries = spool->http->retries;
   gdouble delay;
 
   spool->attempts++;
@@ -685,7 +689,7 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
   }
 
   delay =
-      gst_apixo_http_backoff_delay (&spool->http, spool->attempts, retry_after);
+      gst_apixo_http_backoff_delay (spool->http, spool->attempts, retry_after);
   GST_INFO ("%s: %s at byte %" G_GUINT64_FORMAT ", retry %u in %.2f s",
             spool->log_name, error ? error->message : "transient status",
             t->pos, spool->attempts, delay);
@@ -727,7 +731,7 @@ transfer_error (SpoolTransfer *t, GError *error)
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     g_clear_error (&error);
     error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no data for %u s",
-                         t->spool->http.timeout);
+                         t->spool->http->timeout);
   }
   if (t->range != NULL) {
     range_fail (t, error->message, FALSE);
@@ -1351,7 +1355,7 @@ transfer_send (SpoolTransfer *t)
     transfer_free (t);
     return;
   }
-  t->msg = gst_apixo_http_new_message ("GET", spool->uri, &spool->http, &error);
+  t->msg = gst_apixo_http_new_message ("GET", spool->uri, spool->http, &error);
   if (t->msg == NULL) {
     g_clear_error (&error);
     if (t->range != NULL) {
@@ -1387,7 +1391,7 @@ transfer_send (SpoolTransfer *t)
   t->cancellable = g_cancellable_new ();
   transfer_arm_stall (t);
   soup_session_send_async (
-      gst_apixo_http_get_session (spool->worker, &spool->http), t->msg,
+      gst_apixo_http_get_session (spool->worker, spool->http), t->msg,
       G_PRIORITY_DEFAULT, t->cancellable, transfer_sent, t);
 }
 
@@ -1512,17 +1516,17 @@ spool_open_file (const gchar *dir, const gchar *keep_location, gchar **path,
 }
 
 GstApixoSpool *
-gst_apixo_spool_new (GstApixoWorker *worker, const GstApixoHttpSettings *http,
-                     const gchar *dir, const gchar *keep_location,
+gst_apixo_spool_new (GstApixoWorker *worker, GstApixoRunConfig *config,
                      const GstApixoSpoolCallbacks *callbacks,
                      gpointer user_data, GError **error)
 {
+  const gchar *dir = config->settings.spool_directory;
+  const gchar *keep_location = config->settings.save_location;
   GstApixoSpool *spool;
   gchar *path = NULL;
   gint fd;
 
   g_return_val_if_fail (worker != NULL, NULL);
-  g_return_val_if_fail (http != NULL, NULL);
 
   spool_init_debug ();
   fd = spool_open_file (dir, keep_location, &path, error);
@@ -1531,12 +1535,13 @@ gst_apixo_spool_new (GstApixoWorker *worker, const GstApixoHttpSettings *http,
 
   spool = g_new0 (GstApixoSpool, 1);
   spool->worker = worker;
-  gst_apixo_http_settings_copy (&spool->http, http);
+  spool->config = gst_apixo_run_config_ref (config);
+  spool->http = &config->settings.http;
   if (callbacks != NULL)
     spool->callbacks = *callbacks;
   spool->user_data = user_data;
   spool->path = path;
-  spool->keep_location = g_strdup (keep_location);
+  spool->keep_location = keep_location;
   spool->fd = fd;
 
   g_mutex_init (&spool->lock);
@@ -1808,11 +1813,10 @@ gst_apixo_spool_free (GstApixoSpool *spool)
   g_clear_error (&spool->error);
   g_mutex_clear (&spool->lock);
   g_cond_clear (&spool->cond);
-  gst_apixo_http_settings_clear (&spool->http);
+  gst_apixo_run_config_unref (spool->config);
   g_free (spool->uri);
   g_free (spool->host);
   g_free (spool->log_name);
-  g_free (spool->keep_location);
   g_free (spool->path);
   g_free (spool);
 }

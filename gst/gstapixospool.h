@@ -13,6 +13,7 @@
 #include <gst/gst.h>
 
 #include "gstapixohttp.h"
+#include "gstapixorun.h"
 #include "gstapixoworker.h"
 
 G_BEGIN_DECLS
@@ -57,16 +58,15 @@ typedef struct {
                     gpointer user_data);
 } GstApixoSpoolCallbacks;
 
-/* Any thread.  @dir: directory for the temporary spool file (NULL: the
- * system temp dir), which is unlinked as soon as it is created: it takes
- * space there but has no name, so nothing is left behind however the
- * process ends; @keep_location: where to keep the finished file (it is
- * written as "<keep_location>.part" until then), or NULL.  Fails if the file
- * cannot be created. */
+/* Any thread.  The spool of a run of @config (it holds a reference): its
+ * HTTP settings; its spool-directory for the temporary spool file (NULL:
+ * the system temp dir), which is unlinked as soon as it is created: it
+ * takes space there but has no name, so nothing is left behind however
+ * the process ends; its save-location: where to keep the finished file (it
+ * is written as "<save-location>.part" until then), or NULL.  Fails if the
+ * file cannot be created. */
 GstApixoSpool *gst_apixo_spool_new (GstApixoWorker *worker,
-                                    const GstApixoHttpSettings *http,
-                                    const gchar *dir,
-                                    const gchar *keep_location,
+                                    GstApixoRunConfig *config,
                                     const GstApixoSpoolCallbacks *callbacks,
                                     gpointer user_data, GError **error);
 

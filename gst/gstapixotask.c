@@ -19,7 +19,9 @@
  * gst_apixo_task_free() hands the owner's reference to the worker
  * (task_shutdown) and waits on a mutex/cond pair on its own stack until
  * the worker drops the last reference.  Once task->closed is set no
- * callback runs.
+ * callback runs.  task->config, the run configuration shared with the
+ * element, the client and the spool, is immutable: read without a lock
+ * (its refcount is atomic).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -53,7 +55,9 @@ typedef enum {
 struct _GstApixoTask {
   gint refcount;
   GstApixoWorker *worker;
-  GstApixoTaskConfig config;
+  GstApixoRunConfig *config; /* shared, read-only */
+  const gchar *model;        /* the config's */
+  JsonNode *body;            /* generateTask body; NULL when resuming */
   GstApixoClient *client;
   GstApixoTaskCallbacks callbacks;
   gpointer user_data;
@@ -79,19 +83,6 @@ struct _GstApixoTask {
 };
 
 static void task_request (GstApixoTask *task, RequestKind kind);
-
-void
-gst_apixo_task_config_clear (GstApixoTaskConfig *config)
-{
-  g_clear_pointer (&config->base_url, g_free);
-  if (config->api_key != NULL)
-    memset (config->api_key, 0, strlen (config->api_key));
-  g_clear_pointer (&config->api_key, g_free);
-  g_clear_pointer (&config->model, g_free);
-  g_clear_pointer (&config->body, json_node_unref);
-  g_clear_pointer (&config->resume_task_id, g_free);
-  gst_apixo_http_settings_clear (&config->http);
-}
 
 /* ---- lifetime ------------------------------------------------------------ */
 
@@ -136,7 +127,8 @@ task_unref (GstApixoTask *task)
     gst_apixo_limiter_unref (task->limiter);
   g_clear_object (&task->cancellable);
   gst_apixo_client_free (task->client);
-  gst_apixo_task_config_clear (&task->config);
+  g_clear_pointer (&task->body, json_node_unref);
+  gst_apixo_run_config_unref (task->config);
   g_free (task->task_id);
   g_free (task->last_state);
   g_free (task);
@@ -150,8 +142,9 @@ task_unref (GstApixoTask *task)
 }
 
 GstApixoTask *
-gst_apixo_task_new (GstApixoWorker *worker, GstApixoTaskConfig *config,
-                    const GstApixoTaskCallbacks *callbacks, gpointer user_data)
+gst_apixo_task_new (GstApixoWorker *worker, GstApixoRunConfig *config,
+                    JsonNode *body, const GstApixoTaskCallbacks *callbacks,
+                    gpointer user_data)
 {
   GstApixoTask *task = g_new0 (GstApixoTask, 1);
   static gsize debug_done = 0;
@@ -164,15 +157,14 @@ gst_apixo_task_new (GstApixoWorker *worker, GstApixoTaskConfig *config,
 
   task->refcount = 1;
   task->worker = worker;
-  task->config = *config;
-  memset (config, 0, sizeof (*config));
-  task->client =
-      gst_apixo_client_new (task->config.base_url, task->config.api_key,
-                            task->config.model, &task->config.http);
+  task->config = gst_apixo_run_config_ref (config);
+  task->model = config->spec->model;
+  task->body = body;
+  task->client = gst_apixo_client_new (config);
   task->callbacks = *callbacks;
   task->user_data = user_data;
   task->cancellable = g_cancellable_new ();
-  task->interval = task->config.poll_interval;
+  task->interval = config->poll_interval;
   return task;
 }
 
@@ -236,7 +228,7 @@ task_details (GstApixoTask *task, const gchar *reason, guint http_status,
               gint api_code)
 {
   GstStructure *details = gst_structure_new (
-      GST_APIXO_ERROR_DETAILS_NAME, "model", G_TYPE_STRING, task->config.model,
+      GST_APIXO_ERROR_DETAILS_NAME, "model", G_TYPE_STRING, task->model,
       "reason", G_TYPE_STRING, reason, "http-status", G_TYPE_UINT, http_status,
       "api-code", G_TYPE_INT, api_code, NULL);
 
@@ -272,7 +264,7 @@ task_resume_hint (GstApixoTask *task)
     return g_strdup ("");
   return g_strdup_printf (" Task %s may still be running and billed: set "
                           "task-id=%s (model=%s) to resume it.",
-                          task->task_id, task->task_id, task->config.model);
+                          task->task_id, task->task_id, task->model);
 }
 
 /* ---- fail codes ---------------------------------------------------------- */
@@ -321,7 +313,7 @@ task_report_failed (GstApixoTask *task, const GstApixoTaskStatus *status)
   error =
       g_error_new (GST_RESOURCE_ERROR, fail_code_to_error (status->fail_code),
                    "Generation task %s (model %s) failed: %s: %s",
-                   task->task_id, task->config.model, code, msg);
+                   task->task_id, task->model, code, msg);
   task_finish (task, status, error, details);
 }
 
@@ -351,17 +343,17 @@ task_schedule (GstApixoTask *task, gdouble seconds)
 static gdouble
 task_next_poll_delay (GstApixoTask *task)
 {
-  GstApixoTaskConfig *c = &task->config;
+  const GstApixoRunConfig *c = task->config;
   gdouble elapsed = task_elapsed (task);
   gdouble due;
 
-  if (c->resume_task_id != NULL && task->poll_count == 0)
+  if (c->settings.task_id != NULL && task->poll_count == 0)
     return 0;
   if (elapsed < c->first_poll) {
     /* early check for fast failures, then the documented first poll */
-    if (c->early_poll > 0 && elapsed < c->early_poll &&
-        c->early_poll < c->first_poll)
-      due = c->early_poll;
+    if (c->settings.early_poll > 0 && elapsed < c->settings.early_poll &&
+        c->settings.early_poll < c->first_poll)
+      due = c->settings.early_poll;
     else
       due = c->first_poll;
     return due - elapsed;
@@ -375,7 +367,7 @@ task_next_poll_delay (GstApixoTask *task)
 static void
 task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
 {
-  gint retries = task->config.http.retries;
+  gint retries = task->config->settings.http.retries;
   gdouble delay;
   GstStructure *details;
   GError *error;
@@ -384,8 +376,8 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
   task->attempt++;
   if (err->transient && (retries < 0 || task->attempt <= (guint)retries) &&
       (kind == REQUEST_STATUS || err->not_processed)) {
-    delay = gst_apixo_http_backoff_delay (&task->config.http, task->attempt,
-                                          err->retry_after);
+    delay = gst_apixo_http_backoff_delay (&task->config->settings.http,
+                                          task->attempt, err->retry_after);
     GST_INFO ("task %s: %s; retry %u in %.2f s",
               task->task_id ? task->task_id : "(submit)", err->error->message,
               task->attempt, delay);
@@ -435,7 +427,7 @@ task_submitted (GObject *source, GAsyncResult *result, gpointer data)
     task->task_id = task_id;
     task->submit_time = g_get_monotonic_time ();
     task->attempt = 0;
-    GST_INFO ("task %s submitted (model %s)", task_id, task->config.model);
+    GST_INFO ("task %s submitted (model %s)", task_id, task->model);
     task->callbacks.submitted (task, task_id, task->user_data);
     task_schedule (task, task_next_poll_delay (task));
   }
@@ -502,9 +494,8 @@ task_request_granted (gpointer data)
     task->submitting = TRUE;
     if (task->callbacks.sending != NULL)
       task->callbacks.sending (task, task->user_data);
-    gst_apixo_client_submit_async (task->client, task->worker,
-                                   task->config.body, task->cancellable,
-                                   task_submitted, task);
+    gst_apixo_client_submit_async (task->client, task->worker, task->body,
+                                   task->cancellable, task_submitted, task);
   } else {
     gst_apixo_client_status_async (task->client, task->worker, task->task_id,
                                    task->cancellable, task_polled, task);
@@ -551,7 +542,7 @@ task_deadline_fired (gpointer data)
         GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
         "Gave up waiting for task %s (model %s) after the deadline of %u s "
         "(%u polls, last state %s).%s",
-        task->task_id, task->config.model, task->config.deadline,
+        task->task_id, task->model, task->config->settings.deadline,
         task->poll_count, task->last_state ? task->last_state : "unknown",
         hint);
     reason = "deadline";
@@ -566,14 +557,14 @@ task_deadline_fired (gpointer data)
         "created the task, and will bill it, but its id never reached us. "
         "It was not sent again so that you never pay twice; check your "
         "APIXO task list before retrying.",
-        task->config.deadline, task->config.model);
+        task->config->settings.deadline, task->model);
     reason = "outcome-unknown";
   } else {
     error = g_error_new (
         GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
         "Gave up after the deadline of %u s before the task could be "
         "submitted (model %s); nothing was billed.",
-        task->config.deadline, task->config.model);
+        task->config->settings.deadline, task->model);
     reason = "deadline";
   }
   g_free (hint);
@@ -585,24 +576,27 @@ static gboolean
 task_begin (gpointer data)
 {
   GstApixoTask *task = data;
-  GstApixoTaskConfig *c = &task->config;
+  const GstApixoRunConfig *c = task->config;
+  const GstApixoModelInfo *info = gst_apixo_model_lookup (task->model);
 
   if (task->closed)
     return G_SOURCE_REMOVE;
   task->start_time = g_get_monotonic_time ();
-  task->limiter = gst_apixo_limiter_get (
-      c->api_key, c->model, c->requests_per_minute, c->concurrent_tasks);
-  if (c->deadline > 0) {
-    task->deadline_timer = g_timeout_source_new_seconds (c->deadline);
+  /* the documented rate limits; 0: unlimited (a model we do not know) */
+  task->limiter = gst_apixo_limiter_get (c->api_key, task->model,
+                                         info ? info->requests_per_minute : 0,
+                                         info ? info->concurrent_tasks : 0);
+  if (c->settings.deadline > 0) {
+    task->deadline_timer = g_timeout_source_new_seconds (c->settings.deadline);
     g_source_set_callback (task->deadline_timer, task_deadline_fired, task,
                            NULL);
     g_source_attach (task->deadline_timer,
                      g_main_context_get_thread_default ());
   }
 
-  if (c->resume_task_id != NULL) {
+  if (c->settings.task_id != NULL) {
     /* An existing task: already counted by the service, no slot needed. */
-    task->task_id = g_strdup (c->resume_task_id);
+    task->task_id = g_strdup (c->settings.task_id);
     task->submit_time = task->start_time;
     task->callbacks.submitted (task, task->task_id, task->user_data);
     task_request (task, REQUEST_STATUS);

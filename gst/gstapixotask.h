@@ -15,6 +15,7 @@
 
 #include "gstapixoclient.h"
 #include "gstapixohttp.h"
+#include "gstapixorun.h"
 #include "gstapixoworker.h"
 
 G_BEGIN_DECLS
@@ -32,24 +33,6 @@ G_BEGIN_DECLS
  * Everything it reports goes through the callbacks, on the worker thread.
  */
 typedef struct _GstApixoTask GstApixoTask;
-
-typedef struct {
-  gchar *base_url;
-  gchar *api_key;
-  gchar *model;
-  JsonNode *body;        /* generateTask body; NULL when resuming */
-  gchar *resume_task_id; /* set: poll this task, submit nothing */
-  GstApixoHttpSettings http;
-  gdouble early_poll;        /* s after submission; <= 0: none */
-  gdouble first_poll;        /* s after submission */
-  gdouble poll_interval;     /* s */
-  gdouble typical_time;      /* s; the interval grows past it */
-  guint deadline;            /* s from start; 0: none */
-  guint requests_per_minute; /* 0: unlimited */
-  guint concurrent_tasks;    /* 0: unlimited */
-} GstApixoTaskConfig;
-
-void gst_apixo_task_config_clear (GstApixoTaskConfig *config);
 
 /* Structured details of a task error ("apixo-error"): task-id (string, may
  * be absent before submission), model, reason (string: "failed",
@@ -81,10 +64,14 @@ typedef struct {
   void (*sending) (GstApixoTask *task, gpointer user_data);
 } GstApixoTaskCallbacks;
 
-/* Any thread.  Takes ownership of @config's contents (the struct is
- * cleared). */
+/* Any thread.  The task of @config's model (it holds a reference): with
+ * @body (taken), the generateTask body with the local inputs resolved,
+ * submitted; with NULL, the task of config's task-id resumed.  Polls on
+ * config's schedule (early-poll, first_poll, poll_interval, typical_time),
+ * gives up at its deadline, retries with its HTTP settings, within the
+ * model's documented rate limits. */
 GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
-                                  GstApixoTaskConfig *config,
+                                  GstApixoRunConfig *config, JsonNode *body,
                                   const GstApixoTaskCallbacks *callbacks,
                                   gpointer user_data);
 

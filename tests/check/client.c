@@ -23,13 +23,20 @@
 static GstApixoClient *
 new_client (void)
 {
-  GstApixoHttpSettings http;
+  GstApixoSettings settings;
+  GstApixoRequestSpec *spec = gst_apixo_request_spec_new ();
+  GstApixoRunConfig *config;
   GstApixoClient *client;
 
-  gst_apixo_http_settings_init (&http);
-  client = gst_apixo_client_new ("http://127.0.0.1:1/api/v1/", KEY, "veo-3-1",
-                                 &http);
-  gst_apixo_http_settings_clear (&http);
+  gst_apixo_settings_init (&settings);
+  g_free (settings.base_url);
+  settings.base_url = g_strdup ("http://127.0.0.1:1/api/v1/");
+  g_clear_pointer (&settings.http.proxy, g_free);
+  settings.api_key = g_strdup (KEY);
+  spec->model = g_strdup ("veo-3-1");
+  config = gst_apixo_run_config_new (&settings, spec, NULL);
+  client = gst_apixo_client_new (config);
+  gst_apixo_run_config_unref (config);
   return client;
 }
 

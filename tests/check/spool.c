@@ -540,14 +540,44 @@ test_http_settings (GstApixoHttpSettings *http)
                                            G_TYPE_STRING, TEST_SECRET, NULL);
 }
 
+/* A run of @http's settings, spooling into @dir, keeping at @keep. */
+static GstApixoRunConfig *
+run_config_new (const GstApixoHttpSettings *http, const gchar *dir,
+                const gchar *keep)
+{
+  GstApixoSettings s;
+  GstApixoRequestSpec *spec = gst_apixo_request_spec_new ();
+
+  gst_apixo_settings_init (&s);
+  gst_apixo_http_settings_clear (&s.http);
+  gst_apixo_http_settings_copy (&s.http, http);
+  s.spool_directory = g_strdup (dir);
+  s.save_location = g_strdup (keep);
+  s.api_key = g_strdup ("never-sent-to-result-hosts");
+  spec->model = g_strdup ("veo-3-1");
+  return gst_apixo_run_config_new (&s, spec, NULL);
+}
+
+static GstApixoSpool *
+spool_new_full (const GstApixoHttpSettings *http, const gchar *dir,
+                const gchar *keep, const GstApixoSpoolCallbacks *cbs,
+                GError **error)
+{
+  GstApixoRunConfig *config = run_config_new (http, dir, keep);
+  GstApixoSpool *spool;
+
+  spool = gst_apixo_spool_new (worker, config, cbs, NULL, error);
+  gst_apixo_run_config_unref (config);
+  return spool;
+}
+
 static GstApixoSpool *
 spool_new_with (const GstApixoHttpSettings *http, const gchar *keep)
 {
   GError *error = NULL;
   GstApixoSpool *spool;
 
-  spool =
-      gst_apixo_spool_new (worker, http, NULL, keep, &callbacks, NULL, &error);
+  spool = spool_new_full (http, NULL, keep, &callbacks, &error);
   fail_unless (spool != NULL, "%s", error ? error->message : "");
   return spool;
 }
@@ -1355,8 +1385,7 @@ spool_new_in (const gchar *dir)
   GstApixoSpool *spool;
 
   test_http_settings (&http);
-  spool =
-      gst_apixo_spool_new (worker, &http, dir, NULL, &callbacks, NULL, &error);
+  spool = spool_new_full (&http, dir, NULL, &callbacks, &error);
   fail_unless (spool != NULL, "%s", error ? error->message : "");
   gst_apixo_http_settings_clear (&http);
   return spool;
@@ -1414,8 +1443,8 @@ GST_START_TEST (test_free_unstarted)
 
   /* a directory that does not exist: a clear error, no spool */
   test_http_settings (&http);
-  fail_unless (gst_apixo_spool_new (worker, &http, "/nonexistent/apixo", NULL,
-                                    NULL, NULL, &error) == NULL);
+  fail_unless (
+      spool_new_full (&http, "/nonexistent/apixo", NULL, NULL, &error) == NULL);
   fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
                                 GST_RESOURCE_ERROR_OPEN_WRITE));
   g_clear_error (&error);

@@ -1,0 +1,235 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * The settings of an element and the run configuration built from them.
+ *
+ * Thread safety notes
+ * -------------------
+ * - GstApixoSettings has no lock: its owner guards it (the element's
+ *   object lock for the property values; a snapshot belongs to the thread
+ *   building the run).
+ * - A GstApixoRunConfig is immutable once gst_apixo_run_config_new()
+ *   returns: any thread reads it without a lock.  Its refcount is atomic.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixorun.h"
+
+#include <string.h>
+
+void
+gst_apixo_secret_clear (gchar **secret)
+{
+  if (*secret != NULL)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+void
+gst_apixo_settings_init (GstApixoSettings *s)
+{
+  const gchar *env;
+
+  memset (s, 0, sizeof (*s));
+  env = g_getenv ("APIXO_BASE_URL");
+  s->base_url = g_strdup (env && *env ? env : GST_APIXO_DEFAULT_BASE_URL);
+  s->early_poll = GST_APIXO_DEFAULT_EARLY_POLL;
+  s->poll_delay = GST_APIXO_DEFAULT_POLL_DELAY;
+  s->poll_interval = GST_APIXO_DEFAULT_POLL_INTERVAL;
+  s->deadline = GST_APIXO_DEFAULT_DEADLINE;
+  gst_apixo_http_settings_init (&s->http);
+  s->server_address = g_strdup (GST_APIXO_DEFAULT_SERVER_ADDRESS);
+  /* Like souphttpsrc: the proxy defaults to $http_proxy. */
+  env = g_getenv ("http_proxy");
+  s->http.proxy = g_strdup (env && *env ? env : NULL);
+}
+
+void
+gst_apixo_settings_clear (GstApixoSettings *s)
+{
+  gst_apixo_secret_clear (&s->api_key);
+  g_clear_pointer (&s->base_url, g_free);
+  g_clear_pointer (&s->task_id, g_free);
+  g_clear_pointer (&s->save_location, g_free);
+  g_clear_pointer (&s->spool_directory, g_free);
+  g_clear_pointer (&s->public_url, g_free);
+  g_clear_pointer (&s->server_address, g_free);
+  g_clear_pointer (&s->callback_url, g_free);
+  g_clear_pointer (&s->extra_input, gst_structure_free);
+  gst_apixo_http_settings_clear (&s->http);
+}
+
+void
+gst_apixo_settings_copy (GstApixoSettings *dst, const GstApixoSettings *src)
+{
+  *dst = *src;
+  dst->api_key = g_strdup (src->api_key);
+  dst->base_url = g_strdup (src->base_url);
+  dst->task_id = g_strdup (src->task_id);
+  dst->save_location = g_strdup (src->save_location);
+  dst->spool_directory = g_strdup (src->spool_directory);
+  dst->public_url = g_strdup (src->public_url);
+  dst->server_address = g_strdup (src->server_address);
+  dst->callback_url = g_strdup (src->callback_url);
+  dst->extra_input =
+      src->extra_input ? gst_structure_copy (src->extra_input) : NULL;
+  gst_apixo_http_settings_copy (&dst->http, &src->http);
+}
+
+static gboolean
+check_base_url (const gchar *url, GError **error)
+{
+  /* GUri takes white space in a host name: refuse it first */
+  GUri *uri = url && !strpbrk (url, " \t\r\n\v\f")
+                  ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL)
+                  : NULL;
+  gboolean ok = uri != NULL &&
+                (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 ||
+                 g_strcmp0 (g_uri_get_scheme (uri), "https") == 0) &&
+                g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+
+  g_clear_pointer (&uri, g_uri_unref);
+  if (ok)
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "base-url '%s' is not valid: an http:// or https:// URL with a "
+               "host is required (default %s)",
+               GST_STR_NULL (url), GST_APIXO_DEFAULT_BASE_URL);
+  return FALSE;
+}
+
+static gboolean
+check_ssl_ca_file (GstApixoHttpSettings *http, GError **error)
+{
+  GError *load_error = NULL;
+
+  if (gst_apixo_http_settings_load_ca_file (http, &load_error))
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "ssl-ca-file '%s': %s (allowed: a readable file of PEM "
+               "CA certificates)",
+               http->ssl_ca_file, load_error->message);
+  g_error_free (load_error);
+  return FALSE;
+}
+
+gboolean
+gst_apixo_settings_check (GstApixoSettings *s, GError **error)
+{
+  return check_base_url (s->base_url, error) &&
+         check_ssl_ca_file (&s->http, error);
+}
+
+/* The fields of the request every model shares, from the settings. */
+static void
+add_request_fields (const GstApixoSettings *s, GstApixoRequestSpec *spec)
+{
+  spec->provider = s->provider;
+  spec->provider_set = s->provider_set;
+  spec->request_type = s->request_type;
+  g_free (spec->callback_url);
+  spec->callback_url = g_strdup (s->callback_url);
+  g_clear_pointer (&spec->extra_input, gst_structure_free);
+  spec->extra_input =
+      s->extra_input ? gst_structure_copy (s->extra_input) : NULL;
+}
+
+GstApixoRequestSpec *
+gst_apixo_settings_finish_spec (const GstApixoSettings *s,
+                                GstApixoRequestSpec *spec, gchar **warning,
+                                GError **error)
+{
+  if (warning != NULL)
+    *warning = NULL;
+  add_request_fields (s, spec);
+  if (s->task_id == NULL) {
+    gst_apixo_request_spec_derive (spec);
+    if (!gst_apixo_request_spec_validate (spec, warning, error))
+      g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  } else if (spec->model == NULL) {
+    g_set_error (
+        error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "model is not set: resuming task-id needs the model of the task");
+    g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  }
+  return spec;
+}
+
+/* ---- the run configuration ----------------------------------------------- */
+
+/* The key of the run: the property, else the environment. */
+static gchar *
+resolve_api_key (GstApixoSettings *s, GError **error)
+{
+  const gchar *env = g_getenv ("APIXO_API_KEY");
+
+  if (s->api_key != NULL && *s->api_key != '\0')
+    return g_steal_pointer (&s->api_key);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+               "No APIXO API key: set the api-key property or the "
+               "APIXO_API_KEY environment variable (keys are on the APIXO "
+               "dashboard)");
+  return NULL;
+}
+
+GstApixoRunConfig *
+gst_apixo_run_config_new (GstApixoSettings *settings, GstApixoRequestSpec *spec,
+                          GError **error)
+{
+  GstApixoRunConfig *config;
+  gchar *api_key = resolve_api_key (settings, error);
+  gdouble first, interval;
+
+  if (api_key == NULL) {
+    gst_apixo_settings_clear (settings);
+    gst_apixo_request_spec_free (spec);
+    return NULL;
+  }
+  config = g_new0 (GstApixoRunConfig, 1);
+  config->refcount = 1;
+  config->settings = *settings;
+  memset (settings, 0, sizeof (*settings));
+  gst_apixo_secret_clear (&config->settings.api_key);
+  config->api_key = api_key;
+  config->spec = spec;
+  gst_apixo_request_spec_poll_advice (spec, &first, &interval);
+  config->first_poll =
+      config->settings.poll_delay >= 0 ? config->settings.poll_delay : first;
+  config->poll_interval = config->settings.poll_interval > 0
+                              ? config->settings.poll_interval
+                              : interval;
+  config->typical_time = gst_apixo_request_spec_typical_time (spec);
+  return config;
+}
+
+GstApixoRunConfig *
+gst_apixo_run_config_ref (GstApixoRunConfig *config)
+{
+  g_atomic_int_inc (&config->refcount);
+  return config;
+}
+
+void
+gst_apixo_run_config_unref (GstApixoRunConfig *config)
+{
+  if (!g_atomic_int_dec_and_test (&config->refcount))
+    return;
+  gst_apixo_settings_clear (&config->settings);
+  gst_apixo_request_spec_free (config->spec);
+  gst_apixo_secret_clear (&config->api_key);
+  g_free (config);
+}
