@@ -38,6 +38,7 @@
 
 #include "gstapixobasesrc.h"
 #include "gstapixoclient.h"
+#include "gstapixoerror.h"
 #include "gstapixohttp.h"
 #include "gstapixoinput.h"
 #include "gstapixopublisher.h"
@@ -838,6 +839,81 @@ post_progress (GstApixoBaseSrc *self, GstProgressType type, const gchar *text)
       gst_message_new_progress (GST_OBJECT (self), type, PROGRESS_CODE, text));
 }
 
+/* Every error and warning of the element leaves through here (any thread):
+ * the "apixo-error" details (gstapixoerror.h) get the model and the task
+ * of this run when they do not say them already.  Takes @details. */
+static void
+post_error_full (GstApixoBaseSrc *self, GstMessageType type,
+                 const GError *error, GstStructure *details, const gchar *file,
+                 const gchar *function, gint line)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  gchar *task_id;
+
+  if (details == NULL)
+    details = gst_structure_new_empty (GST_APIXO_ERROR_DETAILS_NAME);
+  if (priv->spec != NULL &&
+      !gst_structure_has_field (details, GST_APIXO_ERROR_FIELD_MODEL))
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING,
+                       priv->spec->model, NULL);
+  g_mutex_lock (&priv->lock);
+  task_id = g_strdup (priv->state.task_id);
+  g_mutex_unlock (&priv->lock);
+  if (task_id != NULL &&
+      !gst_structure_has_field (details, GST_APIXO_ERROR_FIELD_TASK_ID))
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
+                       task_id, NULL);
+  g_free (task_id);
+  gst_apixo_error_post (GST_ELEMENT (self), type, error, details, file,
+                        function, line);
+}
+
+#define post_error(self, type, error, details)                                 \
+  post_error_full ((self), (type), (error), (details), __FILE__, GST_FUNCTION, \
+                   __LINE__)
+
+/* A GST_RESOURCE_ERROR (@code) or warning with a formatted message and
+ * @reason, through post_error(). @property: the setting concerned, or
+ * NULL. */
+static void post_resource_message (GstApixoBaseSrc *self, GstMessageType type,
+                                   GstResourceError code, const gchar *reason,
+                                   const gchar *property, const gchar *file,
+                                   const gchar *function, gint line,
+                                   const gchar *format, ...)
+    G_GNUC_PRINTF (9, 10);
+
+static void
+post_resource_message (GstApixoBaseSrc *self, GstMessageType type,
+                       GstResourceError code, const gchar *reason,
+                       const gchar *property, const gchar *file,
+                       const gchar *function, gint line, const gchar *format,
+                       ...)
+{
+  GstStructure *details = gst_apixo_error_details_new (reason, NULL);
+  GError *error;
+  va_list args;
+
+  if (property != NULL)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
+                       property, NULL);
+  va_start (args, format);
+  error = g_error_new_valist (GST_RESOURCE_ERROR, code, format, args);
+  va_end (args);
+  post_error_full (self, type, error, details, file, function, line);
+  g_error_free (error);
+}
+
+/* A SETTINGS error naming @property (start(): nothing was sent). */
+#define post_settings_error(self, property, ...)                               \
+  post_resource_message ((self), GST_MESSAGE_ERROR,                            \
+                         GST_RESOURCE_ERROR_SETTINGS,                          \
+                         GST_APIXO_REASON_SETTINGS, (property), __FILE__,      \
+                         GST_FUNCTION, __LINE__, __VA_ARGS__)
+
+#define post_warning(self, code, reason, ...)                                  \
+  post_resource_message ((self), GST_MESSAGE_WARNING, (code), (reason), NULL,  \
+                         __FILE__, GST_FUNCTION, __LINE__, __VA_ARGS__)
+
 /* Posts the stored error once (streaming thread). */
 static void
 post_stored_error (GstApixoBaseSrc *self)
@@ -859,11 +935,7 @@ post_stored_error (GstApixoBaseSrc *self)
     return;
 
   post_progress (self, GST_PROGRESS_TYPE_ERROR, error->message);
-  gst_element_message_full_with_details (
-      GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-      g_strdup (error->message),
-      details ? gst_structure_to_string (details) : NULL, __FILE__,
-      GST_FUNCTION, __LINE__, details);
+  post_error (self, GST_MESSAGE_ERROR, error, details);
   g_error_free (error);
 }
 
@@ -904,6 +976,9 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
   GstApixoBaseSrc *self = user_data;
   GstApixoBaseSrcPrivate *priv = PRIV (self);
+  /* resuming: nothing was submitted by this run */
+  const gchar *event =
+      gst_apixo_base_src_is_resuming (self) ? "resumed" : "submitted";
   gchar *text;
 
   g_mutex_lock (&priv->lock);
@@ -912,13 +987,12 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
   g_mutex_unlock (&priv->lock);
 
   g_object_notify (G_OBJECT (self), "task-id");
-  text = g_strdup_printf ("Task %s submitted", task_id);
+  text = g_strdup_printf ("Task %s %s", task_id, event);
   post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
   g_free (text);
   gst_apixo_base_src_post_task_message (
-      self,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "submitted",
-                         "task-id", G_TYPE_STRING, task_id, NULL));
+      self, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, event,
+                               "task-id", G_TYPE_STRING, task_id, NULL));
 }
 
 static void
@@ -934,12 +1008,10 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
   if (!changed)
     return;
   if (!g_strv_contains (known, status->state))
-    GST_ELEMENT_WARNING (
-        self, RESOURCE, READ,
-        ("Task %s reports state '%s', which this version does not know; "
-         "still waiting for success or failed",
-         status->task_id, status->state),
-        (NULL));
+    post_warning (self, GST_RESOURCE_ERROR_READ, GST_APIXO_REASON_UNKNOWN_STATE,
+                  "Task %s reports state '%s', which this version does not "
+                  "know; still waiting for success or failed",
+                  status->task_id, status->state);
 
   text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
                           status->state, elapsed);
@@ -991,10 +1063,10 @@ start_download (GstApixoBaseSrc *self, const gchar *uri)
         "location and set task-id=%s to fetch its result while its URL is "
         "valid",
         error->message, task_id ? task_id : "?", task_id ? task_id : "?");
-    details = gst_structure_new (GST_APIXO_ERROR_DETAILS_NAME, "reason",
-                                 G_TYPE_STRING, "download", NULL);
+    details = gst_apixo_error_details_new (GST_APIXO_REASON_DOWNLOAD, NULL);
     if (task_id != NULL)
-      gst_structure_set (details, "task-id", G_TYPE_STRING, task_id, NULL);
+      gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
+                         task_id, NULL);
     store_error (self, gst_error, details);
     gst_structure_free (details);
     g_error_free (gst_error);
@@ -1090,6 +1162,7 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
   GstApixoBaseSrc *self = user_data;
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   guint percent;
+  gchar *task_id;
 
   if (total <= 0)
     return;
@@ -1100,15 +1173,17 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
     return;
   }
   priv->state.last_percent = percent;
+  task_id = g_strdup (priv->state.task_id);
   g_mutex_unlock (&priv->lock);
 
   /* Not a GST_MESSAGE_PROGRESS: those track the generation, and an open one
    * would hold gst-launch-1.0 in PAUSED until the whole file is here. */
   gst_apixo_base_src_post_task_message (
       self, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "download",
-                               "received", G_TYPE_UINT64, received, "total",
-                               G_TYPE_INT64, total, "percent", G_TYPE_UINT,
-                               percent, NULL));
+                               "task-id", G_TYPE_STRING, task_id, "received",
+                               G_TYPE_UINT64, received, "total", G_TYPE_INT64,
+                               total, "percent", G_TYPE_UINT, percent, NULL));
+  g_free (task_id);
 }
 
 static void
@@ -1164,12 +1239,10 @@ check_base_url (GstApixoBaseSrc *self, const gchar *url)
   g_clear_pointer (&uri, g_uri_unref);
   if (ok)
     return TRUE;
-  GST_ELEMENT_ERROR (
-      self, RESOURCE, SETTINGS,
-      ("base-url '%s' is not valid: an http:// or https:// URL with a host "
-       "is required (default %s)",
-       GST_STR_NULL (url), DEFAULT_BASE_URL),
-      (NULL));
+  post_settings_error (self, "base-url",
+                       "base-url '%s' is not valid: an http:// or https:// "
+                       "URL with a host is required (default %s)",
+                       GST_STR_NULL (url), DEFAULT_BASE_URL);
   return FALSE;
 }
 
@@ -1180,11 +1253,10 @@ check_ssl_ca_file (GstApixoBaseSrc *self, GstApixoHttpSettings *http)
 
   if (gst_apixo_http_settings_load_ca_file (http, &error))
     return TRUE;
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                     ("ssl-ca-file '%s': %s (allowed: a readable file of PEM "
-                      "CA certificates)",
-                      http->ssl_ca_file, error->message),
-                     (NULL));
+  post_settings_error (self, "ssl-ca-file",
+                       "ssl-ca-file '%s': %s (allowed: a readable file of PEM "
+                       "CA certificates)",
+                       http->ssl_ca_file, error->message);
   g_error_free (error);
   return FALSE;
 }
@@ -1198,11 +1270,12 @@ resolve_api_key (GstApixoBaseSrc *self, const Settings *run)
     return g_strdup (run->api_key);
   if (env != NULL && *env != '\0')
     return g_strdup (env);
-  GST_ELEMENT_ERROR (
-      self, RESOURCE, NOT_AUTHORIZED,
-      ("No APIXO API key: set the api-key property or the APIXO_API_KEY "
-       "environment variable (keys are on the APIXO dashboard)"),
-      (NULL));
+  post_resource_message (
+      self, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+      GST_APIXO_REASON_SETTINGS, "api-key", __FILE__, GST_FUNCTION, __LINE__,
+      "No APIXO API key: set the api-key property or the "
+      "APIXO_API_KEY environment variable (keys are on the "
+      "APIXO dashboard)");
   return NULL;
 }
 
@@ -1246,13 +1319,12 @@ build_valid_spec (GstApixoBaseSrc *self, gboolean resuming)
     g_clear_pointer (&spec, gst_apixo_request_spec_free);
   }
   if (warning != NULL) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", warning), (NULL));
+    post_warning (self, GST_RESOURCE_ERROR_SETTINGS, GST_APIXO_REASON_SETTINGS,
+                  "%s", warning);
     g_free (warning);
   }
   if (spec == NULL) {
-    gst_element_message_full (
-        GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-        g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
+    post_error (self, GST_MESSAGE_ERROR, error, NULL);
     g_error_free (error);
   }
   return spec;
@@ -1293,12 +1365,10 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
     goto fail;
   if (priv->run.task_id != NULL &&
       !gst_apixo_task_id_is_valid (priv->run.task_id)) {
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, SETTINGS,
-        ("task-id '%s' is not a valid task id (letters, digits, '_', '-', "
-         "'.', ':'; at most 256)",
-         priv->run.task_id),
-        (NULL));
+    post_settings_error (self, "task-id",
+                         "task-id '%s' is not a valid task id (letters, "
+                         "digits, '_', '-', '.', ':'; at most 256)",
+                         priv->run.task_id);
     goto fail;
   }
   priv->spec = build_valid_spec (self, priv->run.task_id != NULL);
@@ -1367,9 +1437,8 @@ abandon_task (GstApixoBaseSrc *self, const gchar *why)
         "Check your APIXO task list before submitting again.",
         why);
     post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
-    GST_ELEMENT_WARNING_WITH_DETAILS (
-        self, RESOURCE, FAILED, ("%s", text), (NULL),
-        ("reason", G_TYPE_STRING, "outcome-unknown", NULL));
+    post_warning (self, GST_RESOURCE_ERROR_FAILED,
+                  GST_APIXO_REASON_OUTCOME_UNKNOWN, "%s", text);
   } else {
     text = g_strdup_printf (
         "%s while task %s was still running: the "
@@ -1377,9 +1446,8 @@ abandon_task (GstApixoBaseSrc *self, const gchar *why)
         "task-id=%s to resume it.",
         why, task_id, task_id);
     post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
-    GST_ELEMENT_WARNING_WITH_DETAILS (
-        self, RESOURCE, FAILED, ("%s", text), (NULL),
-        ("task-id", G_TYPE_STRING, task_id, NULL));
+    post_warning (self, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_ABANDONED,
+                  "%s", text);
   }
   g_free (text);
 done:
@@ -1412,12 +1480,11 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
         gst_message_new_progress (GST_OBJECT (self), GST_PROGRESS_TYPE_CANCELED,
                                   "download",
                                   "Stopped while downloading the result"));
-    GST_ELEMENT_WARNING_WITH_DETAILS (
-        self, RESOURCE, FAILED,
-        ("Stopped before the result of task %s was fully downloaded. Set "
-         "task-id=%s to fetch it again while its URL is valid.",
-         task_id, task_id),
-        (NULL), ("task-id", G_TYPE_STRING, task_id, NULL));
+    post_warning (self, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_DOWNLOAD,
+                  "Stopped before the result of task %s was fully "
+                  "downloaded. Set task-id=%s to fetch it again while its URL "
+                  "is valid.",
+                  task_id, task_id);
   }
   g_free (task_id);
 
@@ -1681,8 +1748,7 @@ check_publishing (GstApixoBaseSrc *self)
   GError *error = NULL;
 
   if (!gst_apixo_publisher_check_public_url (priv->run.public_url, &error)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-                       (NULL));
+    post_settings_error (self, "public-url", "%s", error->message);
     g_error_free (error);
     return FALSE;
   }
@@ -1690,18 +1756,17 @@ check_publishing (GstApixoBaseSrc *self)
       !gst_apixo_request_spec_has_local_inputs (priv->spec) ||
       priv->run.public_url != NULL || has_upload_handler (self))
     return TRUE;
-  GST_ELEMENT_ERROR (
-      self, RESOURCE, SETTINGS,
-      ("Local inputs (file:// URIs or sink pad data) must be published for "
-       "the APIXO service to fetch them, and nothing is set up to do it. "
-       "Either set public-url to a public http(s) base URL that reaches "
-       "this element's media server (server-address %s, server-port %u%s), "
-       "e.g. through a tunnel or reverse proxy; or connect to the 'upload' "
-       "signal to store inputs yourself (e.g. on object storage) and return "
-       "their URLs.",
-       priv->run.server_address, priv->run.server_port,
-       priv->run.server_port ? "" : ": any free port, set one for a tunnel"),
-      (NULL));
+  post_settings_error (
+      self, "public-url",
+      "Local inputs (file:// URIs or sink pad data) must be published for "
+      "the APIXO service to fetch them, and nothing is set up to do it. "
+      "Either set public-url to a public http(s) base URL that reaches "
+      "this element's media server (server-address %s, server-port %u%s), "
+      "e.g. through a tunnel or reverse proxy; or connect to the 'upload' "
+      "signal to store inputs yourself (e.g. on object storage) and return "
+      "their URLs.",
+      priv->run.server_address, priv->run.server_port,
+      priv->run.server_port ? "" : ": any free port, set one for a tunnel");
   return FALSE;
 }
 
@@ -1731,32 +1796,29 @@ check_locations (GstApixoBaseSrc *self)
   gchar *dir;
 
   if (spool_dir != NULL && (problem = directory_problem (spool_dir))) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("spool-directory '%s' %s (allowed: an existing "
-                        "writable directory, or unset for the temporary "
-                        "directory)",
-                        spool_dir, problem),
-                       (NULL));
+    post_settings_error (self, "spool-directory",
+                         "spool-directory '%s' %s (allowed: an existing "
+                         "writable directory, or unset for the temporary "
+                         "directory)",
+                         spool_dir, problem);
     return FALSE;
   }
   if (save == NULL)
     return TRUE;
   if (*save == '\0' || g_file_test (save, G_FILE_TEST_IS_DIR)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("save-location '%s' is %s (allowed: the path of a "
-                        "file to create or replace)",
-                        save, *save ? "a directory" : "empty"),
-                       (NULL));
+    post_settings_error (self, "save-location",
+                         "save-location '%s' is %s (allowed: the path of a "
+                         "file to create or replace)",
+                         save, *save ? "a directory" : "empty");
     return FALSE;
   }
   dir = g_path_get_dirname (save);
   problem = directory_problem (dir);
   if (problem != NULL)
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("save-location '%s': its directory '%s' %s (allowed: "
-                        "a file path in an existing writable directory)",
-                        save, dir, problem),
-                       (NULL));
+    post_settings_error (self, "save-location",
+                         "save-location '%s': its directory '%s' %s (allowed: "
+                         "a file path in an existing writable directory)",
+                         save, dir, problem);
   g_free (dir);
   return problem == NULL;
 }
@@ -1918,7 +1980,8 @@ wait_download_finished (GstApixoBaseSrc *self, GCancellable *cancellable)
   /* All the data was read; only keeping the file failed (the error says
    * where it stays): the stream itself is complete. */
   if (error != NULL) {
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    post_warning (self, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_DOWNLOAD,
+                  "%s", error->message);
     g_error_free (error);
   }
   return ret;
@@ -1958,10 +2021,9 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
 
   ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
   if (ret == GST_FLOW_ERROR) {
-    GstStructure *details = gst_structure_new (
-        GST_APIXO_ERROR_DETAILS_NAME, "reason", G_TYPE_STRING, "download",
-        "http-status", G_TYPE_UINT, gst_apixo_spool_get_http_status (spool),
-        NULL);
+    GstStructure *details = gst_apixo_error_details_new (
+        GST_APIXO_REASON_DOWNLOAD, GST_APIXO_ERROR_FIELD_HTTP_STATUS,
+        G_TYPE_UINT, gst_apixo_spool_get_http_status (spool), NULL);
     gchar *task_id;
 
     g_mutex_lock (&priv->lock);

@@ -1596,6 +1596,7 @@ GST_START_TEST (test_two_image_pads)
   GstPad *pad1, *pad2, *again, *img_pad;
   GstMessage *msg;
   GError *error = NULL;
+  const GstStructure *details = NULL;
   JsonObject *request;
   ApixoRun *run;
 
@@ -1613,6 +1614,11 @@ GST_START_TEST (test_two_image_pads)
   fail_unless (g_error_matches (error, GST_CORE_ERROR, GST_CORE_ERROR_PAD));
   fail_unless (strstr (error->message, "exactly one image") != NULL,
                "warning: %s", error->message);
+  gst_message_parse_warning_details (msg, &details);
+  fail_unless (details != NULL);
+  fail_unless (gst_structure_has_name (details, "apixo-error"));
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+                             "input");
   g_clear_error (&error);
   gst_message_unref (msg);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);

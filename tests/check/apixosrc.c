@@ -216,6 +216,10 @@ check_interrupted_warning (GstMessage *msg)
   /* names the task that may still be billed, so it can be resumed */
   fail_unless_equals_string (gst_structure_get_string (details, "task-id"),
                              task_id);
+  /* in the same vocabulary as every error */
+  fail_unless (gst_structure_has_name (details, "apixo-error"));
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+                             "abandoned");
   g_error_free (error);
   json_array_unref (tasks);
 }

@@ -551,8 +551,16 @@ GST_START_TEST (test_unknown_state)
       continue;
     gst_message_parse_warning (l->data, &error, NULL);
     if (strstr (error->message, "'weird'") != NULL) {
+      const GstStructure *details = NULL;
+
       warnings++;
       fail_unless (error->domain == GST_RESOURCE_ERROR);
+      gst_message_parse_warning_details (l->data, &details);
+      fail_unless (details != NULL);
+      fail_unless (gst_structure_has_name (details, "apixo-error"));
+      fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+                                 "unknown-state");
+      fail_unless (gst_structure_get_string (details, "task-id") != NULL);
     }
     g_error_free (error);
   }
@@ -882,6 +890,30 @@ GST_START_TEST (test_save_location_gone_after_success)
 
 GST_END_TEST;
 
+/* A field sent unchecked through extra-input that the service refuses: a
+ * SETTINGS error with the service's text said once (the envelope's message
+ * and its data.error say the same), and nothing else sent. */
+GST_START_TEST (test_extra_input_rejected)
+{
+  ApixoRun *run = run_failing (
+      "prompt=\"errors\" extra-input=\"x,resolution=(string)999p\"");
+  const gchar *text = "input.resolution";
+  const gchar *said;
+
+  assert_code (run, GST_RESOURCE_ERROR_SETTINGS);
+  fail_unless_equals_int (detail_http_status (run), 400);
+  fail_unless_equals_string (detail_string (run, "reason"), "http");
+  said = strstr (run->error->message, text);
+  fail_unless (said != NULL, "%s", run->error->message);
+  fail_unless (strstr (said + strlen (text), text) == NULL, "said twice: %s",
+               run->error->message);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  apixo_run_free (run);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixosrc_errors_suite (void)
 {
@@ -914,6 +946,7 @@ apixosrc_errors_suite (void)
   tcase_add_test (tc, test_deadline_before_submit);
   tcase_add_test (tc, test_error_in_pull_mode);
   tcase_add_test (tc, test_save_location_gone_after_success);
+  tcase_add_test (tc, test_extra_input_rejected);
   return s;
 }
 

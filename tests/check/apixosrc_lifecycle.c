@@ -543,6 +543,11 @@ GST_START_TEST (test_paused_download_completes)
 
     if (gst_structure_get_int64 (s, "total", &t))
       total = t;
+    /* every download event says whose result it is */
+    if (g_strcmp0 (gst_structure_get_string (s, "event"), "download") == 0)
+      fail_unless_equals_string (
+          gst_structure_get_string (s, "task-id"),
+          gst_structure_get_string (downloaded, "task-id"));
   }
   fail_unless (total > 8 * 1024 * 1024, "%" G_GUINT64_FORMAT " bytes", total);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "result", -1), 1);
@@ -580,6 +585,12 @@ GST_START_TEST (test_resume_by_task_id)
   fail_unless (run->eos);
   fail_unless_equals_string (
       gst_structure_get_string (apixo_run_task_event (run, "success"),
+                                "task-id"),
+      task_id);
+  /* announced as resumed: this run submitted nothing */
+  fail_unless (apixo_run_task_event (run, "submitted") == NULL);
+  fail_unless_equals_string (
+      gst_structure_get_string (apixo_run_task_event (run, "resumed"),
                                 "task-id"),
       task_id);
 

@@ -600,7 +600,27 @@ make_pipeline (const gchar *const *props, GstElement **src_out)
 typedef struct {
   GError *error; /* the first error */
   guint errors, warnings;
+  gchar property[64]; /* its details' "property", "" if none */
 } Rejected;
+
+/* Every error of a rejected start carries "apixo-error" details with
+ * reason "settings" (applications read them without parsing text). */
+static void
+check_settings_details (GstMessage *msg, Rejected *r)
+{
+  const GstStructure *details = NULL;
+  const gchar *property;
+
+  gst_message_parse_error_details (msg, &details);
+  fail_unless (details != NULL, "an error without details");
+  fail_unless (gst_structure_has_name (details, "apixo-error"), "%s",
+               gst_structure_get_name (details));
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+                             "settings");
+  property = gst_structure_get_string (details, "property");
+  if (r->errors == 1 && property != NULL)
+    g_strlcpy (r->property, property, sizeof (r->property));
+}
 
 /* READY -> PAUSED must fail at once (start() checks everything before any
  * request): then everything it posted is on the bus already. */
@@ -619,6 +639,7 @@ expect_rejected (GstElement *pipeline, Rejected *r)
     if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
       if (r->errors++ == 0)
         gst_message_parse_error (msg, &r->error, NULL);
+      check_settings_details (msg, r);
     } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
       r->warnings++;
     }
@@ -731,6 +752,7 @@ GST_START_TEST (test_missing_api_key)
                r.error->message);
   fail_unless (strstr (r.error->message, "APIXO_API_KEY") != NULL, "%s",
                r.error->message);
+  fail_unless_equals_string (r.property, "api-key");
   assert_nothing_sent ("no API key");
   g_clear_error (&r.error);
   gst_object_unref (src);
@@ -759,6 +781,7 @@ GST_START_TEST (test_invalid_base_url)
   expect_rejected (pipeline, &r);
   assert_one_error (url, &r, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
   assert_message_has (url, r.error, expect, G_N_ELEMENTS (expect));
+  fail_unless_equals_string (r.property, "base-url");
   assert_nothing_sent (url);
   g_clear_error (&r.error);
   gst_object_unref (pipeline);
@@ -787,6 +810,7 @@ GST_START_TEST (test_base_url_without_host)
   expect_rejected (pipeline, &r);
   assert_one_error (url, &r, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
   assert_message_has (url, r.error, expect, G_N_ELEMENTS (expect));
+  fail_unless_equals_string (r.property, "base-url");
   g_clear_error (&r.error);
   gst_object_unref (pipeline);
 }
