@@ -43,6 +43,9 @@ typedef struct _SimResults SimResults;
 typedef struct _SimStats SimStats;
 typedef struct _SimControl SimControl;
 
+/* Called by sim_app_changed() (see below). */
+typedef void (*SimAppChangedFunc) (SimApp *app, gpointer user_data);
+
 struct _SimApp {
   /* settings, fixed after start-up */
   gdouble time_scale;
@@ -73,6 +76,9 @@ struct _SimApp {
   SimResults *results;
   SimStats *stats;
   SimControl *control;
+
+  SimAppChangedFunc changed_func; /* sim_app_set_changed_func() */
+  gpointer changed_data;
 };
 
 /* Sim clock: monotonic time plus the advanced offset, microseconds. */
@@ -82,9 +88,15 @@ gint64 sim_app_wall_ms (SimApp *app);
 /* @seconds of documented service time, scaled, in milliseconds. */
 guint sim_app_scaled_ms (SimApp *app, gdouble seconds);
 
-/* Something waiters may care about changed (task state, counters):
- * re-checks the /__sim/wait long polls from an idle (sim-control.c). */
+/* Something waiters may care about changed (task state, counters, the
+ * clock): calls the function set with sim_app_set_changed_func(), if any.
+ * The change hook lets the files that report changes (sim-tasks,
+ * sim-stats) sit below the one that waits for them (sim-control, which
+ * re-checks its /__sim/wait long polls from an idle). */
 void sim_app_changed (SimApp *app);
+/* One observer; @func NULL unsets it. */
+void sim_app_set_changed_func (SimApp *app, SimAppChangedFunc func,
+                               gpointer user_data);
 
 /* SHA-256 hex of an API key: the only form in which keys are kept. */
 gchar *sim_app_hash_key (const gchar *key);
