@@ -15,8 +15,8 @@
 
 #include "sim-control.h"
 #include "sim-faults.h"
+#include "sim-held.h"
 #include "sim-limits.h"
-#include "sim-server.h"
 #include "sim-stats.h"
 #include "sim-tasks.h"
 #include "sim-util.h"
