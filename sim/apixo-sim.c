@@ -23,6 +23,7 @@
 
 #include "sim-app.h"
 #include "sim-render.h"
+#include "sim-callbacks.h"
 #include "sim-control.h"
 #include "sim-faults.h"
 #include "sim-limits.h"
@@ -302,7 +303,7 @@ main (int argc, char **argv)
   app->faults = sim_faults_new ();
   app->limits = sim_limits_new ();
   app->results = sim_results_new (app);
-  app->tasks = sim_task_store_new (app);
+  app->tasks = sim_task_store_new (app, sim_callbacks_task_completed, NULL);
   app->control = sim_control_new (app);
   app->session = soup_session_new_with_options (
       "max-conns", 256, "max-conns-per-host", 64, "timeout", 60, "idle-timeout",
