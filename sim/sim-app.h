@@ -11,12 +11,15 @@
 G_BEGIN_DECLS
 
 /*
- * The service's shared state.  Threading: everything here lives on the
- * main thread's GMainContext and is only touched from it (HTTP handlers,
- * timers, and the completion callbacks of sim-media/sim-render, which run
- * on the caller's context).  No locks are needed and none are taken; the
- * only other threads are sim-media's and sim-render's workers, which never
- * see these structures.
+ * The service's shared state and its ground floor: sim-app.c defines the
+ * functions below and calls nothing of the service but sim-util, so every
+ * other service file may call them (docs/apixo-sim.md, "Source layout").
+ *
+ * Threading: everything here lives on the main thread's GMainContext and
+ * is only touched from it (HTTP handlers, timers, and the completion
+ * callbacks of sim-media/sim-render, which run on the caller's context).
+ * No locks are needed and none are taken; the only other threads are
+ * sim-media's and sim-render's workers, which never see these structures.
  */
 
 /* Routes counted in /__sim/stats and targeted by faults. */
