@@ -508,24 +508,7 @@ static const Accepted ACCEPTED[] = {
     832 },
 };
 
-static SimFixture *sim;
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = apixo_test_dir_new ("apixosrc-validation");
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_FIXTURE (TIME_SCALE, "apixosrc-validation")
 
 /* ---- setting properties -------------------------------------------------- */
 
