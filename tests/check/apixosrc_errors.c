@@ -30,20 +30,7 @@
   "apixosrc @SIM@ name=src model=wan-2-5-video resolution=480p duration=5 "    \
   "seed=1 retry-backoff-factor=0.01 "
 
-static SimFixture *sim;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (0.005, NULL);
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-}
+APIXO_TEST_FIXTURE (0.005, NULL)
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -155,27 +142,6 @@ contains_nocase (const gchar *text, const gchar *word)
   return ret;
 }
 
-/* A TCP port on 127.0.0.1 that nothing listens on (bound, then closed). */
-static guint
-closed_port (void)
-{
-  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *local;
-  guint port;
-
-  fail_unless (g_socket_bind (sock, addr, FALSE, NULL));
-  local = g_socket_get_local_address (sock, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  g_socket_close (sock, NULL);
-  g_object_unref (local);
-  g_object_unref (addr);
-  g_object_unref (lo);
-  g_object_unref (sock);
-  return port;
-}
-
 /* ---- failed tasks -------------------------------------------------------- */
 
 /* The fail codes of the pages and service-facts.md, the second vocabulary
@@ -273,8 +239,8 @@ check_invalid_image_url (const gchar *uri)
 /* A real INVALID_IMAGE_URL: the sim cannot fetch the image. */
 GST_START_TEST (test_image_url_closed_port)
 {
-  gchar *uri =
-      g_strdup_printf ("http://127.0.0.1:%u/first.png", closed_port ());
+  gchar *uri = g_strdup_printf ("http://127.0.0.1:%u/first.png",
+                                apixo_test_free_port ());
 
   check_invalid_image_url (uri);
   g_free (uri);
@@ -575,7 +541,7 @@ GST_START_TEST (test_connection_refused)
       "apixosrc name=src base-url=http://127.0.0.1:%u/api/v1 api-key=k "
       "model=wan-2-5-video prompt=errors retries=1 "
       "retry-backoff-factor=0.01 ! fakesink",
-      closed_port ());
+      apixo_test_free_port ());
   g_autoptr (ApixoRun) run = apixo_test_run_launch (NULL, launch, 60);
 
   fail_unless (run->error != NULL);
