@@ -78,8 +78,7 @@ teardown_media_dir (void)
 static void
 setup (void)
 {
-  sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = apixo_test_dir_new ("apixoanimate");
+  apixo_test_fixture_start (&sim, &tmpdir, TIME_SCALE, "apixoanimate");
 }
 
 static void
@@ -88,10 +87,7 @@ teardown (void)
   if (test_server != NULL)
     apixo_test_server_stop (test_server);
   test_server = NULL;
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
+  apixo_test_fixture_stop (&sim, &tmpdir);
 }
 
 /* The HTTP server standing for media the user hosts (http inputs) or an
@@ -117,21 +113,8 @@ render_motion (const gchar *path, gdouble seconds, gint width, gint height)
       "video/x-raw,width=%d,height=%d,framerate=%d/1 ! x264enc "
       "speed-preset=ultrafast ! mp4mux ! filesink location=\"%s\"",
       (gint)(seconds * FPS), MOTION_BACKGROUND, width, height, FPS, part);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstMessage *msg;
-  GstBus *bus;
 
-  fail_unless (pipeline != NULL, "cannot build %s", desc);
-  bus = gst_element_get_bus (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-               "rendering %s failed", desc);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
+  apixo_test_play (desc, 60);
   /* complete or absent: a later test never sees half a file */
   fail_unless (g_rename (part, path) == 0);
   g_free (part);
@@ -235,34 +218,11 @@ out_path (const gchar *name)
 
 /* ---- ports and HTTP ------------------------------------------------------ */
 
-/* A loopback TCP port nothing listens on right now. */
-static guint
-free_port (void)
-{
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                  G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
-  GSocketAddress *bound;
-  guint port;
-
-  fail_unless (socket != NULL);
-  fail_unless (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (socket, NULL);
-  g_object_unref (bound);
-  g_object_unref (address);
-  g_object_unref (loopback);
-  g_object_unref (socket);
-  return port;
-}
-
 /* "public-url=http://127.0.0.1:P server-port=P" for a free port P. */
 static gchar *
 publish_args (guint *port_out)
 {
-  guint port = free_port ();
+  guint port = apixo_test_free_port ();
 
   if (port_out != NULL)
     *port_out = port;
@@ -1761,7 +1721,8 @@ GST_END_TEST;
  * INVALID_IMAGE_URL, reported as OPEN_READ with the fail code. */
 GST_START_TEST (test_unreachable_image_url)
 {
-  gchar *image = g_strdup_printf ("http://127.0.0.1:%u/x.png", free_port ());
+  gchar *image =
+      g_strdup_printf ("http://127.0.0.1:%u/x.png", apixo_test_free_port ());
   gchar *video = serve_media ("motion.mp4", "video/mp4");
   gchar *launch = g_strdup_printf (
       "apixoanimate @SIM@ image-uri=%s video-uri=%s ! fakesink", image, video);
