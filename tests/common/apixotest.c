@@ -33,9 +33,20 @@ apixo_test_fixture_stop (SimFixture **sim, gchar **dir)
 {
   sim_fixture_stop (*sim);
   *sim = NULL;
-  if (*dir != NULL)
-    apixo_test_dir_remove (*dir);
-  g_clear_pointer (dir, g_free);
+  apixo_test_dir_clear (dir);
+}
+
+gchar *
+apixo_test_only_task_id (SimFixture *sim)
+{
+  JsonArray *tasks = sim_fixture_get_tasks (sim);
+  gchar *id;
+
+  fail_unless_equals_int (json_array_get_length (tasks), 1);
+  id = g_strdup (json_object_get_string_member (
+      json_array_get_object_element (tasks, 0), "taskId"));
+  json_array_unref (tasks);
+  return id;
 }
 
 /* ---- running pipelines --------------------------------------------------- */

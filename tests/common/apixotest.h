@@ -38,6 +38,10 @@ void apixo_test_fixture_stop (SimFixture **sim, gchar **dir);
     apixo_test_fixture_stop (&sim, &tmpdir);                                   \
   }
 
+/* The "taskId" of the sim's only task; fails the test unless the sim has
+ * exactly one. */
+gchar *apixo_test_only_task_id (SimFixture *sim);
+
 /* ---- running pipelines --------------------------------------------------- */
 
 /* Everything a pipeline posted until it ended. */
