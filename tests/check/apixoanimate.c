@@ -52,7 +52,8 @@
 static SimFixture *sim;
 static ApixoTestServer *test_server; /* test_server_get(): started on demand */
 static gchar *tmpdir;                /* per test: outputs, spool */
-static gchar *media_dir; /* per process: generated inputs, made once */
+/* per process: generated inputs, made once */
+APIXO_TEST_DIR_FIXTURE (media_dir, "apixoanimate-media")
 
 static gboolean
 under_valgrind (void)
@@ -61,19 +62,6 @@ under_valgrind (void)
 }
 
 /* ---- fixtures ------------------------------------------------------------ */
-
-static void
-setup_media_dir (void)
-{
-  media_dir = apixo_test_dir_new ("apixoanimate-media");
-}
-
-static void
-teardown_media_dir (void)
-{
-  apixo_test_dir_remove (media_dir);
-  g_clear_pointer (&media_dir, g_free);
-}
 
 static void
 setup (void)
@@ -1610,109 +1598,69 @@ GST_START_TEST (test_two_image_pads)
 
 GST_END_TEST;
 
-GST_START_TEST (test_image_uri_and_image_pad)
+/* Inputs the element refuses before it sends anything: a SETTINGS error
+ * whose message mentions each of @mention. */
+typedef struct {
+  const gchar *uri_property; /* set to the file:// URI of @uri_media */
+  const gchar *uri_media;
+  const gchar *image, *video; /* media on the pads (NULL: not linked) */
+  gboolean unpublished;       /* no media server set up */
+  const gchar *mention[2];
+  gboolean ours; /* the error is apixoanimate's ("src") */
+} RejectedInputs;
+
+static const RejectedInputs REJECTED_INPUTS[] = {
+  { .uri_property = "image-uri",
+    .uri_media = "character.png",
+    .image = "character.png",
+    .video = "motion.mp4",
+    .mention = { "image-uri", "image pad" } },
+  { .image = "character.png", .mention = { "video-uri", "video pad" } },
+  { .uri_property = "video-uri",
+    .uri_media = "motion.mp4",
+    .mention = { "image-uri" } },
+  /* found from the data, not from a name: WAV bytes on the image pad */
+  { .image = "sound.wav",
+    .video = "motion.mp4",
+    .mention = { "image pad", "audio" } },
+  { .image = "small.png",
+    .video = "motion.mp4",
+    .mention = { "image pad", "100x100" } },
+  /* More bytes than the documented 10 MB on the image pad: one error, ours,
+   * naming the pad and the limit (upstream is stopped with EOS, so it adds
+   * no generic "Internal data stream error" before it). */
+  { .image = "huge.png",
+    .video = "motion.mp4",
+    .mention = { "image pad" },
+    .ours = TRUE },
+  { .image = "character.png",
+    .video = "corrupt.mp4",
+    .mention = { "video pad" } },
+  /* local inputs and no way to publish them: the error names both ways */
+  { .image = "character.png",
+    .video = "motion.mp4",
+    .unpublished = TRUE,
+    .mention = { "public-url", "upload" } },
+};
+
+GST_START_TEST (test_rejected_inputs)
 {
-  gchar *uri = media_uri ("character.png");
-  gchar *props = g_strdup_printf ("image-uri=%s", uri);
-  ApixoRun *run = run_pads_published (props, "character.png", "motion.mp4");
+  const RejectedInputs *c = &REJECTED_INPUTS[__i__];
+  gchar *uri = c->uri_media ? media_uri (c->uri_media) : NULL;
+  gchar *props =
+      uri ? g_strdup_printf ("%s=%s", c->uri_property, uri) : g_strdup ("");
+  ApixoRun *run = c->unpublished
+                      ? run_pads (props, c->image, c->video)
+                      : run_pads_published (props, c->image, c->video);
 
   assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image-uri");
-  assert_message_has (run, "image pad");
+  for (guint i = 0; i < G_N_ELEMENTS (c->mention) && c->mention[i]; i++)
+    assert_message_has (run, c->mention[i]);
+  if (c->ours)
+    fail_unless_equals_string (run->error_source, "src");
   apixo_run_free (run);
   g_free (props);
   g_free (uri);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_no_video)
-{
-  ApixoRun *run = run_pads_published ("", "character.png", NULL);
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "video-uri");
-  assert_message_has (run, "video pad");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_no_image)
-{
-  gchar *uri = media_uri ("motion.mp4");
-  gchar *props = g_strdup_printf ("video-uri=%s", uri);
-  ApixoRun *run = run_pads_published (props, NULL, NULL);
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image-uri");
-  apixo_run_free (run);
-  g_free (props);
-  g_free (uri);
-}
-
-GST_END_TEST;
-
-/* Found from the data, not from a name: WAV bytes on the image pad. */
-GST_START_TEST (test_audio_on_image_pad)
-{
-  ApixoRun *run = run_pads_published ("", "sound.wav", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image pad");
-  assert_message_has (run, "audio");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_small_image)
-{
-  ApixoRun *run = run_pads_published ("", "small.png", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image pad");
-  assert_message_has (run, "100x100");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_corrupt_video)
-{
-  ApixoRun *run = run_pads_published ("", "character.png", "corrupt.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "video pad");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-/* More bytes than the documented 10 MB on the image pad: one error, ours,
- * naming the pad and the limit (upstream is stopped with EOS, so it adds
- * no generic "Internal data stream error" before it). */
-GST_START_TEST (test_image_too_large)
-{
-  ApixoRun *run = run_pads_published ("", "huge.png", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image pad");
-  fail_unless_equals_string (run->error_source, "src");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-/* Local inputs and no way to publish them: the error names both ways. */
-GST_START_TEST (test_no_publishing)
-{
-  ApixoRun *run = run_pads ("", "character.png", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "public-url");
-  assert_message_has (run, "upload");
-  apixo_run_free (run);
 }
 
 GST_END_TEST;
@@ -2125,14 +2073,8 @@ apixoanimate_suite (void)
   tcase_add_unchecked_fixture (tc, setup_media_dir, teardown_media_dir);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_two_image_pads);
-  tcase_add_test (tc, test_image_uri_and_image_pad);
-  tcase_add_test (tc, test_no_video);
-  tcase_add_test (tc, test_no_image);
-  tcase_add_test (tc, test_audio_on_image_pad);
-  tcase_add_test (tc, test_small_image);
-  tcase_add_test (tc, test_image_too_large);
-  tcase_add_test (tc, test_corrupt_video);
-  tcase_add_test (tc, test_no_publishing);
+  tcase_add_loop_test (tc, test_rejected_inputs, 0,
+                       G_N_ELEMENTS (REJECTED_INPUTS));
   tcase_add_test (tc, test_unreachable_image_url);
   tcase_add_test (tc, test_invalid_settings);
 
