@@ -117,20 +117,6 @@ detail_api_code (ApixoRun *run)
   return code;
 }
 
-/* The id of the sim's only task. */
-static gchar *
-only_task_id (SimFixture *on)
-{
-  JsonArray *tasks = sim_fixture_get_tasks (on);
-  gchar *id;
-
-  fail_unless_equals_int (json_array_get_length (tasks), 1);
-  id = g_strdup (json_object_get_string_member (
-      json_array_get_object_element (tasks, 0), "taskId"));
-  json_array_unref (tasks);
-  return id;
-}
-
 static gboolean
 contains_nocase (const gchar *text, const gchar *word)
 {
@@ -140,6 +126,17 @@ contains_nocase (const gchar *text, const gchar *word)
   g_free (a);
   g_free (b);
   return ret;
+}
+
+/* The sim answered every submission, @n of them, with HTTP @status and
+ * created no task. */
+static void
+assert_submissions_refused (guint n, gint status)
+{
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", status),
+                          n);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), n);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
 }
 
 /* ---- failed tasks -------------------------------------------------------- */
@@ -175,7 +172,7 @@ static const struct {
 static void
 check_failed_task (ApixoRun *run, const gchar *fail_code, GstResourceError code)
 {
-  gchar *task_id = only_task_id (sim);
+  gchar *task_id = apixo_test_only_task_id (sim);
   JsonObject *task = sim_fixture_get_task (sim, task_id);
   const gchar *fail_msg = json_object_get_string_member (task, "failMsg");
 
@@ -219,7 +216,7 @@ check_invalid_image_url (const gchar *uri)
       "prompt=\"animate this picture\" image-uris=\"<\\\"%s\\\">\"", uri);
   ApixoRun *run = run_failing (props);
   JsonObject *task;
-  gchar *task_id = only_task_id (sim);
+  gchar *task_id = apixo_test_only_task_id (sim);
 
   /* image-to-video was requested, the sim tried the URL and gave up */
   task = sim_fixture_get_task (sim, task_id);
@@ -325,9 +322,7 @@ GST_START_TEST (test_balance_http_402)
   fail_unless_equals_int (detail_http_status (run), 402);
   fail_unless (contains_nocase (run->error->message, "balance"), "%s",
                run->error->message);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 402), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 402);
   apixo_run_free (run);
 }
 
@@ -353,9 +348,7 @@ GST_START_TEST (test_balance_body_400)
   fail_unless_equals_int (detail_api_code (run), 400);
   fail_unless (contains_nocase (run->error->message, "balance"), "%s",
                run->error->message);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 200), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 200);
 }
 
 GST_END_TEST;
@@ -371,9 +364,7 @@ GST_START_TEST (test_http_400)
   fail_unless_equals_int (detail_api_code (run), 400);
   fail_unless (strstr (run->error->message, "no-such-marker") != NULL, "%s",
                run->error->message);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 400), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 400);
   apixo_run_free (run);
 }
 
@@ -397,9 +388,7 @@ GST_START_TEST (test_http_404_unknown_model)
   assert_code (run, GST_RESOURCE_ERROR_NOT_FOUND);
   fail_unless_equals_int (detail_http_status (run), 404);
   fail_unless_equals_string (detail_string (run, "model"), "wan-9-9");
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 404), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 404);
 }
 
 GST_END_TEST;
@@ -414,9 +403,7 @@ GST_START_TEST (test_http_429_beyond_budget)
   run = run_failing ("retries=1 prompt=\"errors\"");
   assert_code (run, GST_RESOURCE_ERROR_BUSY);
   fail_unless_equals_int (detail_http_status (run), 429);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 429), 2);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 2);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (2, 429);
   apixo_run_free (run);
 }
 
@@ -434,7 +421,7 @@ GST_START_TEST (test_status_5xx_beyond_budget)
 
   sim_fixture_add_fault (sim, "status", fault, 2);
   run = run_failing ("retries=1 prompt=\"errors [sim:delay=3000]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   assert_code (run, GST_RESOURCE_ERROR_FAILED);
   fail_unless_equals_int (detail_http_status (run), status);
   fail_unless_equals_string (detail_string (run, "reason"), "http");
@@ -462,7 +449,7 @@ GST_START_TEST (test_result_5xx_beyond_budget)
 
   sim_fixture_add_fault (sim, "result", "500", 2);
   run = run_failing ("retries=1 prompt=\"errors [sim:duration=1]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   fail_unless (run->error->domain == GST_RESOURCE_ERROR);
   fail_unless_equals_string (detail_string (run, "reason"), "download");
   fail_unless_equals_int (detail_http_status (run), 500);
@@ -662,7 +649,7 @@ GST_START_TEST (test_io_timeout)
 
   sim_fixture_add_fault_full (sim, "status", "slow", 1, 5, NULL);
   run = run_failing ("timeout=1 retries=0 prompt=\"errors [sim:delay=3000]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   assert_code (run, GST_RESOURCE_ERROR_READ);
   fail_unless_equals_string (detail_string (run, "reason"), "network");
   fail_unless_equals_string (detail_string (run, "task-id"), task_id);
@@ -683,7 +670,7 @@ GST_START_TEST (test_deadline)
   const gchar *state;
 
   run = run_failing ("deadline=1 prompt=\"errors [sim:delay=3000]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   assert_code (run, GST_RESOURCE_ERROR_READ);
   fail_unless_equals_string (detail_string (run, "reason"), "deadline");
   fail_unless_equals_string (detail_string (run, "task-id"), task_id);
