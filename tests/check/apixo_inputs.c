@@ -202,6 +202,24 @@ GST_START_TEST (test_first_last_frames_file_uris)
 
 GST_END_TEST;
 
+/* @run ended in one SETTINGS error whose message mentions @what (and
+ * @also, unless NULL), and sent nothing. */
+static void
+assert_refused (ApixoRun *run, const gchar *what, const gchar *also)
+{
+  fail_unless (run->error != NULL);
+  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
+                                GST_RESOURCE_ERROR_SETTINGS),
+               "error: %s", run->error->message);
+  fail_unless (strstr (run->error->message, what) != NULL, "error: %s",
+               run->error->message);
+  if (also != NULL)
+    fail_unless (strstr (run->error->message, also) != NULL, "error: %s",
+                 run->error->message);
+  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+}
+
 /* A file:// image and no way to publish it: a clear error, nothing sent. */
 GST_START_TEST (test_file_uri_unpublished)
 {
@@ -212,15 +230,7 @@ GST_START_TEST (test_file_uri_unpublished)
       uri);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
 
-  fail_unless (run->error != NULL);
-  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
-                                GST_RESOURCE_ERROR_SETTINGS),
-               "error: %s", run->error->message);
-  fail_unless (strstr (run->error->message, "public-url") != NULL);
-  fail_unless (strstr (run->error->message, "upload") != NULL);
-  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
-
+  assert_refused (run, "public-url", "upload");
   apixo_run_free (run);
   g_free (launch);
   g_free (uri);
@@ -241,15 +251,7 @@ GST_START_TEST (test_file_uri_png_alpha_refused)
       uri, port, port);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
 
-  fail_unless (run->error != NULL);
-  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
-                                GST_RESOURCE_ERROR_SETTINGS),
-               "error: %s", run->error->message);
-  fail_unless (strstr (run->error->message, "alpha") != NULL, "error: %s",
-               run->error->message);
-  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
-
+  assert_refused (run, "alpha", NULL);
   apixo_run_free (run);
   g_free (launch);
   g_free (uri);
