@@ -508,24 +508,7 @@ static const Accepted ACCEPTED[] = {
     832 },
 };
 
-static SimFixture *sim;
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = apixo_test_dir_new ("apixosrc-validation");
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_FIXTURE (TIME_SCALE, "apixosrc-validation")
 
 /* ---- setting properties -------------------------------------------------- */
 
@@ -769,9 +752,11 @@ static const gchar *const BAD_BASE_URLS[] = {
   "mailto:api@apixo.ai",
 };
 
-GST_START_TEST (test_invalid_base_url)
+/* base-url=@url: the start is rejected with one SETTINGS error naming
+ * base-url and @url. */
+static void
+assert_base_url_rejected (const gchar *url)
 {
-  const gchar *url = BAD_BASE_URLS[__i__];
   const gchar *const props[] = { "model",    "wan-2-5", "prompt", "x",
                                  "base-url", url,       NULL };
   GstElement *pipeline = make_pipeline (props, NULL);
@@ -782,9 +767,16 @@ GST_START_TEST (test_invalid_base_url)
   assert_one_error (url, &r, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
   assert_message_has (url, r.error, expect, G_N_ELEMENTS (expect));
   fail_unless_equals_string (r.property, "base-url");
-  assert_nothing_sent (url);
   g_clear_error (&r.error);
   gst_object_unref (pipeline);
+}
+
+GST_START_TEST (test_invalid_base_url)
+{
+  const gchar *url = BAD_BASE_URLS[__i__];
+
+  assert_base_url_rejected (url);
+  assert_nothing_sent (url);
 }
 
 GST_END_TEST;
@@ -801,18 +793,9 @@ static const gchar *const HOSTLESS_BASE_URLS[] = {
 GST_START_TEST (test_base_url_without_host)
 {
   const gchar *url = HOSTLESS_BASE_URLS[__i__];
-  const gchar *const props[] = { "model",    "wan-2-5", "prompt", "x",
-                                 "base-url", url,       NULL };
-  GstElement *pipeline = make_pipeline (props, NULL);
-  const gchar *const expect[] = { "base-url", url };
-  Rejected r;
 
-  expect_rejected (pipeline, &r);
-  assert_one_error (url, &r, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (url, r.error, expect, G_N_ELEMENTS (expect));
-  fail_unless_equals_string (r.property, "base-url");
-  g_clear_error (&r.error);
-  gst_object_unref (pipeline);
+  assert_base_url_rejected (url);
+  assert_nothing_sent (url);
 }
 
 GST_END_TEST;
