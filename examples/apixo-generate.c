@@ -25,8 +25,9 @@ print_task_message (const GstStructure *s)
   const gchar *task_id = gst_structure_get_string (s, "task-id");
   gdouble elapsed = 0, billed = 0;
 
-  if (g_strcmp0 (event, "submitted") == 0) {
-    g_print ("task %s submitted\n", task_id);
+  if (g_strcmp0 (event, "submitted") == 0 ||
+      g_strcmp0 (event, "resumed") == 0) {
+    g_print ("task %s %s\n", task_id, event);
   } else if (g_strcmp0 (event, "state") == 0) {
     gst_structure_get_double (s, "elapsed", &elapsed);
     g_print ("task %s: %s after %.0f s\n", task_id,

@@ -54,6 +54,7 @@
 #include "gstapixoanimate.h"
 #include "gstapixoanimatesrc.h"
 #include "gstapixoelements.h"
+#include "gstapixoerror.h"
 
 /*
  * Thread safety notes
@@ -352,6 +353,20 @@ sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
   }
 }
 
+static void
+post_second_pad_warning (GstApixoAnimate *self, const gchar *tname)
+{
+  GError *error =
+      g_error_new (GST_CORE_ERROR, GST_CORE_ERROR_PAD,
+                   "There is an %s pad already: wan-2-2-animate takes "
+                   "exactly one %s",
+                   tname, tname);
+
+  GST_APIXO_POST (self, GST_MESSAGE_WARNING, error,
+                  gst_apixo_error_details_new (GST_APIXO_REASON_INPUT, NULL));
+  g_error_free (error);
+}
+
 static GstPad *
 gst_apixo_animate_request_new_pad (GstElement *element, GstPadTemplate *templ,
                                    const gchar *name, const GstCaps *caps)
@@ -371,11 +386,7 @@ gst_apixo_animate_request_new_pad (GstElement *element, GstPadTemplate *templ,
   if (*slot != NULL) {
     GST_OBJECT_UNLOCK (self);
     gst_object_unref (pad);
-    GST_ELEMENT_WARNING (self, CORE, PAD,
-                         ("There is an %s pad already: "
-                          "wan-2-2-animate takes exactly one %s",
-                          tname, tname),
-                         (NULL));
+    post_second_pad_warning (self, tname);
     return NULL;
   }
   *slot = pad;

@@ -44,6 +44,7 @@
 
 #include "gstapixobasesrc.h"
 #include "gstapixoclient.h"
+#include "gstapixoerror.h"
 #include "gstapixohttp.h"
 #include "gstapixolocalinputs.h"
 #include "gstapixospool.h"
@@ -184,7 +185,8 @@ static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
                                                 GstBuffer **buf);
 
 static gboolean check_paths (GstApixoBaseSrc *self, const GstApixoSettings *run,
-                             const GstApixoRequestSpec *spec, GError **error);
+                             const GstApixoRequestSpec *spec,
+                             const gchar **property, GError **error);
 
 /* ---- class --------------------------------------------------------------- */
 
@@ -754,6 +756,81 @@ post_progress (GstApixoBaseSrc *self, GstProgressType type, const gchar *text)
       gst_message_new_progress (GST_OBJECT (self), type, PROGRESS_CODE, text));
 }
 
+/* Every error and warning of the element leaves through here (any thread):
+ * the "apixo-error" details (gstapixoerror.h) get the model and the task
+ * of this run when they do not say them already.  Takes @details. */
+static void
+post_error_full (GstApixoBaseSrc *self, GstMessageType type,
+                 const GError *error, GstStructure *details, const gchar *file,
+                 const gchar *function, gint line)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  gchar *task_id;
+
+  if (details == NULL)
+    details = gst_structure_new_empty (GST_APIXO_ERROR_DETAILS_NAME);
+  if (priv->config != NULL &&
+      !gst_structure_has_field (details, GST_APIXO_ERROR_FIELD_MODEL))
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING,
+                       priv->config->spec->model, NULL);
+  g_mutex_lock (&priv->lock);
+  task_id = g_strdup (priv->state.task_id);
+  g_mutex_unlock (&priv->lock);
+  if (task_id != NULL &&
+      !gst_structure_has_field (details, GST_APIXO_ERROR_FIELD_TASK_ID))
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
+                       task_id, NULL);
+  g_free (task_id);
+  gst_apixo_error_post (GST_ELEMENT (self), type, error, details, file,
+                        function, line);
+}
+
+#define post_error(self, type, error, details)                                 \
+  post_error_full ((self), (type), (error), (details), __FILE__, GST_FUNCTION, \
+                   __LINE__)
+
+/* A GST_RESOURCE_ERROR (@code) or warning with a formatted message and
+ * @reason, through post_error(). @property: the setting concerned, or
+ * NULL. */
+static void post_resource_message (GstApixoBaseSrc *self, GstMessageType type,
+                                   GstResourceError code, const gchar *reason,
+                                   const gchar *property, const gchar *file,
+                                   const gchar *function, gint line,
+                                   const gchar *format, ...)
+    G_GNUC_PRINTF (9, 10);
+
+static void
+post_resource_message (GstApixoBaseSrc *self, GstMessageType type,
+                       GstResourceError code, const gchar *reason,
+                       const gchar *property, const gchar *file,
+                       const gchar *function, gint line, const gchar *format,
+                       ...)
+{
+  GstStructure *details = gst_apixo_error_details_new (reason, NULL);
+  GError *error;
+  va_list args;
+
+  if (property != NULL)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
+                       property, NULL);
+  va_start (args, format);
+  error = g_error_new_valist (GST_RESOURCE_ERROR, code, format, args);
+  va_end (args);
+  post_error_full (self, type, error, details, file, function, line);
+  g_error_free (error);
+}
+
+/* A SETTINGS error naming @property (start(): nothing was sent). */
+#define post_settings_error(self, property, ...)                               \
+  post_resource_message ((self), GST_MESSAGE_ERROR,                            \
+                         GST_RESOURCE_ERROR_SETTINGS,                          \
+                         GST_APIXO_REASON_SETTINGS, (property), __FILE__,      \
+                         GST_FUNCTION, __LINE__, __VA_ARGS__)
+
+#define post_warning(self, code, reason, ...)                                  \
+  post_resource_message ((self), GST_MESSAGE_WARNING, (code), (reason), NULL,  \
+                         __FILE__, GST_FUNCTION, __LINE__, __VA_ARGS__)
+
 /* Posts the stored error once (streaming thread). */
 static void
 post_stored_error (GstApixoBaseSrc *self)
@@ -775,11 +852,7 @@ post_stored_error (GstApixoBaseSrc *self)
     return;
 
   post_progress (self, GST_PROGRESS_TYPE_ERROR, error->message);
-  gst_element_message_full_with_details (
-      GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-      g_strdup (error->message),
-      details ? gst_structure_to_string (details) : NULL, __FILE__,
-      GST_FUNCTION, __LINE__, details);
+  post_error (self, GST_MESSAGE_ERROR, error, details);
   g_error_free (error);
 }
 
@@ -820,6 +893,9 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
   GstApixoBaseSrc *self = user_data;
   GstApixoBaseSrcPrivate *priv = PRIV (self);
+  /* resuming: nothing was submitted by this run */
+  const gchar *event =
+      gst_apixo_base_src_is_resuming (self) ? "resumed" : "submitted";
   gchar *text;
 
   g_mutex_lock (&priv->lock);
@@ -828,13 +904,12 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
   g_mutex_unlock (&priv->lock);
 
   g_object_notify (G_OBJECT (self), "task-id");
-  text = g_strdup_printf ("Task %s submitted", task_id);
+  text = g_strdup_printf ("Task %s %s", task_id, event);
   post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
   g_free (text);
   gst_apixo_base_src_post_task_message (
-      self,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "submitted",
-                         "task-id", G_TYPE_STRING, task_id, NULL));
+      self, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, event,
+                               "task-id", G_TYPE_STRING, task_id, NULL));
 }
 
 static void
@@ -850,12 +925,10 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
   if (!changed)
     return;
   if (!g_strv_contains (known, status->state))
-    GST_ELEMENT_WARNING (
-        self, RESOURCE, READ,
-        ("Task %s reports state '%s', which this version does not know; "
-         "still waiting for success or failed",
-         status->task_id, status->state),
-        (NULL));
+    post_warning (self, GST_RESOURCE_ERROR_READ, GST_APIXO_REASON_UNKNOWN_STATE,
+                  "Task %s reports state '%s', which this version does not "
+                  "know; still waiting for success or failed",
+                  status->task_id, status->state);
 
   text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
                           status->state, elapsed);
@@ -906,10 +979,10 @@ start_download (GstApixoBaseSrc *self, const gchar *uri)
         "location and set task-id=%s to fetch its result while its URL is "
         "valid",
         error->message, task_id ? task_id : "?", task_id ? task_id : "?");
-    details = gst_structure_new (GST_APIXO_ERROR_DETAILS_NAME, "reason",
-                                 G_TYPE_STRING, "download", NULL);
+    details = gst_apixo_error_details_new (GST_APIXO_REASON_DOWNLOAD, NULL);
     if (task_id != NULL)
-      gst_structure_set (details, "task-id", G_TYPE_STRING, task_id, NULL);
+      gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
+                         task_id, NULL);
     store_error (self, gst_error, details);
     gst_structure_free (details);
     g_error_free (gst_error);
@@ -1002,6 +1075,7 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
   GstApixoBaseSrc *self = user_data;
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   guint percent;
+  gchar *task_id;
 
   if (total <= 0)
     return;
@@ -1012,15 +1086,17 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
     return;
   }
   priv->state.last_percent = percent;
+  task_id = g_strdup (priv->state.task_id);
   g_mutex_unlock (&priv->lock);
 
   /* Not a GST_MESSAGE_PROGRESS: those track the generation, and an open one
    * would hold gst-launch-1.0 in PAUSED until the whole file is here. */
   gst_apixo_base_src_post_task_message (
       self, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "download",
-                               "received", G_TYPE_UINT64, received, "total",
-                               G_TYPE_INT64, total, "percent", G_TYPE_UINT,
-                               percent, NULL));
+                               "task-id", G_TYPE_STRING, task_id, "received",
+                               G_TYPE_UINT64, received, "total", G_TYPE_INT64,
+                               total, "percent", G_TYPE_UINT, percent, NULL));
+  g_free (task_id);
 }
 
 static void
@@ -1061,13 +1137,23 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
 
 /* ---- start / stop -------------------------------------------------------- */
 
-/* A SETTINGS (or NOT_AUTHORIZED) error found by start(). */
+/* A SETTINGS (or NOT_AUTHORIZED) error found by start(): its details name
+ * @property when the check knows it, and the model once @spec is built. */
 static void
-post_start_error (GstApixoBaseSrc *self, GError *error)
+post_start_error (GstApixoBaseSrc *self, const GstApixoRequestSpec *spec,
+                  const gchar *property, GError *error)
 {
-  gst_element_message_full (
-      GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-      g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
+  GstStructure *details = NULL;
+
+  if (property != NULL || spec != NULL)
+    details = gst_apixo_error_details_new (GST_APIXO_REASON_SETTINGS, NULL);
+  if (property != NULL)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
+                       property, NULL);
+  if (spec != NULL)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING,
+                       spec->model, NULL);
+  post_error (self, GST_MESSAGE_ERROR, error, details);
   g_error_free (error);
 }
 
@@ -1085,7 +1171,8 @@ build_valid_spec (GstApixoBaseSrc *self, const GstApixoSettings *run,
   if (spec != NULL)
     spec = gst_apixo_settings_finish_spec (run, spec, &warning, error);
   if (warning != NULL) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", warning), (NULL));
+    post_warning (self, GST_RESOURCE_ERROR_SETTINGS, GST_APIXO_REASON_SETTINGS,
+                  "%s", warning);
     g_free (warning);
   }
   return spec;
@@ -1117,6 +1204,7 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GstApixoSettings run;
   GstApixoRequestSpec *spec = NULL;
+  const gchar *property = NULL;
   GError *error = NULL;
 
   g_atomic_int_set (&priv->posted_error, 0);
@@ -1125,24 +1213,24 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   GST_OBJECT_UNLOCK (self);
   priv->resuming = run.task_id != NULL;
 
-  if (!gst_apixo_settings_check (&run, &error))
+  if (!gst_apixo_settings_check (&run, &property, &error))
     goto fail;
   if (run.task_id != NULL && !gst_apixo_task_id_is_valid (run.task_id)) {
-    GST_ELEMENT_ERROR (
-        self, RESOURCE, SETTINGS,
-        ("task-id '%s' is not a valid task id (letters, digits, '_', '-', "
-         "'.', ':'; at most 256)",
-         run.task_id),
-        (NULL));
+    post_settings_error (self, "task-id",
+                         "task-id '%s' is not a valid task id (letters, "
+                         "digits, '_', '-', '.', ':'; at most 256)",
+                         run.task_id);
     goto fail;
   }
   spec = build_valid_spec (self, &run, &error);
-  if (spec == NULL || !check_paths (self, &run, spec, &error))
+  if (spec == NULL || !check_paths (self, &run, spec, &property, &error))
     goto fail;
-  priv->config =
-      gst_apixo_run_config_new (&run, g_steal_pointer (&spec), &error);
-  if (priv->config == NULL)
+  priv->config = gst_apixo_run_config_new (&run, spec, &error);
+  if (priv->config == NULL) {
+    property = "api-key";
     goto fail;
+  }
+  spec = NULL; /* the config's */
 
   priv->worker = gst_apixo_worker_acquire ();
   g_mutex_lock (&priv->lock);
@@ -1153,7 +1241,7 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
 
 fail:
   if (error != NULL)
-    post_start_error (self, error);
+    post_start_error (self, spec, property, error);
   g_clear_pointer (&spec, gst_apixo_request_spec_free);
   gst_apixo_settings_clear (&run);
   return FALSE;
@@ -1199,9 +1287,8 @@ abandon_task (GstApixoBaseSrc *self, const gchar *why)
         "Check your APIXO task list before submitting again.",
         why);
     post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
-    GST_ELEMENT_WARNING_WITH_DETAILS (
-        self, RESOURCE, FAILED, ("%s", text), (NULL),
-        ("reason", G_TYPE_STRING, "outcome-unknown", NULL));
+    post_warning (self, GST_RESOURCE_ERROR_FAILED,
+                  GST_APIXO_REASON_OUTCOME_UNKNOWN, "%s", text);
   } else {
     text = g_strdup_printf (
         "%s while task %s was still running: the "
@@ -1209,9 +1296,8 @@ abandon_task (GstApixoBaseSrc *self, const gchar *why)
         "task-id=%s to resume it.",
         why, task_id, task_id);
     post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
-    GST_ELEMENT_WARNING_WITH_DETAILS (
-        self, RESOURCE, FAILED, ("%s", text), (NULL),
-        ("task-id", G_TYPE_STRING, task_id, NULL));
+    post_warning (self, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_ABANDONED,
+                  "%s", text);
   }
   g_free (text);
 done:
@@ -1244,12 +1330,11 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
         gst_message_new_progress (GST_OBJECT (self), GST_PROGRESS_TYPE_CANCELED,
                                   "download",
                                   "Stopped while downloading the result"));
-    GST_ELEMENT_WARNING_WITH_DETAILS (
-        self, RESOURCE, FAILED,
-        ("Stopped before the result of task %s was fully downloaded. Set "
-         "task-id=%s to fetch it again while its URL is valid.",
-         task_id, task_id),
-        (NULL), ("task-id", G_TYPE_STRING, task_id, NULL));
+    post_warning (self, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_DOWNLOAD,
+                  "Stopped before the result of task %s was fully "
+                  "downloaded. Set task-id=%s to fetch it again while its URL "
+                  "is valid.",
+                  task_id, task_id);
   }
   g_free (task_id);
 
@@ -1426,15 +1511,19 @@ local_inputs_config (GstApixoBaseSrc *self, const GstApixoSettings *run,
  * place to be written (checked before anything is paid for). */
 static gboolean
 check_paths (GstApixoBaseSrc *self, const GstApixoSettings *run,
-             const GstApixoRequestSpec *spec, GError **error)
+             const GstApixoRequestSpec *spec, const gchar **property,
+             GError **error)
 {
   GstApixoLocalInputsConfig config;
 
   local_inputs_config (self, run, &config);
-  return gst_apixo_local_inputs_check (&config, spec, run->task_id != NULL,
-                                       error) &&
-         gst_apixo_spool_check_locations (run->spool_directory,
-                                          run->save_location, error);
+  if (!gst_apixo_local_inputs_check (&config, spec, run->task_id != NULL,
+                                     error)) {
+    *property = "public-url";
+    return FALSE;
+  }
+  return gst_apixo_spool_check_locations (run->spool_directory,
+                                          run->save_location, property, error);
 }
 
 /* Streaming thread: the inputs of this run, published; the same again
@@ -1592,7 +1681,8 @@ wait_download_finished (GstApixoBaseSrc *self, GCancellable *cancellable)
   /* All the data was read; only keeping the file failed (the error says
    * where it stays): the stream itself is complete. */
   if (error != NULL) {
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+    post_warning (self, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_DOWNLOAD,
+                  "%s", error->message);
     g_error_free (error);
   }
   return ret;
@@ -1632,10 +1722,9 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
 
   ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
   if (ret == GST_FLOW_ERROR) {
-    GstStructure *details = gst_structure_new (
-        GST_APIXO_ERROR_DETAILS_NAME, "reason", G_TYPE_STRING, "download",
-        "http-status", G_TYPE_UINT, gst_apixo_spool_get_http_status (spool),
-        NULL);
+    GstStructure *details = gst_apixo_error_details_new (
+        GST_APIXO_REASON_DOWNLOAD, GST_APIXO_ERROR_FIELD_HTTP_STATUS,
+        G_TYPE_UINT, gst_apixo_spool_get_http_status (spool), NULL);
     gchar *task_id;
 
     g_mutex_lock (&priv->lock);

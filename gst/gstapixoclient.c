@@ -480,6 +480,11 @@ append_detail (GstApixoClient *client, gchar **message, const gchar *detail)
   if (detail == NULL)
     return;
   clean = client_sanitize (client, detail, MAX_TEXT);
+  /* The service often puts the same text in both places: say it once. */
+  if (*message != NULL && strstr (*message, clean) != NULL) {
+    g_free (clean);
+    return;
+  }
   both = g_strdup_printf ("%s: %s", *message ? *message : "error", clean);
   g_free (clean);
   g_free (*message);

@@ -126,10 +126,18 @@ check_ssl_ca_file (GstApixoHttpSettings *http, GError **error)
 }
 
 gboolean
-gst_apixo_settings_check (GstApixoSettings *s, GError **error)
+gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
+                          GError **error)
 {
-  return check_base_url (s->base_url, error) &&
-         check_ssl_ca_file (&s->http, error);
+  if (!check_base_url (s->base_url, error)) {
+    *property = "base-url";
+    return FALSE;
+  }
+  if (!check_ssl_ca_file (&s->http, error)) {
+    *property = "ssl-ca-file";
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* The fields of the request every model shares, from the settings. */
@@ -194,11 +202,8 @@ gst_apixo_run_config_new (GstApixoSettings *settings, GstApixoRequestSpec *spec,
   gchar *api_key = resolve_api_key (settings, error);
   gdouble first, interval;
 
-  if (api_key == NULL) {
-    gst_apixo_settings_clear (settings);
-    gst_apixo_request_spec_free (spec);
+  if (api_key == NULL)
     return NULL;
-  }
   config = g_new0 (GstApixoRunConfig, 1);
   config->refcount = 1;
   config->settings = *settings;

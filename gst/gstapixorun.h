@@ -61,8 +61,10 @@ void gst_apixo_settings_copy (GstApixoSettings *dst,
 
 /* Any thread (start()).  Checks base-url and loads ssl-ca-file into
  * @s->http (see gst_apixo_http_settings_load_ca_file()).  FALSE + a
- * GST_RESOURCE_ERROR_SETTINGS error naming the property otherwise. */
-gboolean gst_apixo_settings_check (GstApixoSettings *s, GError **error);
+ * GST_RESOURCE_ERROR_SETTINGS error naming the property, and *@property
+ * set to its name, otherwise. */
+gboolean gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
+                                   GError **error);
 
 /* Any thread (start()).  Completes the request an element described with
  * the fields every model shares (provider, request-type, callback-url,
@@ -112,8 +114,8 @@ typedef struct {
 /* Any thread (start()).  Takes the contents of @settings (the struct is
  * cleared) and @spec (from gst_apixo_settings_finish_spec()), resolves the
  * API key and derives the poll schedule.  NULL + a
- * GST_RESOURCE_ERROR_NOT_AUTHORIZED error when there is no key (both are
- * freed then). */
+ * GST_RESOURCE_ERROR_NOT_AUTHORIZED error when there is no key (api-key);
+ * both stay the caller's then. */
 GstApixoRunConfig *gst_apixo_run_config_new (GstApixoSettings *settings,
                                              GstApixoRequestSpec *spec,
                                              GError **error);

@@ -1451,11 +1451,12 @@ directory_problem (const gchar *dir)
 
 gboolean
 gst_apixo_spool_check_locations (const gchar *dir, const gchar *keep_location,
-                                 GError **error)
+                                 const gchar **property, GError **error)
 {
   const gchar *problem;
   gchar *parent;
 
+  *property = "spool-directory";
   if (dir != NULL && (problem = directory_problem (dir))) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
                  "spool-directory '%s' %s (allowed: an existing "
@@ -1466,6 +1467,7 @@ gst_apixo_spool_check_locations (const gchar *dir, const gchar *keep_location,
   }
   if (keep_location == NULL)
     return TRUE;
+  *property = "save-location";
   if (*keep_location == '\0' ||
       g_file_test (keep_location, G_FILE_TEST_IS_DIR)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,

@@ -75,9 +75,11 @@ GstApixoSpool *gst_apixo_spool_new (GstApixoWorker *worker,
  * @dir (NULL: the system temp directory) and the directory of
  * @keep_location (NULL: none) are existing writable directories and that
  * @keep_location is a file path.  FALSE + a GST_RESOURCE_ERROR_SETTINGS
- * error naming the property (spool-directory, save-location) otherwise. */
+ * error naming the property, and *@property set to it (spool-directory,
+ * save-location), otherwise. */
 gboolean gst_apixo_spool_check_locations (const gchar *dir,
                                           const gchar *keep_location,
+                                          const gchar **property,
                                           GError **error);
 
 /* Any thread.  Starts the download of @uri (once). */

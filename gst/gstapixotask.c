@@ -227,13 +227,14 @@ static GstStructure *
 task_details (GstApixoTask *task, const gchar *reason, guint http_status,
               gint api_code)
 {
-  GstStructure *details = gst_structure_new (
-      GST_APIXO_ERROR_DETAILS_NAME, "model", G_TYPE_STRING, task->model,
-      "reason", G_TYPE_STRING, reason, "http-status", G_TYPE_UINT, http_status,
-      "api-code", G_TYPE_INT, api_code, NULL);
+  GstStructure *details = gst_apixo_error_details_new (
+      reason, GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING, task->model,
+      GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT, http_status,
+      GST_APIXO_ERROR_FIELD_API_CODE, G_TYPE_INT, api_code, NULL);
 
   if (task->task_id != NULL)
-    gst_structure_set (details, "task-id", G_TYPE_STRING, task->task_id, NULL);
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
+                       task->task_id, NULL);
   return details;
 }
 
@@ -305,11 +306,13 @@ task_report_failed (GstApixoTask *task, const GstApixoTaskStatus *status)
 {
   const gchar *code = status->fail_code ? status->fail_code : "(no failCode)";
   const gchar *msg = status->fail_msg ? status->fail_msg : "(no failMsg)";
-  GstStructure *details = task_details (task, "failed", 200, 200);
+  GstStructure *details =
+      task_details (task, GST_APIXO_REASON_FAILED, 200, 200);
   GError *error;
 
-  gst_structure_set (details, "fail-code", G_TYPE_STRING, code, "fail-msg",
-                     G_TYPE_STRING, msg, NULL);
+  gst_structure_set (details, GST_APIXO_ERROR_FIELD_FAIL_CODE, G_TYPE_STRING,
+                     code, GST_APIXO_ERROR_FIELD_FAIL_MSG, G_TYPE_STRING, msg,
+                     NULL);
   error =
       g_error_new (GST_RESOURCE_ERROR, fail_code_to_error (status->fail_code),
                    "Generation task %s (model %s) failed: %s: %s",
@@ -386,8 +389,8 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
   }
 
   if (kind == REQUEST_SUBMIT && !err->not_processed) {
-    details =
-        task_details (task, "outcome-unknown", err->http_status, err->api_code);
+    details = task_details (task, GST_APIXO_REASON_OUTCOME_UNKNOWN,
+                            err->http_status, err->api_code);
     error = g_error_new (
         GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
         "The outcome of the submission is unknown (%s): the service may "
@@ -396,7 +399,9 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
         "APIXO task list before retrying.",
         err->error->message);
   } else {
-    details = task_details (task, err->http_status ? "http" : "network",
+    details = task_details (task,
+                            err->http_status ? GST_APIXO_REASON_HTTP
+                                             : GST_APIXO_REASON_NETWORK,
                             err->http_status, err->api_code);
     hint = task_resume_hint (task);
     error = g_error_new (GST_RESOURCE_ERROR, err->error->code, "%s.%s",
@@ -545,7 +550,7 @@ task_deadline_fired (gpointer data)
         task->task_id, task->model, task->config->settings.deadline,
         task->poll_count, task->last_state ? task->last_state : "unknown",
         hint);
-    reason = "deadline";
+    reason = GST_APIXO_REASON_DEADLINE;
   } else if (task->submitting) {
     /* The request went out and its answer did not come back: the service
      * may have created the task, exactly as when a submission fails with
@@ -558,14 +563,14 @@ task_deadline_fired (gpointer data)
         "It was not sent again so that you never pay twice; check your "
         "APIXO task list before retrying.",
         task->config->settings.deadline, task->model);
-    reason = "outcome-unknown";
+    reason = GST_APIXO_REASON_OUTCOME_UNKNOWN;
   } else {
     error = g_error_new (
         GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
         "Gave up after the deadline of %u s before the task could be "
         "submitted (model %s); nothing was billed.",
         task->config->settings.deadline, task->model);
-    reason = "deadline";
+    reason = GST_APIXO_REASON_DEADLINE;
   }
   g_free (hint);
   task_finish (task, NULL, error, task_details (task, reason, 0, 0));

@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gstapixoclient.h"
+#include "gstapixoerror.h"
 #include "gstapixohttp.h"
 #include "gstapixorun.h"
 #include "gstapixoworker.h"
@@ -34,13 +35,6 @@ G_BEGIN_DECLS
  */
 typedef struct _GstApixoTask GstApixoTask;
 
-/* Structured details of a task error ("apixo-error"): task-id (string, may
- * be absent before submission), model, reason (string: "failed",
- * "deadline", "outcome-unknown", "http", "network", "malformed",
- * "cancelled"), fail-code, fail-msg (strings, failed tasks), http-status
- * (uint, 0: none), api-code (int). */
-#define GST_APIXO_ERROR_DETAILS_NAME "apixo-error"
-
 typedef struct {
   /* A task slot is awaited (the process has as many unfinished tasks as
    * the model allows). Not called when a slot is free at once. */
@@ -54,7 +48,9 @@ typedef struct {
                   gboolean changed, guint poll_count, gdouble elapsed,
                   gpointer user_data);
   /* The end: @status is the success status (error NULL), or @error (a
-   * GST_RESOURCE_ERROR) with @details.  Called once, unless cancelled. */
+   * GST_RESOURCE_ERROR) with @details (gstapixoerror.h: task-id when known,
+   * model, reason, http-status, api-code; fail-code and fail-msg for a
+   * failed task).  Called once, unless cancelled. */
   void (*finished) (GstApixoTask *task, const GstApixoTaskStatus *status,
                     const GError *error, const GstStructure *details,
                     gpointer user_data);

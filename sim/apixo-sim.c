@@ -23,6 +23,7 @@
 
 #include "sim-app.h"
 #include "sim-render.h"
+#include "sim-callbacks.h"
 #include "sim-control.h"
 #include "sim-faults.h"
 #include "sim-limits.h"
@@ -41,34 +42,6 @@
 #define MAX_TIME_SCALE 1000.0
 #define DRAIN_TIMEOUT_MS 15000
 #define FLUSH_TIMEOUT_MS 2000
-
-gint64
-sim_app_clock_us (SimApp *app)
-{
-  return g_get_monotonic_time () + app->clock_offset_us;
-}
-
-gint64
-sim_app_wall_ms (SimApp *app)
-{
-  return sim_unix_ms () + app->clock_offset_us / 1000;
-}
-
-guint
-sim_app_scaled_ms (SimApp *app, gdouble seconds)
-{
-  gdouble ms = seconds * app->time_scale * 1000.0;
-
-  if (!(ms > 0))
-    return 0;
-  return ms > G_MAXUINT ? G_MAXUINT : (guint)ms;
-}
-
-gchar *
-sim_app_hash_key (const gchar *key)
-{
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
-}
 
 typedef struct {
   gint port;
@@ -330,7 +303,7 @@ main (int argc, char **argv)
   app->faults = sim_faults_new ();
   app->limits = sim_limits_new ();
   app->results = sim_results_new (app);
-  app->tasks = sim_task_store_new (app);
+  app->tasks = sim_task_store_new (app, sim_callbacks_task_completed, NULL);
   app->control = sim_control_new (app);
   app->session = soup_session_new_with_options (
       "max-conns", 256, "max-conns-per-host", 64, "timeout", 60, "idle-timeout",

@@ -11,12 +11,15 @@
 G_BEGIN_DECLS
 
 /*
- * The service's shared state.  Threading: everything here lives on the
- * main thread's GMainContext and is only touched from it (HTTP handlers,
- * timers, and the completion callbacks of sim-media/sim-render, which run
- * on the caller's context).  No locks are needed and none are taken; the
- * only other threads are sim-media's and sim-render's workers, which never
- * see these structures.
+ * The service's shared state and its ground floor: sim-app.c defines the
+ * functions below and calls nothing of the service but sim-util, so every
+ * other service file may call them (docs/apixo-sim.md, "Source layout").
+ *
+ * Threading: everything here lives on the main thread's GMainContext and
+ * is only touched from it (HTTP handlers, timers, and the completion
+ * callbacks of sim-media/sim-render, which run on the caller's context).
+ * No locks are needed and none are taken; the only other threads are
+ * sim-media's and sim-render's workers, which never see these structures.
  */
 
 /* Routes counted in /__sim/stats and targeted by faults. */
@@ -42,6 +45,9 @@ typedef struct _SimLimits SimLimits;
 typedef struct _SimResults SimResults;
 typedef struct _SimStats SimStats;
 typedef struct _SimControl SimControl;
+
+/* Called by sim_app_changed() (see below). */
+typedef void (*SimAppChangedFunc) (SimApp *app, gpointer user_data);
 
 struct _SimApp {
   /* settings, fixed after start-up */
@@ -73,6 +79,9 @@ struct _SimApp {
   SimResults *results;
   SimStats *stats;
   SimControl *control;
+
+  SimAppChangedFunc changed_func; /* sim_app_set_changed_func() */
+  gpointer changed_data;
 };
 
 /* Sim clock: monotonic time plus the advanced offset, microseconds. */
@@ -82,9 +91,15 @@ gint64 sim_app_wall_ms (SimApp *app);
 /* @seconds of documented service time, scaled, in milliseconds. */
 guint sim_app_scaled_ms (SimApp *app, gdouble seconds);
 
-/* Something waiters may care about changed (task state, counters):
- * re-checks the /__sim/wait long polls from an idle (sim-control.c). */
+/* Something waiters may care about changed (task state, counters, the
+ * clock): calls the function set with sim_app_set_changed_func(), if any.
+ * The change hook lets the files that report changes (sim-tasks,
+ * sim-stats) sit below the one that waits for them (sim-control, which
+ * re-checks its /__sim/wait long polls from an idle). */
 void sim_app_changed (SimApp *app);
+/* One observer; @func NULL unsets it. */
+void sim_app_set_changed_func (SimApp *app, SimAppChangedFunc func,
+                               gpointer user_data);
 
 /* SHA-256 hex of an API key: the only form in which keys are kept. */
 gchar *sim_app_hash_key (const gchar *key);

@@ -2,7 +2,10 @@
  * Copyright (C) 2026 gst-apixo developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Webhook deliveries with retries and injected faults.
+ * Webhook deliveries with retries and injected faults.  They start from
+ * the task store's completion hook (sim_callbacks_task_completed(), which
+ * the entry point passes to sim_task_store_new()): this file sits above
+ * sim-tasks and calls down into it, never the other way.
  *
  * Threading: main context only (see sim-app.h).  One attempt per task is
  * in flight at a time; it holds a task reference and counts in
@@ -379,7 +382,8 @@ attempt (SimTask *task)
 }
 
 void
-sim_callbacks_start (SimTask *task)
+sim_callbacks_task_completed (SimTask *task, gpointer user_data)
 {
-  attempt (task);
+  if (task->job->callback)
+    attempt (task);
 }

@@ -24,7 +24,9 @@ G_BEGIN_DECLS
 #define SIM_CALLBACK_MIN_TIMEOUT_S 1.0
 #define SIM_CALLBACK_FIRST_RETRY_S 30.0
 
-void sim_callbacks_start (SimTask *task);
+/* A SimTaskCompleteFunc for sim_task_store_new(): a task in callback mode
+ * delivers its final status when it completes. */
+void sim_callbacks_task_completed (SimTask *task, gpointer user_data);
 
 G_END_DECLS
 

@@ -4,9 +4,10 @@
  *
  * Control and introspection endpoints, and the /__sim/wait long polls.
  *
- * Threading: main context only (see sim-app.h).  sim_app_changed() only
- * schedules one idle that re-checks every waiter, so thousands of events
- * per second cost one check pass per main-loop iteration.
+ * Threading: main context only (see sim-app.h).  sim_app_changed() calls
+ * our change hook, which only schedules one idle that re-checks every
+ * waiter, so thousands of events per second cost one check pass per
+ * main-loop iteration.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -14,8 +15,8 @@
 
 #include "sim-control.h"
 #include "sim-faults.h"
+#include "sim-held.h"
 #include "sim-limits.h"
-#include "sim-server.h"
 #include "sim-stats.h"
 #include "sim-tasks.h"
 #include "sim-util.h"
@@ -51,6 +52,7 @@ typedef struct {
 
 static gboolean waiter_reached (SimApp *app, Waiter *w);
 static void flushing_free (Flushing *f);
+static void app_changed (SimApp *app, gpointer user_data);
 
 SimControl *
 sim_control_new (SimApp *app)
@@ -60,6 +62,7 @@ sim_control_new (SimApp *app)
   control->app = app;
   control->flushing =
       g_ptr_array_new_with_free_func ((GDestroyNotify)flushing_free);
+  sim_app_set_changed_func (app, app_changed, control);
   return control;
 }
 
@@ -134,6 +137,7 @@ sim_control_free (SimControl *control)
 {
   if (control == NULL)
     return;
+  sim_app_set_changed_func (control->app, NULL, NULL);
   sim_control_shutdown (control);
   g_ptr_array_unref (control->flushing);
   g_free (control);
@@ -180,12 +184,13 @@ check_waiters (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-void
-sim_app_changed (SimApp *app)
+/* The app's change hook (sim_app_changed()). */
+static void
+app_changed (SimApp *app, gpointer user_data)
 {
-  SimControl *control = app->control;
+  SimControl *control = user_data;
 
-  if (control == NULL || control->waiters == NULL || control->check_id)
+  if (control->waiters == NULL || control->check_id)
     return;
   control->check_id = g_idle_add (check_waiters, control);
 }

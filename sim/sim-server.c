@@ -22,6 +22,7 @@
 #include "sim-server.h"
 #include "sim-control.h"
 #include "sim-faults.h"
+#include "sim-held.h"
 #include "sim-limits.h"
 #include "sim-models.h"
 #include "sim-results.h"
@@ -37,56 +38,6 @@
 #define BALANCE_PATH API_PREFIX "apikeys/current-balance"
 #define CONTROL_PREFIX "/__sim/"
 #define MAX_HOST_LENGTH 255
-
-/* ---- held messages -------------------------------------------------- */
-
-struct _SimHeld {
-  SoupServerMessage *msg;
-  gulong finished_id;
-  gboolean finished;
-};
-
-static void
-held_finished (SoupServerMessage *msg, SimHeld *held)
-{
-  held->finished = TRUE;
-}
-
-SimHeld *
-sim_held_new (SoupServerMessage *msg)
-{
-  SimHeld *held = g_new0 (SimHeld, 1);
-
-  held->msg = g_object_ref (msg);
-  held->finished_id =
-      g_signal_connect (msg, "finished", G_CALLBACK (held_finished), held);
-  soup_server_message_pause (msg);
-  return held;
-}
-
-SoupServerMessage *
-sim_held_message (SimHeld *held)
-{
-  return held->msg;
-}
-
-void
-sim_held_release (SimHeld *held)
-{
-  /* a message whose connection went away (client gone, server stopped)
-   * has no I/O to resume */
-  if (!held->finished && soup_server_message_get_socket (held->msg) != NULL)
-    soup_server_message_unpause (held->msg);
-  sim_held_forget (held);
-}
-
-void
-sim_held_forget (SimHeld *held)
-{
-  g_signal_handler_disconnect (held->msg, held->finished_id);
-  g_object_unref (held->msg);
-  g_free (held);
-}
 
 /* ---- deferred answers: drops, truncations, slow answers -------------- */
 

@@ -22,17 +22,6 @@ gboolean sim_server_start (SimApp *app, const gchar *bind, guint port,
                            GTlsCertificate *tls, GError **error);
 void sim_server_stop (SimApp *app);
 
-/* A message answered later (slow answers, long polls): paused, with a
- * reference, and watched for the client going away. */
-typedef struct _SimHeld SimHeld;
-
-SimHeld *sim_held_new (SoupServerMessage *msg);
-SoupServerMessage *sim_held_message (SimHeld *held);
-/* Unpauses the message if its connection is still there, then frees. */
-void sim_held_release (SimHeld *held);
-/* Frees without unpausing (the connection was stolen). */
-void sim_held_forget (SimHeld *held);
-
 G_END_DECLS
 
 #endif /* __SIM_SERVER_H__ */

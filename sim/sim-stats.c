@@ -18,30 +18,6 @@ struct _SimStats {
   guint64 result_authorization;
 };
 
-static const gchar *const route_names[SIM_N_ROUTES] = {
-  "generate", "status", "result", "balance", "callback",
-};
-
-const gchar *
-sim_route_name (SimRoute route)
-{
-  if (route < SIM_N_ROUTES)
-    return route_names[route];
-  return route == SIM_ROUTE_CONTROL ? "control" : "other";
-}
-
-gboolean
-sim_route_from_name (const gchar *name, SimRoute *route)
-{
-  for (guint i = 0; i < SIM_N_ROUTES; i++) {
-    if (g_strcmp0 (route_names[i], name) == 0) {
-      *route = i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 SimStats *
 sim_stats_new (SimApp *app)
 {
@@ -126,7 +102,7 @@ sim_stats_to_json (SimStats *stats)
     GHashTableIter iter;
     gpointer key, value;
 
-    json_builder_set_member_name (b, route_names[i]);
+    json_builder_set_member_name (b, sim_route_name (i));
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "total");
     json_builder_add_int_value (b, stats->total[i]);

@@ -21,7 +21,6 @@
 #endif
 
 #include "sim-tasks.h"
-#include "sim-callbacks.h"
 #include "sim-limits.h"
 #include "sim-media.h"
 #include "sim-render.h"
@@ -39,17 +38,22 @@ struct _SimTaskStore {
   GHashTable *by_id;  /* id -> SimTask (ref) */
   GPtrArray *ordered; /* SimTask, creation order (no extra ref) */
   guint any_reached[4];
+  SimTaskCompleteFunc complete_func;
+  gpointer complete_data;
 };
 
 static void task_fail (SimTask *task, const gchar *code, const gchar *msg);
 static void task_maybe_succeed (SimTask *task);
 
 SimTaskStore *
-sim_task_store_new (SimApp *app)
+sim_task_store_new (SimApp *app, SimTaskCompleteFunc complete_func,
+                    gpointer complete_data)
 {
   SimTaskStore *store = g_new0 (SimTaskStore, 1);
 
   store->app = app;
+  store->complete_func = complete_func;
+  store->complete_data = complete_data;
   store->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                         (GDestroyNotify)sim_task_unref);
   store->ordered = g_ptr_array_new ();
@@ -179,6 +183,7 @@ static void
 task_complete (SimTask *task, SimTaskState state)
 {
   SimApp *app = task->app;
+  SimTaskStore *store = app->tasks;
 
   clear_timers (task);
   g_cancellable_cancel (task->cancellable);
@@ -191,8 +196,8 @@ task_complete (SimTask *task, SimTaskState state)
   }
   g_debug ("task %s: %s", task->id,
            state == SIM_TASK_SUCCESS ? "success" : "failed");
-  if (task->job->callback && !app->shutting_down)
-    sim_callbacks_start (task);
+  if (store->complete_func && !app->shutting_down)
+    store->complete_func (task, store->complete_data);
 }
 
 static const gchar *

@@ -18,8 +18,9 @@ G_BEGIN_DECLS
  * Pending lasts a short queueing time; processing fetches and checks the
  * inputs (sim-media), renders the result (sim-render) and lasts at least
  * the model's typical generation time (scaled); then the result is
- * published (sim-results) and, in callback mode, delivered
- * (sim-callbacks).  Main context only (see sim-app.h).
+ * published (sim-results) and the task completion hook is called (in
+ * callback mode sim-callbacks delivers it).  Main context only (see
+ * sim-app.h).
  */
 
 typedef enum {
@@ -75,7 +76,16 @@ struct _SimTask {
   GCancellable *callback_cancellable;
 };
 
-SimTaskStore *sim_task_store_new (SimApp *app);
+/* Called once when a task reaches success or failed (not during
+ * shutdown).  The layer above that acts on finished tasks (sim-callbacks)
+ * is passed in by the entry point, so the lifecycle never calls up into
+ * it. */
+typedef void (*SimTaskCompleteFunc) (SimTask *task, gpointer user_data);
+
+/* @complete_func: may be NULL. */
+SimTaskStore *sim_task_store_new (SimApp *app,
+                                  SimTaskCompleteFunc complete_func,
+                                  gpointer complete_data);
 /* Cancels everything in flight (call before draining the loop). */
 void sim_task_store_shutdown (SimTaskStore *store);
 void sim_task_store_free (SimTaskStore *store);

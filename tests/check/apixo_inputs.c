@@ -33,24 +33,7 @@
 #define FIRST_COLOUR 0xc03030
 #define LAST_COLOUR 0x3050c0
 
-static SimFixture *sim;
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = apixo_test_dir_new ("apixo-inputs");
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_FIXTURE (TIME_SCALE, "apixo-inputs")
 
 /* A 16:9 flat-colour image (@format "jpeg", "png") in the test's
  * directory; returns its file:// URI. */
@@ -67,29 +50,6 @@ image_uri (const gchar *name, const gchar *format, gint rgb)
   g_free (path);
   g_bytes_unref (png);
   return uri;
-}
-
-/* A loopback TCP port nothing listens on right now. */
-static guint
-free_port (void)
-{
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                  G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
-  GSocketAddress *bound;
-  guint port;
-
-  fail_unless (socket != NULL);
-  fail_unless (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (socket, NULL);
-  g_object_unref (bound);
-  g_object_unref (address);
-  g_object_unref (loopback);
-  g_object_unref (socket);
-  return port;
 }
 
 /* @rgb is the colour of the image behind @uri as it decodes (JPEG's own
@@ -165,7 +125,7 @@ GST_START_TEST (test_image_to_video_file_uri)
 {
   gchar *uri = image_uri ("start.jpg", "jpeg", FIRST_COLOUR);
   gchar *out = g_build_filename (tmpdir, "out.mp4", NULL);
-  guint port = free_port ();
+  guint port = apixo_test_free_port ();
   gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
   gchar *launch = g_strdup_printf (
       "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "
@@ -200,7 +160,7 @@ GST_START_TEST (test_first_last_frames_file_uris)
   gchar *first_uri = image_uri ("first.jpg", "jpeg", FIRST_COLOUR);
   gchar *last_uri = image_uri ("last.jpg", "jpeg", LAST_COLOUR);
   gchar *out = g_build_filename (tmpdir, "out.mp4", NULL);
-  guint port = free_port ();
+  guint port = apixo_test_free_port ();
   gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
   gchar *launch = g_strdup_printf (
       "apixosrc @SIM@ model=veo-3-1 prompt=\"from red to blue\" "
@@ -242,6 +202,24 @@ GST_START_TEST (test_first_last_frames_file_uris)
 
 GST_END_TEST;
 
+/* @run ended in one SETTINGS error whose message mentions @what (and
+ * @also, unless NULL), and sent nothing. */
+static void
+assert_refused (ApixoRun *run, const gchar *what, const gchar *also)
+{
+  fail_unless (run->error != NULL);
+  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
+                                GST_RESOURCE_ERROR_SETTINGS),
+               "error: %s", run->error->message);
+  fail_unless (strstr (run->error->message, what) != NULL, "error: %s",
+               run->error->message);
+  if (also != NULL)
+    fail_unless (strstr (run->error->message, also) != NULL, "error: %s",
+                 run->error->message);
+  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+}
+
 /* A file:// image and no way to publish it: a clear error, nothing sent. */
 GST_START_TEST (test_file_uri_unpublished)
 {
@@ -252,15 +230,7 @@ GST_START_TEST (test_file_uri_unpublished)
       uri);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
 
-  fail_unless (run->error != NULL);
-  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
-                                GST_RESOURCE_ERROR_SETTINGS),
-               "error: %s", run->error->message);
-  fail_unless (strstr (run->error->message, "public-url") != NULL);
-  fail_unless (strstr (run->error->message, "upload") != NULL);
-  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
-
+  assert_refused (run, "public-url", "upload");
   apixo_run_free (run);
   g_free (launch);
   g_free (uri);
@@ -273,7 +243,7 @@ GST_END_TEST;
 GST_START_TEST (test_file_uri_png_alpha_refused)
 {
   gchar *uri = image_uri ("alpha.png", "png-alpha", FIRST_COLOUR);
-  guint port = free_port ();
+  guint port = apixo_test_free_port ();
   gchar *launch = g_strdup_printf (
       "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "
       "image-uris=\"<%s>\" public-url=http://127.0.0.1:%u server-port=%u ! "
@@ -281,15 +251,7 @@ GST_START_TEST (test_file_uri_png_alpha_refused)
       uri, port, port);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
 
-  fail_unless (run->error != NULL);
-  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
-                                GST_RESOURCE_ERROR_SETTINGS),
-               "error: %s", run->error->message);
-  fail_unless (strstr (run->error->message, "alpha") != NULL, "error: %s",
-               run->error->message);
-  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
-
+  assert_refused (run, "alpha", NULL);
   apixo_run_free (run);
   g_free (launch);
   g_free (uri);

@@ -52,7 +52,8 @@
 static SimFixture *sim;
 static ApixoTestServer *test_server; /* test_server_get(): started on demand */
 static gchar *tmpdir;                /* per test: outputs, spool */
-static gchar *media_dir; /* per process: generated inputs, made once */
+/* per process: generated inputs, made once */
+APIXO_TEST_DIR_FIXTURE (media_dir, "apixoanimate-media")
 
 static gboolean
 under_valgrind (void)
@@ -63,23 +64,9 @@ under_valgrind (void)
 /* ---- fixtures ------------------------------------------------------------ */
 
 static void
-setup_media_dir (void)
-{
-  media_dir = apixo_test_dir_new ("apixoanimate-media");
-}
-
-static void
-teardown_media_dir (void)
-{
-  apixo_test_dir_remove (media_dir);
-  g_clear_pointer (&media_dir, g_free);
-}
-
-static void
 setup (void)
 {
-  sim = sim_fixture_start (TIME_SCALE, NULL);
-  tmpdir = apixo_test_dir_new ("apixoanimate");
+  apixo_test_fixture_start (&sim, &tmpdir, TIME_SCALE, "apixoanimate");
 }
 
 static void
@@ -88,10 +75,7 @@ teardown (void)
   if (test_server != NULL)
     apixo_test_server_stop (test_server);
   test_server = NULL;
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
+  apixo_test_fixture_stop (&sim, &tmpdir);
 }
 
 /* The HTTP server standing for media the user hosts (http inputs) or an
@@ -117,21 +101,8 @@ render_motion (const gchar *path, gdouble seconds, gint width, gint height)
       "video/x-raw,width=%d,height=%d,framerate=%d/1 ! x264enc "
       "speed-preset=ultrafast ! mp4mux ! filesink location=\"%s\"",
       (gint)(seconds * FPS), MOTION_BACKGROUND, width, height, FPS, part);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstMessage *msg;
-  GstBus *bus;
 
-  fail_unless (pipeline != NULL, "cannot build %s", desc);
-  bus = gst_element_get_bus (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-               "rendering %s failed", desc);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
+  apixo_test_play (desc, 60);
   /* complete or absent: a later test never sees half a file */
   fail_unless (g_rename (part, path) == 0);
   g_free (part);
@@ -235,34 +206,11 @@ out_path (const gchar *name)
 
 /* ---- ports and HTTP ------------------------------------------------------ */
 
-/* A loopback TCP port nothing listens on right now. */
-static guint
-free_port (void)
-{
-  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                  G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
-  GSocketAddress *bound;
-  guint port;
-
-  fail_unless (socket != NULL);
-  fail_unless (g_socket_bind (socket, address, FALSE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (socket, NULL);
-  g_object_unref (bound);
-  g_object_unref (address);
-  g_object_unref (loopback);
-  g_object_unref (socket);
-  return port;
-}
-
 /* "public-url=http://127.0.0.1:P server-port=P" for a free port P. */
 static gchar *
 publish_args (guint *port_out)
 {
-  guint port = free_port ();
+  guint port = apixo_test_free_port ();
 
   if (port_out != NULL)
     *port_out = port;
@@ -1596,6 +1544,7 @@ GST_START_TEST (test_two_image_pads)
   GstPad *pad1, *pad2, *again, *img_pad;
   GstMessage *msg;
   GError *error = NULL;
+  const GstStructure *details = NULL;
   JsonObject *request;
   ApixoRun *run;
 
@@ -1613,6 +1562,11 @@ GST_START_TEST (test_two_image_pads)
   fail_unless (g_error_matches (error, GST_CORE_ERROR, GST_CORE_ERROR_PAD));
   fail_unless (strstr (error->message, "exactly one image") != NULL,
                "warning: %s", error->message);
+  gst_message_parse_warning_details (msg, &details);
+  fail_unless (details != NULL);
+  fail_unless (gst_structure_has_name (details, "apixo-error"));
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+                             "input");
   g_clear_error (&error);
   gst_message_unref (msg);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
@@ -1650,109 +1604,80 @@ GST_START_TEST (test_two_image_pads)
 
 GST_END_TEST;
 
-GST_START_TEST (test_image_uri_and_image_pad)
+/* Inputs the element refuses before it sends anything: a SETTINGS error
+ * whose message mentions each of @mention. */
+typedef struct {
+  const gchar *props;        /* the bin's own properties, or NULL */
+  const gchar *uri_property; /* set to the file:// URI of @uri_media */
+  const gchar *uri_media;
+  const gchar *image, *video; /* media on the pads (NULL: not linked) */
+  gboolean unpublished;       /* no media server set up */
+  const gchar *mention[2];
+  gboolean ours; /* the error is apixoanimate's ("src") */
+} RejectedInputs;
+
+static const RejectedInputs REJECTED_INPUTS[] = {
+  { .uri_property = "image-uri",
+    .uri_media = "character.png",
+    .image = "character.png",
+    .video = "motion.mp4",
+    .mention = { "image-uri", "image pad" } },
+  { .image = "character.png", .mention = { "video-uri", "video pad" } },
+  { .uri_property = "video-uri",
+    .uri_media = "motion.mp4",
+    .mention = { "image-uri" } },
+  /* found from the data, not from a name: WAV bytes on the image pad */
+  { .image = "sound.wav",
+    .video = "motion.mp4",
+    .mention = { "image pad", "audio" } },
+  { .image = "small.png",
+    .video = "motion.mp4",
+    .mention = { "image pad", "100x100" } },
+  /* More bytes than the documented 10 MB on the image pad: one error, ours,
+   * naming the pad and the limit (upstream is stopped with EOS, so it adds
+   * no generic "Internal data stream error" before it). */
+  { .image = "huge.png",
+    .video = "motion.mp4",
+    .mention = { "image pad" },
+    .ours = TRUE },
+  { .image = "character.png",
+    .video = "corrupt.mp4",
+    .mention = { "video pad" } },
+  /* local inputs and no way to publish them: the error names both ways */
+  { .image = "character.png",
+    .video = "motion.mp4",
+    .unpublished = TRUE,
+    .mention = { "public-url", "upload" } },
+  /* the page's rules on the bin's own properties: a set prompt must not be
+   * empty; resolution 480p or 720p */
+  { .props = "prompt=\"\"",
+    .image = "character.png",
+    .video = "motion.mp4",
+    .mention = { "prompt" } },
+  { .props = "resolution=1080p",
+    .image = "character.png",
+    .video = "motion.mp4",
+    .mention = { "1080p" } },
+};
+
+GST_START_TEST (test_rejected_inputs)
 {
-  gchar *uri = media_uri ("character.png");
-  gchar *props = g_strdup_printf ("image-uri=%s", uri);
-  ApixoRun *run = run_pads_published (props, "character.png", "motion.mp4");
+  const RejectedInputs *c = &REJECTED_INPUTS[__i__];
+  gchar *uri = c->uri_media ? media_uri (c->uri_media) : NULL;
+  gchar *props = uri ? g_strdup_printf ("%s=%s", c->uri_property, uri)
+                     : g_strdup (c->props ? c->props : "");
+  ApixoRun *run = c->unpublished
+                      ? run_pads (props, c->image, c->video)
+                      : run_pads_published (props, c->image, c->video);
 
   assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image-uri");
-  assert_message_has (run, "image pad");
+  for (guint i = 0; i < G_N_ELEMENTS (c->mention) && c->mention[i]; i++)
+    assert_message_has (run, c->mention[i]);
+  if (c->ours)
+    fail_unless_equals_string (run->error_source, "src");
   apixo_run_free (run);
   g_free (props);
   g_free (uri);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_no_video)
-{
-  ApixoRun *run = run_pads_published ("", "character.png", NULL);
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "video-uri");
-  assert_message_has (run, "video pad");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_no_image)
-{
-  gchar *uri = media_uri ("motion.mp4");
-  gchar *props = g_strdup_printf ("video-uri=%s", uri);
-  ApixoRun *run = run_pads_published (props, NULL, NULL);
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image-uri");
-  apixo_run_free (run);
-  g_free (props);
-  g_free (uri);
-}
-
-GST_END_TEST;
-
-/* Found from the data, not from a name: WAV bytes on the image pad. */
-GST_START_TEST (test_audio_on_image_pad)
-{
-  ApixoRun *run = run_pads_published ("", "sound.wav", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image pad");
-  assert_message_has (run, "audio");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_small_image)
-{
-  ApixoRun *run = run_pads_published ("", "small.png", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image pad");
-  assert_message_has (run, "100x100");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_corrupt_video)
-{
-  ApixoRun *run = run_pads_published ("", "character.png", "corrupt.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "video pad");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-/* More bytes than the documented 10 MB on the image pad: one error, ours,
- * naming the pad and the limit (upstream is stopped with EOS, so it adds
- * no generic "Internal data stream error" before it). */
-GST_START_TEST (test_image_too_large)
-{
-  ApixoRun *run = run_pads_published ("", "huge.png", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "image pad");
-  fail_unless_equals_string (run->error_source, "src");
-  apixo_run_free (run);
-}
-
-GST_END_TEST;
-
-/* Local inputs and no way to publish them: the error names both ways. */
-GST_START_TEST (test_no_publishing)
-{
-  ApixoRun *run = run_pads ("", "character.png", "motion.mp4");
-
-  assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-  assert_message_has (run, "public-url");
-  assert_message_has (run, "upload");
-  apixo_run_free (run);
 }
 
 GST_END_TEST;
@@ -1761,7 +1686,8 @@ GST_END_TEST;
  * INVALID_IMAGE_URL, reported as OPEN_READ with the fail code. */
 GST_START_TEST (test_unreachable_image_url)
 {
-  gchar *image = g_strdup_printf ("http://127.0.0.1:%u/x.png", free_port ());
+  gchar *image =
+      g_strdup_printf ("http://127.0.0.1:%u/x.png", apixo_test_free_port ());
   gchar *video = serve_media ("motion.mp4", "video/mp4");
   gchar *launch = g_strdup_printf (
       "apixoanimate @SIM@ image-uri=%s video-uri=%s ! fakesink", image, video);
@@ -1788,28 +1714,6 @@ GST_START_TEST (test_unreachable_image_url)
   g_free (launch);
   g_free (video);
   g_free (image);
-}
-
-GST_END_TEST;
-
-/* The page's rules on the bin's own properties: a set prompt must not be
- * empty; resolution 480p or 720p. */
-GST_START_TEST (test_invalid_settings)
-{
-  static const struct {
-    const gchar *props, *mention;
-  } cases[] = {
-    { "prompt=\"\"", "prompt" },
-    { "resolution=1080p", "1080p" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    ApixoRun *run =
-        run_pads_published (cases[i].props, "character.png", "motion.mp4");
-    assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
-    assert_message_has (run, cases[i].mention);
-    apixo_run_free (run);
-  }
 }
 
 GST_END_TEST;
@@ -2164,16 +2068,9 @@ apixoanimate_suite (void)
   tcase_add_unchecked_fixture (tc, setup_media_dir, teardown_media_dir);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_two_image_pads);
-  tcase_add_test (tc, test_image_uri_and_image_pad);
-  tcase_add_test (tc, test_no_video);
-  tcase_add_test (tc, test_no_image);
-  tcase_add_test (tc, test_audio_on_image_pad);
-  tcase_add_test (tc, test_small_image);
-  tcase_add_test (tc, test_image_too_large);
-  tcase_add_test (tc, test_corrupt_video);
-  tcase_add_test (tc, test_no_publishing);
+  tcase_add_loop_test (tc, test_rejected_inputs, 0,
+                       G_N_ELEMENTS (REJECTED_INPUTS));
   tcase_add_test (tc, test_unreachable_image_url);
-  tcase_add_test (tc, test_invalid_settings);
 
   tc = tcase_create ("state-changes");
   suite_add_tcase (s, tc);

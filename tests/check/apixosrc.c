@@ -14,24 +14,7 @@
 #include "apixotest.h"
 #include "testdir.h"
 
-static SimFixture *sim;
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (0.01, NULL);
-  tmpdir = apixo_test_dir_new ("apixosrc");
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_FIXTURE (0.01, "apixosrc")
 
 static gchar *
 out_path (const gchar *name)
@@ -216,6 +199,10 @@ check_interrupted_warning (GstMessage *msg)
   /* names the task that may still be billed, so it can be resumed */
   fail_unless_equals_string (gst_structure_get_string (details, "task-id"),
                              task_id);
+  /* in the same vocabulary as every error */
+  fail_unless (gst_structure_has_name (details, "apixo-error"));
+  fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+                             "abandoned");
   g_error_free (error);
   json_array_unref (tasks);
 }

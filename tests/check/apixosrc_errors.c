@@ -30,20 +30,7 @@
   "apixosrc @SIM@ name=src model=wan-2-5-video resolution=480p duration=5 "    \
   "seed=1 retry-backoff-factor=0.01 "
 
-static SimFixture *sim;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (0.005, NULL);
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-}
+APIXO_TEST_FIXTURE (0.005, NULL)
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -130,20 +117,6 @@ detail_api_code (ApixoRun *run)
   return code;
 }
 
-/* The id of the sim's only task. */
-static gchar *
-only_task_id (SimFixture *on)
-{
-  JsonArray *tasks = sim_fixture_get_tasks (on);
-  gchar *id;
-
-  fail_unless_equals_int (json_array_get_length (tasks), 1);
-  id = g_strdup (json_object_get_string_member (
-      json_array_get_object_element (tasks, 0), "taskId"));
-  json_array_unref (tasks);
-  return id;
-}
-
 static gboolean
 contains_nocase (const gchar *text, const gchar *word)
 {
@@ -155,25 +128,15 @@ contains_nocase (const gchar *text, const gchar *word)
   return ret;
 }
 
-/* A TCP port on 127.0.0.1 that nothing listens on (bound, then closed). */
-static guint
-closed_port (void)
+/* The sim answered every submission, @n of them, with HTTP @status and
+ * created no task. */
+static void
+assert_submissions_refused (guint n, gint status)
 {
-  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                G_SOCKET_PROTOCOL_TCP, NULL);
-  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *local;
-  guint port;
-
-  fail_unless (g_socket_bind (sock, addr, FALSE, NULL));
-  local = g_socket_get_local_address (sock, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  g_socket_close (sock, NULL);
-  g_object_unref (local);
-  g_object_unref (addr);
-  g_object_unref (lo);
-  g_object_unref (sock);
-  return port;
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", status),
+                          n);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), n);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
 }
 
 /* ---- failed tasks -------------------------------------------------------- */
@@ -209,7 +172,7 @@ static const struct {
 static void
 check_failed_task (ApixoRun *run, const gchar *fail_code, GstResourceError code)
 {
-  gchar *task_id = only_task_id (sim);
+  gchar *task_id = apixo_test_only_task_id (sim);
   JsonObject *task = sim_fixture_get_task (sim, task_id);
   const gchar *fail_msg = json_object_get_string_member (task, "failMsg");
 
@@ -253,7 +216,7 @@ check_invalid_image_url (const gchar *uri)
       "prompt=\"animate this picture\" image-uris=\"<\\\"%s\\\">\"", uri);
   ApixoRun *run = run_failing (props);
   JsonObject *task;
-  gchar *task_id = only_task_id (sim);
+  gchar *task_id = apixo_test_only_task_id (sim);
 
   /* image-to-video was requested, the sim tried the URL and gave up */
   task = sim_fixture_get_task (sim, task_id);
@@ -273,8 +236,8 @@ check_invalid_image_url (const gchar *uri)
 /* A real INVALID_IMAGE_URL: the sim cannot fetch the image. */
 GST_START_TEST (test_image_url_closed_port)
 {
-  gchar *uri =
-      g_strdup_printf ("http://127.0.0.1:%u/first.png", closed_port ());
+  gchar *uri = g_strdup_printf ("http://127.0.0.1:%u/first.png",
+                                apixo_test_free_port ());
 
   check_invalid_image_url (uri);
   g_free (uri);
@@ -359,9 +322,7 @@ GST_START_TEST (test_balance_http_402)
   fail_unless_equals_int (detail_http_status (run), 402);
   fail_unless (contains_nocase (run->error->message, "balance"), "%s",
                run->error->message);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 402), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 402);
   apixo_run_free (run);
 }
 
@@ -387,9 +348,7 @@ GST_START_TEST (test_balance_body_400)
   fail_unless_equals_int (detail_api_code (run), 400);
   fail_unless (contains_nocase (run->error->message, "balance"), "%s",
                run->error->message);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 200), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 200);
 }
 
 GST_END_TEST;
@@ -405,9 +364,7 @@ GST_START_TEST (test_http_400)
   fail_unless_equals_int (detail_api_code (run), 400);
   fail_unless (strstr (run->error->message, "no-such-marker") != NULL, "%s",
                run->error->message);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 400), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 400);
   apixo_run_free (run);
 }
 
@@ -431,9 +388,7 @@ GST_START_TEST (test_http_404_unknown_model)
   assert_code (run, GST_RESOURCE_ERROR_NOT_FOUND);
   fail_unless_equals_int (detail_http_status (run), 404);
   fail_unless_equals_string (detail_string (run, "model"), "wan-9-9");
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 404), 1);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (1, 404);
 }
 
 GST_END_TEST;
@@ -448,9 +403,7 @@ GST_START_TEST (test_http_429_beyond_budget)
   run = run_failing ("retries=1 prompt=\"errors\"");
   assert_code (run, GST_RESOURCE_ERROR_BUSY);
   fail_unless_equals_int (detail_http_status (run), 429);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 429), 2);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 2);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  assert_submissions_refused (2, 429);
   apixo_run_free (run);
 }
 
@@ -468,7 +421,7 @@ GST_START_TEST (test_status_5xx_beyond_budget)
 
   sim_fixture_add_fault (sim, "status", fault, 2);
   run = run_failing ("retries=1 prompt=\"errors [sim:delay=3000]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   assert_code (run, GST_RESOURCE_ERROR_FAILED);
   fail_unless_equals_int (detail_http_status (run), status);
   fail_unless_equals_string (detail_string (run, "reason"), "http");
@@ -496,7 +449,7 @@ GST_START_TEST (test_result_5xx_beyond_budget)
 
   sim_fixture_add_fault (sim, "result", "500", 2);
   run = run_failing ("retries=1 prompt=\"errors [sim:duration=1]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   fail_unless (run->error->domain == GST_RESOURCE_ERROR);
   fail_unless_equals_string (detail_string (run, "reason"), "download");
   fail_unless_equals_int (detail_http_status (run), 500);
@@ -551,8 +504,16 @@ GST_START_TEST (test_unknown_state)
       continue;
     gst_message_parse_warning (l->data, &error, NULL);
     if (strstr (error->message, "'weird'") != NULL) {
+      const GstStructure *details = NULL;
+
       warnings++;
       fail_unless (error->domain == GST_RESOURCE_ERROR);
+      gst_message_parse_warning_details (l->data, &details);
+      fail_unless (details != NULL);
+      fail_unless (gst_structure_has_name (details, "apixo-error"));
+      fail_unless_equals_string (gst_structure_get_string (details, "reason"),
+                                 "unknown-state");
+      fail_unless (gst_structure_get_string (details, "task-id") != NULL);
     }
     g_error_free (error);
   }
@@ -575,7 +536,7 @@ GST_START_TEST (test_connection_refused)
       "apixosrc name=src base-url=http://127.0.0.1:%u/api/v1 api-key=k "
       "model=wan-2-5-video prompt=errors retries=1 "
       "retry-backoff-factor=0.01 ! fakesink",
-      closed_port ());
+      apixo_test_free_port ());
   g_autoptr (ApixoRun) run = apixo_test_run_launch (NULL, launch, 60);
 
   fail_unless (run->error != NULL);
@@ -696,7 +657,7 @@ GST_START_TEST (test_io_timeout)
 
   sim_fixture_add_fault_full (sim, "status", "slow", 1, 5, NULL);
   run = run_failing ("timeout=1 retries=0 prompt=\"errors [sim:delay=3000]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   assert_code (run, GST_RESOURCE_ERROR_READ);
   fail_unless_equals_string (detail_string (run, "reason"), "network");
   fail_unless_equals_string (detail_string (run, "task-id"), task_id);
@@ -717,7 +678,7 @@ GST_START_TEST (test_deadline)
   const gchar *state;
 
   run = run_failing ("deadline=1 prompt=\"errors [sim:delay=3000]\"");
-  task_id = only_task_id (sim);
+  task_id = apixo_test_only_task_id (sim);
   assert_code (run, GST_RESOURCE_ERROR_READ);
   fail_unless_equals_string (detail_string (run, "reason"), "deadline");
   fail_unless_equals_string (detail_string (run, "task-id"), task_id);
@@ -882,6 +843,30 @@ GST_START_TEST (test_save_location_gone_after_success)
 
 GST_END_TEST;
 
+/* A field sent unchecked through extra-input that the service refuses: a
+ * SETTINGS error with the service's text said once (the envelope's message
+ * and its data.error say the same), and nothing else sent. */
+GST_START_TEST (test_extra_input_rejected)
+{
+  ApixoRun *run = run_failing (
+      "prompt=\"errors\" extra-input=\"x,resolution=(string)999p\"");
+  const gchar *text = "input.resolution";
+  const gchar *said;
+
+  assert_code (run, GST_RESOURCE_ERROR_SETTINGS);
+  fail_unless_equals_int (detail_http_status (run), 400);
+  fail_unless_equals_string (detail_string (run, "reason"), "http");
+  said = strstr (run->error->message, text);
+  fail_unless (said != NULL, "%s", run->error->message);
+  fail_unless (strstr (said + strlen (text), text) == NULL, "said twice: %s",
+               run->error->message);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+  apixo_run_free (run);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixosrc_errors_suite (void)
 {
@@ -914,6 +899,7 @@ apixosrc_errors_suite (void)
   tcase_add_test (tc, test_deadline_before_submit);
   tcase_add_test (tc, test_error_in_pull_mode);
   tcase_add_test (tc, test_save_location_gone_after_success);
+  tcase_add_test (tc, test_extra_input_rejected);
   return s;
 }
 

@@ -469,10 +469,9 @@ static gchar *tmpdir;
 static void
 setup (void)
 {
-  sim = sim_fixture_start (TIME_SCALE, NULL);
-  server = apixo_test_server_start ();
-  tmpdir = apixo_test_dir_new ("apixosrc-examples");
+  apixo_test_fixture_start (&sim, &tmpdir, TIME_SCALE, "apixosrc-examples");
   fail_unless (tmpdir != NULL);
+  server = apixo_test_server_start ();
 }
 
 static void
@@ -480,10 +479,7 @@ teardown (void)
 {
   apixo_test_server_stop (server);
   server = NULL;
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
+  apixo_test_fixture_stop (&sim, &tmpdir);
 }
 
 /* ---- inputs -------------------------------------------------------------- */
@@ -507,23 +503,10 @@ make_image (const gchar *format, gint width, gint height, guint32 rgb)
       png ? "pngenc snapshot=true"
           : "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc",
       path);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstBus *bus;
-  GstMessage *msg;
   gchar *data = NULL;
   gsize len = 0;
 
-  fail_unless (pipeline != NULL, "cannot build %s", desc);
-  bus = gst_element_get_bus (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
-                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-               "cannot make %s", desc);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
+  apixo_test_play (desc, 30);
   fail_unless (g_file_get_contents (path, &data, &len, NULL));
   /* PNG colour type 2: truecolour without alpha */
   if (png)

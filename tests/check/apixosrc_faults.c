@@ -39,24 +39,7 @@
   "fakesink name=vsink"
 #define N_FRAMES 24
 
-static SimFixture *sim;
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (0.005, NULL);
-  tmpdir = apixo_test_dir_new ("apixo-faults");
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_FIXTURE (0.005, "apixo-faults")
 
 /* ---- helpers ------------------------------------------------------------- */
 

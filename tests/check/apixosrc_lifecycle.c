@@ -38,24 +38,7 @@
  * out. */
 #define HOLD_S 3600
 
-static SimFixture *sim;
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (0.005, NULL);
-  tmpdir = apixo_test_dir_new ("apixo-lifecycle");
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_FIXTURE (0.005, "apixo-lifecycle")
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -189,20 +172,6 @@ count_task_warnings (GList *messages, const gchar *task_id)
   return n;
 }
 
-/* The id of the sim's only task. */
-static gchar *
-only_task_id (void)
-{
-  JsonArray *tasks = sim_fixture_get_tasks (sim);
-  gchar *id;
-
-  fail_unless_equals_int (json_array_get_length (tasks), 1);
-  id = g_strdup (json_object_get_string_member (
-      json_array_get_object_element (tasks, 0), "taskId"));
-  json_array_unref (tasks);
-  return id;
-}
-
 /* READY (what stopping posts stays on the bus), then NULL; both at once. */
 static GList *
 stop_pipeline (GstElement *pipeline)
@@ -229,25 +198,49 @@ start_pipeline (const gchar *launch)
 
 /* ---- stopping at any moment ---------------------------------------------- */
 
+/* Runs SRC_FMT PROMPT @tail, stops it once the sim got a request on @route
+ * (within @timeout s) and returns what the stop posted: it posted no error
+ * and left no worker thread. */
+static GList *
+stop_at_request (const gchar *tail, const gchar *route, gdouble timeout)
+{
+  gchar *launch = g_strconcat (SRC_FMT PROMPT, tail, NULL);
+  GstElement *pipeline = start_pipeline (launch);
+  GList *messages;
+
+  fail_unless (sim_fixture_wait_requests (sim, route, 1, timeout));
+  messages = stop_pipeline (pipeline);
+  fail_unless_equals_int (count_type (messages, GST_MESSAGE_ERROR), 0);
+  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  return messages;
+}
+
+/* One warning of @messages names the sim's only task (which may still be
+ * billed, so that it can be resumed). */
+static void
+assert_task_warning (GList *messages)
+{
+  gchar *task_id = apixo_test_only_task_id (sim);
+
+  fail_unless_equals_int (count_task_warnings (messages, task_id), 1);
+  g_free (task_id);
+}
+
 /* The submission is in flight (the sim created the task and holds the
  * answer). */
 GST_START_TEST (test_stop_during_submit)
 {
-  GstElement *pipeline;
   GList *messages;
 
   sim_fixture_add_fault_full (sim, "generate", "slow", 1, HOLD_S, NULL);
-  pipeline = start_pipeline (SRC_FMT PROMPT "! fakesink");
-  fail_unless (sim_fixture_wait_requests (sim, "generate", 1, 30));
-  messages = stop_pipeline (pipeline);
+  messages = stop_at_request ("! fakesink", "generate", 30);
   fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
                           1);
-  fail_unless_equals_int (count_type (messages, GST_MESSAGE_ERROR), 0);
-  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
   /* sent once, never again */
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
   free_messages (messages);
-  gst_object_unref (pipeline);
 }
 
 GST_END_TEST;
@@ -284,25 +277,15 @@ GST_END_TEST;
 /* A status request is in flight (held by the sim). */
 GST_START_TEST (test_stop_during_poll)
 {
-  GstElement *pipeline;
   GList *messages;
-  gchar *task_id;
 
   sim_fixture_add_fault_full (sim, "status", "slow", 1, HOLD_S, NULL);
-  pipeline = start_pipeline (SRC_FMT PROMPT "! fakesink");
-  fail_unless (sim_fixture_wait_requests (sim, "status", 1, 30));
-  messages = stop_pipeline (pipeline);
-  task_id = only_task_id ();
+  messages = stop_at_request ("! fakesink", "status", 30);
   fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
                           1);
-  /* which task may still be billed, so that it can be resumed */
-  fail_unless_equals_int (count_task_warnings (messages, task_id), 1);
-  fail_unless_equals_int (count_type (messages, GST_MESSAGE_ERROR), 0);
-  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
+  assert_task_warning (messages);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", -1), 1);
-  g_free (task_id);
   free_messages (messages);
-  gst_object_unref (pipeline);
 }
 
 GST_END_TEST;
@@ -314,25 +297,16 @@ GST_START_TEST (test_stop_during_backoff)
   JsonNode *fault = json_from_string ("{\"route\": \"status\", \"fault\": 429, "
                                       "\"retry_after\": 3600}",
                                       NULL);
-  GstElement *pipeline;
   GList *messages;
-  gchar *task_id;
 
   json_node_unref (sim_fixture_request (sim, "POST", "/__sim/faults", fault));
   json_node_unref (fault);
-  pipeline = start_pipeline (SRC_FMT PROMPT "! fakesink");
-  fail_unless (sim_fixture_wait_requests (sim, "status", 1, 30));
-  messages = stop_pipeline (pipeline);
-  task_id = only_task_id ();
+  messages = stop_at_request ("! fakesink", "status", 30);
   fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
                           1);
-  fail_unless_equals_int (count_task_warnings (messages, task_id), 1);
-  fail_unless_equals_int (count_type (messages, GST_MESSAGE_ERROR), 0);
-  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
+  assert_task_warning (messages);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", 429), 1);
-  g_free (task_id);
   free_messages (messages);
-  gst_object_unref (pipeline);
 }
 
 GST_END_TEST;
@@ -386,25 +360,16 @@ GST_END_TEST;
  * thread waits in the spool for bytes. */
 GST_START_TEST (test_stop_during_download)
 {
-  GstElement *pipeline;
   GList *messages;
-  gchar *task_id;
 
   sim_fixture_add_fault_full (sim, "result", "slow", 1, HOLD_S, NULL);
-  pipeline = start_pipeline (SRC_FMT PROMPT DECODE);
-  fail_unless (sim_fixture_wait_requests (sim, "result", 1, 60));
-  messages = stop_pipeline (pipeline);
-  task_id = only_task_id ();
+  messages = stop_at_request (DECODE, "result", 60);
   /* the generation's progress was complete; what the stop left behind (a
    * result not fully downloaded) is named with its task */
   fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_COMPLETE),
                           1);
-  fail_unless_equals_int (count_task_warnings (messages, task_id), 1);
-  fail_unless_equals_int (count_type (messages, GST_MESSAGE_ERROR), 0);
-  fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
-  g_free (task_id);
+  assert_task_warning (messages);
   free_messages (messages);
-  gst_object_unref (pipeline);
 }
 
 GST_END_TEST;
@@ -543,6 +508,11 @@ GST_START_TEST (test_paused_download_completes)
 
     if (gst_structure_get_int64 (s, "total", &t))
       total = t;
+    /* every download event says whose result it is */
+    if (g_strcmp0 (gst_structure_get_string (s, "event"), "download") == 0)
+      fail_unless_equals_string (
+          gst_structure_get_string (s, "task-id"),
+          gst_structure_get_string (downloaded, "task-id"));
   }
   fail_unless (total > 8 * 1024 * 1024, "%" G_GUINT64_FORMAT " bytes", total);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "result", -1), 1);
@@ -580,6 +550,12 @@ GST_START_TEST (test_resume_by_task_id)
   fail_unless (run->eos);
   fail_unless_equals_string (
       gst_structure_get_string (apixo_run_task_event (run, "success"),
+                                "task-id"),
+      task_id);
+  /* announced as resumed: this run submitted nothing */
+  fail_unless (apixo_run_task_event (run, "submitted") == NULL);
+  fail_unless_equals_string (
+      gst_structure_get_string (apixo_run_task_event (run, "resumed"),
                                 "task-id"),
       task_id);
 

@@ -14,20 +14,7 @@
 
 #define SECRET "sk-live-SECRET-7f3a9c1e5b"
 
-static SimFixture *sim;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (0.01, NULL);
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-}
+APIXO_TEST_FIXTURE (0.01, NULL)
 
 /* Everything a message carries, as text. */
 static gchar *

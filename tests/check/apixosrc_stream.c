@@ -15,24 +15,7 @@
 #include "apixotest.h"
 #include "testdir.h"
 
-static SimFixture *sim;
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  sim = sim_fixture_start (0.01, NULL);
-  tmpdir = apixo_test_dir_new ("apixosrc-stream");
-}
-
-static void
-teardown (void)
-{
-  sim_fixture_stop (sim);
-  sim = NULL;
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_FIXTURE (0.01, "apixosrc-stream")
 
 static GstPadProbeReturn
 count_buffers (GstPad *pad, GstPadProbeInfo *info, gpointer data)

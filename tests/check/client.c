@@ -161,6 +161,43 @@ GST_START_TEST (test_submit_failures)
 
 GST_END_TEST;
 
+/* The envelope's message and its data.error often say the same: the error
+ * says it once; different texts are both kept. */
+GST_START_TEST (test_error_detail_said_once)
+{
+  GstApixoClient *client = new_client ();
+  GstApixoApiError err = {
+    0,
+  };
+  const gchar *same = "Invalid value for input.resolution: '999p'";
+  gchar *body, *id;
+  const gchar *said;
+
+  body = g_strdup_printf (
+      "{\"code\":400,\"message\":\"%s\",\"data\":{\"error\":\"%s\"}}", same,
+      same);
+  id = submit (client, 400, body, &err);
+  fail_unless (id == NULL && err.error != NULL);
+  said = strstr (err.error->message, same);
+  fail_unless (said != NULL, "%s", err.error->message);
+  fail_unless (strstr (said + 1, same) == NULL, "%s", err.error->message);
+  g_free (body);
+
+  id = submit (client, 400,
+               "{\"code\":400,\"message\":\"Invalid parameters\",\"data\":"
+               "{\"error\":\"Missing required field: input.prompt\"}}",
+               &err);
+  fail_unless (id == NULL && err.error != NULL);
+  fail_unless (strstr (err.error->message,
+                       "Invalid parameters: Missing "
+                       "required field: input.prompt") != NULL,
+               "%s", err.error->message);
+  gst_apixo_api_error_clear (&err);
+  gst_apixo_client_free (client);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_status_states)
 {
   GstApixoClient *client = new_client ();
@@ -576,6 +613,7 @@ client_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_submit_success);
+  tcase_add_test (tc, test_error_detail_said_once);
   tcase_add_loop_test (tc, test_submit_failures, 0,
                        G_N_ELEMENTS (submit_failures));
   tcase_add_test (tc, test_status_states);

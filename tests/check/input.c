@@ -41,20 +41,7 @@
 
 /* ---- fixtures and media ------------------------------------------------- */
 
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = apixo_test_dir_new ("apixo-input-test");
-}
-
-static void
-teardown (void)
-{
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_DIR_FIXTURE (tmpdir, "apixo-input-test")
 
 static const GstApixoMediaLimits *
 limits (const gchar *model, GstApixoMediaKind kind)
@@ -1211,7 +1198,7 @@ input_suite (void)
   Suite *s = suite_create ("apixo-input");
   TCase *tc = tcase_create ("input");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_checked_fixture (tc, setup_tmpdir, teardown_tmpdir);
   tcase_add_test (tc, test_collect_by_append);
   tcase_add_test (tc, test_collect_from_pipeline);
   tcase_add_test (tc, test_collect_too_large);

@@ -41,20 +41,7 @@
 
 /* ---- fixtures and helpers ----------------------------------------------- */
 
-static gchar *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = apixo_test_dir_new ("apixo-mediaserver");
-}
-
-static void
-teardown (void)
-{
-  apixo_test_dir_remove (tmpdir);
-  g_clear_pointer (&tmpdir, g_free);
-}
+APIXO_TEST_DIR_FIXTURE (tmpdir, "apixo-mediaserver")
 
 static gboolean
 under_valgrind (void)
@@ -1432,7 +1419,7 @@ mediaserver_suite (void)
   TCase *tc = tcase_create ("server");
   TCase *tp = tcase_create ("publisher");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_checked_fixture (tc, setup_tmpdir, teardown_tmpdir);
   tcase_add_test (tc, test_serve_file);
   tcase_add_test (tc, test_content_types);
   tcase_add_test (tc, test_ranges);
@@ -1450,7 +1437,7 @@ mediaserver_suite (void)
   tcase_add_test (tc, test_paths_not_logged_above_debug);
   suite_add_tcase (s, tc);
 
-  tcase_add_checked_fixture (tp, setup, teardown);
+  tcase_add_checked_fixture (tp, setup_tmpdir, teardown_tmpdir);
   tcase_add_test (tp, test_publisher_media_server);
   tcase_add_test (tp, test_publisher_binds_lazily);
   tcase_add_test (tp, test_publisher_upload);

@@ -8,6 +8,7 @@
  */
 
 #include "apixotest.h"
+#include "testdir.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
@@ -15,6 +16,38 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <string.h>
+
+/* ---- the per-test fixture ------------------------------------------------ */
+
+void
+apixo_test_fixture_start (SimFixture **sim, gchar **dir, gdouble time_scale,
+                          const gchar *dir_prefix)
+{
+  *sim = sim_fixture_start (time_scale, NULL);
+  if (dir_prefix != NULL)
+    *dir = apixo_test_dir_new (dir_prefix);
+}
+
+void
+apixo_test_fixture_stop (SimFixture **sim, gchar **dir)
+{
+  sim_fixture_stop (*sim);
+  *sim = NULL;
+  apixo_test_dir_clear (dir);
+}
+
+gchar *
+apixo_test_only_task_id (SimFixture *sim)
+{
+  JsonArray *tasks = sim_fixture_get_tasks (sim);
+  gchar *id;
+
+  fail_unless_equals_int (json_array_get_length (tasks), 1);
+  id = g_strdup (json_object_get_string_member (
+      json_array_get_object_element (tasks, 0), "taskId"));
+  json_array_unref (tasks);
+  return id;
+}
 
 /* ---- running pipelines --------------------------------------------------- */
 
@@ -459,6 +492,26 @@ apixo_test_frame_region_rgb (const gchar *path, guint index, gdouble x,
 
 /* ---- test media ---------------------------------------------------------- */
 
+void
+apixo_test_play (const gchar *description, guint timeout)
+{
+  GstElement *pipeline = gst_parse_launch (description, NULL);
+  GstBus *bus;
+  GstMessage *msg;
+
+  fail_unless (pipeline != NULL, "cannot build %s", description);
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, timeout * GST_SECOND,
+                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+               "rendering %s failed", description);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+
 static GBytes *
 render_to_bytes (const gchar *description, const gchar *name)
 {
@@ -466,23 +519,10 @@ render_to_bytes (const gchar *description, const gchar *name)
   gchar *path = g_build_filename (dir, name, NULL);
   gchar *desc =
       g_strdup_printf ("%s ! filesink location=\"%s\"", description, path);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstBus *bus;
-  GstMessage *msg;
   gchar *contents = NULL;
   gsize len = 0;
 
-  fail_unless (pipeline != NULL, "cannot build %s", desc);
-  bus = gst_element_get_bus (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-               "rendering %s failed", desc);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
+  apixo_test_play (desc, 60);
   fail_unless (g_file_get_contents (path, &contents, &len, NULL));
   g_unlink (path);
   g_rmdir (dir);
@@ -754,6 +794,28 @@ guint
 apixo_test_server_requests (ApixoTestServer *server, const gchar *name)
 {
   return route_count (server, name, FALSE);
+}
+
+guint
+apixo_test_free_port (void)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, NULL);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
+  GSocketAddress *bound;
+  guint port;
+
+  fail_unless (socket != NULL);
+  fail_unless (g_socket_bind (socket, address, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, NULL);
+  g_object_unref (bound);
+  g_object_unref (address);
+  g_object_unref (loopback);
+  g_object_unref (socket);
+  return port;
 }
 
 guint

@@ -12,6 +12,36 @@
 
 G_BEGIN_DECLS
 
+/* ---- the per-test fixture ------------------------------------------------ */
+
+/* What each test of an element suite gets afresh: *@sim, an apixo-sim at
+ * @time_scale, and *@dir, a new directory "<tmp>/@dir_prefix-XXXXXX" (left
+ * NULL when @dir_prefix is NULL). */
+void apixo_test_fixture_start (SimFixture **sim, gchar **dir,
+                               gdouble time_scale, const gchar *dir_prefix);
+/* Stops the sim (asserting a clean exit) and removes the directory with
+ * everything in it; clears both. */
+void apixo_test_fixture_stop (SimFixture **sim, gchar **dir);
+
+/* Defines `sim` and `tmpdir` and the setup()/teardown() pair that start and
+ * stop them around each test (tcase_add_checked_fixture()).  A suite that
+ * needs more per test writes its own pair around the two calls above. */
+#define APIXO_TEST_FIXTURE(time_scale, dir_prefix)                             \
+  static SimFixture *sim;                                                      \
+  static gchar *tmpdir;                                                        \
+  static void setup (void)                                                     \
+  {                                                                            \
+    apixo_test_fixture_start (&sim, &tmpdir, (time_scale), (dir_prefix));      \
+  }                                                                            \
+  static void teardown (void)                                                  \
+  {                                                                            \
+    apixo_test_fixture_stop (&sim, &tmpdir);                                   \
+  }
+
+/* The "taskId" of the sim's only task; fails the test unless the sim has
+ * exactly one. */
+gchar *apixo_test_only_task_id (SimFixture *sim);
+
 /* ---- running pipelines --------------------------------------------------- */
 
 /* Everything a pipeline posted until it ended. */
@@ -114,6 +144,14 @@ gchar *apixo_test_server_add_redirect (ApixoTestServer *server,
 /* Requests to /<name> that carried an Authorization header. */
 guint apixo_test_server_authorized (ApixoTestServer *server, const gchar *name);
 guint apixo_test_server_port (ApixoTestServer *server);
+
+/* A TCP port on 127.0.0.1 that nothing listens on right now (bound, then
+ * closed). */
+guint apixo_test_free_port (void);
+
+/* Plays @description (gst_parse_launch syntax) to its end; fails the test
+ * unless it reaches EOS within @timeout seconds. */
+void apixo_test_play (const gchar *description, guint timeout);
 
 /* Threads of this process whose name is @name (/proc/self/task/<id>/comm),
  * e.g. "apixo-worker". */

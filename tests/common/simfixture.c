@@ -319,28 +319,30 @@ sim_fixture_set_limits (SimFixture *sim, const gchar *model,
   post_object (sim, "/__sim/limits", b);
 }
 
-void
-sim_fixture_set_balance (SimFixture *sim, gdouble usd)
+/* POST {"@member": @value} to @path. */
+static void
+post_number (SimFixture *sim, const gchar *path, const gchar *member,
+             gdouble value)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "usd");
-  json_builder_add_double_value (b, usd);
+  json_builder_set_member_name (b, member);
+  json_builder_add_double_value (b, value);
   json_builder_end_object (b);
-  post_object (sim, "/__sim/balance", b);
+  post_object (sim, path, b);
+}
+
+void
+sim_fixture_set_balance (SimFixture *sim, gdouble usd)
+{
+  post_number (sim, "/__sim/balance", "usd", usd);
 }
 
 void
 sim_fixture_advance_clock (SimFixture *sim, gdouble seconds)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "seconds");
-  json_builder_add_double_value (b, seconds);
-  json_builder_end_object (b);
-  post_object (sim, "/__sim/advance", b);
+  post_number (sim, "/__sim/advance", "seconds", seconds);
 }
 
 static JsonArray *

@@ -53,3 +53,10 @@ apixo_test_dir_remove (const gchar *path)
   g_dir_close (dir);
   g_rmdir (path);
 }
+
+void
+apixo_test_dir_clear (gchar **path)
+{
+  apixo_test_dir_remove (*path);
+  g_clear_pointer (path, g_free);
+}

@@ -11,6 +11,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -24,6 +25,11 @@ gi.require_version("GstPbutils", "1.0")
 from gi.repository import Gst, GstPbutils  # noqa: E402
 
 Gst.init(None)
+
+# media/mediagen.py: making media with GStreamer, shared with the media tests
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "media"))
+from mediagen import run_pipeline as gst_run  # noqa: E402
 
 SIM = os.environ.get("APIXO_SIM", "apixo-sim")
 KEY = "test-key"
@@ -388,17 +394,6 @@ class HookReceiver:
 
 
 # ---- media made with GStreamer ---------------------------------------------
-
-def gst_run(desc, timeout=60):
-    pipe = Gst.parse_launch(desc)
-    pipe.set_state(Gst.State.PLAYING)
-    msg = pipe.get_bus().timed_pop_filtered(
-        timeout * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
-    pipe.set_state(Gst.State.NULL)
-    if msg is None or msg.type == Gst.MessageType.ERROR:
-        raise RuntimeError("%s: %s" % (
-            desc, msg.parse_error()[0].message if msg else "timeout"))
-
 
 _ENC = {"png": "video/x-raw,format=RGB ! pngenc",
         "jpg": "jpegenc", "webp": "webpenc", "bmp": "avenc_bmp"}

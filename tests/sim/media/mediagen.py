@@ -27,7 +27,9 @@ ENCODERS = {
 }
 
 
-def _run(desc, timeout=60):
+def run_pipeline(desc, timeout=60):
+    """Plays @desc (gst-launch syntax) to EOS; raises on an error or after
+    @timeout seconds.  Also simapi.py's (the API tests make media too)."""
     pipe = Gst.parse_launch(desc)
     pipe.set_state(Gst.State.PLAYING)
     msg = pipe.get_bus().timed_pop_filtered(
@@ -99,7 +101,7 @@ def quadrants(path, w, h, colours):
 def video(path, w, h, seconds, colour, fps=24, container="mp4"):
     argb = 0xff000000 | colour[0] << 16 | colour[1] << 8 | colour[2]
     mux = {"mp4": "mp4mux", "mkv": "matroskamux"}[container]
-    _run("videotestsrc pattern=solid-color foreground-color=%d "
+    run_pipeline("videotestsrc pattern=solid-color foreground-color=%d "
          "num-buffers=%d ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
          "x264enc ! %s ! filesink location=%s"
          % (argb, round(seconds * fps), w, h, fps, mux, path))
@@ -122,14 +124,14 @@ def wav(path, seconds, hz=440.0, rate=48000, channels=1):
 
 def mp3(path, seconds, id3=False, rate=44100):
     tag = "! id3v2mux " if id3 else ""
-    _run("audiotestsrc num-buffers=%d samplesperbuffer=%d ! "
+    run_pipeline("audiotestsrc num-buffers=%d samplesperbuffer=%d ! "
          "audio/x-raw,rate=%d,channels=1 ! lamemp3enc %s! filesink location=%s"
          % (round(seconds * 10), rate // 10, rate, tag, path))
     return path
 
 
 def flac(path, seconds, rate=44100):
-    _run("audiotestsrc num-buffers=%d samplesperbuffer=%d ! "
+    run_pipeline("audiotestsrc num-buffers=%d samplesperbuffer=%d ! "
          "audio/x-raw,rate=%d,channels=1 ! flacenc ! filesink location=%s"
          % (round(seconds * 10), rate // 10, rate, path))
     return path
