@@ -12,9 +12,9 @@
  *
  * Thread safety notes
  * -------------------
- * - No lock of its own.  resolve() runs once on the streaming thread,
- *   before the task is started: it alone creates the publisher, opens the
- *   inputs and sets billed_seconds.  The task is started after it returns
+ * - No lock of its own.  resolve() runs on the streaming thread (again
+ *   after a cancelled call), always before the task is started: it alone
+ *   creates the publisher, opens the inputs and sets billed_seconds.  The task is started after it returns
  *   (gst_apixo_task_start() posts to the worker, which orders the writes
  *   before the worker's reads), so describe() and withdraw(), called from
  *   task callbacks on the worker thread, see them complete.
