@@ -117,7 +117,8 @@ gst_apixo_animate_change_state (GstElement *element, GstStateChange transition);
 
 /* ---- properties: those of the source ------------------------------------- */
 
-/* A new pspec like @p (same name, texts, type, range, default). */
+/* A new pspec like @p (same name, texts, type, range, default, and lax
+ * validation: a NaN must reach the source, whose start() refuses it). */
 static GParamSpec *
 copy_pspec (GParamSpec *p)
 {
@@ -125,8 +126,9 @@ copy_pspec (GParamSpec *p)
   const gchar *nick = g_param_spec_get_nick (p);
   const gchar *blurb = g_param_spec_get_blurb (p);
   GParamFlags flags =
-      (p->flags & (G_PARAM_READWRITE | GST_PARAM_MUTABLE_READY |
-                   GST_PARAM_MUTABLE_PAUSED | GST_PARAM_MUTABLE_PLAYING)) |
+      (p->flags &
+       (G_PARAM_READWRITE | G_PARAM_LAX_VALIDATION | GST_PARAM_MUTABLE_READY |
+        GST_PARAM_MUTABLE_PAUSED | GST_PARAM_MUTABLE_PLAYING)) |
       G_PARAM_STATIC_STRINGS;
 
   if (G_IS_PARAM_SPEC_STRING (p))

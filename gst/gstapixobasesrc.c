@@ -47,6 +47,7 @@
 #include "gstapixoworker.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -267,6 +268,10 @@ install_properties (GObjectClass *gobject_class)
 {
   const GParamFlags rw =
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+  /* Numbers take their type's whole range, infinities and NaN included
+   * (lax: GLib would drop a NaN with a mere warning): start() checks them
+   * with a SETTINGS error, see check_numeric_settings(). */
+  const GParamFlags rw_lax = rw | G_PARAM_LAX_VALIDATION;
 
   g_object_class_install_property (
       gobject_class, PROP_API_KEY,
@@ -297,23 +302,23 @@ install_properties (GObjectClass *gobject_class)
           "early-poll", "Early poll",
           "Seconds after submission of an early status check that reports "
           "fast failures (a rejected parameter) before the documented first "
-          "poll; 0 = none",
-          0, 3600, DEFAULT_EARLY_POLL, rw));
+          "poll, 0 to 3600; 0 = none",
+          -INFINITY, INFINITY, DEFAULT_EARLY_POLL, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_POLL_DELAY,
       g_param_spec_double (
           "poll-delay", "Poll delay",
-          "Seconds after submission of the first regular status check; "
-          "-1 = the model page's advice (e.g. 90 s for veo-3-1)",
-          -1, 86400, DEFAULT_POLL_DELAY, rw));
+          "Seconds after submission of the first regular status check, "
+          "-1 to 86400; -1 = the model page's advice (e.g. 90 s for veo-3-1)",
+          -INFINITY, INFINITY, DEFAULT_POLL_DELAY, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_POLL_INTERVAL,
       g_param_spec_double (
           "poll-interval", "Poll interval",
-          "Seconds between status checks after the first; grows gently once "
-          "the model's typical generation time is exceeded; -1 = the model "
-          "page's advice (e.g. 5 s for veo-3-1)",
-          -1, 3600, DEFAULT_POLL_INTERVAL, rw));
+          "Seconds between status checks after the first, -1 to 3600; grows "
+          "gently once the model's typical generation time is exceeded; -1 = "
+          "the model page's advice (e.g. 5 s for veo-3-1)",
+          -INFINITY, INFINITY, DEFAULT_POLL_INTERVAL, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_DEADLINE,
       g_param_spec_uint (
@@ -327,28 +332,29 @@ install_properties (GObjectClass *gobject_class)
       g_param_spec_uint (
           "timeout", "Timeout",
           "HTTP I/O timeout: seconds without progress before a request is "
-          "abandoned (and retried if safe); 0 = none",
-          0, 3600, GST_APIXO_HTTP_DEFAULT_TIMEOUT, rw));
+          "abandoned (and retried if safe), 0 to 3600; 0 = none",
+          0, G_MAXUINT, GST_APIXO_HTTP_DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (
       gobject_class, PROP_RETRIES,
       g_param_spec_int (
           "retries", "Retries",
           "Retries of a failed HTTP request (429, 5xx, network errors; a "
-          "submission only when the task certainly was not created); "
-          "-1 = no limit",
-          -1, G_MAXINT, GST_APIXO_HTTP_DEFAULT_RETRIES, rw));
+          "submission only when the task certainly was not created), -1 or "
+          "more; -1 = no limit",
+          G_MININT, G_MAXINT, GST_APIXO_HTTP_DEFAULT_RETRIES, rw));
   g_object_class_install_property (
       gobject_class, PROP_RETRY_BACKOFF_FACTOR,
       g_param_spec_double (
           "retry-backoff-factor", "Retry backoff factor",
-          "Seconds before the first retry; doubled for each further retry, "
-          "with +-25% jitter, never sooner than Retry-After",
-          0, 3600, GST_APIXO_HTTP_DEFAULT_BACKOFF_FACTOR, rw));
+          "Seconds before the first retry, 0 to 3600; doubled for each "
+          "further retry, with +-25% jitter, never sooner than Retry-After",
+          -INFINITY, INFINITY, GST_APIXO_HTTP_DEFAULT_BACKOFF_FACTOR, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_RETRY_BACKOFF_MAX,
       g_param_spec_double ("retry-backoff-max", "Retry backoff max",
-                           "Maximum seconds between retries", 0, 3600,
-                           GST_APIXO_HTTP_DEFAULT_BACKOFF_MAX, rw));
+                           "Maximum seconds between retries, 0 to 3600",
+                           -INFINITY, INFINITY,
+                           GST_APIXO_HTTP_DEFAULT_BACKOFF_MAX, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_PROXY,
       g_param_spec_string (
@@ -423,9 +429,10 @@ install_properties (GObjectClass *gobject_class)
       gobject_class, PROP_SERVER_PORT,
       g_param_spec_uint (
           "server-port", "Server port",
-          "Port of the embedded media server for local inputs (0 = any free "
-          "port; the port in use is posted in apixo-task messages)",
-          0, 65535, 0, rw));
+          "Port of the embedded media server for local inputs, 0 to 65535 (0 "
+          "= any free port; the port in use is posted in apixo-task "
+          "messages)",
+          0, G_MAXUINT, 0, rw));
   g_object_class_install_property (
       gobject_class, PROP_PROVIDER,
       g_param_spec_enum (
@@ -1261,6 +1268,46 @@ check_ssl_ca_file (GstApixoBaseSrc *self, GstApixoHttpSettings *http)
   return FALSE;
 }
 
+/* The ranges the numeric properties document (they take any value of
+ * their type, so that GLib never drops one with a mere warning). */
+static gboolean
+check_numeric_settings (GstApixoBaseSrc *self, const Settings *run)
+{
+  const struct {
+    const gchar *name;
+    gdouble value, min, max;
+    const gchar *allowed;
+  } limits[] = {
+    { "early-poll", run->early_poll, 0, 3600, "0 to 3600 seconds, 0 = none" },
+    { "poll-delay", run->poll_delay, -1, 86400,
+      "-1 to 86400 seconds, -1 = the model page's advice" },
+    { "poll-interval", run->poll_interval, -1, 3600,
+      "-1 to 3600 seconds, -1 = the model page's advice" },
+    { "timeout", run->http.timeout, 0, 3600, "0 to 3600 seconds, 0 = none" },
+    { "retries", run->http.retries, -1, G_MAXINT,
+      "-1 = no limit, or 0 to 2147483647" },
+    { "retry-backoff-factor", run->http.retry_backoff_factor, 0, 3600,
+      "0 to 3600 seconds" },
+    { "retry-backoff-max", run->http.retry_backoff_max, 0, 3600,
+      "0 to 3600 seconds" },
+    { "server-port", run->server_port, 0, 65535,
+      "0 = any free port, or 1 to 65535" },
+  };
+  gchar shown[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < G_N_ELEMENTS (limits); i++) {
+    /* NaN fails both comparisons */
+    if (limits[i].value >= limits[i].min && limits[i].value <= limits[i].max)
+      continue;
+    g_ascii_formatd (shown, sizeof (shown), "%.15g", limits[i].value);
+    post_settings_error (self, limits[i].name,
+                         "%s %s is out of range (allowed: %s)", limits[i].name,
+                         shown, limits[i].allowed);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gchar *
 resolve_api_key (GstApixoBaseSrc *self, const Settings *run)
 {
@@ -1361,6 +1408,7 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   GST_OBJECT_UNLOCK (self);
 
   if (!check_base_url (self, priv->run.base_url) ||
+      !check_numeric_settings (self, &priv->run) ||
       !check_ssl_ca_file (self, &priv->run.http))
     goto fail;
   if (priv->run.task_id != NULL &&
