@@ -25,9 +25,9 @@
  * through the embedded media server and a public-url that reaches it (a
  * tunnel or reverse proxy), or by an application's "upload" signal
  * handler.  Before anything is submitted the inputs are checked: exactly
- * one image and one motion video, the image a JPEG, PNG or WebP (found from
- * the data, not the name) of 240-8000 px within the size limit, the video
- * decodable with a known duration.  The billed duration (the video's, 5 s
+ * one image and one motion video, the image decodable (found from the
+ * data, not the name; the wan-2-2-animate page sets no format, size or
+ * dimension limit), the video decodable with a known duration.  The billed duration (the video's, 5 s
  * at least and 120 s at most) is posted as billed-seconds in the
  * "apixo-task" messages.
  *

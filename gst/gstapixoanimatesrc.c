@@ -139,7 +139,8 @@ install_properties (GObjectClass *klass)
       g_param_spec_string (
           "image-uri", "Image URI",
           "The character image: an http(s) URL the service fetches, or a "
-          "file:// URI published for it (JPEG, PNG or WebP, 240-8000 px); "
+          "file:// URI published for it (any image format the element can "
+          "decode: the wan-2-2-animate page sets no limit); "
           "or link the image pad instead",
           NULL, rw));
   g_object_class_install_property (
