@@ -25,9 +25,9 @@
  * through the embedded media server and a public-url that reaches it (a
  * tunnel or reverse proxy), or by an application's "upload" signal
  * handler.  Before anything is submitted the inputs are checked: exactly
- * one image and one motion video, the image a JPEG, PNG or WebP (found from
- * the data, not the name) of 240-8000 px within the size limit, the video
- * decodable with a known duration.  The billed duration (the video's, 5 s
+ * one image and one motion video, the image decodable (found from the
+ * data, not the name; the wan-2-2-animate page sets no format, size or
+ * dimension limit), the video decodable with a known duration.  The billed duration (the video's, 5 s
  * at least and 120 s at most) is posted as billed-seconds in the
  * "apixo-task" messages.
  *
@@ -117,7 +117,8 @@ gst_apixo_animate_change_state (GstElement *element, GstStateChange transition);
 
 /* ---- properties: those of the source ------------------------------------- */
 
-/* A new pspec like @p (same name, texts, type, range, default). */
+/* A new pspec like @p (same name, texts, type, range, default, and lax
+ * validation: a NaN must reach the source, whose start() refuses it). */
 static GParamSpec *
 copy_pspec (GParamSpec *p)
 {
@@ -125,8 +126,9 @@ copy_pspec (GParamSpec *p)
   const gchar *nick = g_param_spec_get_nick (p);
   const gchar *blurb = g_param_spec_get_blurb (p);
   GParamFlags flags =
-      (p->flags & (G_PARAM_READWRITE | GST_PARAM_MUTABLE_READY |
-                   GST_PARAM_MUTABLE_PAUSED | GST_PARAM_MUTABLE_PLAYING)) |
+      (p->flags &
+       (G_PARAM_READWRITE | G_PARAM_LAX_VALIDATION | GST_PARAM_MUTABLE_READY |
+        GST_PARAM_MUTABLE_PAUSED | GST_PARAM_MUTABLE_PLAYING)) |
       G_PARAM_STATIC_STRINGS;
 
   if (G_IS_PARAM_SPEC_STRING (p))

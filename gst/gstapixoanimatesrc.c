@@ -131,14 +131,16 @@ install_properties (GObjectClass *klass)
       g_param_spec_int64 (
           "seed", "Seed",
           "Random seed for reproducibility, -1 to 2147483647 (-1 = random); "
-          "sent only when set",
-          -1, G_MAXINT64, -1, rw));
+          "sent only when set.  Any int64 is taken: the page's range is "
+          "checked when the element starts",
+          G_MININT64, G_MAXINT64, -1, rw));
   g_object_class_install_property (
       klass, PROP_IMAGE_URI,
       g_param_spec_string (
           "image-uri", "Image URI",
           "The character image: an http(s) URL the service fetches, or a "
-          "file:// URI published for it (JPEG, PNG or WebP, 240-8000 px); "
+          "file:// URI published for it (any image format the element can "
+          "decode: the wan-2-2-animate page sets no limit); "
           "or link the image pad instead",
           NULL, rw));
   g_object_class_install_property (

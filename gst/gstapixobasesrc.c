@@ -51,6 +51,7 @@
 #include "gstapixotask.h"
 #include "gstapixoworker.h"
 
+#include <math.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_base_src_debug);
@@ -195,6 +196,10 @@ install_properties (GObjectClass *gobject_class)
 {
   const GParamFlags rw =
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+  /* Numbers take their type's whole range, infinities and NaN included
+   * (lax: GLib would drop a NaN with a mere warning): start() checks them
+   * with a SETTINGS error, see check_numeric_settings() in gstapixorun.c. */
+  const GParamFlags rw_lax = rw | G_PARAM_LAX_VALIDATION;
 
   g_object_class_install_property (
       gobject_class, PROP_API_KEY,
@@ -225,23 +230,23 @@ install_properties (GObjectClass *gobject_class)
           "early-poll", "Early poll",
           "Seconds after submission of an early status check that reports "
           "fast failures (a rejected parameter) before the documented first "
-          "poll; 0 = none",
-          0, 3600, DEFAULT_EARLY_POLL, rw));
+          "poll, 0 to 3600; 0 = none",
+          -INFINITY, INFINITY, DEFAULT_EARLY_POLL, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_POLL_DELAY,
       g_param_spec_double (
           "poll-delay", "Poll delay",
-          "Seconds after submission of the first regular status check; "
-          "-1 = the model page's advice (e.g. 90 s for veo-3-1)",
-          -1, 86400, DEFAULT_POLL_DELAY, rw));
+          "Seconds after submission of the first regular status check, "
+          "-1 to 86400; -1 = the model page's advice (e.g. 90 s for veo-3-1)",
+          -INFINITY, INFINITY, DEFAULT_POLL_DELAY, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_POLL_INTERVAL,
       g_param_spec_double (
           "poll-interval", "Poll interval",
-          "Seconds between status checks after the first; grows gently once "
-          "the model's typical generation time is exceeded; -1 = the model "
-          "page's advice (e.g. 5 s for veo-3-1)",
-          -1, 3600, DEFAULT_POLL_INTERVAL, rw));
+          "Seconds between status checks after the first, -1 to 3600; grows "
+          "gently once the model's typical generation time is exceeded; -1 = "
+          "the model page's advice (e.g. 5 s for veo-3-1)",
+          -INFINITY, INFINITY, DEFAULT_POLL_INTERVAL, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_DEADLINE,
       g_param_spec_uint (
@@ -255,28 +260,29 @@ install_properties (GObjectClass *gobject_class)
       g_param_spec_uint (
           "timeout", "Timeout",
           "HTTP I/O timeout: seconds without progress before a request is "
-          "abandoned (and retried if safe); 0 = none",
-          0, 3600, GST_APIXO_HTTP_DEFAULT_TIMEOUT, rw));
+          "abandoned (and retried if safe), 0 to 3600; 0 = none",
+          0, G_MAXUINT, GST_APIXO_HTTP_DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (
       gobject_class, PROP_RETRIES,
       g_param_spec_int (
           "retries", "Retries",
           "Retries of a failed HTTP request (429, 5xx, network errors; a "
-          "submission only when the task certainly was not created); "
-          "-1 = no limit",
-          -1, G_MAXINT, GST_APIXO_HTTP_DEFAULT_RETRIES, rw));
+          "submission only when the task certainly was not created), -1 or "
+          "more; -1 = no limit",
+          G_MININT, G_MAXINT, GST_APIXO_HTTP_DEFAULT_RETRIES, rw));
   g_object_class_install_property (
       gobject_class, PROP_RETRY_BACKOFF_FACTOR,
       g_param_spec_double (
           "retry-backoff-factor", "Retry backoff factor",
-          "Seconds before the first retry; doubled for each further retry, "
-          "with +-25% jitter, never sooner than Retry-After",
-          0, 3600, GST_APIXO_HTTP_DEFAULT_BACKOFF_FACTOR, rw));
+          "Seconds before the first retry, 0 to 3600; doubled for each "
+          "further retry, with +-25% jitter, never sooner than Retry-After",
+          -INFINITY, INFINITY, GST_APIXO_HTTP_DEFAULT_BACKOFF_FACTOR, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_RETRY_BACKOFF_MAX,
       g_param_spec_double ("retry-backoff-max", "Retry backoff max",
-                           "Maximum seconds between retries", 0, 3600,
-                           GST_APIXO_HTTP_DEFAULT_BACKOFF_MAX, rw));
+                           "Maximum seconds between retries, 0 to 3600",
+                           -INFINITY, INFINITY,
+                           GST_APIXO_HTTP_DEFAULT_BACKOFF_MAX, rw_lax));
   g_object_class_install_property (
       gobject_class, PROP_PROXY,
       g_param_spec_string (
@@ -351,9 +357,10 @@ install_properties (GObjectClass *gobject_class)
       gobject_class, PROP_SERVER_PORT,
       g_param_spec_uint (
           "server-port", "Server port",
-          "Port of the embedded media server for local inputs (0 = any free "
-          "port; the port in use is posted in apixo-task messages)",
-          0, 65535, 0, rw));
+          "Port of the embedded media server for local inputs, 0 to 65535 (0 "
+          "= any free port; the port in use is posted in apixo-task "
+          "messages)",
+          0, G_MAXUINT, 0, rw));
   g_object_class_install_property (
       gobject_class, PROP_PROVIDER,
       g_param_spec_enum (

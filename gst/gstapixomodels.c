@@ -65,9 +65,11 @@
  * - Unknown models: the generic field names of the newer pages
  *   (prompt_extend, watermark, generationType, ...); mode must be set.
  * - Media limits: "MB" read as MiB (never refuse what the service may
- *   take); wan-2-2-animate images: JPG/PNG/WebP <= 10 MB as on the other
- *   pages, 240-8000 px as on the Wan 2.5 video page (its own page is
- *   silent); its motion video: nothing documented but the billing range.
+ *   take).  Each model's limits come from its own page only: the
+ *   wan-2-2-animate page documents none for its image (only "exactly 1
+ *   item") nor for its motion video (only the billing range), so any image
+ *   and any video the element can decode is taken and the service decides;
+ *   the other pages' formats, sizes and 240-8000 px are theirs.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -281,14 +283,10 @@ static const GstApixoMediaLimits WAN25V_AUDIO = {
   .min_seconds = 3,
   .max_seconds = 30,
 };
-/* CHOICE: the animate page documents no image limits: the service-wide
- * JPG/PNG/WebP <= 10 MB, and the Wan family's 240-8000 px. */
-static const GstApixoMediaLimits ANIMATE_IMAGES = {
-  .media_types = JPG_PNG_WEBP,
-  .max_bytes = 10 * MiB,
-  .min_dimension = 240,
-  .max_dimension = 8000,
-};
+/* CHOICE: a page silent on a kind of input it takes (wan-2-2-animate's
+ * image and motion video) gets no limit: any decodable image or video.
+ * Limits of other pages are not borrowed: refusing locally what the
+ * service may take leaves the user no way around it. */
 static const GstApixoMediaLimits UNDOCUMENTED = { NULL };
 
 /* wan-2-5.txt */
@@ -474,7 +472,7 @@ static const ModelRules MODELS[] = {
       .seed_min = -1, /* -1: random */
       .seed_max = SEED_MAX,
       .timing = GENERAL_TIMING,
-      .images = &ANIMATE_IMAGES,
+      .images = &UNDOCUMENTED,
       .videos = &UNDOCUMENTED,
       .billed_min_seconds = 5,
       .billed_max_seconds = 120,

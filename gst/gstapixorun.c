@@ -125,6 +125,48 @@ check_ssl_ca_file (GstApixoHttpSettings *http, GError **error)
   return FALSE;
 }
 
+/* The ranges the numeric properties document (they take any value of
+ * their type, so that GLib never drops one with a mere warning). */
+static gboolean
+check_numeric_settings (const GstApixoSettings *s, const gchar **property,
+                        GError **error)
+{
+  const struct {
+    const gchar *name;
+    gdouble value, min, max;
+    const gchar *allowed;
+  } limits[] = {
+    { "early-poll", s->early_poll, 0, 3600, "0 to 3600 seconds, 0 = none" },
+    { "poll-delay", s->poll_delay, -1, 86400,
+      "-1 to 86400 seconds, -1 = the model page's advice" },
+    { "poll-interval", s->poll_interval, -1, 3600,
+      "-1 to 3600 seconds, -1 = the model page's advice" },
+    { "timeout", s->http.timeout, 0, 3600, "0 to 3600 seconds, 0 = none" },
+    { "retries", s->http.retries, -1, G_MAXINT,
+      "-1 = no limit, or 0 to 2147483647" },
+    { "retry-backoff-factor", s->http.retry_backoff_factor, 0, 3600,
+      "0 to 3600 seconds" },
+    { "retry-backoff-max", s->http.retry_backoff_max, 0, 3600,
+      "0 to 3600 seconds" },
+    { "server-port", s->server_port, 0, 65535,
+      "0 = any free port, or 1 to 65535" },
+  };
+  gchar shown[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < G_N_ELEMENTS (limits); i++) {
+    /* NaN fails both comparisons */
+    if (limits[i].value >= limits[i].min && limits[i].value <= limits[i].max)
+      continue;
+    g_ascii_formatd (shown, sizeof (shown), "%.15g", limits[i].value);
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "%s %s is out of range (allowed: %s)", limits[i].name, shown,
+                 limits[i].allowed);
+    *property = limits[i].name;
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
                           GError **error)
@@ -133,6 +175,8 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
     *property = "base-url";
     return FALSE;
   }
+  if (!check_numeric_settings (s, property, error))
+    return FALSE;
   if (!check_ssl_ca_file (&s->http, error)) {
     *property = "ssl-ca-file";
     return FALSE;

@@ -59,8 +59,10 @@ void gst_apixo_settings_clear (GstApixoSettings *s);
 void gst_apixo_settings_copy (GstApixoSettings *dst,
                               const GstApixoSettings *src);
 
-/* Any thread (start()).  Checks base-url and loads ssl-ca-file into
- * @s->http (see gst_apixo_http_settings_load_ca_file()).  FALSE + a
+/* Any thread (start()).  Checks base-url, the numeric settings against
+ * their documented ranges (the properties take any value of their type)
+ * and loads ssl-ca-file into @s->http (see
+ * gst_apixo_http_settings_load_ca_file()).  FALSE + a
  * GST_RESOURCE_ERROR_SETTINGS error naming the property, and *@property
  * set to its name, otherwise. */
 gboolean gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,

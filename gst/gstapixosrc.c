@@ -148,8 +148,9 @@ install_properties (GObjectClass *klass)
           "duration", "Duration",
           "Video length in seconds: wan-2-5 and wan-2-5-video 5 or 10 "
           "(wan-2-5-video's page: default 5); sora-2-pro 4, 8 or 12 (sent "
-          "as 4 when unset); 0 = not sent (the model's default)",
-          0, 3600, 0, rw));
+          "as 4 when unset); 0 = not sent (the model's default).  Any int is "
+          "taken: the model's page is checked when the element starts",
+          G_MININT, G_MAXINT, 0, rw));
   install_string (
       klass, PROP_ASPECT_RATIO, "aspect-ratio", "Aspect ratio",
       "Aspect ratio: 16:9, 9:16, 1:1 (wan-2-5, wan-2-5-video; 4:3 and 3:4 "
@@ -177,9 +178,10 @@ install_properties (GObjectClass *klass)
       klass, PROP_SEED,
       g_param_spec_int64 (
           "seed", "Seed",
-          "Random seed for reproducible results (wan-2-5-video: 0 to "
-          "2147483647); -1 = not sent (a random one)",
-          -1, G_MAXINT64, -1, rw));
+          "Random seed for reproducible results: wan-2-5, wan-2-5-video and "
+          "veo-3-1 0 to 2147483647; -1 = not sent (a random one).  Any int64 "
+          "is taken: the model's page is checked when the element starts",
+          G_MININT64, G_MAXINT64, -1, rw));
   g_object_class_install_property (
       klass, PROP_PROMPT_EXTEND,
       g_param_spec_boolean (

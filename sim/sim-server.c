@@ -326,7 +326,9 @@ authenticate (SimApp *app, SoupServerMessage *msg)
 }
 
 /* Where result URLs point: the address the client used when the server
- * listens on a wildcard address, else the printed base. */
+ * listens on a wildcard address, else the printed base.  The scheme is the
+ * server's own (root_url's), never the client's to choose: under
+ * --tls-cert every URL handed out is https://, as the service's are. */
 static gchar *
 result_base (SimApp *app, SoupServerMessage *msg)
 {
@@ -335,7 +337,7 @@ result_base (SimApp *app, SoupServerMessage *msg)
 
   if (app->wildcard_bind && host && *host && strlen (host) <= MAX_HOST_LENGTH &&
       strpbrk (host, " /\\?#@\r\n") == NULL)
-    return g_strconcat ("http://", host, NULL);
+    return g_strconcat (g_uri_peek_scheme (app->root_url), "://", host, NULL);
   return g_strdup (app->root_url);
 }
 

@@ -259,6 +259,55 @@ GST_START_TEST (test_file_uri_png_alpha_refused)
 
 GST_END_TEST;
 
+/* Each model's image limits come from its own page (issue 10, point 6):
+ * wan-2-5-video's page says 240-8000 px, so a 100x100 image is refused
+ * before anything is published or sent; wan-2-5's page names formats and
+ * 10 MB only, so the same image goes out (apixo-sim then fails the task by
+ * its own SIM CHOICE of 240 px: the service's call, not the element's). */
+GST_START_TEST (test_image_limits_of_own_page)
+{
+  gchar *path = g_build_filename (tmpdir, "small.jpg", NULL);
+  GBytes *jpeg = apixo_test_make_image (100, 100, "jpeg", FIRST_COLOUR);
+  guint port = apixo_test_free_port ();
+  gchar *uri, *refused, *taken, *base;
+  ApixoRun *run;
+
+  fail_unless (g_file_set_contents (path, g_bytes_get_data (jpeg, NULL),
+                                    g_bytes_get_size (jpeg), NULL));
+  uri = g_filename_to_uri (path, NULL, NULL);
+  refused = g_strdup_printf (
+      "apixosrc @SIM@ model=wan-2-5-video prompt=x image-uris=\"<%s>\" "
+      "public-url=http://127.0.0.1:%u server-port=%u ! fakesink",
+      uri, port, port);
+  run = apixo_test_run_launch (sim, refused, RUN_TIMEOUT);
+  assert_refused (run, "100x100", "240-8000");
+  apixo_run_free (run);
+
+  taken = g_strdup_printf (
+      "apixosrc @SIM@ model=wan-2-5 prompt=x image-uris=\"<%s>\" "
+      "public-url=http://127.0.0.1:%u server-port=%u ! fakesink",
+      uri, port, port);
+  run = apixo_test_run_launch (sim, taken, RUN_TIMEOUT);
+  fail_unless (run->error == NULL ||
+                   (run->error_details != NULL &&
+                    gst_structure_has_field (run->error_details, "fail-code")),
+               "refused by the element: %s", run->error->message);
+  check_server_port (run, port);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  check_image_urls (base, 1);
+
+  apixo_run_free (run);
+  g_free (base);
+  g_free (taken);
+  g_free (refused);
+  g_free (uri);
+  g_bytes_unref (jpeg);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixo_inputs_suite (void)
 {
@@ -271,6 +320,7 @@ apixo_inputs_suite (void)
   tcase_add_test (tc, test_first_last_frames_file_uris);
   tcase_add_test (tc, test_file_uri_unpublished);
   tcase_add_test (tc, test_file_uri_png_alpha_refused);
+  tcase_add_test (tc, test_image_limits_of_own_page);
   return s;
 }
 

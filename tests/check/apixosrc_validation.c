@@ -907,6 +907,111 @@ GST_START_TEST (test_accepted)
 
 GST_END_TEST;
 
+/* ---- numbers outside what is allowed (issue 10, point 5) ----------------- */
+
+/* Every numeric property takes any value of its type (NaN and infinities
+ * too): GLib drops nothing with a warning (gstcheck makes warnings fatal),
+ * the value reads back as set, and start() refuses it against the model's
+ * page or the property's documented range, naming property and value. */
+typedef struct {
+  const gchar *model, *name, *value; /* the message names "<name> <value>" */
+  const gchar *allowed;              /* and this */
+} OutOfRange;
+
+static const OutOfRange OUT_OF_RANGE[] = {
+  /* the model's page */
+  { "wan-2-5", "seed", "-5", "0..2147483647" },
+  { "wan-2-5-video", "seed", "2147483648", "0..2147483647" },
+  { "veo-3-1", "seed", "-9223372036854775808", "0..2147483647" },
+  { "wan-2-5", "duration", "-5", "0 for the service's default" },
+  { "wan-2-5", "duration", "3601", "5, 10" }, /* the old top was 3600 */
+  { "sora-2-pro", "duration", "2147483647", "4, 8, 12" },
+  /* the ranges the base class documents */
+  { "wan-2-5", "early-poll", "-1", "0 to 3600" },
+  { "wan-2-5", "early-poll", "nan", "0 to 3600" },
+  { "wan-2-5", "poll-delay", "-1.5", "-1 to 86400" },
+  { "wan-2-5", "poll-delay", "inf", "-1 to 86400" },
+  { "wan-2-5", "poll-interval", "3600.5", "-1 to 3600" },
+  { "wan-2-5", "poll-interval", "-inf", "-1 to 3600" },
+  { "wan-2-5", "timeout", "3601", "0 to 3600" },
+  { "wan-2-5", "timeout", "4294967295", "0 to 3600" },
+  { "wan-2-5", "retries", "-2", "-1 = no limit" },
+  { "wan-2-5", "retries", "-2147483648", "-1 = no limit" },
+  { "wan-2-5", "retry-backoff-factor", "-0.5", "0 to 3600" },
+  { "wan-2-5", "retry-backoff-factor", "nan", "0 to 3600" },
+  { "wan-2-5", "retry-backoff-max", "1e+300", "0 to 3600" },
+  { "wan-2-5", "server-port", "65536", "1 to 65535" },
+};
+
+/* The property holds what was set: serialized, it reads back as @raw
+ * deserialized then serialized (NaN included, which compares unequal). */
+static void
+assert_kept (GstElement *src, const gchar *name, const gchar *raw)
+{
+  GParamSpec *pspec =
+      g_object_class_find_property (G_OBJECT_GET_CLASS (src), name);
+  GValue want = G_VALUE_INIT, got = G_VALUE_INIT;
+  gchar *want_text, *got_text;
+
+  g_value_init (&want, pspec->value_type);
+  g_value_init (&got, pspec->value_type);
+  fail_unless (gst_value_deserialize (&want, raw), "cannot read %s", raw);
+  g_object_get_property (G_OBJECT (src), name, &got);
+  want_text = gst_value_serialize (&want);
+  got_text = gst_value_serialize (&got);
+  fail_unless_equals_string (got_text, want_text);
+  g_free (got_text);
+  g_free (want_text);
+  g_value_unset (&got);
+  g_value_unset (&want);
+}
+
+/* As on a gst-launch line: set, kept, then refused when the pipeline
+ * starts (the issue's seed=-5 used to leave the seed unset and pay for a
+ * task without one). */
+GST_START_TEST (test_out_of_range)
+{
+  const OutOfRange *c = &OUT_OF_RANGE[__i__];
+  gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ name=src model=%s prompt=x %s=%s ! fakesink", c->model,
+      c->name, c->value);
+  gchar *named = g_strdup_printf ("%s %s", c->name, c->value);
+  const gchar *const expect[] = { named, c->allowed };
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  const gchar *property;
+  ApixoRun *run;
+
+  GST_INFO ("out of range: %s on %s", named, c->model);
+  assert_kept (src, c->name, c->value);
+  run = apixo_test_run (pipeline, RUN_TIMEOUT);
+  fail_unless (run->error != NULL, "%s: no error", named);
+  fail_unless (g_error_matches (run->error, GST_RESOURCE_ERROR,
+                                GST_RESOURCE_ERROR_SETTINGS),
+               "%s: error %s %d: %s", named,
+               g_quark_to_string (run->error->domain), run->error->code,
+               run->error->message);
+  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
+  assert_message_has (named, run->error, expect, G_N_ELEMENTS (expect));
+  /* the details every SETTINGS error has; a base-class check names the
+   * property there too */
+  fail_unless (run->error_details != NULL &&
+               gst_structure_has_name (run->error_details, "apixo-error"));
+  fail_unless_equals_string (
+      gst_structure_get_string (run->error_details, "reason"), "settings");
+  property = gst_structure_get_string (run->error_details, "property");
+  fail_unless (property == NULL || g_str_equal (property, c->name),
+               "%s: details name property %s", named, property);
+  assert_nothing_sent (named);
+  apixo_run_free (run);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  g_free (named);
+  g_free (launch);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixosrc_validation_suite (void)
 {
@@ -924,6 +1029,7 @@ apixosrc_validation_suite (void)
   tcase_add_loop_test (tc, test_accepted, 0, G_N_ELEMENTS (ACCEPTED));
   tcase_add_loop_test (tc, test_base_url_without_host, 0,
                        G_N_ELEMENTS (HOSTLESS_BASE_URLS));
+  tcase_add_loop_test (tc, test_out_of_range, 0, G_N_ELEMENTS (OUT_OF_RANGE));
   return s;
 }
 

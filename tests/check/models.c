@@ -1668,8 +1668,8 @@ GST_START_TEST (test_media_limits)
     { "sora-2-pro", GST_APIXO_MEDIA_IMAGE, TRUE,
       "image/jpeg,image/png,image/webp", 10 << 20 },
     { "sora-2-pro", GST_APIXO_MEDIA_VIDEO, FALSE },
-    { "wan-2-2-animate", GST_APIXO_MEDIA_IMAGE, TRUE,
-      "image/jpeg,image/png,image/webp", 10 << 20, 240, 8000 },
+    /* its page sets no image limit (issue 10, point 6) */
+    { "wan-2-2-animate", GST_APIXO_MEDIA_IMAGE, TRUE, "" },
     { "wan-2-2-animate", GST_APIXO_MEDIA_VIDEO, TRUE, "" },
     { "wan-2-2-animate", GST_APIXO_MEDIA_AUDIO, FALSE },
     { "foo-9", GST_APIXO_MEDIA_IMAGE, FALSE },

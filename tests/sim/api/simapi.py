@@ -55,7 +55,10 @@ class Sim:
     """One apixo-sim process."""
 
     def __init__(self, *args, time_scale=0.01, data_dir=None,
-                 local_callbacks=True):
+                 local_callbacks=True, tls_context=None):
+        # an ssl.SSLContext that trusts the sim's --tls-cert: used for
+        # every https:// request (the API and the result URLs)
+        self.tls_context = tls_context
         # e.g. valgrind (meson test --setup simvalgrind)
         argv = shlex.split(os.environ.get("APIXO_SIM_WRAPPER", ""))
         argv += [SIM, "--port", "0", "--time-scale", repr(time_scale)]
@@ -89,8 +92,18 @@ class Sim:
 
     # ---- HTTP -----------------------------------------------------------
 
+    def connect(self, scheme, host, port, timeout=WAIT):
+        """A connection for @scheme: https:// verifies with tls_context."""
+        if scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=timeout,
+                                               context=self.tls_context)
+        assert scheme == "http", scheme
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+
     def request(self, method, path, body=None, key=KEY, headers=None,
-                raw=None, timeout=WAIT):
+                raw=None, timeout=WAIT, scheme=None):
+        """@scheme: the sim's own (http, or https under --tls-cert) unless
+        given."""
         h = {}
         if key is not None:
             h["Authorization"] = "Bearer " + key
@@ -99,8 +112,8 @@ class Sim:
         if raw is not None:
             h["Content-Type"] = "application/json"
         h.update(headers or {})
-        conn = http.client.HTTPConnection(self.host, self.port,
-                                          timeout=timeout)
+        scheme = scheme or urllib.parse.urlsplit(self.root).scheme
+        conn = self.connect(scheme, self.host, self.port, timeout)
         try:
             conn.request(method, path, body=raw, headers=h)
             resp = conn.getresponse()
@@ -176,9 +189,9 @@ class Sim:
         return r.json()["data"]
 
     def get(self, url, headers=None, method="GET"):
-        """A plain request to a result URL (no API key)."""
+        """A plain request to a result URL (no API key), over its scheme."""
         u = urllib.parse.urlsplit(url)
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=WAIT)
+        conn = self.connect(u.scheme, u.hostname, u.port)
         try:
             conn.request(method, u.path, headers=headers or {})
             resp = conn.getresponse()

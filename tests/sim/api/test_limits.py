@@ -301,13 +301,31 @@ class Options(unittest.TestCase):
         self.assertEqual(answers["wait"], {"reached": False})
         self.assertIsInstance(answers["slow"], Exception)
 
+    def check_https_results(self, sim):
+        """A task submitted over HTTPS succeeds; the status endpoint hands
+        out https:// result URLs that answer over HTTPS with the test
+        certificate."""
+        task_id = sim.submit("wan-2-5", wan("https [sim:duration=1]"))
+        self.assertEqual(sim.final(task_id)["state"], "success")
+        r = sim.status("wan-2-5", task_id)
+        self.assertEqual(r.status, 200, r)
+        urls = json.loads(r.json()["data"]["resultJson"])["resultUrls"]
+        self.assertTrue(urls, r)
+        for url in urls:
+            self.assertTrue(url.startswith("https://"), url)
+            answer = sim.get(url)
+            self.assertEqual(answer.status, 200, answer)
+            self.assertEqual(answer.headers["Content-Type"], "video/mp4")
+            self.assertTrue(answer.body, answer)
+
     def test_https(self):
         """--tls-cert/--tls-key: the API and the URLs it hands out are
         https://, with that certificate."""
         import http.client
         import ssl
         ctx = ssl.create_default_context(cafile=TEST_CERT)
-        sim = Sim("--tls-cert", TEST_CERT, "--tls-key", TEST_KEY)
+        sim = Sim("--tls-cert", TEST_CERT, "--tls-key", TEST_KEY,
+                  tls_context=ctx)
         try:
             self.assertTrue(sim.base.startswith("https://127.0.0.1:"))
             conn = http.client.HTTPSConnection(sim.host, sim.port,
@@ -321,7 +339,24 @@ class Options(unittest.TestCase):
             conn.close()
             # no plain HTTP on that port
             with self.assertRaises(Exception):
-                sim.request("GET", "/api/v1/apikeys/current-balance")
+                sim.request("GET", "/api/v1/apikeys/current-balance",
+                            scheme="http")
+            self.check_https_results(sim)
+        finally:
+            sim.stop()
+
+    def test_https_wildcard_bind(self):
+        """--tls-cert with a wildcard --bind: result URLs take the client's
+        Host header, and still the server's https:// scheme (they were
+        http:// once).  Loopback traffic only: the client connects to the
+        printed 127.0.0.1."""
+        import ssl
+        ctx = ssl.create_default_context(cafile=TEST_CERT)
+        sim = Sim("--tls-cert", TEST_CERT, "--tls-key", TEST_KEY,
+                  "--bind", "0.0.0.0", tls_context=ctx)
+        try:
+            self.assertTrue(sim.base.startswith("https://127.0.0.1:"))
+            self.check_https_results(sim)
         finally:
             sim.stop()
 
