@@ -17,19 +17,15 @@
 
 G_BEGIN_DECLS
 
-#define GST_APIXO_DEFAULT_BASE_URL "https://api.apixo.ai/api/v1"
-#define GST_APIXO_DEFAULT_EARLY_POLL 3.0
-#define GST_APIXO_DEFAULT_POLL_DELAY -1.0
-#define GST_APIXO_DEFAULT_POLL_INTERVAL -1.0
-#define GST_APIXO_DEFAULT_DEADLINE 1800
-#define GST_APIXO_DEFAULT_SERVER_ADDRESS "127.0.0.1"
-
 /**
  * GstApixoSettings:
  *
- * The values of the properties every apixo element shares: what the
- * property setters write into (under the element's object lock), and the
- * snapshot of them a run is built from.  Plain data.
+ * The values of the properties every apixo element shares, the table of
+ * those properties (their specs, the setter and getter of each), and the
+ * snapshot of them a run is built from.  Plain data.  Adding a shared
+ * property touches this unit (a field, its default, its table entries and,
+ * if it has a range, gst_apixo_settings_check()) and whatever reads it
+ * from the run config, nothing else.
  */
 typedef struct {
   gchar *api_key; /* a secret: see gst_apixo_secret_clear() */
@@ -58,6 +54,21 @@ void gst_apixo_settings_init (GstApixoSettings *s);
 void gst_apixo_settings_clear (GstApixoSettings *s);
 void gst_apixo_settings_copy (GstApixoSettings *dst,
                               const GstApixoSettings *src);
+
+/* class_init: installs the shared properties on @klass with the ids
+ * @first_prop_id, @first_prop_id + 1, ... and returns the next free id.
+ * Also marks the enum types they use as plugin API. */
+guint gst_apixo_settings_install_properties (GObjectClass *klass,
+                                             guint first_prop_id);
+
+/* Under the element's object lock.  @id is the property id minus the
+ * @first_prop_id the properties were installed from.  FALSE (and nothing
+ * done) when @id is not a shared property; get_property() returns FALSE
+ * for api-key too: it is write-only. */
+gboolean gst_apixo_settings_set_property (GstApixoSettings *s, guint id,
+                                          const GValue *value);
+gboolean gst_apixo_settings_get_property (const GstApixoSettings *s, guint id,
+                                          GValue *value);
 
 /* Any thread (start()).  Checks base-url, the numeric settings against
  * their documented ranges (the properties take any value of their type)
