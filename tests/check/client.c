@@ -575,16 +575,16 @@ client_suite (void)
 
   suite_add_tcase (s, tp);
   tcase_add_checked_fixture (tp, parser_setup, parser_teardown);
-  tcase_add_test (tp, test_submit_success);
-  tcase_add_test (tp, test_error_detail_said_once);
   tcase_add_loop_test (tp, test_submit_failures, 0,
                        G_N_ELEMENTS (submit_failures));
+  tcase_add_test (tp, test_submit_success);
+  tcase_add_test (tp, test_error_detail_said_once);
   tcase_add_test (tp, test_status_states);
-  tcase_add_loop_test (tp, test_status_malformed, 0,
-                       G_N_ELEMENTS (bad_status_bodies));
   tcase_add_test (tp, test_parsers_fuzz);
   tcase_add_test (tp, test_key_at_the_size_bound);
   tcase_add_test (tp, test_deep_nesting);
+  tcase_add_loop_test (tp, test_status_malformed, 0,
+                       G_N_ELEMENTS (bad_status_bodies));
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_retry_after_values);
