@@ -228,6 +228,18 @@ assert_task_warning (GList *messages)
   g_free (task_id);
 }
 
+/* stop_at_request() of a run into fakesink, at the first request on
+ * @route: the generation was cut short (one CANCELED progress). */
+static GList *
+stop_cancelled_at (const gchar *route)
+{
+  GList *messages = stop_at_request ("! fakesink", route, 30);
+
+  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
+                          1);
+  return messages;
+}
+
 /* The submission is in flight (the sim created the task and holds the
  * answer). */
 GST_START_TEST (test_stop_during_submit)
@@ -235,9 +247,7 @@ GST_START_TEST (test_stop_during_submit)
   GList *messages;
 
   sim_fixture_add_fault_full (sim, "generate", "slow", 1, HOLD_S, NULL);
-  messages = stop_at_request ("! fakesink", "generate", 30);
-  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
-                          1);
+  messages = stop_cancelled_at ("generate");
   /* sent once, never again */
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
   free_messages (messages);
@@ -280,9 +290,7 @@ GST_START_TEST (test_stop_during_poll)
   GList *messages;
 
   sim_fixture_add_fault_full (sim, "status", "slow", 1, HOLD_S, NULL);
-  messages = stop_at_request ("! fakesink", "status", 30);
-  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
-                          1);
+  messages = stop_cancelled_at ("status");
   assert_task_warning (messages);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", -1), 1);
   free_messages (messages);
@@ -301,9 +309,7 @@ GST_START_TEST (test_stop_during_backoff)
 
   json_node_unref (sim_fixture_request (sim, "POST", "/__sim/faults", fault));
   json_node_unref (fault);
-  messages = stop_at_request ("! fakesink", "status", 30);
-  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
-                          1);
+  messages = stop_cancelled_at ("status");
   assert_task_warning (messages);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", 429), 1);
   free_messages (messages);
