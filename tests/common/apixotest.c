@@ -818,6 +818,24 @@ apixo_test_free_port (void)
   return port;
 }
 
+ApixoTestPublished
+apixo_test_published_new (void)
+{
+  ApixoTestPublished p;
+
+  p.port = apixo_test_free_port ();
+  p.base = g_strdup_printf ("http://127.0.0.1:%u", p.port);
+  p.args = g_strdup_printf ("public-url=%s server-port=%u", p.base, p.port);
+  return p;
+}
+
+void
+apixo_test_published_clear (ApixoTestPublished *p)
+{
+  g_clear_pointer (&p->args, g_free);
+  g_clear_pointer (&p->base, g_free);
+}
+
 guint
 apixo_test_count_threads (const gchar *name)
 {
