@@ -208,39 +208,13 @@ out_path (const gchar *name)
 
 /* "public-url=http://127.0.0.1:P server-port=P" for a free port P. */
 static gchar *
-publish_args (guint *port_out)
+publish_args (void)
 {
-  guint port = apixo_test_free_port ();
+  ApixoTestPublished p = apixo_test_published_new ();
+  gchar *args = g_steal_pointer (&p.args);
 
-  if (port_out != NULL)
-    *port_out = port;
-  return g_strdup_printf ("public-url=http://127.0.0.1:%u server-port=%u", port,
-                          port);
-}
-
-/* What a test that publishes local inputs needs to know of the media
- * server: its properties on the launch line and the URL it serves at. */
-typedef struct {
-  guint port;
-  gchar *args; /* publish_args() */
-  gchar *base; /* "http://127.0.0.1:<port>" */
-} Published;
-
-static Published
-published_new (void)
-{
-  Published p;
-
-  p.args = publish_args (&p.port);
-  p.base = g_strdup_printf ("http://127.0.0.1:%u", p.port);
-  return p;
-}
-
-static void
-published_clear (Published *p)
-{
-  g_clear_pointer (&p->args, g_free);
-  g_clear_pointer (&p->base, g_free);
+  apixo_test_published_clear (&p);
+  return args;
 }
 
 /* "filesrc location=<@image> ! a.image  filesrc location=<@video> ! a.video"
@@ -652,7 +626,7 @@ run_from_filesrc_pads (const gchar *type, const gchar *resolution,
 {
   gchar *out = out_path ("out.mp4");
   gchar *pads = filesrc_pads ("character.png", "motion.mp4");
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   GString *props = g_string_new (NULL);
   gchar *launch;
   ApixoRun *run;
@@ -691,7 +665,7 @@ run_from_filesrc_pads (const gchar *type, const gchar *resolution,
   apixo_run_free (run);
   g_free (launch);
   g_string_free (props, TRUE);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (pads);
   g_free (out);
 }
@@ -728,7 +702,7 @@ run_from_appsrc_pads (const gchar *type, const gchar *motion, gint width,
                       gint height)
 {
   gchar *saved = out_path ("saved.mp4");
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ type=%s seed=7 %s save-location=%s ! "
       "qtdemux ! h264parse ! avdec_h264 ! fakesink name=sink "
@@ -764,7 +738,7 @@ run_from_appsrc_pads (const gchar *type, const gchar *motion, gint width,
   gst_object_unref (sink);
   gst_object_unref (pipeline);
   g_free (launch);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (saved);
 }
 
@@ -793,7 +767,7 @@ run_from_file_uris (const gchar *type, const gchar *resolution,
   gchar *out = out_path ("out.mp4");
   gchar *image = media_uri ("character.png");
   gchar *video = media_uri (motion);
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate @SIM@ type=%s %s%s image-uri=%s video-uri=%s %s ! "
       "filesink location=%s",
@@ -815,7 +789,7 @@ run_from_file_uris (const gchar *type, const gchar *resolution,
   json_object_unref (request);
   apixo_run_free (run);
   g_free (launch);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (video);
   g_free (image);
   g_free (out);
@@ -1031,7 +1005,7 @@ GST_START_TEST (test_published_inputs)
 {
   gchar *out = out_path ("out.mp4");
   gchar *pads = filesrc_pads ("character.png", "motion.mp4");
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ prompt=\"published [sim:delay=%d]\" %s ! "
       "filesink location=%s  %s",
@@ -1123,7 +1097,7 @@ GST_START_TEST (test_published_inputs)
   g_free (guess);
   g_free (task_id);
   g_free (launch);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (pads);
   g_free (out);
 }
@@ -1135,7 +1109,7 @@ GST_END_TEST;
 GST_START_TEST (test_published_inputs_failed_task)
 {
   gchar *pads = filesrc_pads ("character.png", "motion.mp4");
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ prompt=\"[sim:fail=GENERATION_FAILED]\" %s ! "
       "fakesink  %s",
@@ -1169,7 +1143,7 @@ GST_START_TEST (test_published_inputs_failed_task)
   json_object_unref (request);
   gst_object_unref (pipeline);
   g_free (launch);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (pads);
 }
 
@@ -1195,7 +1169,7 @@ GST_START_TEST (test_run_again_and_resume)
   gchar *out = out_path ("out.mp4");
   gchar *first_out = out_path ("first.mp4");
   gchar *pads = filesrc_pads ("character.png", "motion.mp4");
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch =
       g_strdup_printf ("apixoanimate name=a @SIM@ %s ! filesink location=%s %s",
                        pub.args, out, pads);
@@ -1246,7 +1220,7 @@ GST_START_TEST (test_run_again_and_resume)
   g_free (resume);
   g_free (id1);
   g_free (launch);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (pads);
   g_free (first_out);
   g_free (out);
@@ -1398,7 +1372,7 @@ GST_START_TEST (test_upload_signal)
 {
   gchar *out = out_path ("out.mp4");
   gchar *pads = filesrc_pads ("character.png", "motion.mp4");
-  gchar *publish = publish_args (NULL);
+  gchar *publish = publish_args ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ type=replace %s ! filesink location=%s %s",
       publish, out, pads);
@@ -1513,7 +1487,7 @@ run_pads (const gchar *props, const gchar *image, const gchar *video)
 static ApixoRun *
 run_pads_published (const gchar *props, const gchar *image, const gchar *video)
 {
-  gchar *publish = publish_args (NULL);
+  gchar *publish = publish_args ();
   gchar *all = g_strdup_printf ("%s %s", props, publish);
   ApixoRun *run = run_pads (all, image, video);
 
@@ -1529,7 +1503,7 @@ GST_START_TEST (test_two_image_pads)
   gchar *out = out_path ("out.mp4");
   gchar *image = media_path ("character.png");
   gchar *video = media_path ("motion.mp4");
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ %s ! filesink location=%s "
       "filesrc name=img location=%s  filesrc location=%s ! a.video",
@@ -1593,7 +1567,7 @@ GST_START_TEST (test_two_image_pads)
   gst_object_unref (a);
   gst_object_unref (pipeline);
   g_free (launch);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (video);
   g_free (image);
   g_free (out);
@@ -1773,7 +1747,7 @@ play_with_image_arriving (const gchar *launch, Feed *image, Feed *video)
 GST_START_TEST (test_stop_waiting_for_pad_data)
 {
   gchar *spool = out_path ("spool");
-  gchar *publish = publish_args (NULL);
+  gchar *publish = publish_args ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ %s spool-directory=%s ! fakesink "
       "appsrc name=img ! a.image  appsrc name=vid ! a.video",
@@ -1807,7 +1781,7 @@ GST_END_TEST;
  * is submitted. */
 GST_START_TEST (test_pad_released_before_eos)
 {
-  gchar *publish = publish_args (NULL);
+  gchar *publish = publish_args ();
   gchar *launch =
       g_strdup_printf ("apixoanimate name=a @SIM@ %s ! fakesink "
                        "appsrc name=img ! a.image  appsrc name=vid ! a.video",
@@ -1935,7 +1909,7 @@ GST_START_TEST (test_stop_while_polling)
   gchar *pads = filesrc_pads ("character.png", "motion.mp4");
   gchar *image_uri = media_uri ("character.png");
   gchar *video_uri = media_uri ("motion.mp4");
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch_b = g_strdup_printf (
       "apixoanimate name=a @SIM@ prompt=\"keeps the server [sim:delay=3000]\" "
       "image-uri=%s video-uri=%s %s ! fakesink",
@@ -2017,7 +1991,7 @@ GST_START_TEST (test_stop_while_polling)
   g_free (id_b);
   g_free (launch_a);
   g_free (launch_b);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
   g_free (video_uri);
   g_free (image_uri);
   g_free (pads);
@@ -2078,7 +2052,7 @@ GST_END_TEST;
  * (apixo-sim, by its own SIM CHOICE of 240 px, fails the task). */
 GST_START_TEST (test_small_image_accepted)
 {
-  Published pub = published_new ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   BodyExpect expect = { "animate", NULL, NULL, FALSE, 0, pub.base };
   ApixoRun *run = run_pads (pub.args, "small.png", "motion.mp4");
   JsonObject *request;
@@ -2096,7 +2070,7 @@ GST_START_TEST (test_small_image_accepted)
 
   json_object_unref (request);
   apixo_run_free (run);
-  published_clear (&pub);
+  apixo_test_published_clear (&pub);
 }
 
 GST_END_TEST;
