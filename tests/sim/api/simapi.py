@@ -155,6 +155,10 @@ class Sim:
             self.task(task_id)
         return self.task(task_id)
 
+    def final_result_url(self, model, body):
+        """Submits @body, waits for the task's end; its one result URL."""
+        return result_url(self.final(self.submit(model, body)))
+
     def task(self, task_id):
         q = urllib.parse.urlencode({"taskId": task_id})
         tasks = self.ctl("GET", "tasks?" + q)["tasks"]
@@ -229,6 +233,13 @@ class SimTestCase(unittest.TestCase):
         path = tempfile.mkdtemp(prefix=prefix)
         cls.addClassCleanup(shutil.rmtree, path, True)
         return path
+
+    @classmethod
+    def serve_made(cls, name, make, *args, **kw):
+        """Makes input @name in cls.tmp with make(path, *args, **kw) (image,
+        motion_video, audio) and serves it; returns its URL."""
+        return cls.media.add(name, make(os.path.join(cls.tmp, name), *args,
+                                        **kw))
 
     def setUp(self):
         self.sim.reset()
