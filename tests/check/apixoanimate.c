@@ -1244,6 +1244,7 @@ typedef struct {
   gboolean hang;        /* wait for the cancellable instead of storing */
   gboolean cancelled;   /* the handler's cancellable fired */
   GstElement *element;  /* with hang: read back from the cancel handler */
+  GstElement *bin;      /* the apixoanimate connected to (ref) */
 } Uploads;
 
 static void
@@ -1319,15 +1320,6 @@ on_upload (GstElement *element, GBytes *data, const gchar *content_type,
 }
 
 static void
-uploads_init (Uploads *u, gboolean refuse)
-{
-  memset (u, 0, sizeof (*u));
-  g_mutex_init (&u->lock);
-  g_cond_init (&u->cond);
-  u->refuse = refuse;
-}
-
-static void
 uploads_clear (Uploads *u)
 {
   for (guint i = 0; i < 2; i++) {
@@ -1338,6 +1330,7 @@ uploads_clear (Uploads *u)
   }
   g_mutex_clear (&u->lock);
   g_cond_clear (&u->cond);
+  gst_clear_object (&u->bin);
 }
 
 /* Waits (bounded) until the handler was called @n times. */
@@ -1355,14 +1348,18 @@ uploads_wait (Uploads *u, guint n, gdouble timeout)
   return ok;
 }
 
-static GstElement *
-connect_upload (GstElement *pipeline, Uploads *u)
+/* Readies @u (@refuse: the handler stores nothing) and connects it to the
+ * "upload" signal of @pipeline's element "a" (until uploads_clear()). */
+static void
+uploads_connect (Uploads *u, GstElement *pipeline, gboolean refuse)
 {
-  GstElement *a = gst_bin_get_by_name (GST_BIN (pipeline), "a");
-
-  fail_unless (a != NULL);
-  g_signal_connect (a, "upload", G_CALLBACK (on_upload), u);
-  return a;
+  memset (u, 0, sizeof (*u));
+  g_mutex_init (&u->lock);
+  g_cond_init (&u->cond);
+  u->refuse = refuse;
+  u->bin = gst_bin_get_by_name (GST_BIN (pipeline), "a");
+  fail_unless (u->bin != NULL);
+  g_signal_connect (u->bin, "upload", G_CALLBACK (on_upload), u);
 }
 
 /* Sink pad inputs stored by the application: the handler is used instead
@@ -1378,13 +1375,11 @@ GST_START_TEST (test_upload_signal)
       publish, out, pads);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   BodyExpect expect = { "replace", NULL, NULL, FALSE, 0, "http://127.0.0.1:" };
-  GstElement *a;
   JsonObject *request;
   ApixoRun *run;
   Uploads u;
 
-  uploads_init (&u, FALSE);
-  a = connect_upload (pipeline, &u);
+  uploads_connect (&u, pipeline, FALSE);
   run = apixo_test_run (pipeline, RUN_TIMEOUT);
   assert_no_error (run);
   check_output (out, 832, 480, 2, "motion.mp4");
@@ -1409,7 +1404,6 @@ GST_START_TEST (test_upload_signal)
 
   json_object_unref (request);
   apixo_run_free (run);
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
@@ -1428,28 +1422,24 @@ GST_START_TEST (test_upload_signal_refuses)
   gchar *launch =
       g_strdup_printf ("apixoanimate name=a @SIM@ ! fakesink %s", pads);
   GstElement *pipeline = apixo_test_parse (sim, launch);
-  GstElement *a;
   ApixoRun *run;
   Uploads u;
 
-  uploads_init (&u, TRUE);
-  a = connect_upload (pipeline, &u);
+  uploads_connect (&u, pipeline, TRUE);
   run = apixo_test_run (pipeline, RUN_TIMEOUT);
   assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE);
   assert_message_has (run, "upload");
   assert_message_has (run, "image");
   fail_unless_equals_int (u.calls, 1);
   apixo_run_free (run);
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
 
   /* a URL the service cannot fetch: refused, and not quoted (an upload URL
    * may carry credentials) */
   pipeline = apixo_test_parse (sim, launch);
-  uploads_init (&u, FALSE);
+  uploads_connect (&u, pipeline, FALSE);
   u.bad_url = "ftp://user:secret@storage.example/character.png";
-  a = connect_upload (pipeline, &u);
   run = apixo_test_run (pipeline, RUN_TIMEOUT);
   assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
   assert_message_has (run, "http");
@@ -1457,7 +1447,6 @@ GST_START_TEST (test_upload_signal_refuses)
   fail_unless_equals_int (u.calls, 1);
 
   apixo_run_free (run);
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
@@ -1829,14 +1818,13 @@ GST_START_TEST (test_stop_during_upload)
       "apixoanimate name=a @SIM@ spool-directory=%s ! fakesink "
       "appsrc name=img ! a.image  appsrc name=vid ! a.video",
       spool);
-  GstElement *pipeline, *a;
+  GstElement *pipeline;
   Feed image, video;
   Uploads u;
 
   fail_unless (g_mkdir (spool, 0700) == 0);
   pipeline = apixo_test_parse (sim, launch);
-  uploads_init (&u, FALSE);
-  a = connect_upload (pipeline, &u);
+  uploads_connect (&u, pipeline, FALSE);
   feed_setup (&image, pipeline, "img", "character.png", TRUE);
   feed_setup (&video, pipeline, "vid", "motion.mp4", FALSE);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
@@ -1852,7 +1840,6 @@ GST_START_TEST (test_stop_during_upload)
   fail_unless (apixo_test_dir_count (spool) == 0);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
 
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   feed_clear (&image);
@@ -1872,12 +1859,10 @@ GST_START_TEST (test_stop_inside_upload_handler)
   gchar *launch =
       g_strdup_printf ("apixoanimate name=a @SIM@ ! fakesink %s", pads);
   GstElement *pipeline = apixo_test_parse (sim, launch);
-  GstElement *a;
   Uploads u;
 
-  uploads_init (&u, FALSE);
+  uploads_connect (&u, pipeline, FALSE);
   u.hang = TRUE;
-  a = connect_upload (pipeline, &u);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
                           GST_STATE_CHANGE_ASYNC);
   fail_unless (uploads_wait (&u, 1, 60), "the upload handler was not called");
@@ -1891,7 +1876,6 @@ GST_START_TEST (test_stop_inside_upload_handler)
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
 
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
