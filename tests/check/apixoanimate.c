@@ -239,6 +239,19 @@ filesrc_pads (const gchar *image, const gchar *video)
   return pads;
 }
 
+/* apixoanimate "a" with @props into fakesink, its pads fed by
+ * filesrc_pads (@image, @video). */
+static gchar *
+pads_launch (const gchar *props, const gchar *image, const gchar *video)
+{
+  gchar *pads = filesrc_pads (image, video);
+  gchar *launch = g_strdup_printf (
+      "apixoanimate name=a @SIM@ %s ! fakesink  %s", props, pads);
+
+  g_free (pads);
+  return launch;
+}
+
 typedef struct {
   guint status; /* 0: no HTTP answer (connection refused...) */
   GBytes *body;
@@ -1418,9 +1431,7 @@ GST_END_TEST;
  * clear error, nothing submitted. */
 GST_START_TEST (test_upload_signal_refuses)
 {
-  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
-  gchar *launch =
-      g_strdup_printf ("apixoanimate name=a @SIM@ ! fakesink %s", pads);
+  gchar *launch = pads_launch ("", "character.png", "motion.mp4");
   GstElement *pipeline = apixo_test_parse (sim, launch);
   ApixoRun *run;
   Uploads u;
@@ -1450,7 +1461,6 @@ GST_START_TEST (test_upload_signal_refuses)
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
-  g_free (pads);
 }
 
 GST_END_TEST;
@@ -1462,13 +1472,10 @@ GST_END_TEST;
 static ApixoRun *
 run_pads (const gchar *props, const gchar *image, const gchar *video)
 {
-  gchar *pads = filesrc_pads (image, video);
-  gchar *launch = g_strdup_printf (
-      "apixoanimate name=a @SIM@ %s ! fakesink  %s", props, pads);
+  gchar *launch = pads_launch (props, image, video);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
 
   g_free (launch);
-  g_free (pads);
   return run;
 }
 
@@ -1855,9 +1862,7 @@ GST_END_TEST;
  * for a slow upload, nothing is submitted and no error is posted. */
 GST_START_TEST (test_stop_inside_upload_handler)
 {
-  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
-  gchar *launch =
-      g_strdup_printf ("apixoanimate name=a @SIM@ ! fakesink %s", pads);
+  gchar *launch = pads_launch ("", "character.png", "motion.mp4");
   GstElement *pipeline = apixo_test_parse (sim, launch);
   Uploads u;
 
@@ -1879,7 +1884,6 @@ GST_START_TEST (test_stop_inside_upload_handler)
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
-  g_free (pads);
 }
 
 GST_END_TEST;
