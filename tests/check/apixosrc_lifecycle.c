@@ -619,6 +619,21 @@ count_events (ApixoRun *run, const gchar *event)
   return n;
 }
 
+/* Runs the @n branches of @pipeline to EOS (within 240 s): no error, and
+ * each branch submitted one task and downloaded its result. */
+static ApixoRun *
+run_branches (GstElement *pipeline, guint n)
+{
+  ApixoRun *run = apixo_test_run (pipeline, 240);
+
+  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
+  fail_unless (run->eos);
+  fail_unless_equals_int (count_events (run, "downloaded"), n);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), n);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), n);
+  return run;
+}
+
 /* 50 elements at once in one process share the one worker thread. */
 GST_START_TEST (test_fifty_elements)
 {
@@ -631,12 +646,7 @@ GST_START_TEST (test_fifty_elements)
   fail_unless (sim_fixture_wait_tasks (sim, 50, 120));
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 1);
 
-  run = apixo_test_run (pipeline, 240);
-  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
-  fail_unless (run->eos);
-  fail_unless_equals_int (count_events (run, "downloaded"), 50);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 50);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 50);
+  run = run_branches (pipeline, 50);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
   apixo_run_free (run);
   gst_object_unref (pipeline);
@@ -654,12 +664,7 @@ GST_START_TEST (test_concurrency_limit)
           "poll-interval=1 prompt=\"queue [sim:duration=0.25]\"");
   ApixoRun *run;
 
-  run = apixo_test_run (pipeline, 240);
-  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
-  fail_unless (run->eos);
-  fail_unless_equals_int (count_events (run, "downloaded"), 15);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 15);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 15);
+  run = run_branches (pipeline, 15);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 429), 0);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", 429), 0);
   /* the five beyond the limit were told they wait */
