@@ -254,14 +254,17 @@ class SimTestCase(unittest.TestCase):
             self.assertEqual(env["data"], {"error": env["message"]})
 
 
-# ---- input media -----------------------------------------------------------
-
-class _MediaHandler(http.server.BaseHTTPRequestHandler):
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 (keep-alive), no access log on stderr."""
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
 
+
+# ---- input media -----------------------------------------------------------
+
+class _MediaHandler(_QuietHandler):
     def do_GET(self):
         srv = self.server
         with srv.lock:
@@ -320,12 +323,7 @@ class MediaServer:
 
 # ---- webhook receiver -------------------------------------------------------
 
-class _HookHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class _HookHandler(_QuietHandler):
     def do_POST(self):
         srv = self.server
         length = int(self.headers.get("Content-Length", "0"))
