@@ -125,19 +125,17 @@ GST_START_TEST (test_image_to_video_file_uri)
 {
   gchar *uri = image_uri ("start.jpg", "jpeg", FIRST_COLOUR);
   gchar *out = g_build_filename (tmpdir, "out.mp4", NULL);
-  guint port = apixo_test_free_port ();
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "
-      "image-uris=\"<%s>\" public-url=%s server-port=%u save-location=%s ! "
-      "fakesink",
-      uri, base, port, out);
+      "image-uris=\"<%s>\" %s save-location=%s ! fakesink",
+      uri, pub.args, out);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
   ApixoMediaInfo info;
 
   assert_no_error (run);
-  check_image_urls (base, 1);
-  check_server_port (run, port);
+  check_image_urls (pub.base, 1);
+  check_server_port (run, pub.port);
   fail_unless (apixo_test_probe_file (out, &info));
   /* the 480p size nearest to the image's 16:9 */
   fail_unless_equals_int (info.width, 832);
@@ -147,7 +145,7 @@ GST_START_TEST (test_image_to_video_file_uri)
 
   apixo_run_free (run);
   g_free (launch);
-  g_free (base);
+  apixo_test_published_clear (&pub);
   g_free (out);
   g_free (uri);
 }
@@ -160,21 +158,19 @@ GST_START_TEST (test_first_last_frames_file_uris)
   gchar *first_uri = image_uri ("first.jpg", "jpeg", FIRST_COLOUR);
   gchar *last_uri = image_uri ("last.jpg", "jpeg", LAST_COLOUR);
   gchar *out = g_build_filename (tmpdir, "out.mp4", NULL);
-  guint port = apixo_test_free_port ();
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixosrc @SIM@ model=veo-3-1 prompt=\"from red to blue\" "
-      "image-uris=\"<%s,%s>\" public-url=%s server-port=%u save-location=%s ! "
-      "fakesink",
-      first_uri, last_uri, base, port, out);
+      "image-uris=\"<%s,%s>\" %s save-location=%s ! fakesink",
+      first_uri, last_uri, pub.args, out);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
   ApixoMediaInfo info;
   JsonArray *tasks;
   JsonObject *input;
 
   assert_no_error (run);
-  check_image_urls (base, 2);
-  check_server_port (run, port);
+  check_image_urls (pub.base, 2);
+  check_server_port (run, pub.port);
   tasks = sim_fixture_get_tasks (sim);
   input = json_object_get_object_member (
       json_object_get_object_member (json_array_get_object_element (tasks, 0),
@@ -194,7 +190,7 @@ GST_START_TEST (test_first_last_frames_file_uris)
 
   apixo_run_free (run);
   g_free (launch);
-  g_free (base);
+  apixo_test_published_clear (&pub);
   g_free (out);
   g_free (last_uri);
   g_free (first_uri);
@@ -243,17 +239,17 @@ GST_END_TEST;
 GST_START_TEST (test_file_uri_png_alpha_refused)
 {
   gchar *uri = image_uri ("alpha.png", "png-alpha", FIRST_COLOUR);
-  guint port = apixo_test_free_port ();
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixosrc @SIM@ model=wan-2-5-video resolution=480p duration=5 "
-      "image-uris=\"<%s>\" public-url=http://127.0.0.1:%u server-port=%u ! "
-      "fakesink",
-      uri, port, port);
+      "image-uris=\"<%s>\" %s ! fakesink",
+      uri, pub.args);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
 
   assert_refused (run, "alpha", NULL);
   apixo_run_free (run);
   g_free (launch);
+  apixo_test_published_clear (&pub);
   g_free (uri);
 }
 
@@ -268,37 +264,35 @@ GST_START_TEST (test_image_limits_of_own_page)
 {
   gchar *path = g_build_filename (tmpdir, "small.jpg", NULL);
   GBytes *jpeg = apixo_test_make_image (100, 100, "jpeg", FIRST_COLOUR);
-  guint port = apixo_test_free_port ();
-  gchar *uri, *refused, *taken, *base;
+  ApixoTestPublished pub = apixo_test_published_new ();
+  gchar *uri, *refused, *taken;
   ApixoRun *run;
 
   fail_unless (g_file_set_contents (path, g_bytes_get_data (jpeg, NULL),
                                     g_bytes_get_size (jpeg), NULL));
   uri = g_filename_to_uri (path, NULL, NULL);
   refused = g_strdup_printf (
-      "apixosrc @SIM@ model=wan-2-5-video prompt=x image-uris=\"<%s>\" "
-      "public-url=http://127.0.0.1:%u server-port=%u ! fakesink",
-      uri, port, port);
+      "apixosrc @SIM@ model=wan-2-5-video prompt=x image-uris=\"<%s>\" %s ! "
+      "fakesink",
+      uri, pub.args);
   run = apixo_test_run_launch (sim, refused, RUN_TIMEOUT);
   assert_refused (run, "100x100", "240-8000");
   apixo_run_free (run);
 
   taken = g_strdup_printf (
-      "apixosrc @SIM@ model=wan-2-5 prompt=x image-uris=\"<%s>\" "
-      "public-url=http://127.0.0.1:%u server-port=%u ! fakesink",
-      uri, port, port);
+      "apixosrc @SIM@ model=wan-2-5 prompt=x image-uris=\"<%s>\" %s ! fakesink",
+      uri, pub.args);
   run = apixo_test_run_launch (sim, taken, RUN_TIMEOUT);
   fail_unless (run->error == NULL ||
                    (run->error_details != NULL &&
                     gst_structure_has_field (run->error_details, "fail-code")),
                "refused by the element: %s", run->error->message);
-  check_server_port (run, port);
+  check_server_port (run, pub.port);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
-  base = g_strdup_printf ("http://127.0.0.1:%u", port);
-  check_image_urls (base, 1);
+  check_image_urls (pub.base, 1);
 
   apixo_run_free (run);
-  g_free (base);
+  apixo_test_published_clear (&pub);
   g_free (taken);
   g_free (refused);
   g_free (uri);

@@ -208,14 +208,48 @@ out_path (const gchar *name)
 
 /* "public-url=http://127.0.0.1:P server-port=P" for a free port P. */
 static gchar *
-publish_args (guint *port_out)
+publish_args (void)
 {
-  guint port = apixo_test_free_port ();
+  ApixoTestPublished p = apixo_test_published_new ();
+  gchar *args = g_steal_pointer (&p.args);
 
-  if (port_out != NULL)
-    *port_out = port;
-  return g_strdup_printf ("public-url=http://127.0.0.1:%u server-port=%u", port,
-                          port);
+  apixo_test_published_clear (&p);
+  return args;
+}
+
+/* "filesrc location=<@image> ! a.image  filesrc location=<@video> ! a.video"
+ * for the generated inputs named; NULL leaves that pad unlinked. */
+static gchar *
+filesrc_pads (const gchar *image, const gchar *video)
+{
+  gchar *image_path = image ? media_path (image) : NULL;
+  gchar *video_path = video ? media_path (video) : NULL;
+  gchar *image_branch =
+      image ? g_strdup_printf ("filesrc location=%s ! a.image", image_path)
+            : g_strdup ("");
+  gchar *video_branch =
+      video ? g_strdup_printf ("filesrc location=%s ! a.video", video_path)
+            : g_strdup ("");
+  gchar *pads = g_strdup_printf ("%s  %s", image_branch, video_branch);
+
+  g_free (video_branch);
+  g_free (image_branch);
+  g_free (video_path);
+  g_free (image_path);
+  return pads;
+}
+
+/* apixoanimate "a" with @props into fakesink, its pads fed by
+ * filesrc_pads (@image, @video). */
+static gchar *
+pads_launch (const gchar *props, const gchar *image, const gchar *video)
+{
+  gchar *pads = filesrc_pads (image, video);
+  gchar *launch = g_strdup_printf (
+      "apixoanimate name=a @SIM@ %s ! fakesink  %s", props, pads);
+
+  g_free (pads);
+  return launch;
 }
 
 typedef struct {
@@ -604,11 +638,8 @@ run_from_filesrc_pads (const gchar *type, const gchar *resolution,
                        gint height)
 {
   gchar *out = out_path ("out.mp4");
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
+  ApixoTestPublished pub = apixo_test_published_new ();
   GString *props = g_string_new (NULL);
   gchar *launch;
   ApixoRun *run;
@@ -618,7 +649,7 @@ run_from_filesrc_pads (const gchar *type, const gchar *resolution,
                         prompt,
                         seed != NULL,
                         seed ? g_ascii_strtoll (seed, NULL, 10) : 0,
-                        base };
+                        pub.base };
 
   g_string_append_printf (props, "type=%s", type);
   if (resolution != NULL)
@@ -628,19 +659,18 @@ run_from_filesrc_pads (const gchar *type, const gchar *resolution,
   if (seed != NULL)
     g_string_append_printf (props, " seed=%s", seed);
   launch = g_strdup_printf (
-      "apixoanimate name=a @SIM@ %s %s ! filesink location=%s "
-      "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      props->str, publish, out, image, video);
+      "apixoanimate name=a @SIM@ %s %s ! filesink location=%s %s", props->str,
+      pub.args, out, pads);
   run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
   assert_no_error (run);
 
   check_output (out, width, height, 2, "motion.mp4");
   request = task_request (0);
   check_body (request, &expect);
-  check_published_url (only_url (request, "image_urls"), base, "png");
-  check_published_url (only_url (request, "video_urls"), base, "mp4");
+  check_published_url (only_url (request, "image_urls"), pub.base, "png");
+  check_published_url (only_url (request, "video_urls"), pub.base, "mp4");
   /* a 2 s motion video is billed 5 s */
-  check_task_messages (run, 5, port);
+  check_task_messages (run, 5, pub.port);
   /* the task ended: its inputs are no longer served */
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
 
@@ -648,10 +678,8 @@ run_from_filesrc_pads (const gchar *type, const gchar *resolution,
   apixo_run_free (run);
   g_free (launch);
   g_string_free (props, TRUE);
-  g_free (base);
-  g_free (publish);
-  g_free (video);
-  g_free (image);
+  apixo_test_published_clear (&pub);
+  g_free (pads);
   g_free (out);
 }
 
@@ -687,18 +715,16 @@ run_from_appsrc_pads (const gchar *type, const gchar *motion, gint width,
                       gint height)
 {
   gchar *saved = out_path ("saved.mp4");
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ type=%s seed=7 %s save-location=%s ! "
       "qtdemux ! h264parse ! avdec_h264 ! fakesink name=sink "
       "appsrc name=img ! a.image  appsrc name=vid ! a.video",
-      type, publish, saved);
+      type, pub.args, saved);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
-  BodyExpect expect = { type, NULL, NULL, TRUE, 7, base };
+  BodyExpect expect = { type, NULL, NULL, TRUE, 7, pub.base };
   Feed image, video;
   gint frames = 0;
   JsonObject *request;
@@ -715,7 +741,7 @@ run_from_appsrc_pads (const gchar *type, const gchar *motion, gint width,
   check_output (saved, width, height, 2, motion);
   request = task_request (0);
   check_body (request, &expect);
-  check_task_messages (run, 5, port);
+  check_task_messages (run, 5, pub.port);
 
   json_object_unref (request);
   apixo_run_free (run);
@@ -725,8 +751,7 @@ run_from_appsrc_pads (const gchar *type, const gchar *motion, gint width,
   gst_object_unref (sink);
   gst_object_unref (pipeline);
   g_free (launch);
-  g_free (base);
-  g_free (publish);
+  apixo_test_published_clear (&pub);
   g_free (saved);
 }
 
@@ -755,15 +780,13 @@ run_from_file_uris (const gchar *type, const gchar *resolution,
   gchar *out = out_path ("out.mp4");
   gchar *image = media_uri ("character.png");
   gchar *video = media_uri (motion);
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate @SIM@ type=%s %s%s image-uri=%s video-uri=%s %s ! "
       "filesink location=%s",
       type, resolution ? "resolution=" : "", resolution ? resolution : "",
-      image, video, publish, out);
-  BodyExpect expect = { type, resolution, NULL, FALSE, 0, base };
+      image, video, pub.args, out);
+  BodyExpect expect = { type, resolution, NULL, FALSE, 0, pub.base };
   JsonObject *request;
   ApixoRun *run;
 
@@ -772,15 +795,14 @@ run_from_file_uris (const gchar *type, const gchar *resolution,
   check_output (out, width, height, seconds, motion);
   request = task_request (0);
   check_body (request, &expect);
-  check_published_url (only_url (request, "image_urls"), base, "png");
-  check_published_url (only_url (request, "video_urls"), base, "mp4");
-  check_task_messages (run, billed, port);
+  check_published_url (only_url (request, "image_urls"), pub.base, "png");
+  check_published_url (only_url (request, "video_urls"), pub.base, "mp4");
+  check_task_messages (run, billed, pub.port);
 
   json_object_unref (request);
   apixo_run_free (run);
   g_free (launch);
-  g_free (base);
-  g_free (publish);
+  apixo_test_published_clear (&pub);
   g_free (video);
   g_free (image);
   g_free (out);
@@ -995,16 +1017,12 @@ processing_delay (void)
 GST_START_TEST (test_published_inputs)
 {
   gchar *out = out_path ("out.mp4");
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ prompt=\"published [sim:delay=%d]\" %s ! "
-      "filesink location=%s  filesrc location=%s ! a.image  "
-      "filesrc location=%s ! a.video",
-      processing_delay (), publish, out, image, video);
+      "filesink location=%s  %s",
+      processing_delay (), pub.args, out, pads);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   JsonObject *request, *task;
   const gchar *image_url, *video_url;
@@ -1019,10 +1037,10 @@ GST_START_TEST (test_published_inputs)
   task_id_of (0, &task_id);
   image_url = only_url (request, "image_urls");
   video_url = only_url (request, "video_urls");
-  check_published_url (image_url, base, "png");
-  check_published_url (video_url, base, "mp4");
-  fail_if (g_str_equal (image_url + strlen (base) + 3,
-                        video_url + strlen (base) + 3));
+  check_published_url (image_url, pub.base, "png");
+  check_published_url (video_url, pub.base, "mp4");
+  fail_if (g_str_equal (image_url + strlen (pub.base) + 3,
+                        video_url + strlen (pub.base) + 3));
 
   /* while the task runs */
   http_get (image_url, NULL, &a);
@@ -1054,10 +1072,10 @@ GST_START_TEST (test_published_inputs)
    * root */
   guess = guessed_neighbour (image_url);
   fail_unless_equals_int (http_status (guess), 404);
-  root = g_strdup_printf ("%s/m/", base);
+  root = g_strdup_printf ("%s/m/", pub.base);
   fail_unless_equals_int (http_status (root), 404);
   g_free (root);
-  root = g_strdup_printf ("%s/", base);
+  root = g_strdup_printf ("%s/", pub.base);
   fail_unless_equals_int (http_status (root), 404);
   g_free (root);
   /* ... and all of that while the task was still running */
@@ -1083,7 +1101,7 @@ GST_START_TEST (test_published_inputs)
                           GST_STATE_CHANGE_SUCCESS);
   /* stopped: the server is gone with its last user */
   fail_unless_equals_int (http_status (image_url), 0);
-  range = g_strdup_printf ("%s/", base);
+  range = g_strdup_printf ("%s/", pub.base);
   fail_unless_equals_int (http_status (range), 0);
   g_free (range);
 
@@ -1092,10 +1110,8 @@ GST_START_TEST (test_published_inputs)
   g_free (guess);
   g_free (task_id);
   g_free (launch);
-  g_free (base);
-  g_free (publish);
-  g_free (video);
-  g_free (image);
+  apixo_test_published_clear (&pub);
+  g_free (pads);
   g_free (out);
 }
 
@@ -1105,15 +1121,12 @@ GST_END_TEST;
  * still in PLAYING with its error on the bus. */
 GST_START_TEST (test_published_inputs_failed_task)
 {
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ prompt=\"[sim:fail=GENERATION_FAILED]\" %s ! "
-      "fakesink  filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      publish, image, video);
+      "fakesink  %s",
+      pub.args, pads);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   JsonObject *request;
   GstMessage *msg;
@@ -1134,7 +1147,7 @@ GST_START_TEST (test_published_inputs_failed_task)
   gst_message_unref (msg);
 
   request = task_request (0);
-  check_published_url (only_url (request, "image_urls"), base, "png");
+  check_published_url (only_url (request, "image_urls"), pub.base, "png");
   fail_unless_equals_int (http_status (only_url (request, "image_urls")), 404);
   fail_unless_equals_int (http_status (only_url (request, "video_urls")), 404);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
@@ -1143,10 +1156,8 @@ GST_START_TEST (test_published_inputs_failed_task)
   json_object_unref (request);
   gst_object_unref (pipeline);
   g_free (launch);
-  g_free (base);
-  g_free (publish);
-  g_free (video);
-  g_free (image);
+  apixo_test_published_clear (&pub);
+  g_free (pads);
 }
 
 GST_END_TEST;
@@ -1170,15 +1181,11 @@ GST_START_TEST (test_run_again_and_resume)
 {
   gchar *out = out_path ("out.mp4");
   gchar *first_out = out_path ("first.mp4");
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
-  gchar *launch = g_strdup_printf (
-      "apixoanimate name=a @SIM@ %s ! filesink location=%s "
-      "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      publish, out, image, video);
+  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
+  ApixoTestPublished pub = apixo_test_published_new ();
+  gchar *launch =
+      g_strdup_printf ("apixoanimate name=a @SIM@ %s ! filesink location=%s %s",
+                       pub.args, out, pads);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   JsonObject *req1, *req2;
   gchar *id1, *resume;
@@ -1191,14 +1198,14 @@ GST_START_TEST (test_run_again_and_resume)
   fail_unless (g_rename (out, first_out) == 0);
   run = apixo_test_run (pipeline, RUN_TIMEOUT);
   assert_no_error (run);
-  check_task_messages (run, 5, port);
+  check_task_messages (run, 5, pub.port);
   apixo_run_free (run);
   check_output (out, 832, 480, 2, "motion.mp4");
 
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 2);
   req1 = task_request (0);
   req2 = task_request (1);
-  check_published_url (only_url (req2, "image_urls"), base, "png");
+  check_published_url (only_url (req2, "image_urls"), pub.base, "png");
   fail_if (g_str_equal (only_url (req1, "image_urls"),
                         only_url (req2, "image_urls")));
   fail_if (g_str_equal (only_url (req1, "video_urls"),
@@ -1226,10 +1233,8 @@ GST_START_TEST (test_run_again_and_resume)
   g_free (resume);
   g_free (id1);
   g_free (launch);
-  g_free (base);
-  g_free (publish);
-  g_free (video);
-  g_free (image);
+  apixo_test_published_clear (&pub);
+  g_free (pads);
   g_free (first_out);
   g_free (out);
 }
@@ -1252,6 +1257,7 @@ typedef struct {
   gboolean hang;        /* wait for the cancellable instead of storing */
   gboolean cancelled;   /* the handler's cancellable fired */
   GstElement *element;  /* with hang: read back from the cancel handler */
+  GstElement *bin;      /* the apixoanimate connected to (ref) */
 } Uploads;
 
 static void
@@ -1327,15 +1333,6 @@ on_upload (GstElement *element, GBytes *data, const gchar *content_type,
 }
 
 static void
-uploads_init (Uploads *u, gboolean refuse)
-{
-  memset (u, 0, sizeof (*u));
-  g_mutex_init (&u->lock);
-  g_cond_init (&u->cond);
-  u->refuse = refuse;
-}
-
-static void
 uploads_clear (Uploads *u)
 {
   for (guint i = 0; i < 2; i++) {
@@ -1346,6 +1343,7 @@ uploads_clear (Uploads *u)
   }
   g_mutex_clear (&u->lock);
   g_cond_clear (&u->cond);
+  gst_clear_object (&u->bin);
 }
 
 /* Waits (bounded) until the handler was called @n times. */
@@ -1363,14 +1361,18 @@ uploads_wait (Uploads *u, guint n, gdouble timeout)
   return ok;
 }
 
-static GstElement *
-connect_upload (GstElement *pipeline, Uploads *u)
+/* Readies @u (@refuse: the handler stores nothing) and connects it to the
+ * "upload" signal of @pipeline's element "a" (until uploads_clear()). */
+static void
+uploads_connect (Uploads *u, GstElement *pipeline, gboolean refuse)
 {
-  GstElement *a = gst_bin_get_by_name (GST_BIN (pipeline), "a");
-
-  fail_unless (a != NULL);
-  g_signal_connect (a, "upload", G_CALLBACK (on_upload), u);
-  return a;
+  memset (u, 0, sizeof (*u));
+  g_mutex_init (&u->lock);
+  g_cond_init (&u->cond);
+  u->refuse = refuse;
+  u->bin = gst_bin_get_by_name (GST_BIN (pipeline), "a");
+  fail_unless (u->bin != NULL);
+  g_signal_connect (u->bin, "upload", G_CALLBACK (on_upload), u);
 }
 
 /* Sink pad inputs stored by the application: the handler is used instead
@@ -1379,22 +1381,18 @@ connect_upload (GstElement *pipeline, Uploads *u)
 GST_START_TEST (test_upload_signal)
 {
   gchar *out = out_path ("out.mp4");
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
-  gchar *publish = publish_args (NULL);
+  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
+  gchar *publish = publish_args ();
   gchar *launch = g_strdup_printf (
-      "apixoanimate name=a @SIM@ type=replace %s ! filesink location=%s "
-      "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      publish, out, image, video);
+      "apixoanimate name=a @SIM@ type=replace %s ! filesink location=%s %s",
+      publish, out, pads);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   BodyExpect expect = { "replace", NULL, NULL, FALSE, 0, "http://127.0.0.1:" };
-  GstElement *a;
   JsonObject *request;
   ApixoRun *run;
   Uploads u;
 
-  uploads_init (&u, FALSE);
-  a = connect_upload (pipeline, &u);
+  uploads_connect (&u, pipeline, FALSE);
   run = apixo_test_run (pipeline, RUN_TIMEOUT);
   assert_no_error (run);
   check_output (out, 832, 480, 2, "motion.mp4");
@@ -1419,13 +1417,11 @@ GST_START_TEST (test_upload_signal)
 
   json_object_unref (request);
   apixo_run_free (run);
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
   g_free (publish);
-  g_free (video);
-  g_free (image);
+  g_free (pads);
   g_free (out);
 }
 
@@ -1435,35 +1431,26 @@ GST_END_TEST;
  * clear error, nothing submitted. */
 GST_START_TEST (test_upload_signal_refuses)
 {
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
-  gchar *launch = g_strdup_printf (
-      "apixoanimate name=a @SIM@ ! fakesink "
-      "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      image, video);
+  gchar *launch = pads_launch ("", "character.png", "motion.mp4");
   GstElement *pipeline = apixo_test_parse (sim, launch);
-  GstElement *a;
   ApixoRun *run;
   Uploads u;
 
-  uploads_init (&u, TRUE);
-  a = connect_upload (pipeline, &u);
+  uploads_connect (&u, pipeline, TRUE);
   run = apixo_test_run (pipeline, RUN_TIMEOUT);
   assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE);
   assert_message_has (run, "upload");
   assert_message_has (run, "image");
   fail_unless_equals_int (u.calls, 1);
   apixo_run_free (run);
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
 
   /* a URL the service cannot fetch: refused, and not quoted (an upload URL
    * may carry credentials) */
   pipeline = apixo_test_parse (sim, launch);
-  uploads_init (&u, FALSE);
+  uploads_connect (&u, pipeline, FALSE);
   u.bad_url = "ftp://user:secret@storage.example/character.png";
-  a = connect_upload (pipeline, &u);
   run = apixo_test_run (pipeline, RUN_TIMEOUT);
   assert_rejected (run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
   assert_message_has (run, "http");
@@ -1471,12 +1458,9 @@ GST_START_TEST (test_upload_signal_refuses)
   fail_unless_equals_int (u.calls, 1);
 
   apixo_run_free (run);
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
-  g_free (video);
-  g_free (image);
 }
 
 GST_END_TEST;
@@ -1488,24 +1472,10 @@ GST_END_TEST;
 static ApixoRun *
 run_pads (const gchar *props, const gchar *image, const gchar *video)
 {
-  gchar *image_path = image ? media_path (image) : NULL;
-  gchar *video_path = video ? media_path (video) : NULL;
-  gchar *image_branch =
-      image ? g_strdup_printf ("filesrc location=%s ! a.image", image_path)
-            : g_strdup ("");
-  gchar *video_branch =
-      video ? g_strdup_printf ("filesrc location=%s ! a.video", video_path)
-            : g_strdup ("");
-  gchar *launch =
-      g_strdup_printf ("apixoanimate name=a @SIM@ %s ! fakesink  %s  %s", props,
-                       image_branch, video_branch);
+  gchar *launch = pads_launch (props, image, video);
   ApixoRun *run = apixo_test_run_launch (sim, launch, RUN_TIMEOUT);
 
   g_free (launch);
-  g_free (video_branch);
-  g_free (image_branch);
-  g_free (video_path);
-  g_free (image_path);
   return run;
 }
 
@@ -1513,7 +1483,7 @@ run_pads (const gchar *props, const gchar *image, const gchar *video)
 static ApixoRun *
 run_pads_published (const gchar *props, const gchar *image, const gchar *video)
 {
-  gchar *publish = publish_args (NULL);
+  gchar *publish = publish_args ();
   gchar *all = g_strdup_printf ("%s %s", props, publish);
   ApixoRun *run = run_pads (all, image, video);
 
@@ -1529,18 +1499,16 @@ GST_START_TEST (test_two_image_pads)
   gchar *out = out_path ("out.mp4");
   gchar *image = media_path ("character.png");
   gchar *video = media_path ("motion.mp4");
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ %s ! filesink location=%s "
       "filesrc name=img location=%s  filesrc location=%s ! a.video",
-      publish, out, image, video);
+      pub.args, out, image, video);
   GstElement *pipeline = apixo_test_parse (sim, launch);
   GstElement *a = gst_bin_get_by_name (GST_BIN (pipeline), "a");
   GstElement *img = gst_bin_get_by_name (GST_BIN (pipeline), "img");
   GstBus *bus = gst_element_get_bus (pipeline);
-  BodyExpect expect = { "animate", NULL, NULL, FALSE, 0, base };
+  BodyExpect expect = { "animate", NULL, NULL, FALSE, 0, pub.base };
   GstPad *pad1, *pad2, *again, *img_pad;
   GstMessage *msg;
   GError *error = NULL;
@@ -1595,8 +1563,7 @@ GST_START_TEST (test_two_image_pads)
   gst_object_unref (a);
   gst_object_unref (pipeline);
   g_free (launch);
-  g_free (base);
-  g_free (publish);
+  apixo_test_published_clear (&pub);
   g_free (video);
   g_free (image);
   g_free (out);
@@ -1776,7 +1743,7 @@ play_with_image_arriving (const gchar *launch, Feed *image, Feed *video)
 GST_START_TEST (test_stop_waiting_for_pad_data)
 {
   gchar *spool = out_path ("spool");
-  gchar *publish = publish_args (NULL);
+  gchar *publish = publish_args ();
   gchar *launch = g_strdup_printf (
       "apixoanimate name=a @SIM@ %s spool-directory=%s ! fakesink "
       "appsrc name=img ! a.image  appsrc name=vid ! a.video",
@@ -1810,7 +1777,7 @@ GST_END_TEST;
  * is submitted. */
 GST_START_TEST (test_pad_released_before_eos)
 {
-  gchar *publish = publish_args (NULL);
+  gchar *publish = publish_args ();
   gchar *launch =
       g_strdup_printf ("apixoanimate name=a @SIM@ %s ! fakesink "
                        "appsrc name=img ! a.image  appsrc name=vid ! a.video",
@@ -1858,14 +1825,13 @@ GST_START_TEST (test_stop_during_upload)
       "apixoanimate name=a @SIM@ spool-directory=%s ! fakesink "
       "appsrc name=img ! a.image  appsrc name=vid ! a.video",
       spool);
-  GstElement *pipeline, *a;
+  GstElement *pipeline;
   Feed image, video;
   Uploads u;
 
   fail_unless (g_mkdir (spool, 0700) == 0);
   pipeline = apixo_test_parse (sim, launch);
-  uploads_init (&u, FALSE);
-  a = connect_upload (pipeline, &u);
+  uploads_connect (&u, pipeline, FALSE);
   feed_setup (&image, pipeline, "img", "character.png", TRUE);
   feed_setup (&video, pipeline, "vid", "motion.mp4", FALSE);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
@@ -1881,7 +1847,6 @@ GST_START_TEST (test_stop_during_upload)
   fail_unless (apixo_test_dir_count (spool) == 0);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
 
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   feed_clear (&image);
@@ -1897,19 +1862,12 @@ GST_END_TEST;
  * for a slow upload, nothing is submitted and no error is posted. */
 GST_START_TEST (test_stop_inside_upload_handler)
 {
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
-  gchar *launch = g_strdup_printf (
-      "apixoanimate name=a @SIM@ ! fakesink "
-      "filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      image, video);
+  gchar *launch = pads_launch ("", "character.png", "motion.mp4");
   GstElement *pipeline = apixo_test_parse (sim, launch);
-  GstElement *a;
   Uploads u;
 
-  uploads_init (&u, FALSE);
+  uploads_connect (&u, pipeline, FALSE);
   u.hang = TRUE;
-  a = connect_upload (pipeline, &u);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
                           GST_STATE_CHANGE_ASYNC);
   fail_unless (uploads_wait (&u, 1, 60), "the upload handler was not called");
@@ -1923,12 +1881,9 @@ GST_START_TEST (test_stop_inside_upload_handler)
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
 
-  gst_object_unref (a);
   gst_object_unref (pipeline);
   uploads_clear (&u);
   g_free (launch);
-  g_free (video);
-  g_free (image);
 }
 
 GST_END_TEST;
@@ -1939,21 +1894,18 @@ GST_END_TEST;
  * one stops the server closes. */
 GST_START_TEST (test_stop_while_polling)
 {
-  gchar *image = media_path ("character.png");
-  gchar *video = media_path ("motion.mp4");
+  gchar *pads = filesrc_pads ("character.png", "motion.mp4");
   gchar *image_uri = media_uri ("character.png");
   gchar *video_uri = media_uri ("motion.mp4");
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  ApixoTestPublished pub = apixo_test_published_new ();
   gchar *launch_b = g_strdup_printf (
       "apixoanimate name=a @SIM@ prompt=\"keeps the server [sim:delay=3000]\" "
       "image-uri=%s video-uri=%s %s ! fakesink",
-      image_uri, video_uri, publish);
+      image_uri, video_uri, pub.args);
   gchar *launch_a = g_strdup_printf (
       "apixoanimate name=a @SIM@ prompt=\"stopped [sim:delay=3000]\" %s ! "
-      "fakesink  filesrc location=%s ! a.image  filesrc location=%s ! a.video",
-      publish, image, video);
+      "fakesink  %s",
+      pub.args, pads);
   GstElement *b = apixo_test_parse (sim, launch_b);
   GstElement *a = apixo_test_parse (sim, launch_a);
   JsonObject *req_a, *req_b;
@@ -1981,8 +1933,8 @@ GST_START_TEST (test_stop_while_polling)
   urls_b[0] = only_url (req_b, "image_urls");
   urls_b[1] = only_url (req_b, "video_urls");
   for (i = 0; i < 2; i++) {
-    check_published_url (urls_a[i], base, i ? "mp4" : "png");
-    check_published_url (urls_b[i], base, i ? "mp4" : "png");
+    check_published_url (urls_a[i], pub.base, i ? "mp4" : "png");
+    check_published_url (urls_b[i], pub.base, i ? "mp4" : "png");
     /* the same file, published twice: two unrelated paths */
     fail_if (g_str_equal (urls_a[i], urls_b[i]));
     fail_unless_equals_int (http_status (urls_a[i]), 200);
@@ -2027,12 +1979,10 @@ GST_START_TEST (test_stop_while_polling)
   g_free (id_b);
   g_free (launch_a);
   g_free (launch_b);
-  g_free (base);
-  g_free (publish);
+  apixo_test_published_clear (&pub);
   g_free (video_uri);
   g_free (image_uri);
-  g_free (video);
-  g_free (image);
+  g_free (pads);
 }
 
 GST_END_TEST;
@@ -2090,11 +2040,9 @@ GST_END_TEST;
  * (apixo-sim, by its own SIM CHOICE of 240 px, fails the task). */
 GST_START_TEST (test_small_image_accepted)
 {
-  guint port;
-  gchar *publish = publish_args (&port);
-  gchar *base = g_strdup_printf ("http://127.0.0.1:%u", port);
-  BodyExpect expect = { "animate", NULL, NULL, FALSE, 0, base };
-  ApixoRun *run = run_pads (publish, "small.png", "motion.mp4");
+  ApixoTestPublished pub = apixo_test_published_new ();
+  BodyExpect expect = { "animate", NULL, NULL, FALSE, 0, pub.base };
+  ApixoRun *run = run_pads (pub.args, "small.png", "motion.mp4");
   JsonObject *request;
 
   /* an error, if any, is the task's failure at the service (fail-code) */
@@ -2106,12 +2054,11 @@ GST_START_TEST (test_small_image_accepted)
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
   request = task_request (0);
   check_body (request, &expect);
-  check_published_url (only_url (request, "image_urls"), base, "png");
+  check_published_url (only_url (request, "image_urls"), pub.base, "png");
 
   json_object_unref (request);
   apixo_run_free (run);
-  g_free (base);
-  g_free (publish);
+  apixo_test_published_clear (&pub);
 }
 
 GST_END_TEST;

@@ -228,6 +228,18 @@ assert_task_warning (GList *messages)
   g_free (task_id);
 }
 
+/* stop_at_request() of a run into fakesink, at the first request on
+ * @route: the generation was cut short (one CANCELED progress). */
+static GList *
+stop_cancelled_at (const gchar *route)
+{
+  GList *messages = stop_at_request ("! fakesink", route, 30);
+
+  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
+                          1);
+  return messages;
+}
+
 /* The submission is in flight (the sim created the task and holds the
  * answer). */
 GST_START_TEST (test_stop_during_submit)
@@ -235,9 +247,7 @@ GST_START_TEST (test_stop_during_submit)
   GList *messages;
 
   sim_fixture_add_fault_full (sim, "generate", "slow", 1, HOLD_S, NULL);
-  messages = stop_at_request ("! fakesink", "generate", 30);
-  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
-                          1);
+  messages = stop_cancelled_at ("generate");
   /* sent once, never again */
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
   free_messages (messages);
@@ -280,9 +290,7 @@ GST_START_TEST (test_stop_during_poll)
   GList *messages;
 
   sim_fixture_add_fault_full (sim, "status", "slow", 1, HOLD_S, NULL);
-  messages = stop_at_request ("! fakesink", "status", 30);
-  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
-                          1);
+  messages = stop_cancelled_at ("status");
   assert_task_warning (messages);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", -1), 1);
   free_messages (messages);
@@ -301,9 +309,7 @@ GST_START_TEST (test_stop_during_backoff)
 
   json_node_unref (sim_fixture_request (sim, "POST", "/__sim/faults", fault));
   json_node_unref (fault);
-  messages = stop_at_request ("! fakesink", "status", 30);
-  fail_unless_equals_int (count_progress (messages, GST_PROGRESS_TYPE_CANCELED),
-                          1);
+  messages = stop_cancelled_at ("status");
   assert_task_warning (messages);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", 429), 1);
   free_messages (messages);
@@ -613,6 +619,21 @@ count_events (ApixoRun *run, const gchar *event)
   return n;
 }
 
+/* Runs the @n branches of @pipeline to EOS (within 240 s): no error, and
+ * each branch submitted one task and downloaded its result. */
+static ApixoRun *
+run_branches (GstElement *pipeline, guint n)
+{
+  ApixoRun *run = apixo_test_run (pipeline, 240);
+
+  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
+  fail_unless (run->eos);
+  fail_unless_equals_int (count_events (run, "downloaded"), n);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), n);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), n);
+  return run;
+}
+
 /* 50 elements at once in one process share the one worker thread. */
 GST_START_TEST (test_fifty_elements)
 {
@@ -625,12 +646,7 @@ GST_START_TEST (test_fifty_elements)
   fail_unless (sim_fixture_wait_tasks (sim, 50, 120));
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 1);
 
-  run = apixo_test_run (pipeline, 240);
-  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
-  fail_unless (run->eos);
-  fail_unless_equals_int (count_events (run, "downloaded"), 50);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 50);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 50);
+  run = run_branches (pipeline, 50);
   fail_unless_equals_int (apixo_test_count_threads ("apixo-worker"), 0);
   apixo_run_free (run);
   gst_object_unref (pipeline);
@@ -648,12 +664,7 @@ GST_START_TEST (test_concurrency_limit)
           "poll-interval=1 prompt=\"queue [sim:duration=0.25]\"");
   ApixoRun *run;
 
-  run = apixo_test_run (pipeline, 240);
-  fail_unless (run->error == NULL, "%s", run->error ? run->error->message : "");
-  fail_unless (run->eos);
-  fail_unless_equals_int (count_events (run, "downloaded"), 15);
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 15);
-  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 15);
+  run = run_branches (pipeline, 15);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 429), 0);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "status", 429), 0);
   /* the five beyond the limit were told they wait */

@@ -26,7 +26,7 @@ new_client (void)
   GstApixoSettings settings;
   GstApixoRequestSpec *spec = gst_apixo_request_spec_new ();
   GstApixoRunConfig *config;
-  GstApixoClient *client;
+  GstApixoClient *made;
 
   gst_apixo_settings_init (&settings);
   g_free (settings.base_url);
@@ -35,55 +35,67 @@ new_client (void)
   settings.api_key = g_strdup (KEY);
   spec->model = g_strdup ("veo-3-1");
   config = gst_apixo_run_config_new (&settings, spec, NULL);
-  client = gst_apixo_client_new (config);
+  made = gst_apixo_client_new (config);
   gst_apixo_run_config_unref (config);
-  return client;
+  return made;
 }
 
+/* ---- answer parsers: each test gets a client and an empty error --------- */
+
+static GstApixoClient *client;
+static GstApixoApiError err;
+
+static void
+parser_setup (void)
+{
+  client = new_client ();
+  memset (&err, 0, sizeof (err));
+}
+
+static void
+parser_teardown (void)
+{
+  gst_apixo_api_error_clear (&err);
+  g_clear_pointer (&client, gst_apixo_client_free);
+}
+
+/* The client's reading of a submit answer; its error (cleared first) in
+ * err. */
 static gchar *
-submit (GstApixoClient *client, guint status, const gchar *body,
-        GstApixoApiError *err)
+submit (guint status, const gchar *body)
 {
   GBytes *bytes = g_bytes_new (body, strlen (body));
   gchar *id;
 
-  gst_apixo_api_error_clear (err);
-  id = gst_apixo_client_parse_submit (client, status, bytes, err);
+  gst_apixo_api_error_clear (&err);
+  id = gst_apixo_client_parse_submit (client, status, bytes, &err);
   g_bytes_unref (bytes);
   return id;
 }
 
+/* The same for a status answer of task_12345678. */
 static GstApixoTaskStatus *
-status_of (GstApixoClient *client, guint status, const gchar *body,
-           GstApixoApiError *err)
+status_of (guint status, const gchar *body)
 {
   GBytes *bytes = g_bytes_new (body, strlen (body));
   GstApixoTaskStatus *st;
 
-  gst_apixo_api_error_clear (err);
+  gst_apixo_api_error_clear (&err);
   st = gst_apixo_client_parse_status (client, "task_12345678", status, bytes,
-                                      err);
+                                      &err);
   g_bytes_unref (bytes);
   return st;
 }
 
 GST_START_TEST (test_submit_success)
 {
-  GstApixoClient *client = new_client ();
-  GstApixoApiError err = {
-    0,
-  };
   gchar *id;
 
-  id = submit (client, 200,
-               "{\"code\":200,\"message\":\"success\","
-               "\"data\":{\"taskId\":\"task_12345678\"}}",
-               &err);
+  id = submit (200, "{\"code\":200,\"message\":\"success\","
+                    "\"data\":{\"taskId\":\"task_12345678\"}}");
   fail_unless_equals_string (id, "task_12345678");
   fail_unless (err.error == NULL);
   g_free (id);
-  gst_apixo_api_error_clear (&err);
-  gst_apixo_client_free (client);
 }
 
 GST_END_TEST;
@@ -140,14 +152,10 @@ static const SubmitFailure submit_failures[] = {
 
 GST_START_TEST (test_submit_failures)
 {
-  GstApixoClient *client = new_client ();
-  GstApixoApiError err = {
-    0,
-  };
   const SubmitFailure *f = &submit_failures[__i__];
   gchar *id;
 
-  id = submit (client, f->status, f->body, &err);
+  id = submit (f->status, f->body);
   fail_unless (id == NULL, "case %d accepted", __i__);
   fail_unless (err.error != NULL);
   fail_unless (err.error->domain == GST_RESOURCE_ERROR);
@@ -155,8 +163,6 @@ GST_START_TEST (test_submit_failures)
   fail_unless_equals_int (err.transient, f->transient);
   fail_unless_equals_int (err.not_processed, f->not_processed);
   fail_unless_equals_int (err.http_status, f->status);
-  gst_apixo_api_error_clear (&err);
-  gst_apixo_client_free (client);
 }
 
 GST_END_TEST;
@@ -165,10 +171,6 @@ GST_END_TEST;
  * says it once; different texts are both kept. */
 GST_START_TEST (test_error_detail_said_once)
 {
-  GstApixoClient *client = new_client ();
-  GstApixoApiError err = {
-    0,
-  };
   const gchar *same = "Invalid value for input.resolution: '999p'";
   gchar *body, *id;
   const gchar *said;
@@ -176,41 +178,31 @@ GST_START_TEST (test_error_detail_said_once)
   body = g_strdup_printf (
       "{\"code\":400,\"message\":\"%s\",\"data\":{\"error\":\"%s\"}}", same,
       same);
-  id = submit (client, 400, body, &err);
+  id = submit (400, body);
   fail_unless (id == NULL && err.error != NULL);
   said = strstr (err.error->message, same);
   fail_unless (said != NULL, "%s", err.error->message);
   fail_unless (strstr (said + 1, same) == NULL, "%s", err.error->message);
   g_free (body);
 
-  id = submit (client, 400,
-               "{\"code\":400,\"message\":\"Invalid parameters\",\"data\":"
-               "{\"error\":\"Missing required field: input.prompt\"}}",
-               &err);
+  id = submit (400, "{\"code\":400,\"message\":\"Invalid parameters\",\"data\":"
+                    "{\"error\":\"Missing required field: input.prompt\"}}");
   fail_unless (id == NULL && err.error != NULL);
   fail_unless (strstr (err.error->message,
                        "Invalid parameters: Missing "
                        "required field: input.prompt") != NULL,
                "%s", err.error->message);
-  gst_apixo_api_error_clear (&err);
-  gst_apixo_client_free (client);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_status_states)
 {
-  GstApixoClient *client = new_client ();
-  GstApixoApiError err = {
-    0,
-  };
   GstApixoTaskStatus *st;
 
-  st = status_of (client, 200,
-                  "{\"code\":200,\"message\":\"success\",\"data\":"
-                  "{\"taskId\":\"task_12345678\",\"state\":\"processing\","
-                  "\"createTime\":1767965610929}}",
-                  &err);
+  st = status_of (200, "{\"code\":200,\"message\":\"success\",\"data\":"
+                       "{\"taskId\":\"task_12345678\",\"state\":\"processing\","
+                       "\"createTime\":1767965610929}}");
   fail_unless (st != NULL);
   fail_unless_equals_string (st->state, "processing");
   fail_unless_equals_int64 (st->create_time, 1767965610929);
@@ -219,13 +211,11 @@ GST_START_TEST (test_status_states)
   gst_apixo_task_status_free (st);
 
   st = status_of (
-      client, 200,
-      "{\"code\":200,\"message\":\"success\",\"data\":"
-      "{\"taskId\":\"task_12345678\",\"state\":\"success\",\"resultJson\":"
-      "\"{\\\"resultUrls\\\":[\\\"https://r2.apixo.ai/video.mp4\\\"]}\","
-      "\"createTime\":1767965610929,\"completeTime\":1767965652317,"
-      "\"costTime\":41388}}",
-      &err);
+      200, "{\"code\":200,\"message\":\"success\",\"data\":"
+           "{\"taskId\":\"task_12345678\",\"state\":\"success\",\"resultJson\":"
+           "\"{\\\"resultUrls\\\":[\\\"https://r2.apixo.ai/video.mp4\\\"]}\","
+           "\"createTime\":1767965610929,\"completeTime\":1767965652317,"
+           "\"costTime\":41388}}");
   fail_unless (st != NULL);
   fail_unless_equals_string (st->result_uris[0],
                              "https://r2.apixo.ai/video.mp4");
@@ -235,12 +225,11 @@ GST_START_TEST (test_status_states)
 
   /* failed, with control characters and the key echoed in the message */
   st = status_of (
-      client, 200,
+      200,
       "{\"code\":200,\"message\":\"success\",\"data\":"
       "{\"taskId\":\"task_12345678\",\"state\":\"failed\",\"failCode\":"
       "\"CONTENT_VIOLATION\",\"failMsg\":\"bad\\u001b[31m prompt for key " KEY
-      "\"}}",
-      &err);
+      "\"}}");
   fail_unless (st != NULL);
   fail_unless_equals_string (st->fail_code, "CONTENT_VIOLATION");
   fail_unless (strchr (st->fail_msg, 0x1b) == NULL);
@@ -249,16 +238,11 @@ GST_START_TEST (test_status_states)
   gst_apixo_task_status_free (st);
 
   /* a state this version does not know is passed on as given */
-  st = status_of (client, 200,
-                  "{\"code\":200,\"data\":{\"taskId\":"
-                  "\"task_12345678\",\"state\":\"queued-somewhere\"}}",
-                  &err);
+  st = status_of (200, "{\"code\":200,\"data\":{\"taskId\":"
+                       "\"task_12345678\",\"state\":\"queued-somewhere\"}}");
   fail_unless (st != NULL);
   fail_unless_equals_string (st->state, "queued-somewhere");
   gst_apixo_task_status_free (st);
-
-  gst_apixo_api_error_clear (&err);
-  gst_apixo_client_free (client);
 }
 
 GST_END_TEST;
@@ -295,18 +279,12 @@ static const gchar *bad_status_bodies[] = {
 
 GST_START_TEST (test_status_malformed)
 {
-  GstApixoClient *client = new_client ();
-  GstApixoApiError err = {
-    0,
-  };
   GstApixoTaskStatus *st;
 
-  st = status_of (client, 200, bad_status_bodies[__i__], &err);
+  st = status_of (200, bad_status_bodies[__i__]);
   fail_unless (st == NULL, "body %d accepted", __i__);
   fail_unless (err.error != NULL);
   fail_unless (err.error->domain == GST_RESOURCE_ERROR);
-  gst_apixo_api_error_clear (&err);
-  gst_apixo_client_free (client);
 }
 
 GST_END_TEST;
@@ -316,10 +294,6 @@ GST_END_TEST;
  * as malformed, no crash.  Brackets inside strings do not count. */
 GST_START_TEST (test_deep_nesting)
 {
-  GstApixoClient *client = new_client ();
-  GstApixoApiError err = {
-    0,
-  };
   GstApixoTaskStatus *st;
   gsize n = 1024 * 1024;
   gchar *deep = g_strnfill (n, '[');
@@ -327,17 +301,17 @@ GST_START_TEST (test_deep_nesting)
   gchar *body;
   gchar *id;
 
-  id = submit (client, 200, deep, &err);
+  id = submit (200, deep);
   fail_unless (id == NULL && err.error != NULL);
   fail_unless_equals_int (err.error->code, GST_RESOURCE_ERROR_READ);
-  st = status_of (client, 200, deep, &err);
+  st = status_of (200, deep);
   fail_unless (st == NULL && err.error != NULL);
 
   body = g_strdup_printf (
       "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
       "\"success\",\"resultJson\":\"%s\"}}",
       inner);
-  st = status_of (client, 200, body, &err);
+  st = status_of (200, body);
   fail_unless (st == NULL && err.error != NULL);
   g_free (body);
 
@@ -346,14 +320,12 @@ GST_START_TEST (test_deep_nesting)
       "{\"code\":200,\"data\":{\"taskId\":\"task_12345678\",\"state\":"
       "\"failed\",\"failCode\":\"X\",\"failMsg\":\"%.200s \\\" %.200s\"}}",
       inner, inner);
-  st = status_of (client, 200, body, &err);
+  st = status_of (200, body);
   fail_unless (st != NULL && st->fail_msg != NULL);
   fail_unless (g_str_has_prefix (st->fail_msg, "[[[["));
   gst_apixo_task_status_free (st);
   g_free (body);
 
-  gst_apixo_api_error_clear (&err);
-  gst_apixo_client_free (client);
   g_free (inner);
   g_free (deep);
 }
@@ -430,10 +402,6 @@ GST_END_TEST;
  * survives the cut (redacted before it is truncated). */
 GST_START_TEST (test_key_at_the_size_bound)
 {
-  GstApixoClient *client = new_client ();
-  GstApixoApiError err = {
-    0,
-  };
   GstApixoTaskStatus *st;
   gchar *pad = g_strnfill (1024 - 6, 'x');
   gchar *body = g_strdup_printf (
@@ -441,7 +409,7 @@ GST_START_TEST (test_key_at_the_size_bound)
       "\"failed\",\"failCode\":\"X\",\"failMsg\":\"%s%s\"}}",
       pad, KEY);
 
-  st = status_of (client, 200, body, &err);
+  st = status_of (200, body);
   fail_unless (st != NULL && st->fail_msg != NULL);
   fail_unless (g_str_has_prefix (st->fail_msg, pad));
   fail_unless (strstr (st->fail_msg, "sk-") == NULL, "%s",
@@ -449,8 +417,6 @@ GST_START_TEST (test_key_at_the_size_bound)
   fail_unless (strlen (st->fail_msg) <= 1024);
 
   gst_apixo_task_status_free (st);
-  gst_apixo_api_error_clear (&err);
-  gst_apixo_client_free (client);
   g_free (body);
   g_free (pad);
 }
@@ -468,7 +434,6 @@ GST_START_TEST (test_parsers_fuzz)
     "{\"code\":200,\"data\":{\"taskId\":\"task_1\",\"state\":\"failed\","
     "\"failCode\":\"X\",\"failMsg\":\"" KEY "\"}}",
   };
-  GstApixoClient *client = new_client ();
   GRand *rand = g_rand_new_with_seed (4242);
   guint i, j;
 
@@ -476,9 +441,6 @@ GST_START_TEST (test_parsers_fuzz)
     const gchar *seed = seeds[i % G_N_ELEMENTS (seeds)];
     gsize len = strlen (seed);
     guint8 *data = g_memdup2 (seed, len);
-    GstApixoApiError err = {
-      0,
-    };
     GBytes *bytes;
     gchar *id;
     GstApixoTaskStatus *st;
@@ -500,7 +462,6 @@ GST_START_TEST (test_parsers_fuzz)
     g_bytes_unref (bytes);
   }
   g_rand_free (rand);
-  gst_apixo_client_free (client);
 }
 
 GST_END_TEST;
@@ -609,19 +570,23 @@ static Suite *
 client_suite (void)
 {
   Suite *s = suite_create ("apixo-client");
+  TCase *tp = tcase_create ("parsers");
   TCase *tc = tcase_create ("general");
 
-  suite_add_tcase (s, tc);
-  tcase_add_test (tc, test_submit_success);
-  tcase_add_test (tc, test_error_detail_said_once);
-  tcase_add_loop_test (tc, test_submit_failures, 0,
+  suite_add_tcase (s, tp);
+  tcase_add_checked_fixture (tp, parser_setup, parser_teardown);
+  tcase_add_loop_test (tp, test_submit_failures, 0,
                        G_N_ELEMENTS (submit_failures));
-  tcase_add_test (tc, test_status_states);
-  tcase_add_loop_test (tc, test_status_malformed, 0,
+  tcase_add_test (tp, test_submit_success);
+  tcase_add_test (tp, test_error_detail_said_once);
+  tcase_add_test (tp, test_status_states);
+  tcase_add_test (tp, test_parsers_fuzz);
+  tcase_add_test (tp, test_key_at_the_size_bound);
+  tcase_add_test (tp, test_deep_nesting);
+  tcase_add_loop_test (tp, test_status_malformed, 0,
                        G_N_ELEMENTS (bad_status_bodies));
-  tcase_add_test (tc, test_parsers_fuzz);
-  tcase_add_test (tc, test_key_at_the_size_bound);
-  tcase_add_test (tc, test_deep_nesting);
+
+  suite_add_tcase (s, tc);
   tcase_add_test (tc, test_retry_after_values);
   tcase_add_test (tc, test_one_worker_thread_at_a_time);
   tcase_add_test (tc, test_task_id_and_redact);

@@ -196,26 +196,49 @@ collected (GstApixoMediaKind kind, const gchar *label, const gchar *path)
   return input;
 }
 
-/* Probes and expects a SETTINGS error whose message holds each of the
- * NULL-terminated fragments. */
 static void
-expect_rejected (GstApixoInput *input, const GstApixoMediaLimits *l, ...)
+expect_rejected_valist (GstApixoInput *input, const GstApixoMediaLimits *l,
+                        va_list fragments)
 {
   GError *error = NULL;
   const gchar *fragment;
-  va_list args;
 
   fail_if (gst_apixo_input_probe (input, l, NULL, &error));
   fail_unless (
       g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS),
       "%s", error ? error->message : "no error");
-  va_start (args, l);
-  while ((fragment = va_arg (args, const gchar *)) != NULL)
+  while ((fragment = va_arg (fragments, const gchar *)) != NULL)
     fail_unless (strstr (error->message, fragment) != NULL, "'%s' not in '%s'",
                  fragment, error->message);
-  va_end (args);
   GST_INFO ("rejected as expected: %s", error->message);
   g_error_free (error);
+}
+
+/* Probes and expects a SETTINGS error whose message holds each of the
+ * NULL-terminated fragments. */
+static void
+expect_rejected (GstApixoInput *input, const GstApixoMediaLimits *l, ...)
+{
+  va_list args;
+
+  va_start (args, l);
+  expect_rejected_valist (input, l, args);
+  va_end (args);
+}
+
+/* expect_rejected() of the input that property @name gives for the file
+ * @path. */
+static void
+expect_file_rejected (GstApixoMediaKind kind, const gchar *name,
+                      const gchar *path, const GstApixoMediaLimits *l, ...)
+{
+  GstApixoInput *input = input_for_file (kind, name, path);
+  va_list args;
+
+  va_start (args, l);
+  expect_rejected_valist (input, l, args);
+  va_end (args);
+  gst_apixo_input_free (input);
 }
 
 static void
@@ -425,7 +448,6 @@ GST_START_TEST (test_file_too_large)
   gchar *data;
   gsize len;
   int fd;
-  GstApixoInput *input;
 
   /* A real PNG padded (sparse) to the limit + 1 byte. */
   fail_unless (g_file_get_contents (png, &data, &len, NULL));
@@ -433,10 +455,9 @@ GST_START_TEST (test_file_too_large)
   fail_unless (write (fd, data, len) == (gssize)len);
   fail_unless (ftruncate (fd, l->max_bytes + 1) == 0);
   close (fd);
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", big);
-  expect_rejected (input, l, "image-uri file://", "10.0 MiB", "10485761 bytes",
-                   NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uri", big, l,
+                        "image-uri file://", "10.0 MiB", "10485761 bytes",
+                        NULL);
   g_free (data);
   g_free (big);
   g_free (png);
@@ -595,10 +616,9 @@ GST_START_TEST (test_wrong_kind_rejected)
                    "image pad: the data is audio/x-wav, not an image",
                    "allowed: JPEG, PNG, WebP", NULL);
   gst_apixo_input_free (input);
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", wav_named_png);
-  expect_rejected (input, limits (ANIMATE, GST_APIXO_MEDIA_IMAGE),
-                   "audio/x-wav", NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uri", wav_named_png,
+                        limits (ANIMATE, GST_APIXO_MEDIA_IMAGE), "audio/x-wav",
+                        NULL);
 
   /* A video on the image pad, an image on the video pad. */
   input = collected (GST_APIXO_MEDIA_IMAGE, "image pad", mp4);
@@ -613,10 +633,8 @@ GST_START_TEST (test_wrong_kind_rejected)
   /* Text: unknown. */
   fail_unless (
       g_file_set_contents (text, "just some words, no picture\n", -1, NULL));
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", text);
-  expect_rejected (input, &IMAGE_LIMITS, "unknown format",
-                   "allowed: JPEG, PNG, WebP", NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uri", text, &IMAGE_LIMITS,
+                        "unknown format", "allowed: JPEG, PNG, WebP", NULL);
 
   g_free (wav);
   g_free (wav_named_png);
@@ -640,7 +658,6 @@ GST_START_TEST (test_jpeg_frame_header_far_in)
   static const guint8 soi[] = { 0xff, 0xd8 };
   guint8 app[4] = { 0xff, 0xe1, 0xff, 0xff }; /* APP1, 65535 bytes */
   guint8 *filler = g_malloc0 (65533);
-  GstApixoInput *input;
   gchar *data;
   gsize len, sof = 0;
 
@@ -663,9 +680,8 @@ GST_START_TEST (test_jpeg_frame_header_far_in)
   g_byte_array_append (out, (guint8 *)data + 2, len - 2);
   fail_unless (g_file_set_contents (big, (gchar *)out->data, out->len, NULL));
 
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", big);
-  expect_rejected (input, l, "30000x30000 px", "allowed 240-8000 px", NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uri", big, l,
+                        "30000x30000 px", "allowed 240-8000 px", NULL);
 
   g_byte_array_unref (out);
   g_free (filler);
@@ -685,19 +701,16 @@ GST_START_TEST (test_image_dimensions)
   gchar *edge = render_image ("edge.png", 240, 240, NULL, "pngenc");
   GstApixoInput *input;
 
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", small);
-  expect_rejected (input, l, "image-uri file://", "small.png: 100x100 px",
-                   "allowed 240-8000 px", NULL);
-  gst_apixo_input_free (input);
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", small_webp);
-  expect_rejected (input, l, "100x100 px", NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uri", small, l,
+                        "image-uri file://", "small.png: 100x100 px",
+                        "allowed 240-8000 px", NULL);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uri", small_webp, l,
+                        "100x100 px", NULL);
   input = collected (GST_APIXO_MEDIA_IMAGE, "image pad", narrow);
   expect_rejected (input, l, "image pad: 320x239 px", NULL);
   gst_apixo_input_free (input);
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", wide);
-  expect_rejected (input, l, "8001x240 px", NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uri", wide, l,
+                        "8001x240 px", NULL);
 
   input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uri", edge);
   expect_probed (input, l);
@@ -750,7 +763,6 @@ GST_START_TEST (test_png_transparency_far_in)
   gsize text_len = 300 * 1024;
   guint8 *text = g_malloc (text_len);
   static const guint8 trns[6] = { 0, 1, 0, 2, 0, 3 };
-  GstApixoInput *input;
   gchar *data;
   gsize len;
 
@@ -764,10 +776,8 @@ GST_START_TEST (test_png_transparency_far_in)
   g_byte_array_append (out, (guint8 *)data + 33, len - 33);
   fail_unless (g_file_set_contents (path, (gchar *)out->data, out->len, NULL));
 
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uris", path);
-  expect_rejected (input, limits (WAN25V, GST_APIXO_MEDIA_IMAGE), "alpha",
-                   NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uris", path,
+                        limits (WAN25V, GST_APIXO_MEDIA_IMAGE), "alpha", NULL);
 
   g_byte_array_unref (out);
   g_free (text);
@@ -784,10 +794,9 @@ GST_START_TEST (test_png_alpha)
   GstApixoInput *input;
 
   /* wan-2-5-video: "PNG (no alpha)". */
-  input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uris", rgba);
-  expect_rejected (input, limits (WAN25V, GST_APIXO_MEDIA_IMAGE), "alpha",
-                   "PNG without alpha", NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_IMAGE, "image-uris", rgba,
+                        limits (WAN25V, GST_APIXO_MEDIA_IMAGE), "alpha",
+                        "PNG without alpha", NULL);
   input = input_for_file (GST_APIXO_MEDIA_IMAGE, "image-uris", rgb);
   expect_probed (input, limits (WAN25V, GST_APIXO_MEDIA_IMAGE));
   fail_if (gst_apixo_input_has_alpha (input));
@@ -880,9 +889,8 @@ GST_START_TEST (test_corrupt_video_rejected)
     data[off + i] = g_rand_int (rand) & 0xff;
   fail_unless (g_file_set_contents (scrambled, (gchar *)data, len, NULL));
 
-  input = input_for_file (GST_APIXO_MEDIA_VIDEO, "video-uri", truncated);
-  expect_rejected (input, l, "video-uri file://", NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_VIDEO, "video-uri", truncated, l,
+                        "video-uri file://", NULL);
   input = collected (GST_APIXO_MEDIA_VIDEO, "video pad", scrambled);
   expect_rejected (input, l, "video pad", NULL);
   gst_apixo_input_free (input);
@@ -907,10 +915,8 @@ GST_START_TEST (test_audio_limits)
   GstApixoInput *input;
   gdouble seconds;
 
-  input = input_for_file (GST_APIXO_MEDIA_AUDIO, "audio-uri", short_wav);
-  expect_rejected (input, l, "audio-uri file://", "2.0 s, allowed 3-30 s",
-                   NULL);
-  gst_apixo_input_free (input);
+  expect_file_rejected (GST_APIXO_MEDIA_AUDIO, "audio-uri", short_wav, l,
+                        "audio-uri file://", "2.0 s, allowed 3-30 s", NULL);
 
   input = input_for_file (GST_APIXO_MEDIA_AUDIO, "audio-uri", wav);
   expect_probed (input, l);

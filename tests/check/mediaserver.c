@@ -30,6 +30,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "apixotest.h"
 #include "gstapixoinput.h"
 #include "gstapixomediaserver.h"
 #include "gstapixopublisher.h"
@@ -186,7 +187,8 @@ path_has_token_shape (const gchar *path, const gchar *ext)
   return ok;
 }
 
-/* Renders a small PNG with GStreamer into @name; waits for EOS. */
+/* Renders a small PNG with GStreamer into @name; fails the test unless it
+ * reaches EOS within a minute. */
 static gchar *
 render_png (const gchar *name, gint width, gint height)
 {
@@ -195,37 +197,55 @@ render_png (const gchar *name, gint width, gint height)
       "videotestsrc num-buffers=1 ! video/x-raw,width=%d,height=%d ! pngenc "
       "! filesink location=\"%s\"",
       width, height, path);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstMessage *msg;
 
-  fail_unless (pipeline != NULL);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-                                    GST_CLOCK_TIME_NONE,
-                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (pipeline);
+  apixo_test_play (desc, 60);
   g_free (desc);
   return path;
+}
+
+/* A file published on a loopback server, and a client to fetch it. */
+typedef struct {
+  GstApixoMediaServer *server;
+  SoupSession *session;
+  gchar *file, *path, *url;
+} Served;
+
+/* Acquires a loopback server and publishes @file (taken) as @type. */
+static void
+served_open (Served *s, gchar *file, const gchar *type)
+{
+  s->server = acquire_loopback ();
+  s->session = client_new ();
+  s->file = file;
+  s->path = publish (s->server, s->file, type);
+  s->url = url_for (s->server, s->path);
+}
+
+/* Frees what served_open() made and releases the server (unless the test
+ * released it already and cleared it). */
+static void
+served_close (Served *s)
+{
+  if (s->server != NULL)
+    gst_apixo_media_server_release (s->server);
+  g_clear_object (&s->session);
+  g_clear_pointer (&s->url, g_free);
+  g_clear_pointer (&s->path, g_free);
+  g_clear_pointer (&s->file, g_free);
 }
 
 /* ---- serving ------------------------------------------------------------ */
 
 GST_START_TEST (test_serve_file)
 {
-  GstApixoMediaServer *server = acquire_loopback ();
-  SoupSession *session = client_new ();
-  gchar *file = write_pattern ("input.bin", PATTERN_SIZE);
-  gchar *path = publish (server, file, "image/png");
-  gchar *url = url_for (server, path);
+  Served s;
   Reply *r;
 
-  fail_unless (path_has_token_shape (path, "png"), "path shape: %s", path);
-  fail_unless_equals_int (gst_apixo_media_server_count_published (server), 1);
+  served_open (&s, write_pattern ("input.bin", PATTERN_SIZE), "image/png");
+  fail_unless (path_has_token_shape (s.path, "png"), "path shape: %s", s.path);
+  fail_unless_equals_int (gst_apixo_media_server_count_published (s.server), 1);
 
-  r = request (session, "GET", url, NULL, NULL);
+  r = request (s.session, "GET", s.url, NULL, NULL);
   fail_unless_equals_int (r->status, 200);
   fail_unless_equals_string (reply_header (r, "Content-Type"), "image/png");
   fail_unless_equals_string (reply_header (r, "Content-Length"), "100000");
@@ -237,27 +257,23 @@ GST_START_TEST (test_serve_file)
   reply_free (r);
 
   /* The same answer twice (keep-alive), with the same ETag. */
-  r = request (session, "GET", url, NULL, NULL);
+  r = request (s.session, "GET", s.url, NULL, NULL);
   fail_unless_equals_int (r->status, 200);
   assert_pattern (r->body, 0, PATTERN_SIZE);
   reply_free (r);
 
   /* Renaming the file does not stop the service: it was opened. */
   {
-    gchar *moved = g_strconcat (file, ".moved", NULL);
+    gchar *moved = g_strconcat (s.file, ".moved", NULL);
 
-    fail_unless (g_rename (file, moved) == 0);
-    fail_unless_equals_int (status_of (session, "GET", url), 200);
-    g_rename (moved, file);
+    fail_unless (g_rename (s.file, moved) == 0);
+    fail_unless_equals_int (status_of (s.session, "GET", s.url), 200);
+    g_rename (moved, s.file);
     g_free (moved);
   }
 
-  fail_unless (gst_apixo_media_server_withdraw (server, path));
-  g_free (url);
-  g_free (path);
-  g_free (file);
-  g_object_unref (session);
-  gst_apixo_media_server_release (server);
+  fail_unless (gst_apixo_media_server_withdraw (s.server, s.path));
+  served_close (&s);
   fail_unless_equals_int (gst_apixo_worker_count_threads (), 0);
 }
 GST_END_TEST;
@@ -338,85 +354,75 @@ check_unsatisfiable (SoupSession *session, const gchar *url, const gchar *range)
 
 GST_START_TEST (test_ranges)
 {
-  GstApixoMediaServer *server = acquire_loopback ();
-  SoupSession *session = client_new ();
-  gchar *file = write_pattern ("input.bin", PATTERN_SIZE);
-  gchar *path = publish (server, file, "video/mp4");
-  gchar *url = url_for (server, path);
+  Served s;
   gchar *etag;
   Reply *r;
 
-  check_range (session, url, "bytes=10-19", 10, 19);
-  check_range (session, url, "bytes=0-0", 0, 0);
-  check_range (session, url, "bytes=99990-", 99990, 99999);
-  check_range (session, url, "bytes=-5", 99995, 99999);
-  check_range (session, url, "bytes=-200000", 0, 99999);
-  check_range (session, url, "bytes=50000-999999", 50000, 99999);
-  check_range (session, url, "bytes=70000-", 70000, 99999);
+  served_open (&s, write_pattern ("input.bin", PATTERN_SIZE), "video/mp4");
+  check_range (s.session, s.url, "bytes=10-19", 10, 19);
+  check_range (s.session, s.url, "bytes=0-0", 0, 0);
+  check_range (s.session, s.url, "bytes=99990-", 99990, 99999);
+  check_range (s.session, s.url, "bytes=-5", 99995, 99999);
+  check_range (s.session, s.url, "bytes=-200000", 0, 99999);
+  check_range (s.session, s.url, "bytes=50000-999999", 50000, 99999);
+  check_range (s.session, s.url, "bytes=70000-", 70000, 99999);
 
-  check_unsatisfiable (session, url, "bytes=100000-");
-  check_unsatisfiable (session, url, "bytes=100000-100010");
-  check_unsatisfiable (session, url, "bytes=-0");
+  check_unsatisfiable (s.session, s.url, "bytes=100000-");
+  check_unsatisfiable (s.session, s.url, "bytes=100000-100010");
+  check_unsatisfiable (s.session, s.url, "bytes=-0");
 
   /* Several ranges or nonsense: ignored, the whole file. */
-  check_full (session, url, "Range", "bytes=0-1,5-6");
-  check_full (session, url, "Range", "bytes=abc");
-  check_full (session, url, "Range", "bytes=9-3");
-  check_full (session, url, "Range", "items=0-5");
+  check_full (s.session, s.url, "Range", "bytes=0-1,5-6");
+  check_full (s.session, s.url, "Range", "bytes=abc");
+  check_full (s.session, s.url, "Range", "bytes=9-3");
+  check_full (s.session, s.url, "Range", "items=0-5");
 
   /* If-Range / If-None-Match against the ETag. */
-  r = request (session, "GET", url, NULL, NULL);
+  r = request (s.session, "GET", s.url, NULL, NULL);
   etag = g_strdup (reply_header (r, "ETag"));
   reply_free (r);
   {
-    SoupMessage *msg = soup_message_new ("GET", url);
+    SoupMessage *msg = soup_message_new ("GET", s.url);
     SoupMessageHeaders *h = soup_message_get_request_headers (msg);
     GBytes *body;
 
     soup_message_headers_replace (h, "Range", "bytes=0-9");
     soup_message_headers_replace (h, "If-Range", "\"other\"");
-    body = soup_session_send_and_read (session, msg, NULL, NULL);
+    body = soup_session_send_and_read (s.session, msg, NULL, NULL);
     fail_unless_equals_int (soup_message_get_status (msg), 200);
     assert_pattern (body, 0, PATTERN_SIZE);
     g_bytes_unref (body);
     g_object_unref (msg);
 
-    msg = soup_message_new ("GET", url);
+    msg = soup_message_new ("GET", s.url);
     h = soup_message_get_request_headers (msg);
     soup_message_headers_replace (h, "Range", "bytes=0-9");
     soup_message_headers_replace (h, "If-Range", etag);
-    body = soup_session_send_and_read (session, msg, NULL, NULL);
+    body = soup_session_send_and_read (s.session, msg, NULL, NULL);
     fail_unless_equals_int (soup_message_get_status (msg), 206);
     assert_pattern (body, 0, 10);
     g_bytes_unref (body);
     g_object_unref (msg);
   }
-  r = request (session, "GET", url, "If-None-Match", etag);
+  r = request (s.session, "GET", s.url, "If-None-Match", etag);
   fail_unless_equals_int (r->status, 304);
   fail_unless_equals_int (g_bytes_get_size (r->body), 0);
   reply_free (r);
-  check_full (session, url, "If-None-Match", "\"stale\"");
+  check_full (s.session, s.url, "If-None-Match", "\"stale\"");
 
   g_free (etag);
-  g_free (url);
-  g_free (path);
-  g_free (file);
-  g_object_unref (session);
-  gst_apixo_media_server_release (server);
+  served_close (&s);
 }
 GST_END_TEST;
 
 GST_START_TEST (test_head)
 {
-  GstApixoMediaServer *server = acquire_loopback ();
-  SoupSession *session = client_new ();
-  gchar *file = write_pattern ("input.bin", PATTERN_SIZE);
-  gchar *path = publish (server, file, "image/webp");
-  gchar *url = url_for (server, path);
+  Served s;
   Reply *r, *get;
 
-  r = request (session, "HEAD", url, NULL, NULL);
-  get = request (session, "GET", url, NULL, NULL);
+  served_open (&s, write_pattern ("input.bin", PATTERN_SIZE), "image/webp");
+  r = request (s.session, "HEAD", s.url, NULL, NULL);
+  get = request (s.session, "GET", s.url, NULL, NULL);
   fail_unless_equals_int (r->status, 200);
   fail_unless_equals_string (reply_header (r, "Content-Type"), "image/webp");
   fail_unless_equals_string (reply_header (r, "Content-Length"), "100000");
@@ -429,14 +435,14 @@ GST_START_TEST (test_head)
   /* An empty file: 200, no body; any range is unsatisfiable. */
   {
     gchar *empty = write_pattern ("empty.bin", 0);
-    gchar *epath = publish (server, empty, "image/png");
-    gchar *eurl = url_for (server, epath);
+    gchar *epath = publish (s.server, empty, "image/png");
+    gchar *eurl = url_for (s.server, epath);
 
-    r = request (session, "GET", eurl, NULL, NULL);
+    r = request (s.session, "GET", eurl, NULL, NULL);
     fail_unless_equals_int (r->status, 200);
     fail_unless_equals_string (reply_header (r, "Content-Length"), "0");
     reply_free (r);
-    r = request (session, "GET", eurl, "Range", "bytes=0-");
+    r = request (s.session, "GET", eurl, "Range", "bytes=0-");
     fail_unless_equals_int (r->status, 416);
     reply_free (r);
     g_free (eurl);
@@ -444,74 +450,65 @@ GST_START_TEST (test_head)
     g_free (empty);
   }
 
-  g_free (url);
-  g_free (path);
-  g_free (file);
-  g_object_unref (session);
-  gst_apixo_media_server_release (server);
+  served_close (&s);
 }
 GST_END_TEST;
 
 GST_START_TEST (test_not_found_and_withdraw)
 {
-  GstApixoMediaServer *server = acquire_loopback ();
-  SoupSession *session = client_new ();
-  gchar *file = write_pattern ("input.bin", 1000);
-  gchar *path = publish (server, file, "image/png");
-  gchar *other = publish (server, file, "image/png");
-  gchar *url = url_for (server, path);
-  gchar *other_url = url_for (server, other);
+  Served s;
+  gchar *other, *other_url;
   gchar *wrong_ext, *guess, *prefix;
   Reply *r;
 
-  /* Unknown paths. */
-  prefix = url_for (server, "/m/");
-  guess =
-      url_for (server, "/m/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.png");
-  wrong_ext = g_strdup (url);
-  memcpy (wrong_ext + strlen (wrong_ext) - 3, "jpg", 3);
-  fail_unless_equals_int (status_of (session, "GET", guess), 404);
-  fail_unless_equals_int (status_of (session, "GET", prefix), 404);
-  fail_unless_equals_int (status_of (session, "GET", wrong_ext), 404);
-  {
-    gchar *root = url_for (server, "/");
+  served_open (&s, write_pattern ("input.bin", 1000), "image/png");
+  other = publish (s.server, s.file, "image/png");
+  other_url = url_for (s.server, other);
 
-    fail_unless_equals_int (status_of (session, "GET", root), 404);
+  /* Unknown paths. */
+  prefix = url_for (s.server, "/m/");
+  guess =
+      url_for (s.server, "/m/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.png");
+  wrong_ext = g_strdup (s.url);
+  memcpy (wrong_ext + strlen (wrong_ext) - 3, "jpg", 3);
+  fail_unless_equals_int (status_of (s.session, "GET", guess), 404);
+  fail_unless_equals_int (status_of (s.session, "GET", prefix), 404);
+  fail_unless_equals_int (status_of (s.session, "GET", wrong_ext), 404);
+  {
+    gchar *root = url_for (s.server, "/");
+
+    fail_unless_equals_int (status_of (s.session, "GET", root), 404);
     g_free (root);
   }
 
   /* Only GET and HEAD. */
-  r = request (session, "POST", url, NULL, NULL);
+  r = request (s.session, "POST", s.url, NULL, NULL);
   fail_unless_equals_int (r->status, 405);
   fail_unless_equals_string (reply_header (r, "Allow"), "GET, HEAD");
   reply_free (r);
-  fail_unless_equals_int (status_of (session, "PUT", url), 405);
-  fail_unless_equals_int (status_of (session, "DELETE", url), 405);
-  fail_unless_equals_int (status_of (session, "GET", url), 200);
+  fail_unless_equals_int (status_of (s.session, "PUT", s.url), 405);
+  fail_unless_equals_int (status_of (s.session, "DELETE", s.url), 405);
+  fail_unless_equals_int (status_of (s.session, "GET", s.url), 200);
 
   /* Withdrawn: 404 at once, for GET and HEAD; the other path still served. */
-  fail_unless (gst_apixo_media_server_withdraw (server, path));
-  fail_unless_equals_int (status_of (session, "GET", url), 404);
-  fail_unless_equals_int (status_of (session, "HEAD", url), 404);
-  fail_unless_equals_int (status_of (session, "GET", other_url), 200);
-  fail_if (gst_apixo_media_server_withdraw (server, path));
-  fail_if (gst_apixo_media_server_withdraw (server, "/m/nothing"));
-  fail_if (gst_apixo_media_server_withdraw (server, NULL));
-  fail_unless_equals_int (gst_apixo_media_server_count_published (server), 1);
-  fail_unless (gst_apixo_media_server_withdraw (server, other));
-  fail_unless_equals_int (status_of (session, "GET", other_url), 404);
-  fail_unless_equals_int (gst_apixo_media_server_count_published (server), 0);
+  fail_unless (gst_apixo_media_server_withdraw (s.server, s.path));
+  fail_unless_equals_int (status_of (s.session, "GET", s.url), 404);
+  fail_unless_equals_int (status_of (s.session, "HEAD", s.url), 404);
+  fail_unless_equals_int (status_of (s.session, "GET", other_url), 200);
+  fail_if (gst_apixo_media_server_withdraw (s.server, s.path));
+  fail_if (gst_apixo_media_server_withdraw (s.server, "/m/nothing"));
+  fail_if (gst_apixo_media_server_withdraw (s.server, NULL));
+  fail_unless_equals_int (gst_apixo_media_server_count_published (s.server), 1);
+  fail_unless (gst_apixo_media_server_withdraw (s.server, other));
+  fail_unless_equals_int (status_of (s.session, "GET", other_url), 404);
+  fail_unless_equals_int (gst_apixo_media_server_count_published (s.server), 0);
 
   g_free (prefix);
   g_free (guess);
   g_free (wrong_ext);
-  g_free (url);
   g_free (other_url);
-  g_free (path);
   g_free (other);
-  g_free (file);
-  g_object_unref (session);
-  gst_apixo_media_server_release (server);
+  served_close (&s);
 }
 GST_END_TEST;
 
@@ -621,19 +618,17 @@ GST_START_TEST (test_large_file_streamed)
 {
   const guint64 size = (under_valgrind () ? 20 : 200) * G_GUINT64_CONSTANT (1)
                        << 20;
-  GstApixoMediaServer *server = acquire_loopback ();
-  SoupSession *session = client_new ();
-  gchar *file = write_sparse ("large.mp4", size);
-  gchar *path = publish (server, file, "video/mp4");
-  gchar *url = url_for (server, path);
-  SoupMessage *msg = soup_message_new ("GET", url);
+  Served s;
+  SoupMessage *msg;
   guint8 *buf = g_malloc (64 * 1024);
   guint64 total = 0, baseline, peak;
   GInputStream *in;
   GError *error = NULL;
 
+  served_open (&s, write_sparse ("large.mp4", size), "video/mp4");
+  msg = soup_message_new ("GET", s.url);
   baseline = peak = rss_bytes ();
-  in = soup_session_send (session, msg, NULL, &error);
+  in = soup_session_send (s.session, msg, NULL, &error);
   fail_unless (in != NULL, "%s", error ? error->message : "");
   fail_unless_equals_int (soup_message_get_status (msg), 200);
   fail_unless_equals_int64 (soup_message_headers_get_content_length (
@@ -671,11 +666,7 @@ GST_START_TEST (test_large_file_streamed)
   g_object_unref (in);
   g_object_unref (msg);
   g_free (buf);
-  g_free (url);
-  g_free (path);
-  g_free (file);
-  g_object_unref (session);
-  gst_apixo_media_server_release (server);
+  served_close (&s);
 }
 GST_END_TEST;
 
@@ -710,16 +701,13 @@ concurrent_done (GObject *source, GAsyncResult *result, gpointer user_data)
 GST_START_TEST (test_concurrent_clients)
 {
   const guint n = 12;
-  GstApixoMediaServer *server = acquire_loopback ();
-  SoupSession *session = client_new ();
-  gchar *file = write_pattern ("input.bin", PATTERN_SIZE);
-  gchar *path = publish (server, file, "video/mp4");
-  gchar *url = url_for (server, path);
+  Served s;
   Concurrent *c = g_new0 (Concurrent, n);
   guint finished = 0;
 
+  served_open (&s, write_pattern ("input.bin", PATTERN_SIZE), "video/mp4");
   for (guint i = 0; i < n; i++) {
-    SoupMessage *msg = soup_message_new ("GET", url);
+    SoupMessage *msg = soup_message_new ("GET", s.url);
 
     if (i % 3 == 0) {
       c[i].start = 0;
@@ -735,7 +723,7 @@ GST_START_TEST (test_concurrent_clients)
                                     "Range", range);
       g_free (range);
     }
-    soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL,
+    soup_session_send_and_read_async (s.session, msg, G_PRIORITY_DEFAULT, NULL,
                                       concurrent_done, &c[i]);
     g_object_unref (msg);
   }
@@ -749,11 +737,7 @@ GST_START_TEST (test_concurrent_clients)
     fail_unless (c[i].ok, "request %u", i);
 
   g_free (c);
-  g_free (url);
-  g_free (path);
-  g_free (file);
-  g_object_unref (session);
-  gst_apixo_media_server_release (server);
+  served_close (&s);
 }
 GST_END_TEST;
 
@@ -762,28 +746,25 @@ GST_END_TEST;
 GST_START_TEST (test_withdraw_and_release_during_response)
 {
   const gsize size = 32 << 20;
-  GstApixoMediaServer *server = acquire_loopback ();
-  SoupSession *session = client_new ();
-  gchar *file = write_sparse ("big.mp4", size);
-  gchar *path = publish (server, file, "video/mp4");
-  gchar *url = url_for (server, path);
+  Served s;
   guint8 *buf = g_malloc (64 * 1024);
   SoupMessage *msg;
   GInputStream *in;
   gsize total = 0;
   gssize n;
 
-  msg = soup_message_new ("GET", url);
-  in = soup_session_send (session, msg, NULL, NULL);
+  served_open (&s, write_sparse ("big.mp4", size), "video/mp4");
+  msg = soup_message_new ("GET", s.url);
+  in = soup_session_send (s.session, msg, NULL, NULL);
   fail_unless (in != NULL);
   fail_unless (
       g_input_stream_read_all (in, buf, 64 * 1024, &total, NULL, NULL));
-  fail_unless (gst_apixo_media_server_withdraw (server, path));
+  fail_unless (gst_apixo_media_server_withdraw (s.server, s.path));
   {
     /* A second connection: the path is gone. */
     SoupSession *other = client_new ();
 
-    fail_unless_equals_int (status_of (other, "GET", url), 404);
+    fail_unless_equals_int (status_of (other, "GET", s.url), 404);
     g_object_unref (other);
   }
   while ((n = g_input_stream_read (in, buf, 64 * 1024, NULL, NULL)) > 0)
@@ -793,16 +774,17 @@ GST_START_TEST (test_withdraw_and_release_during_response)
   g_object_unref (msg);
 
   /* Release while a response is under way. */
-  g_free (path);
-  path = publish (server, file, "video/mp4");
-  g_free (url);
-  url = url_for (server, path);
-  msg = soup_message_new ("GET", url);
-  in = soup_session_send (session, msg, NULL, NULL);
+  g_free (s.path);
+  s.path = publish (s.server, s.file, "video/mp4");
+  g_free (s.url);
+  s.url = url_for (s.server, s.path);
+  msg = soup_message_new ("GET", s.url);
+  in = soup_session_send (s.session, msg, NULL, NULL);
   fail_unless (in != NULL);
   fail_unless (
       g_input_stream_read_all (in, buf, 64 * 1024, &total, NULL, NULL));
-  gst_apixo_media_server_release (server);
+  gst_apixo_media_server_release (s.server);
+  s.server = NULL;
   total = 0;
   while ((n = g_input_stream_read (in, buf, 64 * 1024, NULL, NULL)) > 0)
     total += n;
@@ -812,10 +794,7 @@ GST_START_TEST (test_withdraw_and_release_during_response)
   g_object_unref (msg);
 
   g_free (buf);
-  g_free (url);
-  g_free (path);
-  g_free (file);
-  g_object_unref (session);
+  served_close (&s);
 }
 GST_END_TEST;
 

@@ -582,16 +582,24 @@ spool_new_with (const GstApixoHttpSettings *http, const gchar *keep)
   return spool;
 }
 
+/* A spool with the test's HTTP settings, kept at @keep (NULL: a temp
+ * spool). */
 static GstApixoSpool *
-spool_new_default (void)
+spool_new_keeping (const gchar *keep)
 {
   GstApixoHttpSettings http;
   GstApixoSpool *spool;
 
   test_http_settings (&http);
-  spool = spool_new_with (&http, NULL);
+  spool = spool_new_with (&http, keep);
   gst_apixo_http_settings_clear (&http);
   return spool;
+}
+
+static GstApixoSpool *
+spool_new_default (void)
+{
+  return spool_new_keeping (NULL);
 }
 
 static void
@@ -645,6 +653,28 @@ read_to_end (GstApixoSpool *spool, GError **error)
   return ret;
 }
 
+/* read_to_end() of a download that must succeed: EOS, then the spool
+ * finishes without an error. */
+static void
+read_all_then_finished (GstApixoSpool *spool)
+{
+  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
+  wait_finished ();
+  fail_unless (ev.error == NULL);
+}
+
+/* read_to_end() of a download that must fail: the read's error, a
+ * GST_RESOURCE_ERROR @code, is returned for more checks. */
+static GError *
+read_to_end_error (GstApixoSpool *spool, gint code)
+{
+  GError *error = NULL;
+
+  fail_unless_equals_int (read_to_end (spool, &error), GST_FLOW_ERROR);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR, code));
+  return error;
+}
+
 static void
 setup (void)
 {
@@ -671,6 +701,19 @@ start_server (gsize size, const ServerConfig *cfg)
   static const ServerConfig none = { 0 };
 
   server_start (size, cfg ? cfg : &none);
+}
+
+/* A server of @size bytes set up by @cfg, and a default spool already
+ * downloading from it. */
+static GstApixoSpool *
+spool_started (gsize size, const ServerConfig *cfg)
+{
+  GstApixoSpool *spool;
+
+  start_server (size, cfg);
+  spool = spool_new_default ();
+  gst_apixo_spool_start (spool, ts->uri);
+  return spool;
 }
 
 typedef struct {
@@ -747,9 +790,7 @@ GST_START_TEST (test_first_read_before_complete)
   GstApixoSpool *spool;
 
   cfg.gate = 64 * 1024;
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
   /* served while the server holds everything past 64 KiB */
   read_expect (spool, 0, 4096, 4096);
@@ -757,9 +798,7 @@ GST_START_TEST (test_first_read_before_complete)
   fail_if (gst_apixo_spool_is_complete (spool));
 
   server_set_gate (G_MAXUINT64);
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless_equals_int (server_n_requests (), 1);
   gst_apixo_spool_free (spool);
 }
@@ -777,9 +816,7 @@ GST_START_TEST (test_far_ahead_range)
   gchar *expected;
 
   cfg.gate = 128 * 1024;
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
   /* the moov at the end, while the sequential download is held */
   read_expect (spool, off, 100000, 100000);
@@ -824,9 +861,7 @@ GST_START_TEST (test_far_ahead_range_ignored)
    * read is served by the sequential download */
   cfg.gate = 128 * 1024;
   cfg.ignore_range = TRUE;
-  start_server (size, &cfg);
-  rd.spool = spool_new_default ();
-  gst_apixo_spool_start (rd.spool, ts->uri);
+  rd.spool = spool_started (size, &cfg);
   rd.offset = size - 300000;
   rd.size = 100000;
   thread = g_thread_new ("reader", reader_thread, &rd);
@@ -859,13 +894,9 @@ GST_START_TEST (test_resume_after_drop)
   gchar *expected;
 
   cfg.drop_first_at = 1024 * 1024 + 777;
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless_equals_int (ts->drops, 1);
   fail_unless_equals_int (server_n_requests (), 2);
   r = server_get_request (1);
@@ -890,13 +921,9 @@ GST_START_TEST (test_range_ignored_restarts)
 
   cfg.drop_first_at = 700000;
   cfg.ignore_range = TRUE;
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless_equals_int (server_n_requests (), 2);
   r = server_get_request (1);
   fail_unless (r->range != NULL);
@@ -919,14 +946,10 @@ GST_START_TEST (test_no_validator_no_resume)
 
   cfg.drop_first_at = 700000;
   cfg.no_validators = TRUE;
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
   read_expect (spool, 0, 600000, 600000);
-  fail_unless_equals_int (read_to_end (spool, &error), GST_FLOW_ERROR);
-  fail_unless (
-      g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ));
+  error = read_to_end_error (spool, GST_RESOURCE_ERROR_READ);
   fail_unless (strstr (error->message, "ETag") != NULL, "%s", error->message);
   g_clear_error (&error);
   wait_finished ();
@@ -954,13 +977,9 @@ GST_START_TEST (test_bad_content_range_refused)
 
   cfg.drop_first_at = 700000;
   cfg.content_range = BAD_CONTENT_RANGES[__i__];
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
-  fail_unless_equals_int (read_to_end (spool, &error), GST_FLOW_ERROR);
-  fail_unless (
-      g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ));
+  error = read_to_end_error (spool, GST_RESOURCE_ERROR_READ);
   g_clear_error (&error);
   wait_finished ();
   fail_unless (gst_apixo_spool_get_size (spool, &total));
@@ -979,15 +998,11 @@ GST_START_TEST (test_etag_changed_fails)
 
   cfg.drop_first_at = 700000;
   cfg.etag_later = "\"etag-two\"";
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
   /* what arrived before the change is served; then the error */
   read_expect (spool, 0, 600000, 600000);
-  fail_unless_equals_int (read_to_end (spool, &error), GST_FLOW_ERROR);
-  fail_unless (
-      g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ));
+  error = read_to_end_error (spool, GST_RESOURCE_ERROR_READ);
   g_clear_error (&error);
   wait_finished ();
   fail_unless (
@@ -1008,9 +1023,7 @@ GST_START_TEST (test_not_found)
 
   cfg.fail_count = G_MAXUINT;
   cfg.fail_status = SOUP_STATUS_NOT_FOUND;
-  start_server (1000, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (1000, &cfg);
 
   fail_unless_equals_int (
       gst_apixo_spool_read (spool, 0, 4096, NULL, &buf, &error),
@@ -1043,9 +1056,7 @@ GST_START_TEST (test_too_large)
   /* 9 GiB announced: refused on the headers, before any byte is written */
   cfg.announce_length = G_GUINT64_CONSTANT (9) << 30;
   cfg.gate = 1;
-  start_server (1000, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (1000, &cfg);
 
   fail_unless_equals_int (
       gst_apixo_spool_read (spool, 0, 4096, NULL, &buf, &error),
@@ -1068,13 +1079,9 @@ GST_START_TEST (test_transient_retried)
   cfg.fail_count = 2;
   cfg.fail_status = SOUP_STATUS_SERVICE_UNAVAILABLE;
   cfg.retry_after = "0";
-  start_server (300000, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (300000, &cfg);
 
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless_equals_int (server_n_requests (), 3);
   gst_apixo_spool_free (spool);
 }
@@ -1125,9 +1132,7 @@ GST_START_TEST (test_cancel_read)
   gint i;
 
   cfg.gate = 1; /* headers and one byte, then nothing */
-  start_server (1024 * 1024, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (1024 * 1024, &cfg);
   server_wait_gate_hits (1);
 
   /* cancelled before the read: sticks */
@@ -1195,9 +1200,7 @@ GST_START_TEST (test_readers_wait_for_their_bytes)
    * bytes are there, whatever the others wait for (readers are woken only
    * when the download reaches what one of them needs). */
   cfg.gate = 64 * 1024;
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
   read_expect (spool, 0, 64 * 1024, 64 * 1024);
 
   th[0] = reader_start (&rd[0], spool, 100 * 1024, 4096);
@@ -1257,7 +1260,6 @@ GST_START_TEST (test_preallocated)
 {
   ServerConfig cfg = { 0 };
   gsize size = 3 * 1024 * 1024 + 5;
-  GstApixoHttpSettings http;
   GstApixoSpool *spool;
   gchar *dir, *keep;
   GStatBuf st;
@@ -1271,9 +1273,7 @@ GST_START_TEST (test_preallocated)
     goto out;
   cfg.gate = 64 * 1024;
   start_server (size, &cfg);
-  test_http_settings (&http);
-  spool = spool_new_with (&http, keep);
-  gst_apixo_http_settings_clear (&http);
+  spool = spool_new_keeping (keep);
   gst_apixo_spool_start (spool, ts->uri);
   read_expect (spool, 0, 4096, 4096);
   fail_unless_equals_int (g_stat (gst_apixo_spool_get_path (spool), &st), 0);
@@ -1281,9 +1281,7 @@ GST_START_TEST (test_preallocated)
   fail_unless ((guint64)st.st_blocks * 512 >= size);
 
   server_set_gate (G_MAXUINT64);
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless_equals_int (g_stat (gst_apixo_spool_get_path (spool), &st), 0);
   fail_unless_equals_uint64 (st.st_size, size);
   gst_apixo_spool_free (spool);
@@ -1311,9 +1309,7 @@ GST_START_TEST (test_free_stalled)
   gint64 ms;
 
   cfg.gate = 100 * 1024;
-  start_server (4 * 1024 * 1024, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (4 * 1024 * 1024, &cfg);
   server_wait_gate_hits (1);
   read_expect (spool, 0, 100 * 1024, 100 * 1024);
   /* and a far-ahead range in flight or done */
@@ -1336,9 +1332,7 @@ GST_START_TEST (test_free_during_backoff)
   cfg.fail_count = G_MAXUINT;
   cfg.fail_status = SOUP_STATUS_SERVICE_UNAVAILABLE;
   cfg.retry_after = "30";
-  start_server (1000, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (1000, &cfg);
   server_wait_requests (1);
 
   ms = free_timed (spool);
@@ -1413,9 +1407,7 @@ GST_START_TEST (test_temp_spool_has_no_name)
   read_expect (spool, 0, 4096, 4096); /* downloading, held at the gate */
   fail_unless (apixo_test_dir_count (dir) == 0);
   server_set_gate (G_MAXUINT64);
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless (apixo_test_dir_count (dir) == 0);
 
   gst_apixo_spool_free (spool);
@@ -1466,7 +1458,6 @@ read_file (const gchar *path, gsize *len)
 GST_START_TEST (test_keep_location)
 {
   gsize size = 1024 * 1024 + 99, len = 0;
-  GstApixoHttpSettings http;
   GstApixoSpool *spool;
   gchar *dir, *keep, *part, *contents;
 
@@ -1474,9 +1465,7 @@ GST_START_TEST (test_keep_location)
   dir = apixo_test_dir_new ("apixo-spool-test");
   keep = g_build_filename (dir, "result.mp4", NULL);
   part = g_strconcat (keep, ".part", NULL);
-  test_http_settings (&http);
-  spool = spool_new_with (&http, keep);
-  gst_apixo_http_settings_clear (&http);
+  spool = spool_new_keeping (keep);
   fail_unless_equals_string (gst_apixo_spool_get_path (spool), part);
 
   gst_apixo_spool_start (spool, ts->uri);
@@ -1504,7 +1493,6 @@ GST_END_TEST;
 GST_START_TEST (test_keep_location_incomplete)
 {
   ServerConfig cfg = { 0 };
-  GstApixoHttpSettings http;
   GstApixoSpool *spool;
   gchar *dir, *keep, *part;
 
@@ -1513,9 +1501,7 @@ GST_START_TEST (test_keep_location_incomplete)
   dir = apixo_test_dir_new ("apixo-spool-test");
   keep = g_build_filename (dir, "result.mp4", NULL);
   part = g_strconcat (keep, ".part", NULL);
-  test_http_settings (&http);
-  spool = spool_new_with (&http, keep);
-  gst_apixo_http_settings_clear (&http);
+  spool = spool_new_keeping (keep);
   gst_apixo_spool_start (spool, ts->uri);
   read_expect (spool, 0, 4096, 4096);
   fail_unless (g_file_test (part, G_FILE_TEST_EXISTS));
@@ -1548,9 +1534,7 @@ GST_START_TEST (test_stall_timeout_resumes)
   gst_apixo_http_settings_clear (&http);
   gst_apixo_spool_start (spool, ts->uri);
 
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless_equals_int (server_n_requests (), 2);
   r = server_get_request (1);
   fail_unless_equals_string (r->range, "bytes=300000-");
@@ -1569,13 +1553,9 @@ GST_START_TEST (test_chunked_unknown_size)
   guint64 total = 0;
 
   cfg.chunked = TRUE;
-  start_server (size, &cfg);
-  spool = spool_new_default ();
-  gst_apixo_spool_start (spool, ts->uri);
+  spool = spool_started (size, &cfg);
 
-  fail_unless_equals_int (read_to_end (spool, NULL), GST_FLOW_EOS);
-  wait_finished ();
-  fail_unless (ev.error == NULL);
+  read_all_then_finished (spool);
   fail_unless (gst_apixo_spool_get_size (spool, &total));
   fail_unless_equals_uint64 (total, size);
   gst_apixo_spool_free (spool);

@@ -547,12 +547,14 @@ apixo_test_make_image (gint width, gint height, const gchar *format, gint rgb)
       rgb < 0 ? g_strdup ("pattern=smpte")
               : g_strdup_printf ("pattern=solid-color foreground-color=0x%08x",
                                  0xff000000u | (guint)rgb);
-  /* PNG: RGB, no alpha (wan-2-5-video refuses alpha); JPEG: full-range
-   * BT.601 (colorimetry 1:4:0:0), the encoding decoders assume, so the
-   * colour decodes back as it was drawn. */
+  /* Drawn in RGB: drawn in the YUV format videotestsrc picks by itself,
+   * #c03030 came back from the JPEG as about (178, 52, 54).  PNG: RGB, no
+   * alpha (wan-2-5-video refuses alpha); JPEG: full-range BT.601
+   * (colorimetry 1:4:0:0), the encoding decoders assume, so the colour
+   * decodes back as it was drawn. */
   desc = g_strdup_printf (
       "videotestsrc num-buffers=1 %s ! "
-      "video/x-raw,width=%d,height=%d ! videoconvert ! %s ! %s%s",
+      "video/x-raw,format=RGB,width=%d,height=%d ! videoconvert ! %s ! %s%s",
       pattern, width, height,
       alpha                         ? "video/x-raw,format=RGBA"
       : g_str_equal (enc, "pngenc") ? "video/x-raw,format=RGB"
@@ -816,6 +818,24 @@ apixo_test_free_port (void)
   g_object_unref (loopback);
   g_object_unref (socket);
   return port;
+}
+
+ApixoTestPublished
+apixo_test_published_new (void)
+{
+  ApixoTestPublished p;
+
+  p.port = apixo_test_free_port ();
+  p.base = g_strdup_printf ("http://127.0.0.1:%u", p.port);
+  p.args = g_strdup_printf ("public-url=%s server-port=%u", p.base, p.port);
+  return p;
+}
+
+void
+apixo_test_published_clear (ApixoTestPublished *p)
+{
+  g_clear_pointer (&p->args, g_free);
+  g_clear_pointer (&p->base, g_free);
 }
 
 guint

@@ -149,6 +149,17 @@ guint apixo_test_server_port (ApixoTestServer *server);
  * closed). */
 guint apixo_test_free_port (void);
 
+/* Where an element publishes a test's local inputs: its own media server on
+ * a free loopback port, reached directly (no tunnel). */
+typedef struct {
+  guint port;
+  gchar *base; /* "http://127.0.0.1:<port>", what the inputs' URLs start with */
+  gchar *args; /* "public-url=<base> server-port=<port>", for a launch line */
+} ApixoTestPublished;
+
+ApixoTestPublished apixo_test_published_new (void);
+void apixo_test_published_clear (ApixoTestPublished *p);
+
 /* Plays @description (gst_parse_launch syntax) to its end; fails the test
  * unless it reaches EOS within @timeout seconds. */
 void apixo_test_play (const gchar *description, guint timeout);

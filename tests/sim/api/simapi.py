@@ -155,6 +155,10 @@ class Sim:
             self.task(task_id)
         return self.task(task_id)
 
+    def final_result_url(self, model, body):
+        """Submits @body, waits for the task's end; its one result URL."""
+        return result_url(self.final(self.submit(model, body)))
+
     def task(self, task_id):
         q = urllib.parse.urlencode({"taskId": task_id})
         tasks = self.ctl("GET", "tasks?" + q)["tasks"]
@@ -230,6 +234,13 @@ class SimTestCase(unittest.TestCase):
         cls.addClassCleanup(shutil.rmtree, path, True)
         return path
 
+    @classmethod
+    def serve_made(cls, name, make, *args, **kw):
+        """Makes input @name in cls.tmp with make(path, *args, **kw) (image,
+        motion_video, audio) and serves it; returns its URL."""
+        return cls.media.add(name, make(os.path.join(cls.tmp, name), *args,
+                                        **kw))
+
     def setUp(self):
         self.sim.reset()
 
@@ -243,14 +254,17 @@ class SimTestCase(unittest.TestCase):
             self.assertEqual(env["data"], {"error": env["message"]})
 
 
-# ---- input media -----------------------------------------------------------
-
-class _MediaHandler(http.server.BaseHTTPRequestHandler):
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 (keep-alive), no access log on stderr."""
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
 
+
+# ---- input media -----------------------------------------------------------
+
+class _MediaHandler(_QuietHandler):
     def do_GET(self):
         srv = self.server
         with srv.lock:
@@ -309,12 +323,7 @@ class MediaServer:
 
 # ---- webhook receiver -------------------------------------------------------
 
-class _HookHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class _HookHandler(_QuietHandler):
     def do_POST(self):
         srv = self.server
         length = int(self.headers.get("Content-Length", "0"))

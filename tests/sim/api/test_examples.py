@@ -21,19 +21,14 @@ class Examples(SimTestCase):
         super().setUpClass()
         cls.tmp = cls.make_temp_dir("simapi-examples-")
         cls.hook = simapi.HookReceiver()
-        m, d = cls.media, cls.tmp
+        serve = cls.serve_made
         # landscape JPEGs, a portrait PNG (3:4), a 16:9 motion video, mp3
-        cls.jpg = m.add("ref.jpg", simapi.image(d + "/ref.jpg", 640, 360))
-        cls.jpg2 = m.add("end.jpg", simapi.image(d + "/end.jpg", 640, 360,
-                                                 pattern=18))
-        cls.png = m.add("reference.png",
-                        simapi.image(d + "/reference.png", 480, 640))
-        cls.char = m.add("character.png",
-                         simapi.image(d + "/character.png", 320, 480, 18))
-        cls.motion = m.add("motion.mp4",
-                           simapi.motion_video(d + "/motion.mp4", 432, 240,
-                                               2.0))
-        cls.mp3 = m.add("music.mp3", simapi.audio(d + "/music.mp3", 4.0))
+        cls.jpg = serve("ref.jpg", simapi.image, 640, 360)
+        cls.jpg2 = serve("end.jpg", simapi.image, 640, 360, pattern=18)
+        cls.png = serve("reference.png", simapi.image, 480, 640)
+        cls.char = serve("character.png", simapi.image, 320, 480, 18)
+        cls.motion = serve("motion.mp4", simapi.motion_video, 432, 240, 2.0)
+        cls.mp3 = serve("music.mp3", simapi.audio, 4.0)
 
     @classmethod
     def tearDownClass(cls):

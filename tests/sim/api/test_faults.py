@@ -183,8 +183,7 @@ class ResultFaults(SimTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        task = cls.sim.final(cls.sim.submit("wan-2-5", BODY))
-        cls.url = simapi.result_url(task)
+        cls.url = cls.sim.final_result_url("wan-2-5", BODY)
         cls.full = cls.sim.get(cls.url).body
         cls.path = cls.url.split("/", 3)[3]
 

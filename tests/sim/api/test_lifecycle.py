@@ -45,14 +45,14 @@ class Lifecycle(SimTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.tmp = cls.make_temp_dir("simapi-life-")
-        m, d = cls.media, cls.tmp
-        cls.png = m.add("p.png", simapi.image(d + "/p.png", 640, 360))
-        cls.bmp = m.add("p.bmp", simapi.image(d + "/p.bmp", 320, 240))
-        cls.small = m.add("s.png", simapi.image(d + "/s.png", 200, 200))
+        m, serve = cls.media, cls.serve_made
+        cls.png = serve("p.png", simapi.image, 640, 360)
+        cls.bmp = serve("p.bmp", simapi.image, 320, 240)
+        cls.small = serve("s.png", simapi.image, 200, 200)
         cls.huge = m.add("huge.png", cls.media.httpd.files["/p.png"][0] +
                          b"\0" * (10 * 1024 * 1024))
         cls.missing = m.url("missing.png")
-        cls.short_wav = m.add("short.wav", simapi.audio(d + "/s.wav", 2.0))
+        cls.short_wav = serve("short.wav", simapi.audio, 2.0)
         cls.junk = m.add("junk.mp4", os.urandom(20000))
 
     def status_data(self, model, task_id):

@@ -36,14 +36,12 @@ class Balance(SimTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.tmp = cls.make_temp_dir("simapi-limits-")
-        m, d = cls.media, cls.tmp
-        cls.png = m.add("c.png", simapi.image(d + "/c.png", 320, 320))
-        cls.motion2 = m.add("m2.mp4", simapi.motion_video(d + "/m2.mp4",
-                                                          320, 240, 2.0))
-        cls.motion7 = m.add("m7.mp4", simapi.motion_video(d + "/m7.mp4",
-                                                          320, 240, 7.0))
-        cls.motion125 = m.add("m125.mp4", simapi.motion_video(
-            d + "/m125.mp4", 96, 64, 125.0, fps=8))
+        serve = cls.serve_made
+        cls.png = serve("c.png", simapi.image, 320, 320)
+        cls.motion2 = serve("m2.mp4", simapi.motion_video, 320, 240, 2.0)
+        cls.motion7 = serve("m7.mp4", simapi.motion_video, 320, 240, 7.0)
+        cls.motion125 = serve("m125.mp4", simapi.motion_video, 96, 64, 125.0,
+                              fps=8)
 
     def charged(self, model, body):
         before = self.sim.balance()

@@ -18,8 +18,7 @@ class Results(SimTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        task = cls.sim.final(cls.sim.submit("wan-2-5", BODY))
-        cls.url = simapi.result_url(task)
+        cls.url = cls.sim.final_result_url("wan-2-5", BODY)
         r = cls.sim.get(cls.url)
         assert r.status == 200, r
         cls.full = r.body
