@@ -1208,29 +1208,6 @@ update_duration (GstApixoBaseSrc *self, GstApixoSpool *spool)
       GST_ELEMENT (self), gst_message_new_duration_changed (GST_OBJECT (self)));
 }
 
-/* EOS must not go downstream before the file is final (complete, and
- * kept at save-location).  In push mode EOS follows our last bytes: those
- * wait (basesrc itself answers EOS past the known size, without asking
- * us).  In pull mode the demuxer sends EOS after its last read, which
- * need not be at the end of the file (moov at the end: the samples before
- * it come last): a read at the end waits once every byte is in, and so
- * does any read made while the last bytes are in but the download is not
- * over yet.  A read far ahead of the download (a moov at the end, read
- * first) leaves at once, and once the download is over only the end
- * waits (for the file to be kept). */
-static gboolean
-must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
-{
-  guint64 total;
-  gboolean at_end =
-      gst_apixo_spool_get_size (spool, &total) && read_end >= total;
-
-  if (!pull)
-    return at_end;
-  return gst_apixo_spool_has_all (spool) &&
-         (at_end || !gst_apixo_spool_is_complete (spool));
-}
-
 static GstFlowReturn
 read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
              guint64 offset, guint size, GCancellable *cancellable,
@@ -1249,10 +1226,9 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
   if (ret == GST_FLOW_EOS)
     return gst_apixo_generation_wait_downloaded (priv->generation, cancellable);
   if (ret == GST_FLOW_OK) {
-    if (must_wait_for_final (pull, spool,
-                             offset + gst_buffer_get_size (*buf)) &&
-        gst_apixo_generation_wait_downloaded (priv->generation, cancellable) ==
-            GST_FLOW_FLUSHING) {
+    if (gst_apixo_generation_wait_final (priv->generation, pull,
+                                         offset + gst_buffer_get_size (*buf),
+                                         cancellable) == GST_FLOW_FLUSHING) {
       gst_clear_buffer (buf);
       return GST_FLOW_FLUSHING;
     }

@@ -556,6 +556,46 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
   return ret;
 }
 
+/* EOS must not go downstream before the file is final (complete, and
+ * kept at save-location).  In push mode EOS follows our last bytes: those
+ * wait (basesrc itself answers EOS past the known size, without asking
+ * us).  In pull mode the demuxer sends EOS after its last read, which
+ * need not be at the end of the file (moov at the end: the samples before
+ * it come last): a read at the end waits once every byte is in, and so
+ * does any read made while the last bytes are in but the download is not
+ * over yet.  A read far ahead of the download (a moov at the end, read
+ * first) leaves at once, and once the download is over only the end
+ * waits (for the file to be kept). */
+static gboolean
+must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
+{
+  guint64 total;
+  gboolean at_end =
+      gst_apixo_spool_get_size (spool, &total) && read_end >= total;
+
+  if (!pull)
+    return at_end;
+  return gst_apixo_spool_has_all (spool) &&
+         (at_end || !gst_apixo_spool_is_complete (spool));
+}
+
+GstFlowReturn
+gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
+                                 guint64 read_end, GCancellable *cancellable)
+{
+  GstApixoSpool *spool;
+
+  g_mutex_lock (&gen->lock);
+  spool = gen->spool; /* alive until end(), which waits for this thread */
+  g_mutex_unlock (&gen->lock);
+  if (!must_wait_for_final (pull, spool, read_end))
+    return GST_FLOW_OK;
+  return gst_apixo_generation_wait_downloaded (gen, cancellable) ==
+                 GST_FLOW_FLUSHING
+             ? GST_FLOW_FLUSHING
+             : GST_FLOW_OK;
+}
+
 void
 gst_apixo_generation_read_failed (GstApixoGeneration *gen, const GError *error)
 {

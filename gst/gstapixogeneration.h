@@ -111,6 +111,15 @@ GstFlowReturn gst_apixo_generation_wait_for_spool (GstApixoGeneration *gen,
 GstFlowReturn gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
                                                     GCancellable *cancellable);
 
+/* Streaming thread, after a read of the result that ended at @read_end
+ * (@pull: in pull mode).  EOS must not go downstream before the file is
+ * final: when this read is one that could be followed by EOS, waits for
+ * the download to finish (see gst_apixo_generation_wait_downloaded()).
+ * FLUSHING when @cancellable is cancelled meanwhile, OK otherwise. */
+GstFlowReturn gst_apixo_generation_wait_final (GstApixoGeneration *gen,
+                                               gboolean pull, guint64 read_end,
+                                               GCancellable *cancellable);
+
 /* Any thread, after the cancellable of a wait was cancelled: wakes the
  * waits so that they see it. */
 void gst_apixo_generation_wake (GstApixoGeneration *gen);
