@@ -28,10 +28,12 @@
  *   anything that cancels; of the spool, only its size is asked under it.
  * - Lock order: gen->lock before the spool's lock (get_size()); the spool
  *   never calls us with its lock held.  The callbacks are called without
- *   gen->lock, so they may take the element's locks and call dup_task_id().
+ *   gen->lock, so they may take the element's locks and call dup_task_id();
+ *   the element calls us without its object lock held.
  * - The worker thread never waits for us; the streaming thread waits only
- *   on gen->cond, and every wait honours the cancellable it is given
- *   (with wake()).
+ *   on gen->cond, and checks the cancellable it is given under gen->lock:
+ *   whoever cancels it calls wake() afterwards, which takes gen->lock, so
+ *   the wake-up cannot fall between a waiter's check and its wait.
  */
 
 #ifdef HAVE_CONFIG_H
