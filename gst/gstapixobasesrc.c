@@ -13,7 +13,10 @@
  * Thread safety notes
  * -------------------
  * - The object lock (GST_OBJECT_LOCK) guards priv->settings, the property
- *   values, and priv->cancellable, the one the streaming thread's waits
+ *   values: set_property and get_property hold it around the calls into
+ *   gstapixosettings.c that write and read them (a task-id read asks the
+ *   generation for the running task's id first, without the object lock).
+ *   It also guards priv->cancellable, the one the streaming thread's waits
  *   take (replaced by unlock_stop()).  start() snapshots the settings into
  *   priv->config, the run configuration (immutable, shared by reference
  *   with the task, the client and the spool), so a property changed while
@@ -47,51 +50,23 @@
 #include "gstapixogeneration.h"
 #include "gstapixohttp.h"
 #include "gstapixolocalinputs.h"
+#include "gstapixosettings.h"
 #include "gstapixospool.h"
 #include "gstapixotask.h"
 #include "gstapixoworker.h"
 
-#include <math.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_base_src_debug);
 #define GST_CAT_DEFAULT apixo_base_src_debug
 
-#define DEFAULT_BASE_URL GST_APIXO_DEFAULT_BASE_URL
-#define DEFAULT_EARLY_POLL GST_APIXO_DEFAULT_EARLY_POLL
-#define DEFAULT_POLL_DELAY GST_APIXO_DEFAULT_POLL_DELAY
-#define DEFAULT_POLL_INTERVAL GST_APIXO_DEFAULT_POLL_INTERVAL
-#define DEFAULT_DEADLINE GST_APIXO_DEFAULT_DEADLINE
 #define DEFAULT_BLOCKSIZE (64 * 1024)
 
+/* The shared properties (gstapixosettings.c: the table, the values) take
+ * the ids from PROP_SETTINGS on; the base class has no other property. */
 enum {
   PROP_0,
-  PROP_API_KEY,
-  PROP_BASE_URL,
-  PROP_TASK_ID,
-  PROP_EARLY_POLL,
-  PROP_POLL_DELAY,
-  PROP_POLL_INTERVAL,
-  PROP_DEADLINE,
-  PROP_TIMEOUT,
-  PROP_RETRIES,
-  PROP_RETRY_BACKOFF_FACTOR,
-  PROP_RETRY_BACKOFF_MAX,
-  PROP_PROXY,
-  PROP_SSL_STRICT,
-  PROP_TLS_DATABASE,
-  PROP_SSL_CA_FILE,
-  PROP_USER_AGENT,
-  PROP_EXTRA_HEADERS,
-  PROP_SAVE_LOCATION,
-  PROP_SPOOL_DIRECTORY,
-  PROP_PUBLIC_URL,
-  PROP_SERVER_ADDRESS,
-  PROP_SERVER_PORT,
-  PROP_PROVIDER,
-  PROP_REQUEST_TYPE,
-  PROP_CALLBACK_URL,
-  PROP_EXTRA_INPUT,
+  PROP_SETTINGS,
 };
 
 enum {
@@ -100,8 +75,6 @@ enum {
 };
 
 static guint signals[LAST_SIGNAL];
-
-#define DEFAULT_SERVER_ADDRESS GST_APIXO_DEFAULT_SERVER_ADDRESS
 
 typedef struct {
   GstApixoSettings settings; /* object lock */
@@ -170,207 +143,6 @@ static const GstApixoGenerationCallbacks generation_callbacks;
 /* ---- class --------------------------------------------------------------- */
 
 static void
-install_properties (GObjectClass *gobject_class)
-{
-  const GParamFlags rw =
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
-  /* Numbers take their type's whole range, infinities and NaN included
-   * (lax: GLib would drop a NaN with a mere warning): start() checks them
-   * with a SETTINGS error, see check_numeric_settings() in gstapixorun.c. */
-  const GParamFlags rw_lax = rw | G_PARAM_LAX_VALIDATION;
-
-  g_object_class_install_property (
-      gobject_class, PROP_API_KEY,
-      g_param_spec_string (
-          "api-key", "API key",
-          "APIXO API key, sent only as a Bearer token to base-url (write-only;"
-          " default: the APIXO_API_KEY environment variable)",
-          NULL,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (
-      gobject_class, PROP_BASE_URL,
-      g_param_spec_string (
-          "base-url", "Base URL",
-          "APIXO API base URL (default: the APIXO_BASE_URL environment "
-          "variable, else " DEFAULT_BASE_URL ")",
-          DEFAULT_BASE_URL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_TASK_ID,
-      g_param_spec_string (
-          "task-id", "Task id",
-          "Id of the generation task: set it to resume an existing task "
-          "without submitting (the model must match); reads give the task of "
-          "the current run once submitted (notified)",
-          NULL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_EARLY_POLL,
-      g_param_spec_double (
-          "early-poll", "Early poll",
-          "Seconds after submission of an early status check that reports "
-          "fast failures (a rejected parameter) before the documented first "
-          "poll, 0 to 3600; 0 = none",
-          -INFINITY, INFINITY, DEFAULT_EARLY_POLL, rw_lax));
-  g_object_class_install_property (
-      gobject_class, PROP_POLL_DELAY,
-      g_param_spec_double (
-          "poll-delay", "Poll delay",
-          "Seconds after submission of the first regular status check, "
-          "-1 to 86400; -1 = the model page's advice (e.g. 90 s for veo-3-1)",
-          -INFINITY, INFINITY, DEFAULT_POLL_DELAY, rw_lax));
-  g_object_class_install_property (
-      gobject_class, PROP_POLL_INTERVAL,
-      g_param_spec_double (
-          "poll-interval", "Poll interval",
-          "Seconds between status checks after the first, -1 to 3600; grows "
-          "gently once the model's typical generation time is exceeded; -1 = "
-          "the model page's advice (e.g. 5 s for veo-3-1)",
-          -INFINITY, INFINITY, DEFAULT_POLL_INTERVAL, rw_lax));
-  g_object_class_install_property (
-      gobject_class, PROP_DEADLINE,
-      g_param_spec_uint (
-          "deadline", "Deadline",
-          "Seconds to wait for the generation in total before giving up "
-          "(the task may still run and be billed: it can be resumed with "
-          "task-id); 0 = no limit",
-          0, G_MAXUINT, DEFAULT_DEADLINE, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_TIMEOUT,
-      g_param_spec_uint (
-          "timeout", "Timeout",
-          "HTTP I/O timeout: seconds without progress before a request is "
-          "abandoned (and retried if safe), 0 to 3600; 0 = none",
-          0, G_MAXUINT, GST_APIXO_HTTP_DEFAULT_TIMEOUT, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_RETRIES,
-      g_param_spec_int (
-          "retries", "Retries",
-          "Retries of a failed HTTP request (429, 5xx, network errors; a "
-          "submission only when the task certainly was not created), -1 or "
-          "more; -1 = no limit",
-          G_MININT, G_MAXINT, GST_APIXO_HTTP_DEFAULT_RETRIES, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_RETRY_BACKOFF_FACTOR,
-      g_param_spec_double (
-          "retry-backoff-factor", "Retry backoff factor",
-          "Seconds before the first retry, 0 to 3600; doubled for each "
-          "further retry, with +-25% jitter, never sooner than Retry-After",
-          -INFINITY, INFINITY, GST_APIXO_HTTP_DEFAULT_BACKOFF_FACTOR, rw_lax));
-  g_object_class_install_property (
-      gobject_class, PROP_RETRY_BACKOFF_MAX,
-      g_param_spec_double ("retry-backoff-max", "Retry backoff max",
-                           "Maximum seconds between retries, 0 to 3600",
-                           -INFINITY, INFINITY,
-                           GST_APIXO_HTTP_DEFAULT_BACKOFF_MAX, rw_lax));
-  g_object_class_install_property (
-      gobject_class, PROP_PROXY,
-      g_param_spec_string (
-          "proxy", "Proxy",
-          "HTTP proxy server URI (default: the http_proxy environment "
-          "variable; none: the system settings)",
-          NULL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_SSL_STRICT,
-      g_param_spec_boolean ("ssl-strict", "SSL strict",
-                            "Verify TLS certificates (strongly recommended)",
-                            TRUE, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_TLS_DATABASE,
-      g_param_spec_object (
-          "tls-database", "TLS database",
-          "TLS database with the anchor certificate authorities used to "
-          "validate the server certificate (default: the system's)",
-          G_TYPE_TLS_DATABASE, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_SSL_CA_FILE,
-      g_param_spec_string (
-          "ssl-ca-file", "SSL CA file",
-          "A file of PEM CA certificates to trust instead of the system's "
-          "(as souphttpsrc's ssl-ca-file; tls-database, when set, comes "
-          "first); NULL = the system's",
-          NULL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_USER_AGENT,
-      g_param_spec_string ("user-agent", "User-Agent",
-                           "Value of the User-Agent HTTP request header",
-                           GST_APIXO_HTTP_DEFAULT_USER_AGENT, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_EXTRA_HEADERS,
-      g_param_spec_boxed (
-          "extra-headers", "Extra headers",
-          "Extra headers for the API requests (not sent to result hosts)",
-          GST_TYPE_STRUCTURE, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_SAVE_LOCATION,
-      g_param_spec_string (
-          "save-location", "Save location",
-          "Keep the finished result at this path (result URLs expire: keep "
-          "what you paid for); written as <path>.part, renamed when "
-          "complete; NULL = keep nothing",
-          NULL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_SPOOL_DIRECTORY,
-      g_param_spec_string (
-          "spool-directory", "Spool directory",
-          "Directory of the temporary spool file the result is downloaded "
-          "into (it has no name there, and goes at stop or when the "
-          "process ends); NULL = the system temp directory",
-          NULL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_PUBLIC_URL,
-      g_param_spec_string (
-          "public-url", "Public URL",
-          "Local inputs (file:// URIs, sink pad data) are served by an "
-          "embedded HTTP server on server-address:server-port; this is the "
-          "public http(s) base URL through which the service reaches it (a "
-          "tunnel or reverse proxy), e.g. https://media.example.com/apixo. "
-          "Not needed when an 'upload' handler stores inputs instead",
-          NULL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_SERVER_ADDRESS,
-      g_param_spec_string (
-          "server-address", "Server address",
-          "IP address the embedded media server for local inputs binds to",
-          DEFAULT_SERVER_ADDRESS, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_SERVER_PORT,
-      g_param_spec_uint (
-          "server-port", "Server port",
-          "Port of the embedded media server for local inputs, 0 to 65535 (0 "
-          "= any free port; the port in use is posted in apixo-task "
-          "messages)",
-          0, G_MAXUINT, 0, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_PROVIDER,
-      g_param_spec_enum (
-          "provider", "Provider",
-          "Routing: auto (value first, official as failover), value "
-          "(cheaper partner routes) or official; sent only when set "
-          "(sora-2-pro: always official)",
-          GST_TYPE_APIXO_PROVIDER, GST_APIXO_PROVIDER_AUTO, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_REQUEST_TYPE,
-      g_param_spec_enum (
-          "request-type", "Request type",
-          "async, or callback: the service also POSTs the final status to "
-          "callback-url (the element still polls)",
-          GST_TYPE_APIXO_REQUEST_TYPE, GST_APIXO_REQUEST_TYPE_ASYNC, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_CALLBACK_URL,
-      g_param_spec_string (
-          "callback-url", "Callback URL",
-          "Public HTTPS URL the service POSTs the final status to "
-          "(request-type=callback)",
-          NULL, rw));
-  g_object_class_install_property (
-      gobject_class, PROP_EXTRA_INPUT,
-      g_param_spec_boxed (
-          "extra-input", "Extra input",
-          "Fields merged into the request's \"input\" object, for fields "
-          "this version does not know, e.g. \"x,new_field=(int)3\"",
-          GST_TYPE_STRUCTURE, rw));
-}
-
-static void
 install_signals (GObjectClass *gobject_class)
 {
   /**
@@ -408,7 +180,7 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
   gobject_class->finalize = gst_apixo_base_src_finalize;
   gobject_class->set_property = gst_apixo_base_src_set_property;
   gobject_class->get_property = gst_apixo_base_src_get_property;
-  install_properties (gobject_class);
+  gst_apixo_settings_install_properties (gobject_class, PROP_SETTINGS);
   install_signals (gobject_class);
   klass->image_uri_property = "image-uris";
   klass->video_uri_property = "video-uris";
@@ -432,8 +204,6 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
   basesrc_class->query = GST_DEBUG_FUNCPTR (gst_apixo_base_src_query);
 
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_BASE_SRC, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_PROVIDER, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_REQUEST_TYPE, 0);
 }
 
 static void
@@ -461,113 +231,18 @@ gst_apixo_base_src_finalize (GObject *object)
 }
 
 static void
-replace_string (gchar **field, const GValue *value)
-{
-  g_free (*field);
-  *field = g_value_dup_string (value);
-}
-
-static void
 gst_apixo_base_src_set_property (GObject *object, guint prop_id,
                                  const GValue *value, GParamSpec *pspec)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
-  GstApixoSettings *s = &priv->settings;
+  gboolean known;
 
   GST_OBJECT_LOCK (object);
-  switch (prop_id) {
-    case PROP_API_KEY:
-      gst_apixo_secret_clear (&s->api_key);
-      s->api_key = g_value_dup_string (value);
-      break;
-    case PROP_BASE_URL:
-      replace_string (&s->base_url, value);
-      if (s->base_url == NULL)
-        s->base_url = g_strdup (DEFAULT_BASE_URL);
-      break;
-    case PROP_TASK_ID:
-      replace_string (&s->task_id, value);
-      break;
-    case PROP_EARLY_POLL:
-      s->early_poll = g_value_get_double (value);
-      break;
-    case PROP_POLL_DELAY:
-      s->poll_delay = g_value_get_double (value);
-      break;
-    case PROP_POLL_INTERVAL:
-      s->poll_interval = g_value_get_double (value);
-      break;
-    case PROP_DEADLINE:
-      s->deadline = g_value_get_uint (value);
-      break;
-    case PROP_TIMEOUT:
-      s->http.timeout = g_value_get_uint (value);
-      break;
-    case PROP_RETRIES:
-      s->http.retries = g_value_get_int (value);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      s->http.retry_backoff_factor = g_value_get_double (value);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      s->http.retry_backoff_max = g_value_get_double (value);
-      break;
-    case PROP_PROXY:
-      replace_string (&s->http.proxy, value);
-      break;
-    case PROP_SSL_STRICT:
-      s->http.ssl_strict = g_value_get_boolean (value);
-      break;
-    case PROP_TLS_DATABASE:
-      g_clear_object (&s->http.tls_database);
-      s->http.tls_database = g_value_dup_object (value);
-      break;
-    case PROP_SSL_CA_FILE:
-      replace_string (&s->http.ssl_ca_file, value);
-      break;
-    case PROP_USER_AGENT:
-      replace_string (&s->http.user_agent, value);
-      break;
-    case PROP_EXTRA_HEADERS:
-      g_clear_pointer (&s->http.extra_headers, gst_structure_free);
-      s->http.extra_headers = g_value_dup_boxed (value);
-      break;
-    case PROP_SAVE_LOCATION:
-      replace_string (&s->save_location, value);
-      break;
-    case PROP_SPOOL_DIRECTORY:
-      replace_string (&s->spool_directory, value);
-      break;
-    case PROP_PUBLIC_URL:
-      replace_string (&s->public_url, value);
-      break;
-    case PROP_SERVER_ADDRESS:
-      replace_string (&s->server_address, value);
-      if (s->server_address == NULL)
-        s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
-      break;
-    case PROP_SERVER_PORT:
-      s->server_port = g_value_get_uint (value);
-      break;
-    case PROP_PROVIDER:
-      s->provider = g_value_get_enum (value);
-      s->provider_set = TRUE;
-      break;
-    case PROP_REQUEST_TYPE:
-      s->request_type = g_value_get_enum (value);
-      break;
-    case PROP_CALLBACK_URL:
-      replace_string (&s->callback_url, value);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_clear_pointer (&s->extra_input, gst_structure_free);
-      s->extra_input = g_value_dup_boxed (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  known = gst_apixo_settings_set_property (&priv->settings,
+                                           prop_id - PROP_SETTINGS, value);
   GST_OBJECT_UNLOCK (object);
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -577,8 +252,10 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
   GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (object);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GstApixoSettings *s = &priv->settings;
+  gboolean known;
 
-  if (prop_id == PROP_TASK_ID) {
+  /* The settings know nothing of the running task: its id comes first. */
+  if (g_str_equal (pspec->name, "task-id")) {
     gchar *id;
 
     id = gst_apixo_generation_dup_task_id (priv->generation);
@@ -592,85 +269,10 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
   }
 
   GST_OBJECT_LOCK (object);
-  switch (prop_id) {
-    case PROP_BASE_URL:
-      g_value_set_string (value, s->base_url);
-      break;
-    case PROP_EARLY_POLL:
-      g_value_set_double (value, s->early_poll);
-      break;
-    case PROP_POLL_DELAY:
-      g_value_set_double (value, s->poll_delay);
-      break;
-    case PROP_POLL_INTERVAL:
-      g_value_set_double (value, s->poll_interval);
-      break;
-    case PROP_DEADLINE:
-      g_value_set_uint (value, s->deadline);
-      break;
-    case PROP_TIMEOUT:
-      g_value_set_uint (value, s->http.timeout);
-      break;
-    case PROP_RETRIES:
-      g_value_set_int (value, s->http.retries);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      g_value_set_double (value, s->http.retry_backoff_factor);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      g_value_set_double (value, s->http.retry_backoff_max);
-      break;
-    case PROP_PROXY:
-      g_value_set_string (value, s->http.proxy);
-      break;
-    case PROP_SSL_STRICT:
-      g_value_set_boolean (value, s->http.ssl_strict);
-      break;
-    case PROP_TLS_DATABASE:
-      g_value_set_object (value, s->http.tls_database);
-      break;
-    case PROP_SSL_CA_FILE:
-      g_value_set_string (value, s->http.ssl_ca_file);
-      break;
-    case PROP_USER_AGENT:
-      g_value_set_string (value, s->http.user_agent);
-      break;
-    case PROP_EXTRA_HEADERS:
-      g_value_set_boxed (value, s->http.extra_headers);
-      break;
-    case PROP_SAVE_LOCATION:
-      g_value_set_string (value, s->save_location);
-      break;
-    case PROP_SPOOL_DIRECTORY:
-      g_value_set_string (value, s->spool_directory);
-      break;
-    case PROP_PUBLIC_URL:
-      g_value_set_string (value, s->public_url);
-      break;
-    case PROP_SERVER_ADDRESS:
-      g_value_set_string (value, s->server_address);
-      break;
-    case PROP_SERVER_PORT:
-      g_value_set_uint (value, s->server_port);
-      break;
-    case PROP_PROVIDER:
-      g_value_set_enum (value, s->provider);
-      break;
-    case PROP_REQUEST_TYPE:
-      g_value_set_enum (value, s->request_type);
-      break;
-    case PROP_CALLBACK_URL:
-      g_value_set_string (value, s->callback_url);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_value_set_boxed (value, s->extra_input);
-      break;
-    default:
-      /* api-key is write-only: never readable */
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  known = gst_apixo_settings_get_property (s, prop_id - PROP_SETTINGS, value);
   GST_OBJECT_UNLOCK (object);
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 /* ---- messages ------------------------------------------------------------ */

@@ -12,76 +12,10 @@
 
 #include <gst/gst.h>
 
-#include "gstapixohttp.h"
 #include "gstapixomodels.h"
+#include "gstapixosettings.h"
 
 G_BEGIN_DECLS
-
-#define GST_APIXO_DEFAULT_BASE_URL "https://api.apixo.ai/api/v1"
-#define GST_APIXO_DEFAULT_EARLY_POLL 3.0
-#define GST_APIXO_DEFAULT_POLL_DELAY -1.0
-#define GST_APIXO_DEFAULT_POLL_INTERVAL -1.0
-#define GST_APIXO_DEFAULT_DEADLINE 1800
-#define GST_APIXO_DEFAULT_SERVER_ADDRESS "127.0.0.1"
-
-/**
- * GstApixoSettings:
- *
- * The values of the properties every apixo element shares: what the
- * property setters write into (under the element's object lock), and the
- * snapshot of them a run is built from.  Plain data.
- */
-typedef struct {
-  gchar *api_key; /* a secret: see gst_apixo_secret_clear() */
-  gchar *base_url;
-  gchar *task_id; /* set by the user: resume */
-  gdouble early_poll;
-  gdouble poll_delay;
-  gdouble poll_interval;
-  guint deadline;
-  GstApixoHttpSettings http;
-  gchar *save_location;
-  gchar *spool_directory;
-  gchar *public_url;
-  gchar *server_address;
-  guint server_port;
-  /* request fields every model page documents */
-  GstApixoProvider provider;
-  gboolean provider_set;
-  GstApixoRequestType request_type;
-  gchar *callback_url;
-  GstStructure *extra_input;
-} GstApixoSettings;
-
-/* The defaults (base-url and proxy from the environment, as documented). */
-void gst_apixo_settings_init (GstApixoSettings *s);
-void gst_apixo_settings_clear (GstApixoSettings *s);
-void gst_apixo_settings_copy (GstApixoSettings *dst,
-                              const GstApixoSettings *src);
-
-/* Any thread (start()).  Checks base-url, the numeric settings against
- * their documented ranges (the properties take any value of their type)
- * and loads ssl-ca-file into @s->http (see
- * gst_apixo_http_settings_load_ca_file()).  FALSE + a
- * GST_RESOURCE_ERROR_SETTINGS error naming the property, and *@property
- * set to its name, otherwise. */
-gboolean gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
-                                   GError **error);
-
-/* Any thread (start()).  Completes the request an element described with
- * the fields every model shares (provider, request-type, callback-url,
- * extra-input), then derives and validates it against the model's page,
- * or, when @s resumes a task (task-id), only requires its model.  Takes
- * @spec.  NULL + a GST_RESOURCE_ERROR_SETTINGS error otherwise.  *@warning
- * (may be NULL) is set to a warning to post (an unknown model), or NULL. */
-GstApixoRequestSpec *gst_apixo_settings_finish_spec (const GstApixoSettings *s,
-                                                     GstApixoRequestSpec *spec,
-                                                     gchar **warning,
-                                                     GError **error);
-
-/* Wipes a secret (an API key) from memory, frees it and sets *@secret to
- * NULL: the one place secrets are wiped. */
-void gst_apixo_secret_clear (gchar **secret);
 
 /**
  * GstApixoRunConfig:

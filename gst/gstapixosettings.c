@@ -1,0 +1,679 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * The values of the properties every apixo element shares.
+ *
+ * Thread safety notes
+ * -------------------
+ * - GstApixoSettings has no lock: its owner guards it.  An element's
+ *   property values are touched only under its object lock:
+ *   gst_apixo_settings_set_property(), _get_property() and the copy
+ *   start() takes are called with it held (init and clear run in instance
+ *   init and finalize, when no other thread sees the element).  A copy
+ *   belongs to the thread that made it.
+ * - gst_apixo_settings_install_properties() runs in class_init.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixosettings.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DEFAULT_BASE_URL "https://api.apixo.ai/api/v1"
+#define DEFAULT_EARLY_POLL 3.0
+#define DEFAULT_POLL_DELAY -1.0
+#define DEFAULT_POLL_INTERVAL -1.0
+#define DEFAULT_DEADLINE 1800
+#define DEFAULT_SERVER_ADDRESS "127.0.0.1"
+
+void
+gst_apixo_secret_clear (gchar **secret)
+{
+  if (*secret != NULL)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+void
+gst_apixo_settings_init (GstApixoSettings *s)
+{
+  const gchar *env;
+
+  memset (s, 0, sizeof (*s));
+  env = g_getenv ("APIXO_BASE_URL");
+  s->base_url = g_strdup (env && *env ? env : DEFAULT_BASE_URL);
+  s->early_poll = DEFAULT_EARLY_POLL;
+  s->poll_delay = DEFAULT_POLL_DELAY;
+  s->poll_interval = DEFAULT_POLL_INTERVAL;
+  s->deadline = DEFAULT_DEADLINE;
+  gst_apixo_http_settings_init (&s->http);
+  s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
+  /* Like souphttpsrc: the proxy defaults to $http_proxy. */
+  env = g_getenv ("http_proxy");
+  s->http.proxy = g_strdup (env && *env ? env : NULL);
+}
+
+void
+gst_apixo_settings_clear (GstApixoSettings *s)
+{
+  gst_apixo_secret_clear (&s->api_key);
+  g_clear_pointer (&s->base_url, g_free);
+  g_clear_pointer (&s->task_id, g_free);
+  g_clear_pointer (&s->save_location, g_free);
+  g_clear_pointer (&s->spool_directory, g_free);
+  g_clear_pointer (&s->public_url, g_free);
+  g_clear_pointer (&s->server_address, g_free);
+  g_clear_pointer (&s->callback_url, g_free);
+  g_clear_pointer (&s->extra_input, gst_structure_free);
+  gst_apixo_http_settings_clear (&s->http);
+}
+
+void
+gst_apixo_settings_copy (GstApixoSettings *dst, const GstApixoSettings *src)
+{
+  *dst = *src;
+  dst->api_key = g_strdup (src->api_key);
+  dst->base_url = g_strdup (src->base_url);
+  dst->task_id = g_strdup (src->task_id);
+  dst->save_location = g_strdup (src->save_location);
+  dst->spool_directory = g_strdup (src->spool_directory);
+  dst->public_url = g_strdup (src->public_url);
+  dst->server_address = g_strdup (src->server_address);
+  dst->callback_url = g_strdup (src->callback_url);
+  dst->extra_input =
+      src->extra_input ? gst_structure_copy (src->extra_input) : NULL;
+  gst_apixo_http_settings_copy (&dst->http, &src->http);
+}
+
+/* ---- the property table -------------------------------------------------- */
+
+/* Ids relative to the first id the element gives, in installation order
+ * (the order g_object_class_list_properties() gives). */
+enum {
+  PROP_API_KEY,
+  PROP_BASE_URL,
+  PROP_TASK_ID,
+  PROP_EARLY_POLL,
+  PROP_POLL_DELAY,
+  PROP_POLL_INTERVAL,
+  PROP_DEADLINE,
+  PROP_TIMEOUT,
+  PROP_RETRIES,
+  PROP_RETRY_BACKOFF_FACTOR,
+  PROP_RETRY_BACKOFF_MAX,
+  PROP_PROXY,
+  PROP_SSL_STRICT,
+  PROP_TLS_DATABASE,
+  PROP_SSL_CA_FILE,
+  PROP_USER_AGENT,
+  PROP_EXTRA_HEADERS,
+  PROP_SAVE_LOCATION,
+  PROP_SPOOL_DIRECTORY,
+  PROP_PUBLIC_URL,
+  PROP_SERVER_ADDRESS,
+  PROP_SERVER_PORT,
+  PROP_PROVIDER,
+  PROP_REQUEST_TYPE,
+  PROP_CALLBACK_URL,
+  PROP_EXTRA_INPUT,
+  N_PROPS,
+};
+
+#define RW                                                                     \
+  (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
+/* Numbers take their type's whole range, infinities and NaN included
+ * (lax: GLib would drop a NaN with a mere warning): start() checks them
+ * with a SETTINGS error, see check_numeric_settings(). */
+#define RW_LAX (RW | G_PARAM_LAX_VALIDATION)
+
+static void
+install (GObjectClass *klass, guint first, guint id, GParamSpec *pspec)
+{
+  g_object_class_install_property (klass, first + id, pspec);
+}
+
+/* The service, the task and its polling. */
+static void
+install_task_properties (GObjectClass *klass, guint first)
+{
+  install (
+      klass, first, PROP_API_KEY,
+      g_param_spec_string (
+          "api-key", "API key",
+          "APIXO API key, sent only as a Bearer token to base-url (write-only;"
+          " default: the APIXO_API_KEY environment variable)",
+          NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  install (klass, first, PROP_BASE_URL,
+           g_param_spec_string (
+               "base-url", "Base URL",
+               "APIXO API base URL (default: the APIXO_BASE_URL environment "
+               "variable, else " DEFAULT_BASE_URL ")",
+               DEFAULT_BASE_URL, RW));
+  install (
+      klass, first, PROP_TASK_ID,
+      g_param_spec_string (
+          "task-id", "Task id",
+          "Id of the generation task: set it to resume an existing task "
+          "without submitting (the model must match); reads give the task of "
+          "the current run once submitted (notified)",
+          NULL, RW));
+  install (
+      klass, first, PROP_EARLY_POLL,
+      g_param_spec_double (
+          "early-poll", "Early poll",
+          "Seconds after submission of an early status check that reports "
+          "fast failures (a rejected parameter) before the documented first "
+          "poll, 0 to 3600; 0 = none",
+          -INFINITY, INFINITY, DEFAULT_EARLY_POLL, RW_LAX));
+  install (
+      klass, first, PROP_POLL_DELAY,
+      g_param_spec_double (
+          "poll-delay", "Poll delay",
+          "Seconds after submission of the first regular status check, "
+          "-1 to 86400; -1 = the model page's advice (e.g. 90 s for veo-3-1)",
+          -INFINITY, INFINITY, DEFAULT_POLL_DELAY, RW_LAX));
+  install (
+      klass, first, PROP_POLL_INTERVAL,
+      g_param_spec_double (
+          "poll-interval", "Poll interval",
+          "Seconds between status checks after the first, -1 to 3600; grows "
+          "gently once the model's typical generation time is exceeded; -1 = "
+          "the model page's advice (e.g. 5 s for veo-3-1)",
+          -INFINITY, INFINITY, DEFAULT_POLL_INTERVAL, RW_LAX));
+  install (klass, first, PROP_DEADLINE,
+           g_param_spec_uint (
+               "deadline", "Deadline",
+               "Seconds to wait for the generation in total before giving up "
+               "(the task may still run and be billed: it can be resumed with "
+               "task-id); 0 = no limit",
+               0, G_MAXUINT, DEFAULT_DEADLINE, RW));
+}
+
+/* souphttpsrc's knobs, for every request. */
+static void
+install_http_properties (GObjectClass *klass, guint first)
+{
+  install (klass, first, PROP_TIMEOUT,
+           g_param_spec_uint (
+               "timeout", "Timeout",
+               "HTTP I/O timeout: seconds without progress before a request is "
+               "abandoned (and retried if safe), 0 to 3600; 0 = none",
+               0, G_MAXUINT, GST_APIXO_HTTP_DEFAULT_TIMEOUT, RW));
+  install (
+      klass, first, PROP_RETRIES,
+      g_param_spec_int (
+          "retries", "Retries",
+          "Retries of a failed HTTP request (429, 5xx, network errors; a "
+          "submission only when the task certainly was not created), -1 or "
+          "more; -1 = no limit",
+          G_MININT, G_MAXINT, GST_APIXO_HTTP_DEFAULT_RETRIES, RW));
+  install (
+      klass, first, PROP_RETRY_BACKOFF_FACTOR,
+      g_param_spec_double (
+          "retry-backoff-factor", "Retry backoff factor",
+          "Seconds before the first retry, 0 to 3600; doubled for each "
+          "further retry, with +-25% jitter, never sooner than Retry-After",
+          -INFINITY, INFINITY, GST_APIXO_HTTP_DEFAULT_BACKOFF_FACTOR, RW_LAX));
+  install (klass, first, PROP_RETRY_BACKOFF_MAX,
+           g_param_spec_double ("retry-backoff-max", "Retry backoff max",
+                                "Maximum seconds between retries, 0 to 3600",
+                                -INFINITY, INFINITY,
+                                GST_APIXO_HTTP_DEFAULT_BACKOFF_MAX, RW_LAX));
+  install (klass, first, PROP_PROXY,
+           g_param_spec_string (
+               "proxy", "Proxy",
+               "HTTP proxy server URI (default: the http_proxy environment "
+               "variable; none: the system settings)",
+               NULL, RW));
+  install (klass, first, PROP_SSL_STRICT,
+           g_param_spec_boolean (
+               "ssl-strict", "SSL strict",
+               "Verify TLS certificates (strongly recommended)", TRUE, RW));
+  install (klass, first, PROP_TLS_DATABASE,
+           g_param_spec_object (
+               "tls-database", "TLS database",
+               "TLS database with the anchor certificate authorities used to "
+               "validate the server certificate (default: the system's)",
+               G_TYPE_TLS_DATABASE, RW));
+  install (klass, first, PROP_SSL_CA_FILE,
+           g_param_spec_string (
+               "ssl-ca-file", "SSL CA file",
+               "A file of PEM CA certificates to trust instead of the system's "
+               "(as souphttpsrc's ssl-ca-file; tls-database, when set, comes "
+               "first); NULL = the system's",
+               NULL, RW));
+  install (klass, first, PROP_USER_AGENT,
+           g_param_spec_string ("user-agent", "User-Agent",
+                                "Value of the User-Agent HTTP request header",
+                                GST_APIXO_HTTP_DEFAULT_USER_AGENT, RW));
+  install (klass, first, PROP_EXTRA_HEADERS,
+           g_param_spec_boxed (
+               "extra-headers", "Extra headers",
+               "Extra headers for the API requests (not sent to result hosts)",
+               GST_TYPE_STRUCTURE, RW));
+}
+
+/* What lives on this machine: the result's files, the media server that
+ * publishes local inputs. */
+static void
+install_local_properties (GObjectClass *klass, guint first)
+{
+  install (
+      klass, first, PROP_SAVE_LOCATION,
+      g_param_spec_string (
+          "save-location", "Save location",
+          "Keep the finished result at this path (result URLs expire: keep "
+          "what you paid for); written as <path>.part, renamed when "
+          "complete; NULL = keep nothing",
+          NULL, RW));
+  install (klass, first, PROP_SPOOL_DIRECTORY,
+           g_param_spec_string (
+               "spool-directory", "Spool directory",
+               "Directory of the temporary spool file the result is downloaded "
+               "into (it has no name there, and goes at stop or when the "
+               "process ends); NULL = the system temp directory",
+               NULL, RW));
+  install (
+      klass, first, PROP_PUBLIC_URL,
+      g_param_spec_string (
+          "public-url", "Public URL",
+          "Local inputs (file:// URIs, sink pad data) are served by an "
+          "embedded HTTP server on server-address:server-port; this is the "
+          "public http(s) base URL through which the service reaches it (a "
+          "tunnel or reverse proxy), e.g. https://media.example.com/apixo. "
+          "Not needed when an 'upload' handler stores inputs instead",
+          NULL, RW));
+  install (klass, first, PROP_SERVER_ADDRESS,
+           g_param_spec_string (
+               "server-address", "Server address",
+               "IP address the embedded media server for local inputs binds to",
+               DEFAULT_SERVER_ADDRESS, RW));
+  install (
+      klass, first, PROP_SERVER_PORT,
+      g_param_spec_uint (
+          "server-port", "Server port",
+          "Port of the embedded media server for local inputs, 0 to 65535 (0 "
+          "= any free port; the port in use is posted in apixo-task "
+          "messages)",
+          0, G_MAXUINT, 0, RW));
+}
+
+/* The request fields every model page documents. */
+static void
+install_request_properties (GObjectClass *klass, guint first)
+{
+  install (klass, first, PROP_PROVIDER,
+           g_param_spec_enum (
+               "provider", "Provider",
+               "Routing: auto (value first, official as failover), value "
+               "(cheaper partner routes) or official; sent only when set "
+               "(sora-2-pro: always official)",
+               GST_TYPE_APIXO_PROVIDER, GST_APIXO_PROVIDER_AUTO, RW));
+  install (klass, first, PROP_REQUEST_TYPE,
+           g_param_spec_enum (
+               "request-type", "Request type",
+               "async, or callback: the service also POSTs the final status to "
+               "callback-url (the element still polls)",
+               GST_TYPE_APIXO_REQUEST_TYPE, GST_APIXO_REQUEST_TYPE_ASYNC, RW));
+  install (klass, first, PROP_CALLBACK_URL,
+           g_param_spec_string (
+               "callback-url", "Callback URL",
+               "Public HTTPS URL the service POSTs the final status to "
+               "(request-type=callback)",
+               NULL, RW));
+  install (klass, first, PROP_EXTRA_INPUT,
+           g_param_spec_boxed (
+               "extra-input", "Extra input",
+               "Fields merged into the request's \"input\" object, for fields "
+               "this version does not know, e.g. \"x,new_field=(int)3\"",
+               GST_TYPE_STRUCTURE, RW));
+  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_PROVIDER, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_REQUEST_TYPE, 0);
+}
+
+guint
+gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
+{
+  install_task_properties (klass, first_prop_id);
+  install_http_properties (klass, first_prop_id);
+  install_local_properties (klass, first_prop_id);
+  install_request_properties (klass, first_prop_id);
+  return first_prop_id + N_PROPS;
+}
+
+static void
+replace_string (gchar **field, const GValue *value, const gchar *fallback)
+{
+  g_free (*field);
+  *field = g_value_dup_string (value);
+  if (*field == NULL && fallback != NULL)
+    *field = g_strdup (fallback);
+}
+
+gboolean
+gst_apixo_settings_set_property (GstApixoSettings *s, guint id,
+                                 const GValue *value)
+{
+  switch (id) {
+    case PROP_API_KEY:
+      gst_apixo_secret_clear (&s->api_key);
+      s->api_key = g_value_dup_string (value);
+      break;
+    case PROP_BASE_URL:
+      replace_string (&s->base_url, value, DEFAULT_BASE_URL);
+      break;
+    case PROP_TASK_ID:
+      replace_string (&s->task_id, value, NULL);
+      break;
+    case PROP_EARLY_POLL:
+      s->early_poll = g_value_get_double (value);
+      break;
+    case PROP_POLL_DELAY:
+      s->poll_delay = g_value_get_double (value);
+      break;
+    case PROP_POLL_INTERVAL:
+      s->poll_interval = g_value_get_double (value);
+      break;
+    case PROP_DEADLINE:
+      s->deadline = g_value_get_uint (value);
+      break;
+    case PROP_TIMEOUT:
+      s->http.timeout = g_value_get_uint (value);
+      break;
+    case PROP_RETRIES:
+      s->http.retries = g_value_get_int (value);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      s->http.retry_backoff_factor = g_value_get_double (value);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      s->http.retry_backoff_max = g_value_get_double (value);
+      break;
+    case PROP_PROXY:
+      replace_string (&s->http.proxy, value, NULL);
+      break;
+    case PROP_SSL_STRICT:
+      s->http.ssl_strict = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_DATABASE:
+      g_clear_object (&s->http.tls_database);
+      s->http.tls_database = g_value_dup_object (value);
+      break;
+    case PROP_SSL_CA_FILE:
+      replace_string (&s->http.ssl_ca_file, value, NULL);
+      break;
+    case PROP_USER_AGENT:
+      replace_string (&s->http.user_agent, value, NULL);
+      break;
+    case PROP_EXTRA_HEADERS:
+      g_clear_pointer (&s->http.extra_headers, gst_structure_free);
+      s->http.extra_headers = g_value_dup_boxed (value);
+      break;
+    case PROP_SAVE_LOCATION:
+      replace_string (&s->save_location, value, NULL);
+      break;
+    case PROP_SPOOL_DIRECTORY:
+      replace_string (&s->spool_directory, value, NULL);
+      break;
+    case PROP_PUBLIC_URL:
+      replace_string (&s->public_url, value, NULL);
+      break;
+    case PROP_SERVER_ADDRESS:
+      replace_string (&s->server_address, value, DEFAULT_SERVER_ADDRESS);
+      break;
+    case PROP_SERVER_PORT:
+      s->server_port = g_value_get_uint (value);
+      break;
+    case PROP_PROVIDER:
+      s->provider = g_value_get_enum (value);
+      s->provider_set = TRUE;
+      break;
+    case PROP_REQUEST_TYPE:
+      s->request_type = g_value_get_enum (value);
+      break;
+    case PROP_CALLBACK_URL:
+      replace_string (&s->callback_url, value, NULL);
+      break;
+    case PROP_EXTRA_INPUT:
+      g_clear_pointer (&s->extra_input, gst_structure_free);
+      s->extra_input = g_value_dup_boxed (value);
+      break;
+    default:
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+gst_apixo_settings_get_property (const GstApixoSettings *s, guint id,
+                                 GValue *value)
+{
+  switch (id) {
+    case PROP_BASE_URL:
+      g_value_set_string (value, s->base_url);
+      break;
+    case PROP_TASK_ID:
+      g_value_set_string (value, s->task_id);
+      break;
+    case PROP_EARLY_POLL:
+      g_value_set_double (value, s->early_poll);
+      break;
+    case PROP_POLL_DELAY:
+      g_value_set_double (value, s->poll_delay);
+      break;
+    case PROP_POLL_INTERVAL:
+      g_value_set_double (value, s->poll_interval);
+      break;
+    case PROP_DEADLINE:
+      g_value_set_uint (value, s->deadline);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, s->http.timeout);
+      break;
+    case PROP_RETRIES:
+      g_value_set_int (value, s->http.retries);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      g_value_set_double (value, s->http.retry_backoff_factor);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      g_value_set_double (value, s->http.retry_backoff_max);
+      break;
+    case PROP_PROXY:
+      g_value_set_string (value, s->http.proxy);
+      break;
+    case PROP_SSL_STRICT:
+      g_value_set_boolean (value, s->http.ssl_strict);
+      break;
+    case PROP_TLS_DATABASE:
+      g_value_set_object (value, s->http.tls_database);
+      break;
+    case PROP_SSL_CA_FILE:
+      g_value_set_string (value, s->http.ssl_ca_file);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, s->http.user_agent);
+      break;
+    case PROP_EXTRA_HEADERS:
+      g_value_set_boxed (value, s->http.extra_headers);
+      break;
+    case PROP_SAVE_LOCATION:
+      g_value_set_string (value, s->save_location);
+      break;
+    case PROP_SPOOL_DIRECTORY:
+      g_value_set_string (value, s->spool_directory);
+      break;
+    case PROP_PUBLIC_URL:
+      g_value_set_string (value, s->public_url);
+      break;
+    case PROP_SERVER_ADDRESS:
+      g_value_set_string (value, s->server_address);
+      break;
+    case PROP_SERVER_PORT:
+      g_value_set_uint (value, s->server_port);
+      break;
+    case PROP_PROVIDER:
+      g_value_set_enum (value, s->provider);
+      break;
+    case PROP_REQUEST_TYPE:
+      g_value_set_enum (value, s->request_type);
+      break;
+    case PROP_CALLBACK_URL:
+      g_value_set_string (value, s->callback_url);
+      break;
+    case PROP_EXTRA_INPUT:
+      g_value_set_boxed (value, s->extra_input);
+      break;
+    default:
+      /* api-key is write-only: never readable */
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+static gboolean
+check_base_url (const gchar *url, GError **error)
+{
+  /* GUri takes white space in a host name: refuse it first */
+  GUri *uri = url && !strpbrk (url, " \t\r\n\v\f")
+                  ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL)
+                  : NULL;
+  gboolean ok = uri != NULL &&
+                (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 ||
+                 g_strcmp0 (g_uri_get_scheme (uri), "https") == 0) &&
+                g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+
+  g_clear_pointer (&uri, g_uri_unref);
+  if (ok)
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "base-url '%s' is not valid: an http:// or https:// URL with a "
+               "host is required (default %s)",
+               GST_STR_NULL (url), DEFAULT_BASE_URL);
+  return FALSE;
+}
+
+static gboolean
+check_ssl_ca_file (GstApixoHttpSettings *http, GError **error)
+{
+  GError *load_error = NULL;
+
+  if (gst_apixo_http_settings_load_ca_file (http, &load_error))
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "ssl-ca-file '%s': %s (allowed: a readable file of PEM "
+               "CA certificates)",
+               http->ssl_ca_file, load_error->message);
+  g_error_free (load_error);
+  return FALSE;
+}
+
+/* The ranges the numeric properties document (they take any value of
+ * their type, so that GLib never drops one with a mere warning). */
+static gboolean
+check_numeric_settings (const GstApixoSettings *s, const gchar **property,
+                        GError **error)
+{
+  const struct {
+    const gchar *name;
+    gdouble value, min, max;
+    const gchar *allowed;
+  } limits[] = {
+    { "early-poll", s->early_poll, 0, 3600, "0 to 3600 seconds, 0 = none" },
+    { "poll-delay", s->poll_delay, -1, 86400,
+      "-1 to 86400 seconds, -1 = the model page's advice" },
+    { "poll-interval", s->poll_interval, -1, 3600,
+      "-1 to 3600 seconds, -1 = the model page's advice" },
+    { "timeout", s->http.timeout, 0, 3600, "0 to 3600 seconds, 0 = none" },
+    { "retries", s->http.retries, -1, G_MAXINT,
+      "-1 = no limit, or 0 to 2147483647" },
+    { "retry-backoff-factor", s->http.retry_backoff_factor, 0, 3600,
+      "0 to 3600 seconds" },
+    { "retry-backoff-max", s->http.retry_backoff_max, 0, 3600,
+      "0 to 3600 seconds" },
+    { "server-port", s->server_port, 0, 65535,
+      "0 = any free port, or 1 to 65535" },
+  };
+  gchar shown[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < G_N_ELEMENTS (limits); i++) {
+    /* NaN fails both comparisons */
+    if (limits[i].value >= limits[i].min && limits[i].value <= limits[i].max)
+      continue;
+    g_ascii_formatd (shown, sizeof (shown), "%.15g", limits[i].value);
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "%s %s is out of range (allowed: %s)", limits[i].name, shown,
+                 limits[i].allowed);
+    *property = limits[i].name;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
+                          GError **error)
+{
+  if (!check_base_url (s->base_url, error)) {
+    *property = "base-url";
+    return FALSE;
+  }
+  if (!check_numeric_settings (s, property, error))
+    return FALSE;
+  if (!check_ssl_ca_file (&s->http, error)) {
+    *property = "ssl-ca-file";
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The fields of the request every model shares, from the settings. */
+static void
+add_request_fields (const GstApixoSettings *s, GstApixoRequestSpec *spec)
+{
+  spec->provider = s->provider;
+  spec->provider_set = s->provider_set;
+  spec->request_type = s->request_type;
+  g_free (spec->callback_url);
+  spec->callback_url = g_strdup (s->callback_url);
+  g_clear_pointer (&spec->extra_input, gst_structure_free);
+  spec->extra_input =
+      s->extra_input ? gst_structure_copy (s->extra_input) : NULL;
+}
+
+GstApixoRequestSpec *
+gst_apixo_settings_finish_spec (const GstApixoSettings *s,
+                                GstApixoRequestSpec *spec, gchar **warning,
+                                GError **error)
+{
+  if (warning != NULL)
+    *warning = NULL;
+  add_request_fields (s, spec);
+  if (s->task_id == NULL) {
+    gst_apixo_request_spec_derive (spec);
+    if (!gst_apixo_request_spec_validate (spec, warning, error))
+      g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  } else if (spec->model == NULL) {
+    g_set_error (
+        error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "model is not set: resuming task-id needs the model of the task");
+    g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  }
+  return spec;
+}
