@@ -14,31 +14,30 @@
  * -------------------
  * - The object lock (GST_OBJECT_LOCK) guards priv->settings, the property
  *   values: set_property and get_property hold it around the calls into
- *   gstapixosettings.c that write and read them (a task-id read takes
- *   priv->lock first, for the running task's id, and releases it).
- *   start() snapshots them into priv->config, the run configuration
- *   (immutable, shared by reference with the task, the client and the
- *   spool), so a property changed while running cannot tear a request in
- *   half.  priv->config, priv->worker and priv->resuming are
- *   set in start() and read-only until stop().  priv->request and
- *   priv->local_inputs are created and filled on the streaming thread
- *   before the task is started; the worker (task callbacks) only uses
- *   priv->local_inputs after that, to describe and withdraw them.
- * - priv->lock guards priv->state (everything the running element knows:
- *   the task, the spool, the result, a pending error, the wait
- *   cancellable).  priv->cond is signalled whenever the state changes or a
- *   wait is cancelled.  Task and spool callbacks (worker thread) and the
- *   streaming thread meet there.
- * - Lock order: object lock and priv->lock are never held together.
- *   priv->lock may be held while asking the spool for its size (the spool
- *   takes its own lock inside, and never calls us with it held); it is
- *   never held while calling anything else of the task or the spool,
- *   while posting messages, nor while cancelling the wait cancellable
- *   (its "cancelled" handlers run synchronously, an application's
- *   included).
+ *   gstapixosettings.c that write and read them (a task-id read asks the
+ *   generation for the running task's id first, without the object lock).
+ *   It also guards priv->cancellable, the one the streaming thread's waits
+ *   take (replaced by unlock_stop()).  start() snapshots the settings into
+ *   priv->config, the run configuration (immutable, shared by reference
+ *   with the task, the client and the spool), so a property changed while
+ *   running cannot tear a request in half.  priv->config, priv->worker and
+ *   priv->resuming are set in start() and read-only until stop().
+ *   priv->request and priv->local_inputs are created and filled on the
+ *   streaming thread before the task is started; the worker (generation
+ *   callbacks) only uses priv->local_inputs after that, to describe and
+ *   withdraw them.  priv->tags_sent and priv->duration_set: streaming
+ *   thread only.
+ * - priv->generation (gstapixogeneration.c) has its own lock for the
+ *   running state (task, spool, task id, stored error); its callbacks come
+ *   without it held, on the worker, streaming or application thread.
+ * - Lock order: the object lock is never held while calling the
+ *   generation, the spool or the local inputs, nor while cancelling
+ *   priv->cancellable (its "cancelled" handlers run synchronously, an
+ *   application's included).
  * - The worker thread never waits for us; the streaming thread waits only
- *   on priv->cond and in gst_apixo_spool_read(), both cancelled by
- *   unlock().
+ *   in the generation's waits, gst_apixo_spool_read() and the local
+ *   inputs' resolve(), all given priv->cancellable, which unlock()
+ *   cancels.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -48,6 +47,7 @@
 #include "gstapixobasesrc.h"
 #include "gstapixoclient.h"
 #include "gstapixoerror.h"
+#include "gstapixogeneration.h"
 #include "gstapixohttp.h"
 #include "gstapixolocalinputs.h"
 #include "gstapixosettings.h"
@@ -61,7 +61,6 @@ GST_DEBUG_CATEGORY_STATIC (apixo_base_src_debug);
 #define GST_CAT_DEFAULT apixo_base_src_debug
 
 #define DEFAULT_BLOCKSIZE (64 * 1024)
-#define PROGRESS_CODE "generate"
 
 /* The shared properties (gstapixosettings.c: the table, the values) take
  * the ids from PROP_SETTINGS on; the base class has no other property. */
@@ -77,38 +76,12 @@ enum {
 
 static guint signals[LAST_SIGNAL];
 
-typedef enum {
-  PHASE_IDLE,      /* started, nothing sent */
-  PHASE_RUNNING,   /* task launched */
-  PHASE_SUCCEEDED, /* result known, download under way */
-  PHASE_FAILED,
-  PHASE_ABANDONED, /* stopped waiting (EOS or stop) */
-} Phase;
-
-typedef struct {
-  Phase phase;
-  GCancellable *cancellable; /* waits of the streaming thread */
-  GstApixoTask *task;
-  GstApixoSpool *spool;
-  gchar *task_id; /* of the running task */
-  gchar *result_uri;
-  GError *error; /* the failure to report */
-  GstStructure *error_details;
-  gboolean error_posted;
-  gboolean submit_sent;   /* a submission left (task may exist) */
-  gboolean download_done; /* every byte is in (and kept if asked) */
-  GError *download_error; /* the spool finished with this error */
-  gboolean tags_sent;
-  gboolean duration_set;
-  guint last_percent;
-} State;
-
 typedef struct {
   GstApixoSettings settings; /* object lock */
+  GCancellable *cancellable; /* object lock */
 
-  GMutex lock;
-  GCond cond;
-  State state; /* priv->lock */
+  /* The running state of this run's generation: its own lock. */
+  GstApixoGeneration *generation;
 
   /* Set in start(), read-only until stop(): no lock needed. */
   GstApixoWorker *worker;
@@ -123,6 +96,9 @@ typedef struct {
    * submission (launch_task), withdrawn when the task ends (worker
    * thread), freed in stop(). */
   GstApixoLocalInputs *local_inputs;
+
+  gboolean tags_sent;    /* streaming thread */
+  gboolean duration_set; /* streaming thread */
 
   gint posted_error; /* atomic: our own error is on the bus */
 } GstApixoBaseSrcPrivate;
@@ -161,6 +137,8 @@ static GstFlowReturn gst_apixo_base_src_create (GstBaseSrc *bsrc,
 static gboolean check_paths (GstApixoBaseSrc *self, const GstApixoSettings *run,
                              const GstApixoRequestSpec *spec,
                              const gchar **property, GError **error);
+
+static const GstApixoGenerationCallbacks generation_callbacks;
 
 /* ---- class --------------------------------------------------------------- */
 
@@ -234,9 +212,8 @@ gst_apixo_base_src_init (GstApixoBaseSrc *self)
   GstApixoBaseSrcPrivate *priv = PRIV (self);
 
   gst_apixo_settings_init (&priv->settings);
-  g_mutex_init (&priv->lock);
-  g_cond_init (&priv->cond);
-  priv->state.cancellable = g_cancellable_new ();
+  priv->cancellable = g_cancellable_new ();
+  priv->generation = gst_apixo_generation_new (&generation_callbacks, self);
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_BYTES);
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
   gst_base_src_set_dynamic_size (GST_BASE_SRC (self), TRUE);
@@ -248,9 +225,8 @@ gst_apixo_base_src_finalize (GObject *object)
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
 
   gst_apixo_settings_clear (&priv->settings);
-  g_clear_object (&priv->state.cancellable);
-  g_mutex_clear (&priv->lock);
-  g_cond_clear (&priv->cond);
+  g_clear_object (&priv->cancellable);
+  gst_apixo_generation_free (priv->generation);
   G_OBJECT_CLASS (gst_apixo_base_src_parent_class)->finalize (object);
 }
 
@@ -282,9 +258,7 @@ gst_apixo_base_src_get_property (GObject *object, guint prop_id, GValue *value,
   if (g_str_equal (pspec->name, "task-id")) {
     gchar *id;
 
-    g_mutex_lock (&priv->lock);
-    id = g_strdup (priv->state.task_id);
-    g_mutex_unlock (&priv->lock);
+    id = gst_apixo_generation_dup_task_id (priv->generation);
     if (id == NULL) {
       GST_OBJECT_LOCK (object);
       id = g_strdup (s->task_id);
@@ -357,14 +331,6 @@ gst_apixo_base_src_post_task_message (GstApixoBaseSrc *self, GstStructure *s)
                             gst_message_new_element (GST_OBJECT (self), s));
 }
 
-static void
-post_progress (GstApixoBaseSrc *self, GstProgressType type, const gchar *text)
-{
-  gst_element_post_message (
-      GST_ELEMENT (self),
-      gst_message_new_progress (GST_OBJECT (self), type, PROGRESS_CODE, text));
-}
-
 /* Every error and warning of the element leaves through here (any thread):
  * the "apixo-error" details (gstapixoerror.h) get the model and the task
  * of this run when they do not say them already.  Takes @details. */
@@ -382,9 +348,7 @@ post_error_full (GstApixoBaseSrc *self, GstMessageType type,
       !gst_structure_has_field (details, GST_APIXO_ERROR_FIELD_MODEL))
     gst_structure_set (details, GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING,
                        priv->config->spec->model, NULL);
-  g_mutex_lock (&priv->lock);
-  task_id = g_strdup (priv->state.task_id);
-  g_mutex_unlock (&priv->lock);
+  task_id = gst_apixo_generation_dup_task_id (priv->generation);
   if (task_id != NULL &&
       !gst_structure_has_field (details, GST_APIXO_ERROR_FIELD_TASK_ID))
     gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
@@ -440,309 +404,49 @@ post_resource_message (GstApixoBaseSrc *self, GstMessageType type,
   post_resource_message ((self), GST_MESSAGE_WARNING, (code), (reason), NULL,  \
                          __FILE__, GST_FUNCTION, __LINE__, __VA_ARGS__)
 
-/* Posts the stored error once (streaming thread). */
-static void
-post_stored_error (GstApixoBaseSrc *self)
-{
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GError *error = NULL;
-  GstStructure *details = NULL;
-
-  g_mutex_lock (&priv->lock);
-  if (!priv->state.error_posted && priv->state.error != NULL) {
-    priv->state.error_posted = TRUE;
-    error = g_error_copy (priv->state.error);
-    details = priv->state.error_details
-                  ? gst_structure_copy (priv->state.error_details)
-                  : NULL;
-  }
-  g_mutex_unlock (&priv->lock);
-  if (error == NULL)
-    return;
-
-  post_progress (self, GST_PROGRESS_TYPE_ERROR, error->message);
-  post_error (self, GST_MESSAGE_ERROR, error, details);
-  g_error_free (error);
-}
-
-/* Stores the first failure; wakes the streaming thread. */
-static void
-store_error (GstApixoBaseSrc *self, const GError *error,
-             const GstStructure *details)
-{
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-
-  g_mutex_lock (&priv->lock);
-  if (priv->state.error == NULL) {
-    priv->state.error = g_error_copy (error);
-    priv->state.error_details = details ? gst_structure_copy (details) : NULL;
-  }
-  g_cond_broadcast (&priv->cond);
-  g_mutex_unlock (&priv->lock);
-}
-
-/* ---- task callbacks (worker thread) --------------------------------------- */
+/* ---- generation callbacks ------------------------------------------------- */
 
 static void
-on_task_queued (GstApixoTask *task, gpointer user_data)
+on_task_message (GstStructure *s, gpointer user_data)
 {
-  GstApixoBaseSrc *self = user_data;
-
-  post_progress (
-      self, GST_PROGRESS_TYPE_CONTINUE,
-      "Waiting for a free task slot (the model's concurrency limit is "
-      "reached in this process)");
-  gst_apixo_base_src_post_task_message (
-      self,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "queued", NULL));
+  gst_apixo_base_src_post_task_message (user_data, s);
 }
 
 static void
-on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
+on_progress (GstProgressType type, const gchar *code, const gchar *text,
+             gpointer user_data)
 {
-  GstApixoBaseSrc *self = user_data;
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  /* resuming: nothing was submitted by this run */
-  const gchar *event =
-      gst_apixo_base_src_is_resuming (self) ? "resumed" : "submitted";
-  gchar *text;
-
-  g_mutex_lock (&priv->lock);
-  g_free (priv->state.task_id);
-  priv->state.task_id = g_strdup (task_id);
-  g_mutex_unlock (&priv->lock);
-
-  g_object_notify (G_OBJECT (self), "task-id");
-  text = g_strdup_printf ("Task %s %s", task_id, event);
-  post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
-  g_free (text);
-  gst_apixo_base_src_post_task_message (
-      self, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, event,
-                               "task-id", G_TYPE_STRING, task_id, NULL));
+  gst_element_post_message (
+      user_data, gst_message_new_progress (user_data, type, code, text));
 }
 
 static void
-on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
-                gboolean changed, guint poll_count, gdouble elapsed,
-                gpointer user_data)
+on_error (GstMessageType type, const GError *error, GstStructure *details,
+          const gchar *file, const gchar *function, gint line,
+          gpointer user_data)
 {
-  GstApixoBaseSrc *self = user_data;
-  static const gchar *const known[] = { "pending", "processing", "success",
-                                        "failed", NULL };
-  gchar *text;
-
-  if (!changed)
-    return;
-  if (!g_strv_contains (known, status->state))
-    post_warning (self, GST_RESOURCE_ERROR_READ, GST_APIXO_REASON_UNKNOWN_STATE,
-                  "Task %s reports state '%s', which this version does not "
-                  "know; still waiting for success or failed",
-                  status->task_id, status->state);
-
-  text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
-                          status->state, elapsed);
-  post_progress (self, GST_PROGRESS_TYPE_CONTINUE, text);
-  g_free (text);
-  gst_apixo_base_src_post_task_message (
-      self,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "state",
-                         "task-id", G_TYPE_STRING, status->task_id, "state",
-                         G_TYPE_STRING, status->state, "elapsed", G_TYPE_DOUBLE,
-                         elapsed, "poll-count", G_TYPE_UINT, poll_count, NULL));
-}
-
-static void spool_progress (GstApixoSpool *spool, guint64 received,
-                            gint64 total, gpointer user_data);
-static void spool_finished (GstApixoSpool *spool, const GError *error,
-                            gpointer user_data);
-
-static const GstApixoSpoolCallbacks spool_callbacks = {
-  spool_progress,
-  spool_finished,
-};
-
-/* Worker thread: the download starts the moment the task succeeds, not when
- * downstream asks (result URLs expire; a paused pipeline must not stall). */
-static void
-start_download (GstApixoBaseSrc *self, const gchar *uri)
-{
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoSpool *spool;
-  GError *error = NULL;
-
-  spool = gst_apixo_spool_new (priv->worker, priv->config, &spool_callbacks,
-                               self, &error);
-  if (spool == NULL) {
-    /* Checked at start, but the disk can change meanwhile: the task is
-     * paid for, so say how to fetch its result again. */
-    gchar *task_id;
-    GError *gst_error;
-    GstStructure *details;
-
-    g_mutex_lock (&priv->lock);
-    task_id = g_strdup (priv->state.task_id);
-    g_mutex_unlock (&priv->lock);
-    gst_error = g_error_new (
-        GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
-        "%s (save-location, spool-directory). Task %s succeeded: fix the "
-        "location and set task-id=%s to fetch its result while its URL is "
-        "valid",
-        error->message, task_id ? task_id : "?", task_id ? task_id : "?");
-    details = gst_apixo_error_details_new (GST_APIXO_REASON_DOWNLOAD, NULL);
-    if (task_id != NULL)
-      gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
-                         task_id, NULL);
-    store_error (self, gst_error, details);
-    gst_structure_free (details);
-    g_error_free (gst_error);
-    g_error_free (error);
-    g_free (task_id);
-    return;
-  }
-
-  g_mutex_lock (&priv->lock);
-  priv->state.spool = spool;
-  g_cond_broadcast (&priv->cond);
-  g_mutex_unlock (&priv->lock);
-  gst_apixo_spool_start (spool, uri);
-}
-
-static gboolean
-copy_field (GQuark field, const GValue *value, gpointer user_data)
-{
-  gst_structure_id_set_value (user_data, field, value);
-  return TRUE;
+  post_error_full (user_data, type, error, details, file, function, line);
 }
 
 static void
-on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
-                  const GError *error, const GstStructure *details,
-                  gpointer user_data)
+on_task_id (const gchar *task_id, gpointer user_data)
 {
-  GstApixoBaseSrc *self = user_data;
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstStructure *s;
-
-  /* The service fetched the inputs (or never will): stop serving them. */
-  if (priv->local_inputs != NULL)
-    gst_apixo_local_inputs_withdraw (priv->local_inputs);
-
-  if (error != NULL) {
-    g_mutex_lock (&priv->lock);
-    priv->state.phase = PHASE_FAILED;
-    g_mutex_unlock (&priv->lock);
-    s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "failed",
-                           "message", G_TYPE_STRING, error->message, NULL);
-    if (details != NULL)
-      gst_structure_foreach (details, copy_field, s);
-    gst_apixo_base_src_post_task_message (self, s);
-    store_error (self, error, details);
-    return;
-  }
-
-  g_mutex_lock (&priv->lock);
-  priv->state.phase = PHASE_SUCCEEDED;
-  g_free (priv->state.result_uri);
-  priv->state.result_uri = g_strdup (status->result_uris[0]);
-  g_mutex_unlock (&priv->lock);
-
-  post_progress (self, GST_PROGRESS_TYPE_COMPLETE,
-                 "Generation complete; downloading the result");
-  s = gst_structure_new (
-      "apixo-task", "event", G_TYPE_STRING, "success", "task-id", G_TYPE_STRING,
-      status->task_id, "state", G_TYPE_STRING, status->state, "result-uri",
-      G_TYPE_STRING, status->result_uris[0], "cost-time", G_TYPE_INT64,
-      status->cost_time, "create-time", G_TYPE_INT64, status->create_time,
-      "complete-time", G_TYPE_INT64, status->complete_time, NULL);
-  gst_apixo_base_src_post_task_message (self, s);
-  start_download (self, status->result_uris[0]);
+  g_object_notify (user_data, "task-id");
 }
 
-/* The submission is on its way: stopping from now on may leave a billed
- * task behind even before we know its id. */
+/* The service fetched the inputs (or never will): stop serving them. */
 static void
-on_task_sending (GstApixoTask *task, gpointer user_data)
+on_task_ended (gpointer user_data)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (user_data));
 
-  g_mutex_lock (&priv->lock);
-  priv->state.submit_sent = TRUE;
-  g_mutex_unlock (&priv->lock);
+  if (priv->local_inputs != NULL)
+    gst_apixo_local_inputs_withdraw (priv->local_inputs);
 }
 
-static const GstApixoTaskCallbacks task_callbacks = {
-  on_task_queued,   on_task_submitted, on_task_polled,
-  on_task_finished, on_task_sending,
+static const GstApixoGenerationCallbacks generation_callbacks = {
+  on_task_message, on_progress, on_error, on_task_id, on_task_ended,
 };
-
-/* ---- spool callbacks (worker thread) -------------------------------------- */
-
-static void
-spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
-                gpointer user_data)
-{
-  GstApixoBaseSrc *self = user_data;
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  guint percent;
-  gchar *task_id;
-
-  if (total <= 0)
-    return;
-  percent = (guint)(received * 100 / (guint64)total);
-  g_mutex_lock (&priv->lock);
-  if (percent / 10 == priv->state.last_percent / 10) {
-    g_mutex_unlock (&priv->lock);
-    return;
-  }
-  priv->state.last_percent = percent;
-  task_id = g_strdup (priv->state.task_id);
-  g_mutex_unlock (&priv->lock);
-
-  /* Not a GST_MESSAGE_PROGRESS: those track the generation, and an open one
-   * would hold gst-launch-1.0 in PAUSED until the whole file is here. */
-  gst_apixo_base_src_post_task_message (
-      self, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "download",
-                               "task-id", G_TYPE_STRING, task_id, "received",
-                               G_TYPE_UINT64, received, "total", G_TYPE_INT64,
-                               total, "percent", G_TYPE_UINT, percent, NULL));
-  g_free (task_id);
-}
-
-static void
-spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
-{
-  GstApixoBaseSrc *self = user_data;
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstStructure *s;
-  gchar *task_id;
-
-  g_mutex_lock (&priv->lock);
-  task_id = g_strdup (priv->state.task_id);
-  g_mutex_unlock (&priv->lock);
-
-  if (error != NULL) {
-    /* The streaming thread reports it when it reads there. */
-    GST_WARNING_OBJECT (self, "download of task %s failed: %s", task_id,
-                        error->message);
-  } else {
-    /* Posted before the streaming thread may go EOS, so that applications
-     * see it first. */
-    s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",
-                           "task-id", G_TYPE_STRING, task_id, NULL);
-    if (priv->config->settings.save_location != NULL)
-      gst_structure_set (s, "location", G_TYPE_STRING,
-                         priv->config->settings.save_location, NULL);
-    gst_apixo_base_src_post_task_message (self, s);
-  }
-  g_free (task_id);
-
-  g_mutex_lock (&priv->lock);
-  priv->state.download_done = (error == NULL);
-  if (error != NULL && priv->state.download_error == NULL)
-    priv->state.download_error = g_error_copy (error);
-  g_cond_broadcast (&priv->cond);
-  g_mutex_unlock (&priv->lock);
-}
 
 /* ---- start / stop -------------------------------------------------------- */
 
@@ -787,25 +491,6 @@ build_valid_spec (GstApixoBaseSrc *self, const GstApixoSettings *run,
   return spec;
 }
 
-static void
-state_reset (GstApixoBaseSrcPrivate *priv)
-{
-  State *st = &priv->state;
-
-  st->phase = PHASE_IDLE;
-  g_clear_pointer (&st->task_id, g_free);
-  g_clear_pointer (&st->result_uri, g_free);
-  g_clear_error (&st->error);
-  g_clear_pointer (&st->error_details, gst_structure_free);
-  st->error_posted = FALSE;
-  st->download_done = FALSE;
-  st->submit_sent = FALSE;
-  g_clear_error (&st->download_error);
-  st->tags_sent = FALSE;
-  st->duration_set = FALSE;
-  st->last_percent = 0;
-}
-
 static gboolean
 gst_apixo_base_src_start (GstBaseSrc *bsrc)
 {
@@ -842,9 +527,8 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   spec = NULL; /* the config's */
 
   priv->worker = gst_apixo_worker_acquire ();
-  g_mutex_lock (&priv->lock);
-  state_reset (priv);
-  g_mutex_unlock (&priv->lock);
+  priv->tags_sent = FALSE;
+  priv->duration_set = FALSE;
   GST_DEBUG_OBJECT (self, "started (model %s)", priv->config->spec->model);
   return TRUE;
 
@@ -856,106 +540,18 @@ fail:
   return FALSE;
 }
 
-/* Tells the user what a stop in the middle leaves behind. */
-/* Stops watching a running task (stop(), or EOS before any data): it keeps
- * running on the service, which has no cancel endpoint. */
-static void
-abandon_task (GstApixoBaseSrc *self, const gchar *why)
-{
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoTask *task;
-  gboolean was_running, submit_sent;
-  gchar *task_id, *text;
-
-  g_mutex_lock (&priv->lock);
-  task = g_steal_pointer (&priv->state.task);
-  g_mutex_unlock (&priv->lock);
-  /* Returns promptly (in-flight requests are cancelled, not awaited); after
-   * it no task callback runs, so no spool can appear behind our back. */
-  gst_apixo_task_free (task);
-
-  g_mutex_lock (&priv->lock);
-  was_running = priv->state.phase == PHASE_RUNNING;
-  if (was_running)
-    priv->state.phase = PHASE_ABANDONED;
-  task_id = g_strdup (priv->state.task_id);
-  submit_sent = priv->state.submit_sent;
-  g_mutex_unlock (&priv->lock);
-  if (!was_running)
-    goto done;
-
-  if (task_id == NULL && !submit_sent) {
-    text = g_strdup_printf ("%s before the task was submitted: nothing was "
-                            "billed",
-                            why);
-    post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
-  } else if (task_id == NULL) {
-    text = g_strdup_printf (
-        "%s while the submission was unanswered: the service may have "
-        "created the task, and will bill it, but its id never reached us. "
-        "Check your APIXO task list before submitting again.",
-        why);
-    post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
-    post_warning (self, GST_RESOURCE_ERROR_FAILED,
-                  GST_APIXO_REASON_OUTCOME_UNKNOWN, "%s", text);
-  } else {
-    text = g_strdup_printf (
-        "%s while task %s was still running: the "
-        "service has no cancel endpoint, so it may still be billed. Set "
-        "task-id=%s to resume it.",
-        why, task_id, task_id);
-    post_progress (self, GST_PROGRESS_TYPE_CANCELED, text);
-    post_warning (self, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_ABANDONED,
-                  "%s", text);
-  }
-  g_free (text);
-done:
-  g_free (task_id);
-}
-
 static gboolean
 gst_apixo_base_src_stop (GstBaseSrc *bsrc)
 {
-  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoSpool *spool;
-  gchar *task_id;
-  gboolean partial;
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
 
-  abandon_task (self, "Stopped");
-
-  g_mutex_lock (&priv->lock);
-  spool = g_steal_pointer (&priv->state.spool);
-  partial = spool != NULL && !priv->state.download_done;
-  task_id = g_strdup (priv->state.task_id);
-  g_mutex_unlock (&priv->lock);
-  if (spool != NULL)
-    gst_apixo_spool_free (spool);
-  if (partial) {
-    /* The generation's progress is complete already: the download has its
-     * own code, so that this CANCELED does not contradict it. */
-    gst_element_post_message (
-        GST_ELEMENT (self),
-        gst_message_new_progress (GST_OBJECT (self), GST_PROGRESS_TYPE_CANCELED,
-                                  "download",
-                                  "Stopped while downloading the result"));
-    post_warning (self, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_DOWNLOAD,
-                  "Stopped before the result of task %s was fully "
-                  "downloaded. Set task-id=%s to fetch it again while its URL "
-                  "is valid.",
-                  task_id, task_id);
-  }
-  g_free (task_id);
-
+  gst_apixo_generation_end (priv->generation);
   /* after the task and the spool: nothing uses them any more */
   g_clear_pointer (&priv->local_inputs, gst_apixo_local_inputs_free);
   if (priv->worker != NULL)
     gst_apixo_worker_release (g_steal_pointer (&priv->worker));
   g_clear_pointer (&priv->request, gst_apixo_request_spec_free);
   g_clear_pointer (&priv->config, gst_apixo_run_config_unref);
-  g_mutex_lock (&priv->lock);
-  state_reset (priv);
-  g_mutex_unlock (&priv->lock);
   return TRUE;
 }
 
@@ -966,7 +562,9 @@ static gboolean
 gst_apixo_base_src_send_event (GstElement *element, GstEvent *event)
 {
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
-    abandon_task (GST_APIXO_BASE_SRC (element), "End of stream requested");
+    gst_apixo_generation_abandon (
+        PRIV (GST_APIXO_BASE_SRC (element))->generation,
+        "End of stream requested");
   return GST_ELEMENT_CLASS (gst_apixo_base_src_parent_class)
       ->send_event (element, event);
 }
@@ -997,17 +595,15 @@ gst_apixo_base_src_unlock (GstBaseSrc *bsrc)
   GCancellable *cancellable;
 
   GST_DEBUG_OBJECT (bsrc, "unlock");
-  g_mutex_lock (&priv->lock);
-  cancellable = g_object_ref (priv->state.cancellable);
-  g_mutex_unlock (&priv->lock);
-  /* Not under priv->lock: "cancelled" handlers run here, synchronously
-   * (the spool's, the inputs', an upload handler's), and may call back
-   * into the element (e.g. read task-id). */
+  GST_OBJECT_LOCK (bsrc);
+  cancellable = g_object_ref (priv->cancellable);
+  GST_OBJECT_UNLOCK (bsrc);
+  /* Not under the object lock: "cancelled" handlers run here,
+   * synchronously (the spool's, the inputs', an upload handler's), and may
+   * call back into the element (e.g. read task-id). */
   g_cancellable_cancel (cancellable);
   g_object_unref (cancellable);
-  g_mutex_lock (&priv->lock);
-  g_cond_broadcast (&priv->cond);
-  g_mutex_unlock (&priv->lock);
+  gst_apixo_generation_wake (priv->generation);
   return TRUE;
 }
 
@@ -1019,10 +615,10 @@ gst_apixo_base_src_unlock_stop (GstBaseSrc *bsrc)
   GST_DEBUG_OBJECT (bsrc, "unlock_stop");
   /* A fresh cancellable rather than g_cancellable_reset(): a reader that
    * still holds the old one keeps seeing it cancelled. */
-  g_mutex_lock (&priv->lock);
-  g_object_unref (priv->state.cancellable);
-  priv->state.cancellable = g_cancellable_new ();
-  g_mutex_unlock (&priv->lock);
+  GST_OBJECT_LOCK (bsrc);
+  g_object_unref (priv->cancellable);
+  priv->cancellable = g_cancellable_new ();
+  GST_OBJECT_UNLOCK (bsrc);
   return TRUE;
 }
 
@@ -1055,16 +651,8 @@ gst_apixo_base_src_is_seekable (GstBaseSrc *bsrc)
 static gboolean
 gst_apixo_base_src_get_size (GstBaseSrc *bsrc, guint64 *size)
 {
-  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
-  GstApixoSpool *spool;
-  gboolean ret = FALSE;
-
-  g_mutex_lock (&priv->lock);
-  spool = priv->state.spool;
-  if (spool != NULL)
-    ret = gst_apixo_spool_get_size (spool, size);
-  g_mutex_unlock (&priv->lock);
-  return ret;
+  return gst_apixo_generation_get_size (
+      PRIV (GST_APIXO_BASE_SRC (bsrc))->generation, size);
 }
 
 /* ---- local inputs (streaming thread) -------------------------------------- */
@@ -1154,70 +742,28 @@ resolve_local_inputs (GstApixoBaseSrc *self, GCancellable *cancellable,
 }
 
 /* Streaming thread, first create(): publish the local inputs and launch the
- * task on the worker.  Returns FALSE with the error stored. */
+ * task on the worker.  Returns FALSE with the error stored (or cancelled). */
 static gboolean
 launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoTask *task;
   gboolean resuming = priv->resuming;
   GError *error = NULL;
 
-  post_progress (self, GST_PROGRESS_TYPE_START,
-                 resuming ? "Resuming the generation task"
-                          : "Submitting the generation task");
+  on_progress (GST_PROGRESS_TYPE_START, GST_APIXO_GENERATION_PROGRESS_CODE,
+               resuming ? "Resuming the generation task"
+                        : "Submitting the generation task",
+               self);
   if (!resuming && !resolve_local_inputs (self, cancellable, &error)) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      store_error (self, error, NULL);
+      gst_apixo_generation_fail (priv->generation, error, NULL);
     g_error_free (error);
     return FALSE;
   }
-
-  task = gst_apixo_task_new (
-      priv->worker, priv->config,
+  return gst_apixo_generation_launch (
+      priv->generation, priv->worker, priv->config,
       resuming ? NULL : gst_apixo_request_spec_to_json (priv->request),
-      &task_callbacks, self);
-  g_mutex_lock (&priv->lock);
-  /* unlock() (a stop, a flushing seek, an EOS) may have come since the
-   * last wait: never submit then. */
-  if (g_cancellable_is_cancelled (cancellable)) {
-    g_mutex_unlock (&priv->lock);
-    gst_apixo_task_free (task);
-    return FALSE;
-  }
-  priv->state.task = task;
-  priv->state.phase = PHASE_RUNNING;
-  g_mutex_unlock (&priv->lock);
-  gst_apixo_task_start (task);
-  return TRUE;
-}
-
-/* Waits until the result is being downloaded (returns the spool), or the
- * task failed (ERROR), or unlock() (FLUSHING). */
-static GstFlowReturn
-wait_for_spool (GstApixoBaseSrc *self, GCancellable *cancellable,
-                GstApixoSpool **spool)
-{
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  g_mutex_lock (&priv->lock);
-  while (priv->state.spool == NULL && priv->state.error == NULL &&
-         priv->state.phase != PHASE_ABANDONED &&
-         !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait (&priv->cond, &priv->lock);
-  /* Flushing first: basesrc's own EOS handling unlocks us and waits for
-   * the streaming thread to pause. */
-  if (g_cancellable_is_cancelled (cancellable))
-    ret = GST_FLOW_FLUSHING;
-  else if (priv->state.error != NULL && priv->state.spool == NULL)
-    ret = GST_FLOW_ERROR;
-  else if (priv->state.spool == NULL && priv->state.phase == PHASE_ABANDONED)
-    ret = GST_FLOW_EOS; /* EOS was requested before any result */
-  else
-    *spool = priv->state.spool;
-  g_mutex_unlock (&priv->lock);
-  return ret;
+      cancellable);
 }
 
 static void
@@ -1226,11 +772,7 @@ send_tags (GstApixoBaseSrc *self)
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GstTagList *tags = gst_tag_list_new_empty ();
   gchar *comment;
-  gchar *task_id;
-
-  g_mutex_lock (&priv->lock);
-  task_id = g_strdup (priv->state.task_id);
-  g_mutex_unlock (&priv->lock);
+  gchar *task_id = gst_apixo_generation_dup_task_id (priv->generation);
 
   if (priv->config->spec->prompt != NULL)
     gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_DESCRIPTION,
@@ -1258,66 +800,14 @@ update_duration (GstApixoBaseSrc *self, GstApixoSpool *spool)
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   guint64 size;
 
-  if (priv->state.duration_set || !gst_apixo_spool_get_size (spool, &size))
+  if (priv->duration_set || !gst_apixo_spool_get_size (spool, &size))
     return;
-  priv->state.duration_set = TRUE; /* streaming thread only */
+  priv->duration_set = TRUE;
   GST_OBJECT_LOCK (self);
   GST_BASE_SRC (self)->segment.duration = size;
   GST_OBJECT_UNLOCK (self);
   gst_element_post_message (
       GST_ELEMENT (self), gst_message_new_duration_changed (GST_OBJECT (self)));
-}
-
-/* At the end of the data: EOS only once the spool has finished, so that
- * when EOS reaches the application the save-location file is final. */
-static GstFlowReturn
-wait_download_finished (GstApixoBaseSrc *self, GCancellable *cancellable)
-{
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GError *error = NULL;
-  GstFlowReturn ret = GST_FLOW_EOS;
-
-  g_mutex_lock (&priv->lock);
-  while (!priv->state.download_done && priv->state.download_error == NULL &&
-         !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait (&priv->cond, &priv->lock);
-  if (g_cancellable_is_cancelled (cancellable))
-    ret = GST_FLOW_FLUSHING;
-  else if (priv->state.download_error != NULL)
-    error = g_error_copy (priv->state.download_error);
-  g_mutex_unlock (&priv->lock);
-
-  /* All the data was read; only keeping the file failed (the error says
-   * where it stays): the stream itself is complete. */
-  if (error != NULL) {
-    post_warning (self, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_DOWNLOAD,
-                  "%s", error->message);
-    g_error_free (error);
-  }
-  return ret;
-}
-
-/* EOS must not go downstream before the file is final (complete, and
- * kept at save-location).  In push mode EOS follows our last bytes: those
- * wait (basesrc itself answers EOS past the known size, without asking
- * us).  In pull mode the demuxer sends EOS after its last read, which
- * need not be at the end of the file (moov at the end: the samples before
- * it come last): a read at the end waits once every byte is in, and so
- * does any read made while the last bytes are in but the download is not
- * over yet.  A read far ahead of the download (a moov at the end, read
- * first) leaves at once, and once the download is over only the end
- * waits (for the file to be kept). */
-static gboolean
-must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
-{
-  guint64 total;
-  gboolean at_end =
-      gst_apixo_spool_get_size (spool, &total) && read_end >= total;
-
-  if (!pull)
-    return at_end;
-  return gst_apixo_spool_has_all (spool) &&
-         (at_end || !gst_apixo_spool_is_complete (spool));
 }
 
 static GstFlowReturn
@@ -1331,35 +821,22 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
 
   ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
   if (ret == GST_FLOW_ERROR) {
-    GstStructure *details = gst_apixo_error_details_new (
-        GST_APIXO_REASON_DOWNLOAD, GST_APIXO_ERROR_FIELD_HTTP_STATUS,
-        G_TYPE_UINT, gst_apixo_spool_get_http_status (spool), NULL);
-    gchar *task_id;
-
-    g_mutex_lock (&priv->lock);
-    task_id = g_strdup (priv->state.task_id);
-    g_mutex_unlock (&priv->lock);
-    if (task_id != NULL)
-      gst_structure_set (details, "task-id", G_TYPE_STRING, task_id, NULL);
-    store_error (self, error, details);
-    gst_structure_free (details);
-    g_free (task_id);
+    gst_apixo_generation_read_failed (priv->generation, error);
     g_clear_error (&error);
-    post_stored_error (self);
     return ret;
   }
   if (ret == GST_FLOW_EOS)
-    return wait_download_finished (self, cancellable);
+    return gst_apixo_generation_wait_downloaded (priv->generation, cancellable);
   if (ret == GST_FLOW_OK) {
-    if (must_wait_for_final (pull, spool,
-                             offset + gst_buffer_get_size (*buf)) &&
-        wait_download_finished (self, cancellable) == GST_FLOW_FLUSHING) {
+    if (gst_apixo_generation_wait_final (priv->generation, pull,
+                                         offset + gst_buffer_get_size (*buf),
+                                         cancellable) == GST_FLOW_FLUSHING) {
       gst_clear_buffer (buf);
       return GST_FLOW_FLUSHING;
     }
     update_duration (self, spool);
-    if (!priv->state.tags_sent) {
-      priv->state.tags_sent = TRUE;
+    if (!priv->tags_sent) {
+      priv->tags_sent = TRUE;
       send_tags (self);
     }
   }
@@ -1374,33 +851,32 @@ gst_apixo_base_src_create (GstBaseSrc *bsrc, guint64 offset, guint size,
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GCancellable *cancellable;
   GstApixoSpool *spool = NULL;
-  gboolean must_launch;
   /* Read now: a pad being deactivated (a state change while we are in
    * here) is already in mode NONE when we return. */
   gboolean pull = GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL;
   GstFlowReturn ret;
 
-  g_mutex_lock (&priv->lock);
-  cancellable = g_object_ref (priv->state.cancellable);
-  must_launch = priv->state.phase == PHASE_IDLE && priv->state.task == NULL &&
-                priv->state.error == NULL;
-  g_mutex_unlock (&priv->lock);
+  GST_OBJECT_LOCK (self);
+  cancellable = g_object_ref (priv->cancellable);
+  GST_OBJECT_UNLOCK (self);
 
   if (g_cancellable_is_cancelled (cancellable)) {
     ret = GST_FLOW_FLUSHING;
     goto done;
   }
-  if (must_launch && !launch_task (self, cancellable)) {
+  if (gst_apixo_generation_needs_launch (priv->generation) &&
+      !launch_task (self, cancellable)) {
     ret = g_cancellable_is_cancelled (cancellable) ? GST_FLOW_FLUSHING
                                                    : GST_FLOW_ERROR;
     if (ret == GST_FLOW_ERROR)
-      post_stored_error (self);
+      gst_apixo_generation_post_error (priv->generation);
     goto done;
   }
 
-  ret = wait_for_spool (self, cancellable, &spool);
+  ret = gst_apixo_generation_wait_for_spool (priv->generation, cancellable,
+                                             &spool);
   if (ret == GST_FLOW_ERROR)
-    post_stored_error (self);
+    gst_apixo_generation_post_error (priv->generation);
   if (ret != GST_FLOW_OK)
     goto done;
 

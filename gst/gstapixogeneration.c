@@ -1,0 +1,752 @@
+/* gst-apixo
+ * Copyright (C) 2026 gst-apixo developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * One generation's running state: the task, the spool, the outcome.
+ *
+ * Thread safety notes
+ * -------------------
+ * - gen->lock guards the fields below it in struct _GstApixoGeneration
+ *   (phase, task, spool, task id, the stored error, the download's
+ *   completion).  gen->cond is broadcast whenever one of them changes, and
+ *   by wake() after a wait's cancellable was cancelled.  Task and spool
+ *   callbacks (worker thread), the streaming thread's waits and
+ *   abandon()/end() (application thread) meet there.
+ * - callbacks and user_data are set at creation and read-only.  worker,
+ *   config and resuming are set by launch() on the streaming thread before
+ *   the task is started (gst_apixo_task_start() posts to the worker, which
+ *   orders the writes before the callbacks' reads) and cleared by end()
+ *   after the task and the spool are freed (no callback runs any more):
+ *   no lock.
+ * - gen->lock is never held while calling the task, a callback, or
+ *   anything that cancels; of the spool, only its size is asked under it.
+ * - Lock order: gen->lock before the spool's lock (get_size()); the spool
+ *   never calls us with its lock held.  The callbacks are called without
+ *   gen->lock, so they may take the element's locks and call dup_task_id();
+ *   the element calls us without its object lock held.
+ * - The worker thread never waits for us; the streaming thread waits only
+ *   on gen->cond, and checks the cancellable it is given under gen->lock:
+ *   whoever cancels it calls wake() afterwards, which takes gen->lock, so
+ *   the wake-up cannot fall between a waiter's check and its wait.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstapixogeneration.h"
+#include "gstapixoerror.h"
+#include "gstapixotask.h"
+
+GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
+#define GST_CAT_DEFAULT apixo_generation_debug
+
+typedef enum {
+  PHASE_IDLE,      /* started, nothing sent */
+  PHASE_RUNNING,   /* task launched */
+  PHASE_SUCCEEDED, /* result known, download under way */
+  PHASE_FAILED,
+  PHASE_ABANDONED, /* stopped waiting (EOS or stop) */
+} Phase;
+
+struct _GstApixoGeneration {
+  const GstApixoGenerationCallbacks *callbacks;
+  gpointer user_data;
+
+  /* launch() to end(), see the notes */
+  GstApixoWorker *worker;
+  GstApixoRunConfig *config;
+  gboolean resuming;
+
+  GMutex lock;
+  GCond cond;
+  Phase phase;
+  GstApixoTask *task;
+  GstApixoSpool *spool;
+  gchar *task_id; /* of the running task */
+  GError *error;  /* the failure to report */
+  GstStructure *error_details;
+  gboolean error_posted;
+  gboolean submit_sent;   /* a submission left (task may exist) */
+  gboolean download_done; /* every byte is in (and kept if asked) */
+  GError *download_error; /* the spool finished with this error */
+  guint last_percent;
+};
+
+GstApixoGeneration *
+gst_apixo_generation_new (const GstApixoGenerationCallbacks *callbacks,
+                          gpointer user_data)
+{
+  GstApixoGeneration *gen = g_new0 (GstApixoGeneration, 1);
+
+  GST_DEBUG_CATEGORY_INIT (apixo_generation_debug, "apixogeneration", 0,
+                           "APIXO generation state");
+  gen->callbacks = callbacks;
+  gen->user_data = user_data;
+  g_mutex_init (&gen->lock);
+  g_cond_init (&gen->cond);
+  return gen;
+}
+
+void
+gst_apixo_generation_free (GstApixoGeneration *gen)
+{
+  g_warn_if_fail (gen->task == NULL && gen->spool == NULL);
+  g_clear_pointer (&gen->config, gst_apixo_run_config_unref);
+  g_free (gen->task_id);
+  g_clear_error (&gen->error);
+  g_clear_pointer (&gen->error_details, gst_structure_free);
+  g_clear_error (&gen->download_error);
+  g_mutex_clear (&gen->lock);
+  g_cond_clear (&gen->cond);
+  g_free (gen);
+}
+
+gchar *
+gst_apixo_generation_dup_task_id (GstApixoGeneration *gen)
+{
+  gchar *task_id;
+
+  g_mutex_lock (&gen->lock);
+  task_id = g_strdup (gen->task_id);
+  g_mutex_unlock (&gen->lock);
+  return task_id;
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+static void
+post_progress (GstApixoGeneration *gen, GstProgressType type, const gchar *code,
+               const gchar *text)
+{
+  gen->callbacks->progress (type, code, text, gen->user_data);
+}
+
+static void
+post_task_message (GstApixoGeneration *gen, GstStructure *s)
+{
+  gen->callbacks->task_message (s, gen->user_data);
+}
+
+/* A GST_RESOURCE_ERROR warning (@code) saying @message, for @reason. */
+static void
+warn_at (GstApixoGeneration *gen, GstResourceError code, const gchar *reason,
+         const gchar *message, const gchar *file, const gchar *function,
+         gint line)
+{
+  GError *error = g_error_new_literal (GST_RESOURCE_ERROR, code, message);
+
+  gen->callbacks->error (GST_MESSAGE_WARNING, error,
+                         gst_apixo_error_details_new (reason, NULL), file,
+                         function, line, gen->user_data);
+  g_error_free (error);
+}
+
+#define warn(gen, code, reason, message)                                       \
+  warn_at ((gen), (code), (reason), (message), __FILE__, GST_FUNCTION, __LINE__)
+
+void
+gst_apixo_generation_fail (GstApixoGeneration *gen, const GError *error,
+                           const GstStructure *details)
+{
+  g_mutex_lock (&gen->lock);
+  if (gen->error == NULL) {
+    gen->error = g_error_copy (error);
+    gen->error_details = details ? gst_structure_copy (details) : NULL;
+  }
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+}
+
+void
+gst_apixo_generation_post_error (GstApixoGeneration *gen)
+{
+  GError *error = NULL;
+  GstStructure *details = NULL;
+
+  g_mutex_lock (&gen->lock);
+  if (!gen->error_posted && gen->error != NULL) {
+    gen->error_posted = TRUE;
+    error = g_error_copy (gen->error);
+    details =
+        gen->error_details ? gst_structure_copy (gen->error_details) : NULL;
+  }
+  g_mutex_unlock (&gen->lock);
+  if (error == NULL)
+    return;
+
+  post_progress (gen, GST_PROGRESS_TYPE_ERROR,
+                 GST_APIXO_GENERATION_PROGRESS_CODE, error->message);
+  gen->callbacks->error (GST_MESSAGE_ERROR, error, details, __FILE__,
+                         GST_FUNCTION, __LINE__, gen->user_data);
+  g_error_free (error);
+}
+
+/* ---- task callbacks (worker thread) --------------------------------------- */
+
+static void
+on_task_queued (GstApixoTask *task, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+
+  post_progress (
+      gen, GST_PROGRESS_TYPE_CONTINUE, GST_APIXO_GENERATION_PROGRESS_CODE,
+      "Waiting for a free task slot (the model's concurrency limit is "
+      "reached in this process)");
+  post_task_message (gen, gst_structure_new ("apixo-task", "event",
+                                             G_TYPE_STRING, "queued", NULL));
+}
+
+static void
+on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  /* resuming: nothing was submitted by this run */
+  const gchar *event = gen->resuming ? "resumed" : "submitted";
+  gchar *text;
+
+  g_mutex_lock (&gen->lock);
+  g_free (gen->task_id);
+  gen->task_id = g_strdup (task_id);
+  g_mutex_unlock (&gen->lock);
+
+  gen->callbacks->task_id (task_id, gen->user_data);
+  text = g_strdup_printf ("Task %s %s", task_id, event);
+  post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
+                 GST_APIXO_GENERATION_PROGRESS_CODE, text);
+  g_free (text);
+  post_task_message (gen, gst_structure_new ("apixo-task", "event",
+                                             G_TYPE_STRING, event, "task-id",
+                                             G_TYPE_STRING, task_id, NULL));
+}
+
+static void
+on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
+                gboolean changed, guint poll_count, gdouble elapsed,
+                gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  static const gchar *const known[] = { "pending", "processing", "success",
+                                        "failed", NULL };
+  gchar *text;
+
+  if (!changed)
+    return;
+  if (!g_strv_contains (known, status->state)) {
+    text = g_strdup_printf ("Task %s reports state '%s', which this version "
+                            "does not know; still waiting for success or "
+                            "failed",
+                            status->task_id, status->state);
+    warn (gen, GST_RESOURCE_ERROR_READ, GST_APIXO_REASON_UNKNOWN_STATE, text);
+    g_free (text);
+  }
+
+  text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
+                          status->state, elapsed);
+  post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
+                 GST_APIXO_GENERATION_PROGRESS_CODE, text);
+  g_free (text);
+  post_task_message (
+      gen,
+      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "state",
+                         "task-id", G_TYPE_STRING, status->task_id, "state",
+                         G_TYPE_STRING, status->state, "elapsed", G_TYPE_DOUBLE,
+                         elapsed, "poll-count", G_TYPE_UINT, poll_count, NULL));
+}
+
+static void spool_progress (GstApixoSpool *spool, guint64 received,
+                            gint64 total, gpointer user_data);
+static void spool_finished (GstApixoSpool *spool, const GError *error,
+                            gpointer user_data);
+
+static const GstApixoSpoolCallbacks spool_callbacks = {
+  spool_progress,
+  spool_finished,
+};
+
+/* Stores @error, a failure of the download, with @details (taken) naming
+ * the task. */
+static void
+fail_download (GstApixoGeneration *gen, const GError *error,
+               GstStructure *details)
+{
+  gchar *task_id = gst_apixo_generation_dup_task_id (gen);
+
+  if (task_id != NULL)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
+                       task_id, NULL);
+  gst_apixo_generation_fail (gen, error, details);
+  gst_structure_free (details);
+  g_free (task_id);
+}
+
+/* The spool could not be created although start() checked the locations
+ * (the disk can change meanwhile): the task is paid for, so say how to
+ * fetch its result again. */
+static void
+fail_spool (GstApixoGeneration *gen, const GError *error)
+{
+  gchar *task_id = gst_apixo_generation_dup_task_id (gen);
+  GError *gst_error;
+
+  gst_error = g_error_new (
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+      "%s (save-location, spool-directory). Task %s succeeded: fix the "
+      "location and set task-id=%s to fetch its result while its URL is "
+      "valid",
+      error->message, task_id ? task_id : "?", task_id ? task_id : "?");
+  fail_download (gen, gst_error,
+                 gst_apixo_error_details_new (GST_APIXO_REASON_DOWNLOAD, NULL));
+  g_error_free (gst_error);
+  g_free (task_id);
+}
+
+/* Worker thread: the download starts the moment the task succeeds, not when
+ * downstream asks (result URLs expire; a paused pipeline must not stall). */
+static void
+start_download (GstApixoGeneration *gen, const gchar *uri)
+{
+  GstApixoSpool *spool;
+  GError *error = NULL;
+
+  spool = gst_apixo_spool_new (gen->worker, gen->config, &spool_callbacks, gen,
+                               &error);
+  if (spool == NULL) {
+    fail_spool (gen, error);
+    g_error_free (error);
+    return;
+  }
+
+  g_mutex_lock (&gen->lock);
+  gen->spool = spool;
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+  gst_apixo_spool_start (spool, uri);
+}
+
+static gboolean
+copy_field (GQuark field, const GValue *value, gpointer user_data)
+{
+  gst_structure_id_set_value (user_data, field, value);
+  return TRUE;
+}
+
+static void
+task_failed (GstApixoGeneration *gen, const GError *error,
+             const GstStructure *details)
+{
+  GstStructure *s;
+
+  g_mutex_lock (&gen->lock);
+  gen->phase = PHASE_FAILED;
+  g_mutex_unlock (&gen->lock);
+  s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "failed",
+                         "message", G_TYPE_STRING, error->message, NULL);
+  if (details != NULL)
+    gst_structure_foreach (details, copy_field, s);
+  post_task_message (gen, s);
+  gst_apixo_generation_fail (gen, error, details);
+}
+
+static void
+on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
+                  const GError *error, const GstStructure *details,
+                  gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  GstStructure *s;
+
+  gen->callbacks->task_ended (gen->user_data);
+  if (error != NULL) {
+    task_failed (gen, error, details);
+    return;
+  }
+
+  g_mutex_lock (&gen->lock);
+  gen->phase = PHASE_SUCCEEDED;
+  g_mutex_unlock (&gen->lock);
+
+  post_progress (gen, GST_PROGRESS_TYPE_COMPLETE,
+                 GST_APIXO_GENERATION_PROGRESS_CODE,
+                 "Generation complete; downloading the result");
+  s = gst_structure_new (
+      "apixo-task", "event", G_TYPE_STRING, "success", "task-id", G_TYPE_STRING,
+      status->task_id, "state", G_TYPE_STRING, status->state, "result-uri",
+      G_TYPE_STRING, status->result_uris[0], "cost-time", G_TYPE_INT64,
+      status->cost_time, "create-time", G_TYPE_INT64, status->create_time,
+      "complete-time", G_TYPE_INT64, status->complete_time, NULL);
+  post_task_message (gen, s);
+  start_download (gen, status->result_uris[0]);
+}
+
+/* The submission is on its way: stopping from now on may leave a billed
+ * task behind even before we know its id. */
+static void
+on_task_sending (GstApixoTask *task, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+
+  g_mutex_lock (&gen->lock);
+  gen->submit_sent = TRUE;
+  g_mutex_unlock (&gen->lock);
+}
+
+static const GstApixoTaskCallbacks task_callbacks = {
+  on_task_queued,   on_task_submitted, on_task_polled,
+  on_task_finished, on_task_sending,
+};
+
+/* ---- spool callbacks (worker thread) -------------------------------------- */
+
+static void
+spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
+                gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  guint percent;
+  gchar *task_id;
+
+  if (total <= 0)
+    return;
+  percent = (guint)(received * 100 / (guint64)total);
+  g_mutex_lock (&gen->lock);
+  if (percent / 10 == gen->last_percent / 10) {
+    g_mutex_unlock (&gen->lock);
+    return;
+  }
+  gen->last_percent = percent;
+  task_id = g_strdup (gen->task_id);
+  g_mutex_unlock (&gen->lock);
+
+  /* Not a GST_MESSAGE_PROGRESS: those track the generation, and an open one
+   * would hold gst-launch-1.0 in PAUSED until the whole file is here. */
+  post_task_message (
+      gen, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "download",
+                              "task-id", G_TYPE_STRING, task_id, "received",
+                              G_TYPE_UINT64, received, "total", G_TYPE_INT64,
+                              total, "percent", G_TYPE_UINT, percent, NULL));
+  g_free (task_id);
+}
+
+static void
+spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  const gchar *location = gen->config->settings.save_location;
+  gchar *task_id = gst_apixo_generation_dup_task_id (gen);
+  GstStructure *s;
+
+  if (error != NULL) {
+    /* The streaming thread reports it when it reads there. */
+    GST_WARNING ("download of task %s failed: %s", task_id, error->message);
+  } else {
+    /* Posted before the streaming thread may go EOS, so that applications
+     * see it first. */
+    s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",
+                           "task-id", G_TYPE_STRING, task_id, NULL);
+    if (location != NULL)
+      gst_structure_set (s, "location", G_TYPE_STRING, location, NULL);
+    post_task_message (gen, s);
+  }
+  g_free (task_id);
+
+  g_mutex_lock (&gen->lock);
+  gen->download_done = (error == NULL);
+  if (error != NULL && gen->download_error == NULL)
+    gen->download_error = g_error_copy (error);
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+}
+
+/* ---- streaming thread ----------------------------------------------------- */
+
+gboolean
+gst_apixo_generation_needs_launch (GstApixoGeneration *gen)
+{
+  gboolean needs;
+
+  g_mutex_lock (&gen->lock);
+  needs = gen->phase == PHASE_IDLE && gen->task == NULL && gen->error == NULL;
+  g_mutex_unlock (&gen->lock);
+  return needs;
+}
+
+gboolean
+gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
+                             GstApixoRunConfig *config, JsonNode *body,
+                             GCancellable *cancellable)
+{
+  GstApixoTask *task;
+
+  if (gen->config == NULL) { /* again after a cancelled launch */
+    gen->worker = worker;
+    gen->config = gst_apixo_run_config_ref (config);
+  }
+  gen->resuming = body == NULL;
+  task = gst_apixo_task_new (worker, config, body, &task_callbacks, gen);
+  g_mutex_lock (&gen->lock);
+  /* unlock() (a stop, a flushing seek, an EOS) may have come since the
+   * last wait: never submit then. */
+  if (g_cancellable_is_cancelled (cancellable)) {
+    g_mutex_unlock (&gen->lock);
+    gst_apixo_task_free (task);
+    return FALSE;
+  }
+  gen->task = task;
+  gen->phase = PHASE_RUNNING;
+  g_mutex_unlock (&gen->lock);
+  gst_apixo_task_start (task);
+  return TRUE;
+}
+
+GstFlowReturn
+gst_apixo_generation_wait_for_spool (GstApixoGeneration *gen,
+                                     GCancellable *cancellable,
+                                     GstApixoSpool **spool)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  g_mutex_lock (&gen->lock);
+  while (gen->spool == NULL && gen->error == NULL &&
+         gen->phase != PHASE_ABANDONED &&
+         !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&gen->cond, &gen->lock);
+  /* Flushing first: basesrc's own EOS handling unlocks us and waits for
+   * the streaming thread to pause. */
+  if (g_cancellable_is_cancelled (cancellable))
+    ret = GST_FLOW_FLUSHING;
+  else if (gen->error != NULL && gen->spool == NULL)
+    ret = GST_FLOW_ERROR;
+  else if (gen->spool == NULL && gen->phase == PHASE_ABANDONED)
+    ret = GST_FLOW_EOS; /* EOS was requested before any result */
+  else
+    *spool = gen->spool;
+  g_mutex_unlock (&gen->lock);
+  return ret;
+}
+
+GstFlowReturn
+gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
+                                      GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GstFlowReturn ret = GST_FLOW_EOS;
+
+  g_mutex_lock (&gen->lock);
+  while (!gen->download_done && gen->download_error == NULL &&
+         !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&gen->cond, &gen->lock);
+  if (g_cancellable_is_cancelled (cancellable))
+    ret = GST_FLOW_FLUSHING;
+  else if (gen->download_error != NULL)
+    error = g_error_copy (gen->download_error);
+  g_mutex_unlock (&gen->lock);
+
+  /* All the data was read; only keeping the file failed (the error says
+   * where it stays): the stream itself is complete. */
+  if (error != NULL) {
+    warn (gen, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_DOWNLOAD,
+          error->message);
+    g_error_free (error);
+  }
+  return ret;
+}
+
+/* EOS must not go downstream before the file is final (complete, and
+ * kept at save-location).  In push mode EOS follows our last bytes: those
+ * wait (basesrc itself answers EOS past the known size, without asking
+ * us).  In pull mode the demuxer sends EOS after its last read, which
+ * need not be at the end of the file (moov at the end: the samples before
+ * it come last): a read at the end waits once every byte is in, and so
+ * does any read made while the last bytes are in but the download is not
+ * over yet.  A read far ahead of the download (a moov at the end, read
+ * first) leaves at once, and once the download is over only the end
+ * waits (for the file to be kept). */
+static gboolean
+must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
+{
+  guint64 total;
+  gboolean at_end =
+      gst_apixo_spool_get_size (spool, &total) && read_end >= total;
+
+  if (!pull)
+    return at_end;
+  return gst_apixo_spool_has_all (spool) &&
+         (at_end || !gst_apixo_spool_is_complete (spool));
+}
+
+GstFlowReturn
+gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
+                                 guint64 read_end, GCancellable *cancellable)
+{
+  GstApixoSpool *spool;
+
+  g_mutex_lock (&gen->lock);
+  spool = gen->spool; /* alive until end(), which waits for this thread */
+  g_mutex_unlock (&gen->lock);
+  if (!must_wait_for_final (pull, spool, read_end))
+    return GST_FLOW_OK;
+  return gst_apixo_generation_wait_downloaded (gen, cancellable) ==
+                 GST_FLOW_FLUSHING
+             ? GST_FLOW_FLUSHING
+             : GST_FLOW_OK;
+}
+
+void
+gst_apixo_generation_read_failed (GstApixoGeneration *gen, const GError *error)
+{
+  GstApixoSpool *spool;
+
+  g_mutex_lock (&gen->lock);
+  spool = gen->spool; /* alive until end(), which waits for this thread */
+  g_mutex_unlock (&gen->lock);
+  fail_download (gen, error,
+                 gst_apixo_error_details_new (
+                     GST_APIXO_REASON_DOWNLOAD,
+                     GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT,
+                     gst_apixo_spool_get_http_status (spool), NULL));
+  gst_apixo_generation_post_error (gen);
+}
+
+void
+gst_apixo_generation_wake (GstApixoGeneration *gen)
+{
+  g_mutex_lock (&gen->lock);
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+}
+
+gboolean
+gst_apixo_generation_get_size (GstApixoGeneration *gen, guint64 *size)
+{
+  gboolean ret = FALSE;
+
+  g_mutex_lock (&gen->lock);
+  if (gen->spool != NULL)
+    ret = gst_apixo_spool_get_size (gen->spool, size);
+  g_mutex_unlock (&gen->lock);
+  return ret;
+}
+
+/* ---- the end -------------------------------------------------------------- */
+
+/* Tells the user what stopping to watch a running task leaves behind. */
+static void
+say_abandoned (GstApixoGeneration *gen, const gchar *why, const gchar *task_id,
+               gboolean submit_sent)
+{
+  gchar *text;
+
+  if (task_id == NULL && !submit_sent) {
+    text = g_strdup_printf ("%s before the task was submitted: nothing was "
+                            "billed",
+                            why);
+    post_progress (gen, GST_PROGRESS_TYPE_CANCELED,
+                   GST_APIXO_GENERATION_PROGRESS_CODE, text);
+  } else if (task_id == NULL) {
+    text = g_strdup_printf (
+        "%s while the submission was unanswered: the service may have "
+        "created the task, and will bill it, but its id never reached us. "
+        "Check your APIXO task list before submitting again.",
+        why);
+    post_progress (gen, GST_PROGRESS_TYPE_CANCELED,
+                   GST_APIXO_GENERATION_PROGRESS_CODE, text);
+    warn (gen, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_OUTCOME_UNKNOWN,
+          text);
+  } else {
+    text = g_strdup_printf (
+        "%s while task %s was still running: the "
+        "service has no cancel endpoint, so it may still be billed. Set "
+        "task-id=%s to resume it.",
+        why, task_id, task_id);
+    post_progress (gen, GST_PROGRESS_TYPE_CANCELED,
+                   GST_APIXO_GENERATION_PROGRESS_CODE, text);
+    warn (gen, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_ABANDONED, text);
+  }
+  g_free (text);
+}
+
+void
+gst_apixo_generation_abandon (GstApixoGeneration *gen, const gchar *why)
+{
+  GstApixoTask *task;
+  gboolean was_running, submit_sent;
+  gchar *task_id;
+
+  g_mutex_lock (&gen->lock);
+  task = g_steal_pointer (&gen->task);
+  g_mutex_unlock (&gen->lock);
+  /* Returns promptly (in-flight requests are cancelled, not awaited); after
+   * it no task callback runs, so no spool can appear behind our back. */
+  gst_apixo_task_free (task);
+
+  g_mutex_lock (&gen->lock);
+  was_running = gen->phase == PHASE_RUNNING;
+  if (was_running)
+    gen->phase = PHASE_ABANDONED;
+  task_id = g_strdup (gen->task_id);
+  submit_sent = gen->submit_sent;
+  g_mutex_unlock (&gen->lock);
+  if (was_running)
+    say_abandoned (gen, why, task_id, submit_sent);
+  g_free (task_id);
+}
+
+/* Frees the spool; says so if the download was not complete. */
+static void
+drop_spool (GstApixoGeneration *gen)
+{
+  GstApixoSpool *spool;
+  gboolean partial;
+  gchar *task_id, *text;
+
+  g_mutex_lock (&gen->lock);
+  spool = g_steal_pointer (&gen->spool);
+  partial = spool != NULL && !gen->download_done;
+  task_id = g_strdup (gen->task_id);
+  g_mutex_unlock (&gen->lock);
+  if (spool != NULL)
+    gst_apixo_spool_free (spool);
+  if (partial) {
+    /* The generation's progress is complete already: the download has its
+     * own code, so that this CANCELED does not contradict it. */
+    post_progress (gen, GST_PROGRESS_TYPE_CANCELED, "download",
+                   "Stopped while downloading the result");
+    text = g_strdup_printf ("Stopped before the result of task %s was fully "
+                            "downloaded. Set task-id=%s to fetch it again "
+                            "while its URL is valid.",
+                            task_id, task_id);
+    warn (gen, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_DOWNLOAD, text);
+    g_free (text);
+  }
+  g_free (task_id);
+}
+
+void
+gst_apixo_generation_end (GstApixoGeneration *gen)
+{
+  gst_apixo_generation_abandon (gen, "Stopped");
+  drop_spool (gen);
+
+  /* nothing runs any more: the task and the spool are gone */
+  g_clear_pointer (&gen->config, gst_apixo_run_config_unref);
+  gen->worker = NULL;
+  gen->resuming = FALSE;
+  g_mutex_lock (&gen->lock);
+  gen->phase = PHASE_IDLE;
+  g_clear_pointer (&gen->task_id, g_free);
+  g_clear_error (&gen->error);
+  g_clear_pointer (&gen->error_details, gst_structure_free);
+  gen->error_posted = FALSE;
+  gen->submit_sent = FALSE;
+  gen->download_done = FALSE;
+  g_clear_error (&gen->download_error);
+  gen->last_percent = 0;
+  g_mutex_unlock (&gen->lock);
+}
