@@ -355,106 +355,131 @@ gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
   return first_prop_id + N_PROPS;
 }
 
+/* The rules a few properties add to the plain "store the value" of their
+ * type (the value's GType says how it is stored, freed and read). */
+typedef enum {
+  /* write-only (reads fail), the old value wiped by
+   * gst_apixo_secret_clear() */
+  FIELD_SECRET = 1 << 0,
+  /* a string that NULL sets back to its default: it is never unset */
+  FIELD_NULL_IS_DEFAULT = 1 << 1,
+  /* a set also stores TRUE in the gboolean at .set_offset: the request
+   * sends the field only when the user chose it */
+  FIELD_MARKS_SET = 1 << 2,
+} FieldFlags;
+
+/* Where a property's value lives in GstApixoSettings. */
+typedef struct {
+  glong offset;
+  FieldFlags flags;
+  const gchar *fallback; /* FIELD_NULL_IS_DEFAULT */
+  glong set_offset;      /* FIELD_MARKS_SET */
+} Field;
+
+#define OFFSET(member) G_STRUCT_OFFSET (GstApixoSettings, member)
+
+/* One row per shared property, by the PROP_ id its spec is installed with
+ * above.  The setter and getter below store and read a value by its
+ * GType, so a row without a rule is only where the value lives. */
+static const Field fields[N_PROPS] = {
+  [PROP_API_KEY] = { OFFSET (api_key), FIELD_SECRET },
+  [PROP_BASE_URL] = { OFFSET (base_url), FIELD_NULL_IS_DEFAULT,
+                      DEFAULT_BASE_URL },
+  [PROP_TASK_ID] = { OFFSET (task_id) },
+  [PROP_EARLY_POLL] = { OFFSET (early_poll) },
+  [PROP_POLL_DELAY] = { OFFSET (poll_delay) },
+  [PROP_POLL_INTERVAL] = { OFFSET (poll_interval) },
+  [PROP_DEADLINE] = { OFFSET (deadline) },
+  [PROP_TIMEOUT] = { OFFSET (http.timeout) },
+  [PROP_RETRIES] = { OFFSET (http.retries) },
+  [PROP_RETRY_BACKOFF_FACTOR] = { OFFSET (http.retry_backoff_factor) },
+  [PROP_RETRY_BACKOFF_MAX] = { OFFSET (http.retry_backoff_max) },
+  [PROP_PROXY] = { OFFSET (http.proxy) },
+  [PROP_SSL_STRICT] = { OFFSET (http.ssl_strict) },
+  [PROP_TLS_DATABASE] = { OFFSET (http.tls_database) },
+  [PROP_SSL_CA_FILE] = { OFFSET (http.ssl_ca_file) },
+  [PROP_USER_AGENT] = { OFFSET (http.user_agent) },
+  [PROP_EXTRA_HEADERS] = { OFFSET (http.extra_headers) },
+  [PROP_SAVE_LOCATION] = { OFFSET (save_location) },
+  [PROP_SPOOL_DIRECTORY] = { OFFSET (spool_directory) },
+  [PROP_PUBLIC_URL] = { OFFSET (public_url) },
+  [PROP_SERVER_ADDRESS] = { OFFSET (server_address), FIELD_NULL_IS_DEFAULT,
+                            DEFAULT_SERVER_ADDRESS },
+  [PROP_SERVER_PORT] = { OFFSET (server_port) },
+  [PROP_PROVIDER] = { OFFSET (provider), FIELD_MARKS_SET, NULL,
+                      OFFSET (provider_set) },
+  [PROP_REQUEST_TYPE] = { OFFSET (request_type) },
+  [PROP_CALLBACK_URL] = { OFFSET (callback_url) },
+  [PROP_EXTRA_INPUT] = { OFFSET (extra_input) },
+};
+
+/* Enum fields are stored and read as gint, like GLib's enum values. */
+G_STATIC_ASSERT (sizeof (GstApixoProvider) == sizeof (gint));
+G_STATIC_ASSERT (sizeof (GstApixoRequestType) == sizeof (gint));
+
 static void
-replace_string (gchar **field, const GValue *value, const gchar *fallback)
+set_string (gchar **field, const Field *f, const GValue *value)
 {
-  g_free (*field);
+  if (f->flags & FIELD_SECRET)
+    gst_apixo_secret_clear (field);
+  else
+    g_free (*field);
   *field = g_value_dup_string (value);
-  if (*field == NULL && fallback != NULL)
-    *field = g_strdup (fallback);
+  if (*field == NULL && (f->flags & FIELD_NULL_IS_DEFAULT))
+    *field = g_strdup (f->fallback);
+}
+
+/* A copy of a boxed value (a GstStructure): the old one is freed. */
+static void
+set_boxed (gpointer *field, const GValue *value)
+{
+  if (*field != NULL)
+    g_boxed_free (G_VALUE_TYPE (value), *field);
+  *field = g_value_dup_boxed (value);
 }
 
 gboolean
 gst_apixo_settings_set_property (GstApixoSettings *s, guint id,
                                  const GValue *value)
 {
-  switch (id) {
-    case PROP_API_KEY:
-      gst_apixo_secret_clear (&s->api_key);
-      s->api_key = g_value_dup_string (value);
+  const Field *f = id < N_PROPS ? &fields[id] : NULL;
+  gpointer field;
+
+  if (f == NULL)
+    return FALSE;
+  field = G_STRUCT_MEMBER_P (s, f->offset);
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value))) {
+    case G_TYPE_STRING:
+      set_string (field, f, value);
       break;
-    case PROP_BASE_URL:
-      replace_string (&s->base_url, value, DEFAULT_BASE_URL);
+    case G_TYPE_DOUBLE:
+      *(gdouble *)field = g_value_get_double (value);
       break;
-    case PROP_TASK_ID:
-      replace_string (&s->task_id, value, NULL);
+    case G_TYPE_UINT:
+      *(guint *)field = g_value_get_uint (value);
       break;
-    case PROP_EARLY_POLL:
-      s->early_poll = g_value_get_double (value);
+    case G_TYPE_INT:
+      *(gint *)field = g_value_get_int (value);
       break;
-    case PROP_POLL_DELAY:
-      s->poll_delay = g_value_get_double (value);
+    case G_TYPE_BOOLEAN:
+      *(gboolean *)field = g_value_get_boolean (value);
       break;
-    case PROP_POLL_INTERVAL:
-      s->poll_interval = g_value_get_double (value);
+    case G_TYPE_ENUM:
+      *(gint *)field = g_value_get_enum (value);
       break;
-    case PROP_DEADLINE:
-      s->deadline = g_value_get_uint (value);
+    case G_TYPE_OBJECT: /* a ref */
+      g_clear_object ((GObject **)field);
+      *(gpointer *)field = g_value_dup_object (value);
       break;
-    case PROP_TIMEOUT:
-      s->http.timeout = g_value_get_uint (value);
-      break;
-    case PROP_RETRIES:
-      s->http.retries = g_value_get_int (value);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      s->http.retry_backoff_factor = g_value_get_double (value);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      s->http.retry_backoff_max = g_value_get_double (value);
-      break;
-    case PROP_PROXY:
-      replace_string (&s->http.proxy, value, NULL);
-      break;
-    case PROP_SSL_STRICT:
-      s->http.ssl_strict = g_value_get_boolean (value);
-      break;
-    case PROP_TLS_DATABASE:
-      g_clear_object (&s->http.tls_database);
-      s->http.tls_database = g_value_dup_object (value);
-      break;
-    case PROP_SSL_CA_FILE:
-      replace_string (&s->http.ssl_ca_file, value, NULL);
-      break;
-    case PROP_USER_AGENT:
-      replace_string (&s->http.user_agent, value, NULL);
-      break;
-    case PROP_EXTRA_HEADERS:
-      g_clear_pointer (&s->http.extra_headers, gst_structure_free);
-      s->http.extra_headers = g_value_dup_boxed (value);
-      break;
-    case PROP_SAVE_LOCATION:
-      replace_string (&s->save_location, value, NULL);
-      break;
-    case PROP_SPOOL_DIRECTORY:
-      replace_string (&s->spool_directory, value, NULL);
-      break;
-    case PROP_PUBLIC_URL:
-      replace_string (&s->public_url, value, NULL);
-      break;
-    case PROP_SERVER_ADDRESS:
-      replace_string (&s->server_address, value, DEFAULT_SERVER_ADDRESS);
-      break;
-    case PROP_SERVER_PORT:
-      s->server_port = g_value_get_uint (value);
-      break;
-    case PROP_PROVIDER:
-      s->provider = g_value_get_enum (value);
-      s->provider_set = TRUE;
-      break;
-    case PROP_REQUEST_TYPE:
-      s->request_type = g_value_get_enum (value);
-      break;
-    case PROP_CALLBACK_URL:
-      replace_string (&s->callback_url, value, NULL);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_clear_pointer (&s->extra_input, gst_structure_free);
-      s->extra_input = g_value_dup_boxed (value);
+    case G_TYPE_BOXED:
+      set_boxed (field, value);
       break;
     default:
-      return FALSE;
+      /* a row of a type this table does not store yet */
+      g_return_val_if_reached (FALSE);
   }
+  if (f->flags & FIELD_MARKS_SET)
+    G_STRUCT_MEMBER (gboolean, s, f->set_offset) = TRUE;
   return TRUE;
 }
 
@@ -462,85 +487,40 @@ gboolean
 gst_apixo_settings_get_property (const GstApixoSettings *s, guint id,
                                  GValue *value)
 {
-  switch (id) {
-    case PROP_BASE_URL:
-      g_value_set_string (value, s->base_url);
+  const Field *f = id < N_PROPS ? &fields[id] : NULL;
+  gconstpointer field;
+
+  /* api-key is write-only: never readable */
+  if (f == NULL || (f->flags & FIELD_SECRET))
+    return FALSE;
+  field = G_STRUCT_MEMBER_P (s, f->offset);
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value))) {
+    case G_TYPE_STRING:
+      g_value_set_string (value, *(gchar *const *)field);
       break;
-    case PROP_TASK_ID:
-      g_value_set_string (value, s->task_id);
+    case G_TYPE_DOUBLE:
+      g_value_set_double (value, *(const gdouble *)field);
       break;
-    case PROP_EARLY_POLL:
-      g_value_set_double (value, s->early_poll);
+    case G_TYPE_UINT:
+      g_value_set_uint (value, *(const guint *)field);
       break;
-    case PROP_POLL_DELAY:
-      g_value_set_double (value, s->poll_delay);
+    case G_TYPE_INT:
+      g_value_set_int (value, *(const gint *)field);
       break;
-    case PROP_POLL_INTERVAL:
-      g_value_set_double (value, s->poll_interval);
+    case G_TYPE_BOOLEAN:
+      g_value_set_boolean (value, *(const gboolean *)field);
       break;
-    case PROP_DEADLINE:
-      g_value_set_uint (value, s->deadline);
+    case G_TYPE_ENUM:
+      g_value_set_enum (value, *(const gint *)field);
       break;
-    case PROP_TIMEOUT:
-      g_value_set_uint (value, s->http.timeout);
+    case G_TYPE_OBJECT:
+      g_value_set_object (value, *(gpointer const *)field);
       break;
-    case PROP_RETRIES:
-      g_value_set_int (value, s->http.retries);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      g_value_set_double (value, s->http.retry_backoff_factor);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      g_value_set_double (value, s->http.retry_backoff_max);
-      break;
-    case PROP_PROXY:
-      g_value_set_string (value, s->http.proxy);
-      break;
-    case PROP_SSL_STRICT:
-      g_value_set_boolean (value, s->http.ssl_strict);
-      break;
-    case PROP_TLS_DATABASE:
-      g_value_set_object (value, s->http.tls_database);
-      break;
-    case PROP_SSL_CA_FILE:
-      g_value_set_string (value, s->http.ssl_ca_file);
-      break;
-    case PROP_USER_AGENT:
-      g_value_set_string (value, s->http.user_agent);
-      break;
-    case PROP_EXTRA_HEADERS:
-      g_value_set_boxed (value, s->http.extra_headers);
-      break;
-    case PROP_SAVE_LOCATION:
-      g_value_set_string (value, s->save_location);
-      break;
-    case PROP_SPOOL_DIRECTORY:
-      g_value_set_string (value, s->spool_directory);
-      break;
-    case PROP_PUBLIC_URL:
-      g_value_set_string (value, s->public_url);
-      break;
-    case PROP_SERVER_ADDRESS:
-      g_value_set_string (value, s->server_address);
-      break;
-    case PROP_SERVER_PORT:
-      g_value_set_uint (value, s->server_port);
-      break;
-    case PROP_PROVIDER:
-      g_value_set_enum (value, s->provider);
-      break;
-    case PROP_REQUEST_TYPE:
-      g_value_set_enum (value, s->request_type);
-      break;
-    case PROP_CALLBACK_URL:
-      g_value_set_string (value, s->callback_url);
-      break;
-    case PROP_EXTRA_INPUT:
-      g_value_set_boxed (value, s->extra_input);
+    case G_TYPE_BOXED:
+      g_value_set_boxed (value, *(gconstpointer const *)field);
       break;
     default:
-      /* api-key is write-only: never readable */
-      return FALSE;
+      g_return_val_if_reached (FALSE);
   }
   return TRUE;
 }

@@ -21,11 +21,12 @@ G_BEGIN_DECLS
  * GstApixoSettings:
  *
  * The values of the properties every apixo element shares, the table of
- * those properties (their specs, the setter and getter of each), and the
- * snapshot of them a run is built from.  Plain data.  Adding a shared
- * property touches this unit (a field, its default, its table entries and,
- * if it has a range, gst_apixo_settings_check()) and whatever reads it
- * from the run config, nothing else.
+ * those properties (their specs, and where each value lives: one generic
+ * setter and getter serve them all), and the snapshot of them a run is
+ * built from.  Plain data.  Adding a shared property touches this unit (a
+ * field, its default, its PROP_ id, spec and table row and, if it has a
+ * range, gst_apixo_settings_check()) and whatever reads it from the run
+ * config, nothing else.
  */
 typedef struct {
   gchar *api_key; /* a secret: see gst_apixo_secret_clear() */
