@@ -256,14 +256,16 @@ GST_START_TEST (test_file_uri_png_alpha_refused)
 GST_END_TEST;
 
 /* Each model's image limits come from its own page (issue 10, point 6):
- * wan-2-5-video's page says 240-8000 px, so a 100x100 image is refused
+ * wan-2-5-video's page says 240-8000 px, so a 96x96 image is refused
  * before anything is published or sent; wan-2-5's page names formats and
  * 10 MB only, so the same image goes out (apixo-sim then fails the task by
  * its own SIM CHOICE of 240 px: the service's call, not the element's). */
 GST_START_TEST (test_image_limits_of_own_page)
 {
   gchar *path = g_build_filename (tmpdir, "small.jpg", NULL);
-  GBytes *jpeg = apixo_test_make_image (100, 100, "jpeg", FIRST_COLOUR);
+  /* a width libjpeg needs no padding for (a multiple of 16): jpegenc
+   * reads past the end of narrower rows (uninitialised under memcheck) */
+  GBytes *jpeg = apixo_test_make_image (96, 96, "jpeg", FIRST_COLOUR);
   ApixoTestPublished pub = apixo_test_published_new ();
   gchar *uri, *refused, *taken;
   ApixoRun *run;
@@ -276,7 +278,7 @@ GST_START_TEST (test_image_limits_of_own_page)
       "fakesink",
       uri, pub.args);
   run = apixo_test_run_launch (sim, refused, RUN_TIMEOUT);
-  assert_refused (run, "100x100", "240-8000");
+  assert_refused (run, "96x96", "240-8000");
   apixo_run_free (run);
 
   taken = g_strdup_printf (
