@@ -362,48 +362,6 @@ post_error_full (GstApixoBaseSrc *self, GstMessageType type,
   post_error_full ((self), (type), (error), (details), __FILE__, GST_FUNCTION, \
                    __LINE__)
 
-/* A GST_RESOURCE_ERROR (@code) or warning with a formatted message and
- * @reason, through post_error(). @property: the setting concerned, or
- * NULL. */
-static void post_resource_message (GstApixoBaseSrc *self, GstMessageType type,
-                                   GstResourceError code, const gchar *reason,
-                                   const gchar *property, const gchar *file,
-                                   const gchar *function, gint line,
-                                   const gchar *format, ...)
-    G_GNUC_PRINTF (9, 10);
-
-static void
-post_resource_message (GstApixoBaseSrc *self, GstMessageType type,
-                       GstResourceError code, const gchar *reason,
-                       const gchar *property, const gchar *file,
-                       const gchar *function, gint line, const gchar *format,
-                       ...)
-{
-  GstStructure *details = gst_apixo_error_details_new (reason, NULL);
-  GError *error;
-  va_list args;
-
-  if (property != NULL)
-    gst_structure_set (details, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
-                       property, NULL);
-  va_start (args, format);
-  error = g_error_new_valist (GST_RESOURCE_ERROR, code, format, args);
-  va_end (args);
-  post_error_full (self, type, error, details, file, function, line);
-  g_error_free (error);
-}
-
-/* A SETTINGS error naming @property (start(): nothing was sent). */
-#define post_settings_error(self, property, ...)                               \
-  post_resource_message ((self), GST_MESSAGE_ERROR,                            \
-                         GST_RESOURCE_ERROR_SETTINGS,                          \
-                         GST_APIXO_REASON_SETTINGS, (property), __FILE__,      \
-                         GST_FUNCTION, __LINE__, __VA_ARGS__)
-
-#define post_warning(self, code, reason, ...)                                  \
-  post_resource_message ((self), GST_MESSAGE_WARNING, (code), (reason), NULL,  \
-                         __FILE__, GST_FUNCTION, __LINE__, __VA_ARGS__)
-
 /* ---- generation callbacks ------------------------------------------------- */
 
 static void
@@ -450,16 +408,16 @@ static const GstApixoGenerationCallbacks generation_callbacks = {
 
 /* ---- start / stop -------------------------------------------------------- */
 
-/* A SETTINGS (or NOT_AUTHORIZED) error found by start(): its details name
- * @property when the check knows it, and the model once @spec is built. */
+/* Every error start() finds (SETTINGS, or NOT_AUTHORIZED for a missing
+ * key): reason "settings", @property when the check knows it, and the model
+ * once @spec is built. */
 static void
 post_start_error (GstApixoBaseSrc *self, const GstApixoRequestSpec *spec,
                   const gchar *property, GError *error)
 {
-  GstStructure *details = NULL;
+  GstStructure *details =
+      gst_apixo_error_details_new (GST_APIXO_REASON_SETTINGS, NULL);
 
-  if (property != NULL || spec != NULL)
-    details = gst_apixo_error_details_new (GST_APIXO_REASON_SETTINGS, NULL);
   if (property != NULL)
     gst_structure_set (details, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
                        property, NULL);
@@ -484,8 +442,11 @@ build_valid_spec (GstApixoBaseSrc *self, const GstApixoSettings *run,
   if (spec != NULL)
     spec = gst_apixo_settings_finish_spec (run, spec, &warning, error);
   if (warning != NULL) {
-    post_warning (self, GST_RESOURCE_ERROR_SETTINGS, GST_APIXO_REASON_SETTINGS,
-                  "%s", warning);
+    GError *w = g_error_new_literal (GST_RESOURCE_ERROR,
+                                     GST_RESOURCE_ERROR_SETTINGS, warning);
+
+    post_error (self, GST_MESSAGE_WARNING, w, NULL);
+    g_error_free (w);
     g_free (warning);
   }
   return spec;
@@ -510,10 +471,11 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   if (!gst_apixo_settings_check (&run, &property, &error))
     goto fail;
   if (run.task_id != NULL && !gst_apixo_task_id_is_valid (run.task_id)) {
-    post_settings_error (self, "task-id",
-                         "task-id '%s' is not a valid task id (letters, "
-                         "digits, '_', '-', '.', ':'; at most 256)",
-                         run.task_id);
+    g_set_error (&error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "task-id '%s' is not a valid task id (letters, digits, '_', "
+                 "'-', '.', ':'; at most 256)",
+                 run.task_id);
+    property = "task-id";
     goto fail;
   }
   spec = build_valid_spec (self, &run, &error);

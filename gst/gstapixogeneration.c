@@ -18,8 +18,8 @@
  *   by wake() after a wait's cancellable was cancelled.  Task and spool
  *   callbacks (worker thread), the streaming thread's waits and
  *   abandon()/end() (application thread) meet there.
- * - callbacks and user_data are set at creation and read-only.  worker,
- *   config and resuming are set by launch() on the streaming thread before
+ * - callbacks and user_data are set at creation and read-only.  worker
+ *   and config are set by launch() on the streaming thread before
  *   the task is started (gst_apixo_task_start() posts to the worker, which
  *   orders the writes before the callbacks' reads) and cleared by end()
  *   after the task and the spool are freed (no callback runs any more):
@@ -62,7 +62,6 @@ struct _GstApixoGeneration {
   /* launch() to end(), see the notes */
   GstApixoWorker *worker;
   GstApixoRunConfig *config;
-  gboolean resuming;
 
   GMutex lock;
   GCond cond;
@@ -207,8 +206,9 @@ static void
 on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
   GstApixoGeneration *gen = user_data;
-  /* resuming: nothing was submitted by this run */
-  const gchar *event = gen->resuming ? "resumed" : "submitted";
+  /* resuming (task-id set): nothing was submitted by this run */
+  const gchar *event =
+      gen->config->settings.task_id != NULL ? "resumed" : "submitted";
   gchar *text;
 
   g_mutex_lock (&gen->lock);
@@ -270,20 +270,14 @@ static const GstApixoSpoolCallbacks spool_callbacks = {
   spool_finished,
 };
 
-/* Stores @error, a failure of the download, with @details (taken) naming
- * the task. */
+/* Stores @error, a failure of the download, with @details (taken); the
+ * element's error route adds the task id when it posts it. */
 static void
 fail_download (GstApixoGeneration *gen, const GError *error,
                GstStructure *details)
 {
-  gchar *task_id = gst_apixo_generation_dup_task_id (gen);
-
-  if (task_id != NULL)
-    gst_structure_set (details, GST_APIXO_ERROR_FIELD_TASK_ID, G_TYPE_STRING,
-                       task_id, NULL);
   gst_apixo_generation_fail (gen, error, details);
   gst_structure_free (details);
-  g_free (task_id);
 }
 
 /* The spool could not be created although start() checked the locations
@@ -488,7 +482,6 @@ gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
     gen->worker = worker;
     gen->config = gst_apixo_run_config_ref (config);
   }
-  gen->resuming = body == NULL;
   task = gst_apixo_task_new (worker, config, body, &task_callbacks, gen);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
@@ -737,7 +730,6 @@ gst_apixo_generation_end (GstApixoGeneration *gen)
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);
   gen->worker = NULL;
-  gen->resuming = FALSE;
   g_mutex_lock (&gen->lock);
   gen->phase = PHASE_IDLE;
   g_clear_pointer (&gen->task_id, g_free);
