@@ -44,6 +44,8 @@
 #include "gstapixoerror.h"
 #include "gstapixotask.h"
 
+#include <unistd.h>
+
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
 #define GST_CAT_DEFAULT apixo_generation_debug
 
@@ -62,6 +64,11 @@ struct _GstApixoGeneration {
   /* launch() to end(), see the notes */
   GstApixoWorker *worker;
   GstApixoRunConfig *config;
+  GstApixoClaim *claim;       /* the journal's record of this run, or NULL */
+  GstApixoCache *cache;       /* the result cache, or NULL */
+  GstApixoIdentity *identity; /* with a cache: the key of this run */
+  gchar *resume_id;           /* a task to resume instead of submitting */
+  gint64 resume_submit_time;  /* its submission (Unix µs), 0: unknown */
 
   GMutex lock;
   GCond cond;
@@ -76,6 +83,9 @@ struct _GstApixoGeneration {
   gboolean download_done; /* every byte is in (and kept if asked) */
   GError *download_error; /* the spool finished with this error */
   guint last_percent;
+  GCancellable *store_cancellable; /* a cache store is running */
+  GThread *store_thread;
+  struct _CacheStore *store;
 };
 
 GstApixoGeneration *
@@ -187,6 +197,166 @@ gst_apixo_generation_post_error (GstApixoGeneration *gen)
   g_error_free (error);
 }
 
+/* ---- the journal and the cache ------------------------------------------- */
+
+/* The journal could not be written (@error, taken): the run goes on, but a
+ * crash would no longer be recovered from. */
+static void
+journal_failed (GstApixoGeneration *gen, GError *error)
+{
+  gchar *text = g_strdup_printf (
+      "The journal of runs could not be written (%s): a crash or kill of "
+      "this run could not be resumed from it; check cache-directory",
+      error->message);
+
+  warn (gen, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_CACHE_DIRECTORY, text);
+  g_free (text);
+  g_error_free (error);
+}
+
+/* The task ended without a result: its record closes when nothing more can
+ * come of it (the service said failed, or nothing was submitted).  A
+ * submission of unknown outcome, or a task given up on at the deadline,
+ * stays open: the next run must not pay again. */
+static void
+record_failure (GstApixoGeneration *gen, const GError *failure,
+                const GstStructure *details)
+{
+  const gchar *reason =
+      details ? gst_structure_get_string (details, GST_APIXO_ERROR_FIELD_REASON)
+              : NULL;
+  gboolean known_id = details && gst_structure_has_field (
+                                     details, GST_APIXO_ERROR_FIELD_TASK_ID);
+  GError *error = NULL;
+
+  if (gen->claim == NULL)
+    return;
+  if (g_strcmp0 (reason, GST_APIXO_REASON_FAILED) != 0 &&
+      (known_id || g_strcmp0 (reason, GST_APIXO_REASON_OUTCOME_UNKNOWN) == 0))
+    return;
+  if (!gst_apixo_claim_close (gen->claim, GST_APIXO_JOURNAL_FAILED, NULL, 0,
+                              failure->message, &error))
+    journal_failed (gen, error);
+}
+
+/* The result is delivered: the run's record closes (@location: where it
+ * is kept, NULL: only streamed). */
+static void
+record_delivered (GstApixoGeneration *gen, const gchar *location, guint64 size)
+{
+  GError *error = NULL;
+
+  if (gen->claim != NULL &&
+      !gst_apixo_claim_close (gen->claim, GST_APIXO_JOURNAL_DELIVERED, location,
+                              size, NULL, &error))
+    journal_failed (gen, error);
+}
+
+typedef struct _CacheStore {
+  GstApixoGeneration *gen;
+  GCancellable *cancellable;
+  gint fd; /* the complete result */
+  guint64 size;
+  GstApixoCacheMeta meta;
+} CacheStore;
+
+/* The result's entry in the cache, and the run's record closed; then EOS
+ * may go.  A cache that cannot be written costs the next run, never this
+ * one's result: a warning. */
+static gpointer
+cache_store_thread (gpointer data)
+{
+  CacheStore *store = data;
+  GstApixoGeneration *gen = store->gen;
+  const gchar *location = gen->config->settings.save_location;
+  GError *error = NULL;
+  gchar *text, *entry = NULL;
+  gboolean ok;
+
+  ok =
+      location != NULL
+          ? gst_apixo_cache_store_file (gen->cache, location, &store->meta,
+                                        store->cancellable, &error)
+          : gst_apixo_cache_store_fd (gen->cache, store->fd, store->size,
+                                      &store->meta, store->cancellable, &error);
+  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    text = g_strdup_printf ("The result could not be stored in the cache "
+                            "(%s); check cache-directory",
+                            error->message);
+    warn (gen, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_CACHE_DIRECTORY,
+          text);
+    g_free (text);
+  }
+  if (ok && location == NULL)
+    entry = g_strdup_printf ("%s/%s.mp4", gst_apixo_cache_get_dir (gen->cache),
+                             store->meta.key);
+  /* Stopped meanwhile: not delivered (the record stays open, for the next
+   * run to resume) unless the file is kept at save-location. */
+  if (location != NULL || ok)
+    record_delivered (gen, location ? location : entry, store->size);
+  g_free (entry);
+  g_clear_error (&error);
+
+  g_mutex_lock (&gen->lock);
+  gen->download_done = TRUE;
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+  return NULL;
+}
+
+static void
+cache_store_free (CacheStore *store)
+{
+  close (store->fd);
+  g_free (store->meta.key);
+  g_free (store->meta.request);
+  g_free (store->meta.task_id);
+  g_free (store->meta.model);
+  g_free (store);
+}
+
+/* Worker thread: the download is complete, @spool's file final. */
+static void
+start_cache_store (GstApixoGeneration *gen, GstApixoSpool *spool)
+{
+  CacheStore *store = g_new0 (CacheStore, 1);
+
+  store->gen = gen;
+  store->fd = gst_apixo_spool_dup_fd (spool);
+  gst_apixo_spool_get_size (spool, &store->size);
+  store->meta.key = g_strdup (gen->identity->cache_key);
+  store->meta.request = g_strdup (gen->identity->request);
+  store->meta.task_id = gst_apixo_generation_dup_task_id (gen);
+  store->meta.model = g_strdup (gen->config->spec->model);
+  store->meta.task_time = gen->resume_submit_time;
+  g_mutex_lock (&gen->lock);
+  store->cancellable = gen->store_cancellable = g_cancellable_new ();
+  gen->store_thread =
+      g_thread_new ("apixo-cache-store", cache_store_thread, store);
+  gen->store = store;
+  g_mutex_unlock (&gen->lock);
+}
+
+/* end(): a running store is cancelled (hashing stops at the next read) and
+ * waited for. */
+static void
+stop_cache_store (GstApixoGeneration *gen)
+{
+  GThread *thread;
+  CacheStore *store;
+
+  g_mutex_lock (&gen->lock);
+  thread = g_steal_pointer (&gen->store_thread);
+  store = g_steal_pointer (&gen->store);
+  g_mutex_unlock (&gen->lock);
+  if (thread == NULL)
+    return;
+  g_cancellable_cancel (store->cancellable);
+  g_thread_join (thread);
+  g_clear_object (&gen->store_cancellable);
+  cache_store_free (store);
+}
+
 /* ---- task callbacks (worker thread) --------------------------------------- */
 
 static void
@@ -206,24 +376,36 @@ static void
 on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
   GstApixoGeneration *gen = user_data;
-  /* resuming (task-id set): nothing was submitted by this run */
-  const gchar *event =
-      gen->config->settings.task_id != NULL ? "resumed" : "submitted";
+  /* resuming (task-id set, or the journal's): nothing was submitted by this
+   * run */
+  gboolean resumed =
+      gen->config->settings.task_id != NULL || gen->resume_id != NULL;
+  const gchar *event = resumed ? "resumed" : "submitted";
+  GstStructure *s;
+  GError *error = NULL;
   gchar *text;
 
   g_mutex_lock (&gen->lock);
   g_free (gen->task_id);
   gen->task_id = g_strdup (task_id);
   g_mutex_unlock (&gen->lock);
+  /* the id is durable before anyone can lose it */
+  if (gen->claim != NULL &&
+      !(resumed ? gst_apixo_claim_resumed (gen->claim, task_id, &error)
+                : gst_apixo_claim_submitted (gen->claim, task_id, &error)))
+    journal_failed (gen, error);
 
   gen->callbacks->task_id (task_id, gen->user_data);
   text = g_strdup_printf ("Task %s %s", task_id, event);
   post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
                  GST_APIXO_GENERATION_PROGRESS_CODE, text);
   g_free (text);
-  post_task_message (gen, gst_structure_new ("apixo-task", "event",
-                                             G_TYPE_STRING, event, "task-id",
-                                             G_TYPE_STRING, task_id, NULL));
+  s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, event, "task-id",
+                         G_TYPE_STRING, task_id, NULL);
+  if (gen->resume_submit_time > 0)
+    gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->resume_submit_time,
+                       NULL);
+  post_task_message (gen, s);
 }
 
 static void
@@ -354,13 +536,18 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
                   gpointer user_data)
 {
   GstApixoGeneration *gen = user_data;
+  GError *err = NULL;
   GstStructure *s;
 
   gen->callbacks->task_ended (gen->user_data);
   if (error != NULL) {
+    record_failure (gen, error, details);
     task_failed (gen, error, details);
     return;
   }
+  if (gen->claim != NULL &&
+      !gst_apixo_claim_succeeded (gen->claim, status->result_uris[0], &err))
+    journal_failed (gen, err);
 
   g_mutex_lock (&gen->lock);
   gen->phase = PHASE_SUCCEEDED;
@@ -386,9 +573,15 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
 {
   GstApixoGeneration *gen = user_data;
 
+  GError *error = NULL;
+
   g_mutex_lock (&gen->lock);
   gen->submit_sent = TRUE;
   g_mutex_unlock (&gen->lock);
+  /* Before the request leaves: a run killed from now on is found by the
+   * next one (the outcome is unknown until the task id is recorded). */
+  if (gen->claim != NULL && !gst_apixo_claim_sending (gen->claim, &error))
+    journal_failed (gen, error);
 }
 
 static const GstApixoTaskCallbacks task_callbacks = {
@@ -450,6 +643,16 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
   }
   g_free (task_id);
 
+  if (error == NULL && gen->cache != NULL) {
+    start_cache_store (gen, spool); /* sets download_done when stored */
+    return;
+  }
+  if (error == NULL && location != NULL) {
+    guint64 size = 0;
+
+    gst_apixo_spool_get_size (spool, &size);
+    record_delivered (gen, location, size);
+  }
   g_mutex_lock (&gen->lock);
   gen->download_done = (error == NULL);
   if (error != NULL && gen->download_error == NULL)
@@ -471,6 +674,93 @@ gst_apixo_generation_needs_launch (GstApixoGeneration *gen)
   return needs;
 }
 
+void
+gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
+                                   GstApixoClaim *claim, GstApixoCache *cache,
+                                   const GstApixoIdentity *identity)
+{
+  g_return_if_fail (gen->claim == NULL && gen->cache == NULL);
+
+  gen->claim = claim;
+  gen->cache = cache;
+  if (cache != NULL)
+    gen->identity = gst_apixo_identity_copy (identity);
+}
+
+void
+gst_apixo_generation_set_resume (GstApixoGeneration *gen, const gchar *task_id,
+                                 gint64 submit_time)
+{
+  g_free (gen->resume_id);
+  gen->resume_id = g_strdup (task_id);
+  gen->resume_submit_time = submit_time;
+}
+
+void
+gst_apixo_generation_serve (GstApixoGeneration *gen, GstApixoWorker *worker,
+                            GstApixoRunConfig *config, gint fd, guint64 size,
+                            const gchar *task_id, GstStructure *message)
+{
+  GstApixoSpool *spool = gst_apixo_spool_new_for_fd (worker, fd, size);
+
+  if (gen->config == NULL) { /* after a cancelled launch, it is set */
+    gen->worker = worker;
+    gen->config = gst_apixo_run_config_ref (config);
+  }
+  g_mutex_lock (&gen->lock);
+  gen->phase = PHASE_SUCCEEDED;
+  gen->spool = spool;
+  gen->download_done = TRUE;
+  g_free (gen->task_id);
+  gen->task_id = g_strdup (task_id);
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+
+  if (task_id != NULL)
+    gst_structure_set (message, "task-id", G_TYPE_STRING, task_id, NULL);
+  gst_structure_set (message, "size", G_TYPE_UINT64, size, NULL);
+  post_task_message (gen, message);
+  post_progress (gen, GST_PROGRESS_TYPE_COMPLETE,
+                 GST_APIXO_GENERATION_PROGRESS_CODE,
+                 "The result is here already: no new task");
+}
+
+gboolean
+gst_apixo_generation_keep (GstApixoGeneration *gen, gint *fd, guint64 *size,
+                           gchar **task_id)
+{
+  gboolean ret;
+
+  *fd = -1;
+  *size = 0;
+  g_mutex_lock (&gen->lock);
+  *task_id = g_strdup (gen->task_id);
+  if (gen->spool != NULL && gen->download_done && gen->error == NULL &&
+      gen->download_error == NULL) {
+    *fd = gst_apixo_spool_dup_fd (gen->spool);
+    gst_apixo_spool_get_size (gen->spool, size);
+  }
+  /* a result, or a task that may still give one */
+  ret = *fd >= 0 ||
+        (*task_id != NULL && gen->phase != PHASE_FAILED && gen->error == NULL);
+  g_mutex_unlock (&gen->lock);
+  if (!ret)
+    g_clear_pointer (task_id, g_free);
+  return ret;
+}
+
+/* Releases the claim (its lease: the record stays as it is), the cache and
+ * what to resume. */
+static void
+drop_pay_once (GstApixoGeneration *gen)
+{
+  g_clear_pointer (&gen->claim, gst_apixo_claim_release);
+  g_clear_pointer (&gen->cache, gst_apixo_cache_free);
+  g_clear_pointer (&gen->identity, gst_apixo_identity_free);
+  g_clear_pointer (&gen->resume_id, g_free);
+  gen->resume_submit_time = 0;
+}
+
 gboolean
 gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
                              GstApixoRunConfig *config, JsonNode *body,
@@ -482,13 +772,15 @@ gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
     gen->worker = worker;
     gen->config = gst_apixo_run_config_ref (config);
   }
-  task = gst_apixo_task_new (worker, config, body, &task_callbacks, gen);
+  task = gst_apixo_task_new (worker, config, body, gen->resume_id,
+                             &task_callbacks, gen);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
   if (g_cancellable_is_cancelled (cancellable)) {
     g_mutex_unlock (&gen->lock);
     gst_apixo_task_free (task);
+    drop_pay_once (gen); /* the next launch decides again */
     return FALSE;
   }
   gen->task = task;
@@ -540,6 +832,10 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
   else if (gen->download_error != NULL)
     error = g_error_copy (gen->download_error);
   g_mutex_unlock (&gen->lock);
+  /* streamed to the end: delivered (a kept or cached result's record was
+   * closed already) */
+  if (ret == GST_FLOW_EOS && error == NULL)
+    record_delivered (gen, NULL, 0);
 
   /* All the data was read; only keeping the file failed (the error says
    * where it stays): the stream itself is complete. */
@@ -654,10 +950,13 @@ say_abandoned (GstApixoGeneration *gen, const gchar *why, const gchar *task_id,
           text);
   } else {
     text = g_strdup_printf (
-        "%s while task %s was still running: the "
-        "service has no cancel endpoint, so it may still be billed. Set "
-        "task-id=%s to resume it.",
-        why, task_id, task_id);
+        "%s while task %s was still running: the service has no cancel "
+        "endpoint, so it may still be billed. %s task-id=%s%s",
+        why, task_id,
+        gen->claim != NULL ? "The journal records it: running the same "
+                             "again resumes it (or set"
+                           : "Set",
+        task_id, gen->claim != NULL ? ")." : " to resume it.");
     post_progress (gen, GST_PROGRESS_TYPE_CANCELED,
                    GST_APIXO_GENERATION_PROGRESS_CODE, text);
     warn (gen, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_ABANDONED, text);
@@ -725,7 +1024,10 @@ void
 gst_apixo_generation_end (GstApixoGeneration *gen)
 {
   gst_apixo_generation_abandon (gen, "Stopped");
+  stop_cache_store (gen);
   drop_spool (gen);
+  /* an open record stays open: the next run of it resumes its task */
+  drop_pay_once (gen);
 
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);
