@@ -9,7 +9,8 @@
 
 /*
  * Untrusted JSON: a nesting bound checked before json-glib sees the text,
- * and typed member reads.  No state, no locks.
+ * and typed member reads; flat objects written through JsonBuilder.
+ * No state, no locks.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -19,6 +20,7 @@
 #include "gstapixojson.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 gboolean
 gst_apixo_json_depth_ok (const gchar *data, gsize size)
@@ -106,4 +108,45 @@ gst_apixo_json_member_is (JsonObject *obj, const gchar *name, GType type)
 
   return node == NULL || JSON_NODE_HOLDS_NULL (node) ||
          typed_member (obj, name, type) != NULL;
+}
+
+JsonBuilder *
+gst_apixo_json_object_begin (void)
+{
+  JsonBuilder *builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  return builder;
+}
+
+void
+gst_apixo_json_add_string (JsonBuilder *builder, const gchar *name,
+                           const gchar *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+void
+gst_apixo_json_add_int (JsonBuilder *builder, const gchar *name, gint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+gchar *
+gst_apixo_json_object_end (JsonBuilder *builder, gboolean pretty, gsize *length)
+{
+  JsonNode *root;
+  gchar *text;
+
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, pretty);
+  json_node_unref (root);
+  g_object_unref (builder);
+  *length = strlen (text);
+  return text;
 }

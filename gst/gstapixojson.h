@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * Reading untrusted JSON (the service's answers, records on disk that any
  * process may have written or left half-written): parsed only when its
  * nesting is bounded, members read only when they have the expected type.
- * Pure functions; any thread.
+ * Writing flat objects (records) with json-glib.
+ * No state; any thread.
  */
 
 /* Deepest nesting of arrays/objects accepted: json-glib parses
@@ -49,6 +50,21 @@ gint64 gst_apixo_json_get_int (JsonObject *obj, const gchar *name,
  * member must be for the object to be accepted. */
 gboolean gst_apixo_json_member_is (JsonObject *obj, const gchar *name,
                                    GType type);
+
+/* A new builder inside a new object: add members with the functions below
+ * (or json-glib's), then gst_apixo_json_object_end(). */
+JsonBuilder *gst_apixo_json_object_begin (void);
+
+/* Member @name = @value; nothing when @value is NULL. */
+void gst_apixo_json_add_string (JsonBuilder *builder, const gchar *name,
+                                const gchar *value);
+void gst_apixo_json_add_int (JsonBuilder *builder, const gchar *name,
+                             gint64 value);
+
+/* Ends the object of @builder (consumed) and returns its text (@pretty:
+ * indented, for files people read), *@length its length. */
+gchar *gst_apixo_json_object_end (JsonBuilder *builder, gboolean pretty,
+                                  gsize *length);
 
 G_END_DECLS
 
