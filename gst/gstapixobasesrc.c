@@ -809,7 +809,7 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
                                          d.submit_time);
       gst_apixo_generation_set_pay_once (
           priv->generation, g_steal_pointer (&d.claim),
-          g_steal_pointer (&d.cache), priv->identity);
+          g_steal_pointer (&d.cache), priv->identity, priv->config);
       ok = gst_apixo_generation_launch (
           priv->generation, priv->worker, priv->config,
           d.action == GST_APIXO_PAY_ONCE_RESUME

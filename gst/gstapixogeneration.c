@@ -44,8 +44,6 @@
 #include "gstapixoerror.h"
 #include "gstapixotask.h"
 
-#include <unistd.h>
-
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
 #define GST_CAT_DEFAULT apixo_generation_debug
 
@@ -64,9 +62,7 @@ struct _GstApixoGeneration {
   /* launch() to end(), see the notes */
   GstApixoWorker *worker;
   GstApixoRunConfig *config;
-  GstApixoClaim *claim;       /* the journal's record of this run, or NULL */
-  GstApixoCache *cache;       /* the result cache, or NULL */
-  GstApixoIdentity *identity; /* with a cache: the key of this run */
+  GstApixoDelivery *delivery; /* the journal's record, the cache entry */
   gchar *resume_id;           /* a task to resume instead of submitting */
   gint64 resume_submit_time;  /* its submission (Unix µs), 0: unknown */
 
@@ -83,9 +79,6 @@ struct _GstApixoGeneration {
   gboolean download_done; /* every byte is in (and kept if asked) */
   GError *download_error; /* the spool finished with this error */
   guint last_percent;
-  GCancellable *store_cancellable; /* a cache store is running */
-  GThread *store_thread;
-  struct _CacheStore *store;
 };
 
 GstApixoGeneration *
@@ -197,164 +190,26 @@ gst_apixo_generation_post_error (GstApixoGeneration *gen)
   g_error_free (error);
 }
 
-/* ---- the journal and the cache ------------------------------------------- */
+/* ---- the delivery --------------------------------------------------------- */
 
-/* The journal could not be written (@error, taken): the run goes on, but a
- * crash would no longer be recovered from. */
+/* The journal or the cache could not be written. */
 static void
-journal_failed (GstApixoGeneration *gen, GError *error)
+delivery_warn (const gchar *text, gpointer user_data)
 {
-  gchar *text = g_strdup_printf (
-      "The journal of runs could not be written (%s): a crash or kill of "
-      "this run could not be resumed from it; check cache-directory",
-      error->message);
-
-  warn (gen, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_CACHE_DIRECTORY, text);
-  g_free (text);
-  g_error_free (error);
+  warn (user_data, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_CACHE_DIRECTORY,
+        text);
 }
 
-/* The task ended without a result: its record closes when nothing more can
- * come of it (the service said failed, or nothing was submitted).  A
- * submission of unknown outcome, or a task given up on at the deadline,
- * stays open: the next run must not pay again. */
+/* A cache store is over (its thread): the result is delivered. */
 static void
-record_failure (GstApixoGeneration *gen, const GError *failure,
-                const GstStructure *details)
+delivery_done (gpointer data, gpointer unused)
 {
-  const gchar *reason =
-      details ? gst_structure_get_string (details, GST_APIXO_ERROR_FIELD_REASON)
-              : NULL;
-  gboolean known_id = details && gst_structure_has_field (
-                                     details, GST_APIXO_ERROR_FIELD_TASK_ID);
-  GError *error = NULL;
-
-  if (gen->claim == NULL)
-    return;
-  if (g_strcmp0 (reason, GST_APIXO_REASON_FAILED) != 0 &&
-      (known_id || g_strcmp0 (reason, GST_APIXO_REASON_OUTCOME_UNKNOWN) == 0))
-    return;
-  if (!gst_apixo_claim_close (gen->claim, GST_APIXO_JOURNAL_FAILED, NULL, 0,
-                              failure->message, &error))
-    journal_failed (gen, error);
-}
-
-/* The result is delivered: the run's record closes (@location: where it
- * is kept, NULL: only streamed). */
-static void
-record_delivered (GstApixoGeneration *gen, const gchar *location, guint64 size)
-{
-  GError *error = NULL;
-
-  if (gen->claim != NULL &&
-      !gst_apixo_claim_close (gen->claim, GST_APIXO_JOURNAL_DELIVERED, location,
-                              size, NULL, &error))
-    journal_failed (gen, error);
-}
-
-typedef struct _CacheStore {
-  GstApixoGeneration *gen;
-  GCancellable *cancellable;
-  gint fd; /* the complete result */
-  guint64 size;
-  GstApixoCacheMeta meta;
-} CacheStore;
-
-/* The result's entry in the cache, and the run's record closed; then EOS
- * may go.  A cache that cannot be written costs the next run, never this
- * one's result: a warning. */
-static gpointer
-cache_store_thread (gpointer data)
-{
-  CacheStore *store = data;
-  GstApixoGeneration *gen = store->gen;
-  const gchar *location = gen->config->settings.save_location;
-  GError *error = NULL;
-  gchar *text, *entry = NULL;
-  gboolean ok;
-
-  ok =
-      location != NULL
-          ? gst_apixo_cache_store_file (gen->cache, location, &store->meta,
-                                        store->cancellable, &error)
-          : gst_apixo_cache_store_fd (gen->cache, store->fd, store->size,
-                                      &store->meta, store->cancellable, &error);
-  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    text = g_strdup_printf ("The result could not be stored in the cache "
-                            "(%s); check cache-directory",
-                            error->message);
-    warn (gen, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_CACHE_DIRECTORY,
-          text);
-    g_free (text);
-  }
-  if (ok && location == NULL)
-    entry = g_strdup_printf ("%s/%s.mp4", gst_apixo_cache_get_dir (gen->cache),
-                             store->meta.key);
-  /* Stopped meanwhile: not delivered (the record stays open, for the next
-   * run to resume) unless the file is kept at save-location. */
-  if (location != NULL || ok)
-    record_delivered (gen, location ? location : entry, store->size);
-  g_free (entry);
-  g_clear_error (&error);
+  GstApixoGeneration *gen = data;
 
   g_mutex_lock (&gen->lock);
   gen->download_done = TRUE;
   g_cond_broadcast (&gen->cond);
   g_mutex_unlock (&gen->lock);
-  return NULL;
-}
-
-static void
-cache_store_free (CacheStore *store)
-{
-  close (store->fd);
-  g_free (store->meta.key);
-  g_free (store->meta.request);
-  g_free (store->meta.task_id);
-  g_free (store->meta.model);
-  g_free (store);
-}
-
-/* Worker thread: the download is complete, @spool's file final. */
-static void
-start_cache_store (GstApixoGeneration *gen, GstApixoSpool *spool)
-{
-  CacheStore *store = g_new0 (CacheStore, 1);
-
-  store->gen = gen;
-  store->fd = gst_apixo_spool_dup_fd (spool);
-  gst_apixo_spool_get_size (spool, &store->size);
-  store->meta.key = g_strdup (gen->identity->cache_key);
-  store->meta.request = g_strdup (gen->identity->request);
-  store->meta.task_id = gst_apixo_generation_dup_task_id (gen);
-  store->meta.model = g_strdup (gen->config->spec->model);
-  store->meta.task_time = gen->resume_submit_time;
-  g_mutex_lock (&gen->lock);
-  store->cancellable = gen->store_cancellable = g_cancellable_new ();
-  gen->store_thread =
-      g_thread_new ("apixo-cache-store", cache_store_thread, store);
-  gen->store = store;
-  g_mutex_unlock (&gen->lock);
-}
-
-/* end(): a running store is cancelled (hashing stops at the next read) and
- * waited for. */
-static void
-stop_cache_store (GstApixoGeneration *gen)
-{
-  GThread *thread;
-  CacheStore *store;
-
-  g_mutex_lock (&gen->lock);
-  thread = g_steal_pointer (&gen->store_thread);
-  store = g_steal_pointer (&gen->store);
-  g_mutex_unlock (&gen->lock);
-  if (thread == NULL)
-    return;
-  g_cancellable_cancel (store->cancellable);
-  g_thread_join (thread);
-  g_clear_object (&gen->store_cancellable);
-  cache_store_free (store);
 }
 
 /* ---- task callbacks (worker thread) --------------------------------------- */
@@ -382,18 +237,13 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
       gen->config->settings.task_id != NULL || gen->resume_id != NULL;
   const gchar *event = resumed ? "resumed" : "submitted";
   GstStructure *s;
-  GError *error = NULL;
   gchar *text;
 
   g_mutex_lock (&gen->lock);
   g_free (gen->task_id);
   gen->task_id = g_strdup (task_id);
   g_mutex_unlock (&gen->lock);
-  /* the id is durable before anyone can lose it */
-  if (gen->claim != NULL &&
-      !(resumed ? gst_apixo_claim_resumed (gen->claim, task_id, &error)
-                : gst_apixo_claim_submitted (gen->claim, task_id, &error)))
-    journal_failed (gen, error);
+  gst_apixo_delivery_task_id (gen->delivery, task_id, resumed);
 
   gen->callbacks->task_id (task_id, gen->user_data);
   text = g_strdup_printf ("Task %s %s", task_id, event);
@@ -536,18 +386,15 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
                   gpointer user_data)
 {
   GstApixoGeneration *gen = user_data;
-  GError *err = NULL;
   GstStructure *s;
 
   gen->callbacks->task_ended (gen->user_data);
   if (error != NULL) {
-    record_failure (gen, error, details);
+    gst_apixo_delivery_failed (gen->delivery, error, details);
     task_failed (gen, error, details);
     return;
   }
-  if (gen->claim != NULL &&
-      !gst_apixo_claim_succeeded (gen->claim, status->result_uris[0], &err))
-    journal_failed (gen, err);
+  gst_apixo_delivery_succeeded (gen->delivery, status->result_uris[0]);
 
   g_mutex_lock (&gen->lock);
   gen->phase = PHASE_SUCCEEDED;
@@ -573,15 +420,10 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
 {
   GstApixoGeneration *gen = user_data;
 
-  GError *error = NULL;
-
   g_mutex_lock (&gen->lock);
   gen->submit_sent = TRUE;
   g_mutex_unlock (&gen->lock);
-  /* Before the request leaves: a run killed from now on is found by the
-   * next one (the outcome is unknown until the task id is recorded). */
-  if (gen->claim != NULL && !gst_apixo_claim_sending (gen->claim, &error))
-    journal_failed (gen, error);
+  gst_apixo_delivery_sending (gen->delivery);
 }
 
 static const GstApixoTaskCallbacks task_callbacks = {
@@ -641,18 +483,15 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
       gst_structure_set (s, "location", G_TYPE_STRING, location, NULL);
     post_task_message (gen, s);
   }
-  g_free (task_id);
 
-  if (error == NULL && gen->cache != NULL) {
-    start_cache_store (gen, spool); /* sets download_done when stored */
+  /* with a cache, its store's thread says when it is over */
+  if (error == NULL && !gst_apixo_delivery_complete (
+                           gen->delivery, spool, task_id,
+                           gen->resume_submit_time, delivery_done, gen)) {
+    g_free (task_id);
     return;
   }
-  if (error == NULL && location != NULL) {
-    guint64 size = 0;
-
-    gst_apixo_spool_get_size (spool, &size);
-    record_delivered (gen, location, size);
-  }
+  g_free (task_id);
   g_mutex_lock (&gen->lock);
   gen->download_done = (error == NULL);
   if (error != NULL && gen->download_error == NULL)
@@ -677,14 +516,14 @@ gst_apixo_generation_needs_launch (GstApixoGeneration *gen)
 void
 gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
                                    GstApixoClaim *claim, GstApixoCache *cache,
-                                   const GstApixoIdentity *identity)
+                                   const GstApixoIdentity *identity,
+                                   const GstApixoRunConfig *config)
 {
-  g_return_if_fail (gen->claim == NULL && gen->cache == NULL);
+  g_return_if_fail (gen->delivery == NULL);
 
-  gen->claim = claim;
-  gen->cache = cache;
-  if (cache != NULL)
-    gen->identity = gst_apixo_identity_copy (identity);
+  gen->delivery = gst_apixo_delivery_new (
+      claim, cache, identity, config->spec->model,
+      config->settings.save_location, delivery_warn, gen);
 }
 
 void
@@ -754,9 +593,7 @@ gst_apixo_generation_keep (GstApixoGeneration *gen, gint *fd, guint64 *size,
 static void
 drop_pay_once (GstApixoGeneration *gen)
 {
-  g_clear_pointer (&gen->claim, gst_apixo_claim_release);
-  g_clear_pointer (&gen->cache, gst_apixo_cache_free);
-  g_clear_pointer (&gen->identity, gst_apixo_identity_free);
+  g_clear_pointer (&gen->delivery, gst_apixo_delivery_free);
   g_clear_pointer (&gen->resume_id, g_free);
   gen->resume_submit_time = 0;
 }
@@ -835,7 +672,7 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
   /* streamed to the end: delivered (a kept or cached result's record was
    * closed already) */
   if (ret == GST_FLOW_EOS && error == NULL)
-    record_delivered (gen, NULL, 0);
+    gst_apixo_delivery_streamed (gen->delivery);
 
   /* All the data was read; only keeping the file failed (the error says
    * where it stays): the stream itself is complete. */
@@ -953,10 +790,10 @@ say_abandoned (GstApixoGeneration *gen, const gchar *why, const gchar *task_id,
         "%s while task %s was still running: the service has no cancel "
         "endpoint, so it may still be billed. %s task-id=%s%s",
         why, task_id,
-        gen->claim != NULL ? "The journal records it: running the same "
-                             "again resumes it (or set"
-                           : "Set",
-        task_id, gen->claim != NULL ? ")." : " to resume it.");
+        gen->delivery != NULL ? "The journal records it: running the same "
+                                "again resumes it (or set"
+                              : "Set",
+        task_id, gen->delivery != NULL ? ")." : " to resume it.");
     post_progress (gen, GST_PROGRESS_TYPE_CANCELED,
                    GST_APIXO_GENERATION_PROGRESS_CODE, text);
     warn (gen, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_ABANDONED, text);
@@ -1024,7 +861,8 @@ void
 gst_apixo_generation_end (GstApixoGeneration *gen)
 {
   gst_apixo_generation_abandon (gen, "Stopped");
-  stop_cache_store (gen);
+  /* a cache store first: it reads the spool's file */
+  g_clear_pointer (&gen->delivery, gst_apixo_delivery_free);
   drop_spool (gen);
   /* an open record stays open: the next run of it resumes its task */
   drop_pay_once (gen);

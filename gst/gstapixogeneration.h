@@ -13,9 +13,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
-#include "gstapixocache.h"
-#include "gstapixoclaim.h"
-#include "gstapixoidentity.h"
+#include "gstapixodelivery.h"
 #include "gstapixorun.h"
 #include "gstapixospool.h"
 #include "gstapixoworker.h"
@@ -74,15 +72,16 @@ void gst_apixo_generation_free (GstApixoGeneration *gen);
  * error is stored. */
 gboolean gst_apixo_generation_needs_launch (GstApixoGeneration *gen);
 
-/* Streaming thread, before launch(): what this run records and keeps.
- * @claim (taken, released at end(), may be NULL): the journal's record of
- * this run, written as it goes (intent, task id, result, close).  @cache
- * (taken, freed at end(), may be NULL): the result is stored there under
- * @identity's cache key (copied) before EOS. */
+/* Streaming thread, before launch(): what this run records and keeps
+ * (gstapixodelivery.h).  @claim (taken, released at end(), may be NULL):
+ * the journal's record of this run, written as it goes (intent, task id,
+ * result, close).  @cache (taken, freed at end(), may be NULL): the result
+ * is stored there under @identity's cache key before EOS. */
 void gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
                                         GstApixoClaim *claim,
                                         GstApixoCache *cache,
-                                        const GstApixoIdentity *identity);
+                                        const GstApixoIdentity *identity,
+                                        const GstApixoRunConfig *config);
 
 /* Streaming thread, before launch() with a NULL body: resume @task_id (an
  * earlier run's, from the journal or the element's own replay) rather

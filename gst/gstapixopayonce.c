@@ -115,6 +115,36 @@ warn_cache_directory (const GstApixoPayOnceCallbacks *cb, const gchar *what,
   g_free (text);
 }
 
+/* A cache hit with a save-location: the result is kept there too, as a
+ * download would have been ("<save-location>.part", renamed once
+ * complete). */
+static void
+keep_copy (const gchar *entry, const gchar *location,
+           const GstApixoPayOnceCallbacks *cb)
+{
+  GFile *src = g_file_new_for_path (entry);
+  gchar *part_path = g_strconcat (location, ".part", NULL);
+  GFile *part = g_file_new_for_path (part_path);
+  GError *error = NULL;
+  gchar *text;
+
+  if (!g_file_copy (src, part, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL,
+                    &error) ||
+      g_rename (part_path, location) != 0) {
+    text =
+        g_strdup_printf ("The cached result could not be kept as "
+                         "save-location '%s': %s",
+                         location, error ? error->message : g_strerror (errno));
+    cb->warning (text, cb->user_data);
+    g_free (text);
+    g_unlink (part_path);
+  }
+  g_clear_error (&error);
+  g_object_unref (part);
+  g_object_unref (src);
+  g_free (part_path);
+}
+
 /* cache=true: the cache (kept in the decision for the result to be stored
  * in), and a hit served. */
 static gboolean
@@ -141,6 +171,8 @@ try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   location = g_strdup_printf ("%s/%s.mp4", gst_apixo_cache_get_dir (d->cache),
                               identity->cache_key);
   GST_INFO ("cache hit: %s", location);
+  if (config->settings.save_location != NULL)
+    keep_copy (location, config->settings.save_location, cb);
   serve (d, fd, size, meta->task_id, "cached", location);
   g_free (location);
   gst_apixo_cache_meta_free (meta);
