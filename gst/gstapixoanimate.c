@@ -150,6 +150,11 @@ copy_pspec (GParamSpec *p)
                                G_PARAM_SPEC_INT64 (p)->minimum,
                                G_PARAM_SPEC_INT64 (p)->maximum,
                                G_PARAM_SPEC_INT64 (p)->default_value, flags);
+  if (G_IS_PARAM_SPEC_UINT64 (p))
+    return g_param_spec_uint64 (name, nick, blurb,
+                                G_PARAM_SPEC_UINT64 (p)->minimum,
+                                G_PARAM_SPEC_UINT64 (p)->maximum,
+                                G_PARAM_SPEC_UINT64 (p)->default_value, flags);
   if (G_IS_PARAM_SPEC_DOUBLE (p))
     return g_param_spec_double (name, nick, blurb,
                                 G_PARAM_SPEC_DOUBLE (p)->minimum,

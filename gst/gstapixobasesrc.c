@@ -50,6 +50,7 @@
 #include "gstapixogeneration.h"
 #include "gstapixohttp.h"
 #include "gstapixolocalinputs.h"
+#include "gstapixopayonce.h"
 #include "gstapixosettings.h"
 #include "gstapixospool.h"
 #include "gstapixotask.h"
@@ -97,6 +98,12 @@ typedef struct {
    * thread), freed in stop(). */
   GstApixoLocalInputs *local_inputs;
 
+  /* This run's identity (streaming thread, from launch_task() to stop())
+   * and what the last run left for a replay (application thread in stop()
+   * and at NULL, streaming thread in launch_task(): never at once). */
+  GstApixoIdentity *identity;
+  GstApixoKept *kept;
+
   gboolean tags_sent;    /* streaming thread */
   gboolean duration_set; /* streaming thread */
 
@@ -122,6 +129,9 @@ static gboolean gst_apixo_base_src_post_message (GstElement *element,
                                                  GstMessage *message);
 static gboolean gst_apixo_base_src_send_event (GstElement *element,
                                                GstEvent *event);
+static GstStateChangeReturn
+gst_apixo_base_src_change_state (GstElement *element,
+                                 GstStateChange transition);
 static gboolean gst_apixo_base_src_start (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_stop (GstBaseSrc *bsrc);
 static gboolean gst_apixo_base_src_unlock (GstBaseSrc *bsrc);
@@ -190,6 +200,8 @@ gst_apixo_base_src_class_init (GstApixoBaseSrcClass *klass)
 
   GST_ELEMENT_CLASS (klass)->send_event =
       GST_DEBUG_FUNCPTR (gst_apixo_base_src_send_event);
+  GST_ELEMENT_CLASS (klass)->change_state =
+      GST_DEBUG_FUNCPTR (gst_apixo_base_src_change_state);
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_apixo_base_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_apixo_base_src_stop);
@@ -225,6 +237,7 @@ gst_apixo_base_src_finalize (GObject *object)
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
 
   gst_apixo_settings_clear (&priv->settings);
+  g_clear_pointer (&priv->kept, gst_apixo_kept_free);
   g_clear_object (&priv->cancellable);
   gst_apixo_generation_free (priv->generation);
   G_OBJECT_CLASS (gst_apixo_base_src_parent_class)->finalize (object);
@@ -502,11 +515,46 @@ fail:
   return FALSE;
 }
 
+/* stop(): READY -> PAUSED again with the same settings must not pay
+ * again: the result (or the running task) is kept until NULL or another
+ * identity runs. */
+static void
+keep_for_replay (GstApixoBaseSrcPrivate *priv)
+{
+  GstApixoKept *kept;
+
+  if (priv->identity == NULL)
+    return;
+  kept = g_new0 (GstApixoKept, 1);
+  if (!gst_apixo_generation_keep (priv->generation, &kept->fd, &kept->size,
+                                  &kept->task_id)) {
+    g_free (kept);
+    return;
+  }
+  kept->identity = gst_apixo_identity_copy (priv->identity);
+  gst_apixo_kept_free (priv->kept);
+  priv->kept = kept;
+}
+
+static GstStateChangeReturn
+gst_apixo_base_src_change_state (GstElement *element, GstStateChange transition)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (element));
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (gst_apixo_base_src_parent_class)
+            ->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    g_clear_pointer (&priv->kept, gst_apixo_kept_free);
+  return ret;
+}
+
 static gboolean
 gst_apixo_base_src_stop (GstBaseSrc *bsrc)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
 
+  keep_for_replay (priv);
   gst_apixo_generation_end (priv->generation);
   /* after the task and the spool: nothing uses them any more */
   g_clear_pointer (&priv->local_inputs, gst_apixo_local_inputs_free);
@@ -514,6 +562,7 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
     gst_apixo_worker_release (g_steal_pointer (&priv->worker));
   g_clear_pointer (&priv->request, gst_apixo_request_spec_free);
   g_clear_pointer (&priv->config, gst_apixo_run_config_unref);
+  g_clear_pointer (&priv->identity, gst_apixo_identity_free);
   return TRUE;
 }
 
@@ -703,6 +752,76 @@ resolve_local_inputs (GstApixoBaseSrc *self, GCancellable *cancellable,
                                          cancellable, error);
 }
 
+static void
+pay_once_message (GstStructure *s, gpointer user_data)
+{
+  gst_apixo_base_src_post_task_message (user_data, s);
+}
+
+static void
+pay_once_warning (const gchar *text, gpointer user_data)
+{
+  GError *error =
+      g_error_new_literal (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE, text);
+
+  post_error (user_data, GST_MESSAGE_WARNING, error,
+              gst_apixo_error_details_new (GST_APIXO_REASON_CACHE_DIRECTORY,
+                                           GST_APIXO_ERROR_FIELD_PROPERTY,
+                                           G_TYPE_STRING, "cache-directory",
+                                           NULL));
+  g_error_free (error);
+}
+
+/* Streaming thread, the local inputs resolved: never pay twice (a replay,
+ * the cache, the journal; gstapixopayonce.c), then submit, resume or serve.
+ * FALSE with the error stored (or cancelled). */
+static gboolean
+launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoPayOnceCallbacks callbacks = { pay_once_message, pay_once_warning,
+                                         self };
+  GstApixoPayOnce d;
+  gboolean ok = FALSE;
+
+  if (priv->identity == NULL)
+    priv->identity = gst_apixo_identity_new (
+        priv->config, gst_apixo_local_inputs_get_digests (priv->local_inputs));
+  gst_apixo_pay_once_decide (&d, priv->config, priv->identity, priv->kept,
+                             gst_apixo_worker_get_context (priv->worker),
+                             &callbacks, cancellable);
+  switch (d.action) {
+    case GST_APIXO_PAY_ONCE_SERVE:
+      gst_apixo_generation_serve (priv->generation, priv->worker, priv->config,
+                                  d.fd, d.size, d.task_id,
+                                  g_steal_pointer (&d.message));
+      d.fd = -1;
+      ok = TRUE;
+      break;
+    case GST_APIXO_PAY_ONCE_FAIL:
+      gst_apixo_generation_fail (priv->generation, d.error, d.details);
+      break;
+    case GST_APIXO_PAY_ONCE_CANCELLED:
+      break;
+    default:
+      if (d.action == GST_APIXO_PAY_ONCE_RESUME)
+        gst_apixo_generation_set_resume (priv->generation, d.task_id,
+                                         d.submit_time);
+      gst_apixo_generation_set_pay_once (
+          priv->generation, g_steal_pointer (&d.claim),
+          g_steal_pointer (&d.cache), priv->identity, priv->config);
+      ok = gst_apixo_generation_launch (
+          priv->generation, priv->worker, priv->config,
+          d.action == GST_APIXO_PAY_ONCE_RESUME
+              ? NULL
+              : gst_apixo_request_spec_to_json (priv->request),
+          cancellable);
+      break;
+  }
+  gst_apixo_pay_once_clear (&d);
+  return ok;
+}
+
 /* Streaming thread, first create(): publish the local inputs and launch the
  * task on the worker.  Returns FALSE with the error stored (or cancelled). */
 static gboolean
@@ -716,16 +835,16 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
                resuming ? "Resuming the generation task"
                         : "Submitting the generation task",
                self);
-  if (!resuming && !resolve_local_inputs (self, cancellable, &error)) {
+  if (resuming) /* task-id: the user's own, nothing is submitted */
+    return gst_apixo_generation_launch (priv->generation, priv->worker,
+                                        priv->config, NULL, cancellable);
+  if (!resolve_local_inputs (self, cancellable, &error)) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       gst_apixo_generation_fail (priv->generation, error, NULL);
     g_error_free (error);
     return FALSE;
   }
-  return gst_apixo_generation_launch (
-      priv->generation, priv->worker, priv->config,
-      resuming ? NULL : gst_apixo_request_spec_to_json (priv->request),
-      cancellable);
+  return launch_once (self, cancellable);
 }
 
 static void

@@ -26,6 +26,7 @@
 #endif
 
 #include "gstapixoclient.h"
+#include "gstapixojson.h"
 
 #include <string.h>
 
@@ -38,10 +39,6 @@ GST_DEBUG_CATEGORY_STATIC (apixo_client_debug);
 #define MAX_TEXT 1024
 #define MAX_URI 8192
 #define MAX_RESULT_URIS 16
-/* Deepest nesting of arrays/objects accepted from the service: json-glib
- * parses recursively, so a body of "[[[[..." would exhaust the worker's
- * stack.  The documented answers nest 3 levels. */
-#define MAX_JSON_DEPTH 32
 
 /* Everything but the base URL (normalised) points into the run config,
  * which the client holds a reference to. */
@@ -101,34 +98,6 @@ gst_apixo_redact (const gchar *text, const gchar *secret)
   }
   g_string_append (out, p);
   return g_string_free (out, FALSE);
-}
-
-/* TRUE if @data (JSON text) nests arrays/objects at most MAX_JSON_DEPTH
- * deep (brackets inside strings do not count). */
-static gboolean
-json_depth_ok (const gchar *data, gsize size)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < size; i++) {
-    gchar c = data[i];
-
-    if (in_string) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_string = FALSE;
-    } else if (c == '"') {
-      in_string = TRUE;
-    } else if (c == '[' || c == '{') {
-      if (++depth > MAX_JSON_DEPTH)
-        return FALSE;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      depth--;
-    }
-  }
-  return TRUE;
 }
 
 /* @url without what may be secret (a signed path or query, a webhook
@@ -450,28 +419,6 @@ malformed_answer (GstApixoClient *client, gboolean is_submit, const gchar *why,
                        why));
 }
 
-static const gchar *
-object_get_string (JsonObject *obj, const gchar *name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-object_get_int (JsonObject *obj, const gchar *name, gint64 fallback)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
 static void
 append_detail (GstApixoClient *client, gchar **message, const gchar *detail)
 {
@@ -509,7 +456,7 @@ parse_envelope (GstApixoClient *client, guint status, GBytes *body,
   *root = NULL;
   err->http_status = status;
   data = body ? g_bytes_get_data (body, &size) : NULL;
-  if (data != NULL && size > 0 && json_depth_ok (data, size) &&
+  if (data != NULL && size > 0 && gst_apixo_json_depth_ok (data, size) &&
       json_parser_load_from_data (parser, data, size, &error)) {
     *root = json_parser_steal_root (parser);
     if (*root != NULL && JSON_NODE_HOLDS_OBJECT (*root))
@@ -519,15 +466,15 @@ parse_envelope (GstApixoClient *client, guint status, GBytes *body,
   g_object_unref (parser);
 
   if (envelope != NULL) {
-    code = object_get_int (envelope, "code", 0);
-    message = client_sanitize (client, object_get_string (envelope, "message"),
-                               MAX_TEXT);
+    code = gst_apixo_json_get_int (envelope, "code", 0);
+    message = client_sanitize (
+        client, gst_apixo_json_get_string (envelope, "message"), MAX_TEXT);
     /* 400s may carry details: "data": {"error": "..."} */
     data_node = json_object_get_member (envelope, "data");
     if (code != 200 && data_node != NULL && JSON_NODE_HOLDS_OBJECT (data_node))
-      append_detail (
-          client, &message,
-          object_get_string (json_node_get_object (data_node), "error"));
+      append_detail (client, &message,
+                     gst_apixo_json_get_string (
+                         json_node_get_object (data_node), "error"));
   }
   err->api_code = (gint)CLAMP (code, G_MININT, G_MAXINT);
 
@@ -560,9 +507,10 @@ gst_apixo_client_parse_submit (GstApixoClient *client, guint status,
 
   data = parse_envelope (client, status, body, TRUE, &root, err);
   if (data != NULL) {
-    task_id = JSON_NODE_HOLDS_OBJECT (data)
-                  ? object_get_string (json_node_get_object (data), "taskId")
-                  : NULL;
+    task_id =
+        JSON_NODE_HOLDS_OBJECT (data)
+            ? gst_apixo_json_get_string (json_node_get_object (data), "taskId")
+            : NULL;
     if (gst_apixo_task_id_is_valid (task_id))
       ret = g_strdup (task_id);
     else
@@ -584,7 +532,7 @@ parse_result_json (const gchar *result_json)
   guint i;
 
   if (result_json == NULL || strlen (result_json) > MAX_URI * MAX_RESULT_URIS ||
-      !json_depth_ok (result_json, strlen (result_json)))
+      !gst_apixo_json_depth_ok (result_json, strlen (result_json)))
     return NULL;
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, result_json, -1, NULL)) {
@@ -638,8 +586,8 @@ gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
     goto done;
   }
   obj = json_node_get_object (data);
-  id = object_get_string (obj, "taskId");
-  state = object_get_string (obj, "state");
+  id = gst_apixo_json_get_string (obj, "taskId");
+  state = gst_apixo_json_get_string (obj, "state");
   if (state == NULL || *state == '\0') {
     malformed_answer (client, FALSE, "no state", err);
     goto done;
@@ -652,11 +600,12 @@ gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
   st = g_new0 (GstApixoTaskStatus, 1);
   st->task_id = g_strdup (task_id);
   st->state = client_sanitize (client, state, MAX_STATE);
-  st->create_time = object_get_int (obj, "createTime", -1);
-  st->complete_time = object_get_int (obj, "completeTime", -1);
-  st->cost_time = object_get_int (obj, "costTime", -1);
+  st->create_time = gst_apixo_json_get_int (obj, "createTime", -1);
+  st->complete_time = gst_apixo_json_get_int (obj, "completeTime", -1);
+  st->cost_time = gst_apixo_json_get_int (obj, "costTime", -1);
   if (g_str_equal (st->state, "success")) {
-    st->result_uris = parse_result_json (object_get_string (obj, "resultJson"));
+    st->result_uris =
+        parse_result_json (gst_apixo_json_get_string (obj, "resultJson"));
     if (st->result_uris == NULL) {
       api_error_set (
           err, GST_RESOURCE_ERROR_FAILED, FALSE, FALSE,
@@ -666,9 +615,9 @@ gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
     }
   } else if (g_str_equal (st->state, "failed")) {
     st->fail_code = client_sanitize (
-        client, object_get_string (obj, "failCode"), MAX_FAIL_CODE);
-    st->fail_msg =
-        client_sanitize (client, object_get_string (obj, "failMsg"), MAX_TEXT);
+        client, gst_apixo_json_get_string (obj, "failCode"), MAX_FAIL_CODE);
+    st->fail_msg = client_sanitize (
+        client, gst_apixo_json_get_string (obj, "failMsg"), MAX_TEXT);
   }
 
 done:

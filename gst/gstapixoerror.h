@@ -40,6 +40,8 @@ G_BEGIN_DECLS
 #define GST_APIXO_ERROR_FIELD_HTTP_STATUS "http-status"
 /* int: the "code" of the service's answer envelope (0: none) */
 #define GST_APIXO_ERROR_FIELD_API_CODE "api-code"
+/* gint64, Unix µs: when a submission of this run left (outcome-unknown) */
+#define GST_APIXO_ERROR_FIELD_SUBMIT_TIME "submit-time"
 
 /* A setting is refused before anything is sent (nothing is billed). */
 #define GST_APIXO_REASON_SETTINGS "settings"
@@ -67,6 +69,9 @@ G_BEGIN_DECLS
 /* The service answered something this version does not know. */
 #define GST_APIXO_REASON_UNKNOWN_STATE "unknown-state"
 /* Anything else (an error posted without a reason). */
+/* warning: the journal or the result cache (cache-directory) could not be
+ * used or written; the run goes on without it */
+#define GST_APIXO_REASON_CACHE_DIRECTORY "cache-directory"
 #define GST_APIXO_REASON_OTHER "other"
 
 /* A new "apixo-error" structure with @reason and the fields that follow

@@ -62,6 +62,9 @@ struct _GstApixoGeneration {
   /* launch() to end(), see the notes */
   GstApixoWorker *worker;
   GstApixoRunConfig *config;
+  GstApixoDelivery *delivery; /* the journal's record, the cache entry */
+  gchar *resume_id;           /* a task to resume instead of submitting */
+  gint64 resume_submit_time;  /* its submission (Unix µs), 0: unknown */
 
   GMutex lock;
   GCond cond;
@@ -187,6 +190,28 @@ gst_apixo_generation_post_error (GstApixoGeneration *gen)
   g_error_free (error);
 }
 
+/* ---- the delivery --------------------------------------------------------- */
+
+/* The journal or the cache could not be written. */
+static void
+delivery_warn (const gchar *text, gpointer user_data)
+{
+  warn (user_data, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_CACHE_DIRECTORY,
+        text);
+}
+
+/* A cache store is over (its thread): the result is delivered. */
+static void
+delivery_done (gpointer data, gpointer unused)
+{
+  GstApixoGeneration *gen = data;
+
+  g_mutex_lock (&gen->lock);
+  gen->download_done = TRUE;
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+}
+
 /* ---- task callbacks (worker thread) --------------------------------------- */
 
 static void
@@ -206,24 +231,31 @@ static void
 on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
   GstApixoGeneration *gen = user_data;
-  /* resuming (task-id set): nothing was submitted by this run */
-  const gchar *event =
-      gen->config->settings.task_id != NULL ? "resumed" : "submitted";
+  /* resuming (task-id set, or the journal's): nothing was submitted by this
+   * run */
+  gboolean resumed =
+      gen->config->settings.task_id != NULL || gen->resume_id != NULL;
+  const gchar *event = resumed ? "resumed" : "submitted";
+  GstStructure *s;
   gchar *text;
 
   g_mutex_lock (&gen->lock);
   g_free (gen->task_id);
   gen->task_id = g_strdup (task_id);
   g_mutex_unlock (&gen->lock);
+  gst_apixo_delivery_task_id (gen->delivery, task_id, resumed);
 
   gen->callbacks->task_id (task_id, gen->user_data);
   text = g_strdup_printf ("Task %s %s", task_id, event);
   post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
                  GST_APIXO_GENERATION_PROGRESS_CODE, text);
   g_free (text);
-  post_task_message (gen, gst_structure_new ("apixo-task", "event",
-                                             G_TYPE_STRING, event, "task-id",
-                                             G_TYPE_STRING, task_id, NULL));
+  s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, event, "task-id",
+                         G_TYPE_STRING, task_id, NULL);
+  if (gen->resume_submit_time > 0)
+    gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->resume_submit_time,
+                       NULL);
+  post_task_message (gen, s);
 }
 
 static void
@@ -358,9 +390,11 @@ on_task_finished (GstApixoTask *task, const GstApixoTaskStatus *status,
 
   gen->callbacks->task_ended (gen->user_data);
   if (error != NULL) {
+    gst_apixo_delivery_failed (gen->delivery, error, details);
     task_failed (gen, error, details);
     return;
   }
+  gst_apixo_delivery_succeeded (gen->delivery, status->result_uris[0]);
 
   g_mutex_lock (&gen->lock);
   gen->phase = PHASE_SUCCEEDED;
@@ -389,6 +423,7 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
   g_mutex_lock (&gen->lock);
   gen->submit_sent = TRUE;
   g_mutex_unlock (&gen->lock);
+  gst_apixo_delivery_sending (gen->delivery);
 }
 
 static const GstApixoTaskCallbacks task_callbacks = {
@@ -448,8 +483,15 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
       gst_structure_set (s, "location", G_TYPE_STRING, location, NULL);
     post_task_message (gen, s);
   }
-  g_free (task_id);
 
+  /* with a cache, its store's thread says when it is over */
+  if (error == NULL && !gst_apixo_delivery_complete (
+                           gen->delivery, spool, task_id,
+                           gen->resume_submit_time, delivery_done, gen)) {
+    g_free (task_id);
+    return;
+  }
+  g_free (task_id);
   g_mutex_lock (&gen->lock);
   gen->download_done = (error == NULL);
   if (error != NULL && gen->download_error == NULL)
@@ -471,6 +513,91 @@ gst_apixo_generation_needs_launch (GstApixoGeneration *gen)
   return needs;
 }
 
+void
+gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
+                                   GstApixoClaim *claim, GstApixoCache *cache,
+                                   const GstApixoIdentity *identity,
+                                   const GstApixoRunConfig *config)
+{
+  g_return_if_fail (gen->delivery == NULL);
+
+  gen->delivery = gst_apixo_delivery_new (
+      claim, cache, identity, config->spec->model,
+      config->settings.save_location, delivery_warn, gen);
+}
+
+void
+gst_apixo_generation_set_resume (GstApixoGeneration *gen, const gchar *task_id,
+                                 gint64 submit_time)
+{
+  g_free (gen->resume_id);
+  gen->resume_id = g_strdup (task_id);
+  gen->resume_submit_time = submit_time;
+}
+
+void
+gst_apixo_generation_serve (GstApixoGeneration *gen, GstApixoWorker *worker,
+                            GstApixoRunConfig *config, gint fd, guint64 size,
+                            const gchar *task_id, GstStructure *message)
+{
+  GstApixoSpool *spool = gst_apixo_spool_new_for_fd (worker, fd, size);
+
+  if (gen->config == NULL) { /* after a cancelled launch, it is set */
+    gen->worker = worker;
+    gen->config = gst_apixo_run_config_ref (config);
+  }
+  g_mutex_lock (&gen->lock);
+  gen->phase = PHASE_SUCCEEDED;
+  gen->spool = spool;
+  gen->download_done = TRUE;
+  g_free (gen->task_id);
+  gen->task_id = g_strdup (task_id);
+  g_cond_broadcast (&gen->cond);
+  g_mutex_unlock (&gen->lock);
+
+  if (task_id != NULL)
+    gst_structure_set (message, "task-id", G_TYPE_STRING, task_id, NULL);
+  gst_structure_set (message, "size", G_TYPE_UINT64, size, NULL);
+  post_task_message (gen, message);
+  post_progress (gen, GST_PROGRESS_TYPE_COMPLETE,
+                 GST_APIXO_GENERATION_PROGRESS_CODE,
+                 "The result is here already: no new task");
+}
+
+gboolean
+gst_apixo_generation_keep (GstApixoGeneration *gen, gint *fd, guint64 *size,
+                           gchar **task_id)
+{
+  gboolean ret;
+
+  *fd = -1;
+  *size = 0;
+  g_mutex_lock (&gen->lock);
+  *task_id = g_strdup (gen->task_id);
+  if (gen->spool != NULL && gen->download_done && gen->error == NULL &&
+      gen->download_error == NULL) {
+    *fd = gst_apixo_spool_dup_fd (gen->spool);
+    gst_apixo_spool_get_size (gen->spool, size);
+  }
+  /* a result, or a task that may still give one */
+  ret = *fd >= 0 ||
+        (*task_id != NULL && gen->phase != PHASE_FAILED && gen->error == NULL);
+  g_mutex_unlock (&gen->lock);
+  if (!ret)
+    g_clear_pointer (task_id, g_free);
+  return ret;
+}
+
+/* Releases the claim (its lease: the record stays as it is), the cache and
+ * what to resume. */
+static void
+drop_pay_once (GstApixoGeneration *gen)
+{
+  g_clear_pointer (&gen->delivery, gst_apixo_delivery_free);
+  g_clear_pointer (&gen->resume_id, g_free);
+  gen->resume_submit_time = 0;
+}
+
 gboolean
 gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
                              GstApixoRunConfig *config, JsonNode *body,
@@ -482,13 +609,15 @@ gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
     gen->worker = worker;
     gen->config = gst_apixo_run_config_ref (config);
   }
-  task = gst_apixo_task_new (worker, config, body, &task_callbacks, gen);
+  task = gst_apixo_task_new (worker, config, body, gen->resume_id,
+                             &task_callbacks, gen);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
   if (g_cancellable_is_cancelled (cancellable)) {
     g_mutex_unlock (&gen->lock);
     gst_apixo_task_free (task);
+    drop_pay_once (gen); /* the next launch decides again */
     return FALSE;
   }
   gen->task = task;
@@ -540,6 +669,10 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
   else if (gen->download_error != NULL)
     error = g_error_copy (gen->download_error);
   g_mutex_unlock (&gen->lock);
+  /* streamed to the end: delivered (a kept or cached result's record was
+   * closed already) */
+  if (ret == GST_FLOW_EOS && error == NULL)
+    gst_apixo_delivery_streamed (gen->delivery);
 
   /* All the data was read; only keeping the file failed (the error says
    * where it stays): the stream itself is complete. */
@@ -654,10 +787,13 @@ say_abandoned (GstApixoGeneration *gen, const gchar *why, const gchar *task_id,
           text);
   } else {
     text = g_strdup_printf (
-        "%s while task %s was still running: the "
-        "service has no cancel endpoint, so it may still be billed. Set "
-        "task-id=%s to resume it.",
-        why, task_id, task_id);
+        "%s while task %s was still running: the service has no cancel "
+        "endpoint, so it may still be billed. %s task-id=%s%s",
+        why, task_id,
+        gen->delivery != NULL ? "The journal records it: running the same "
+                                "again resumes it (or set"
+                              : "Set",
+        task_id, gen->delivery != NULL ? ")." : " to resume it.");
     post_progress (gen, GST_PROGRESS_TYPE_CANCELED,
                    GST_APIXO_GENERATION_PROGRESS_CODE, text);
     warn (gen, GST_RESOURCE_ERROR_FAILED, GST_APIXO_REASON_ABANDONED, text);
@@ -725,7 +861,11 @@ void
 gst_apixo_generation_end (GstApixoGeneration *gen)
 {
   gst_apixo_generation_abandon (gen, "Stopped");
+  /* a cache store first: it reads the spool's file */
+  g_clear_pointer (&gen->delivery, gst_apixo_delivery_free);
   drop_spool (gen);
+  /* an open record stays open: the next run of it resumes its task */
+  drop_pay_once (gen);
 
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);

@@ -13,6 +13,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "gstapixodelivery.h"
 #include "gstapixorun.h"
 #include "gstapixospool.h"
 #include "gstapixoworker.h"
@@ -70,6 +71,43 @@ void gst_apixo_generation_free (GstApixoGeneration *gen);
 /* Streaming thread: TRUE when nothing was launched yet in this run and no
  * error is stored. */
 gboolean gst_apixo_generation_needs_launch (GstApixoGeneration *gen);
+
+/* Streaming thread, before launch(): what this run records and keeps
+ * (gstapixodelivery.h).  @claim (taken, released at end(), may be NULL):
+ * the journal's record of this run, written as it goes (intent, task id,
+ * result, close).  @cache (taken, freed at end(), may be NULL): the result
+ * is stored there under @identity's cache key before EOS. */
+void gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
+                                        GstApixoClaim *claim,
+                                        GstApixoCache *cache,
+                                        const GstApixoIdentity *identity,
+                                        const GstApixoRunConfig *config);
+
+/* Streaming thread, before launch() with a NULL body: resume @task_id (an
+ * earlier run's, from the journal or the element's own replay) rather
+ * than config's task-id; @submit_time (Unix µs, 0: unknown) is said in the
+ * "resumed" message. */
+void gst_apixo_generation_set_resume (GstApixoGeneration *gen,
+                                      const gchar *task_id, gint64 submit_time);
+
+/* Streaming thread, instead of launch(): the result is here already (@fd,
+ * taken: a complete file of @size bytes from the cache, a replay or
+ * another run), produced by @task_id (may be NULL).  Posts @message (an
+ * "apixo-task" structure, taken) with task-id and size added.  Nothing is
+ * sent to the service. */
+void gst_apixo_generation_serve (GstApixoGeneration *gen,
+                                 GstApixoWorker *worker,
+                                 GstApixoRunConfig *config, gint fd,
+                                 guint64 size, const gchar *task_id,
+                                 GstStructure *message);
+
+/* Application thread, in stop() before end(): what a replay of this run
+ * can use.  TRUE with *@fd (>= 0, a new descriptor, the caller's) and
+ * *@size when the result is complete; TRUE with *@fd -1 and *@task_id
+ * when a task was submitted that may still give one; FALSE when nothing
+ * is worth keeping. */
+gboolean gst_apixo_generation_keep (GstApixoGeneration *gen, gint *fd,
+                                    guint64 *size, gchar **task_id);
 
 /* Streaming thread.  Launches the task of @config on @worker (both must
  * stay valid until gst_apixo_generation_end()): with @body (taken), the

@@ -25,7 +25,10 @@ G_BEGIN_DECLS
  * timeout on the given main context).  A lease is dead when its holder
  * is on this host (same host name and boot id) and its process is gone
  * (or is another process with the same pid: the start time differs), or
- * when its mtime is older than GST_APIXO_LEASE_TTL_S.  A dead lease is
+ * when its mtime is older than GST_APIXO_LEASE_TTL_S.  A lease held by
+ * this very process (another pipeline) is live; a lease file that does
+ * not parse (its holder is writing it, or was killed before it could) is
+ * live for a few seconds after its mtime, then dead.  A dead lease is
  * broken under a "<path>.break" file, itself created with O_EXCL (and
  * removed when older than the TTL), so that two breakers cannot both
  * take it over.
@@ -36,9 +39,11 @@ typedef struct _GstApixoLease GstApixoLease;
 #define GST_APIXO_LEASE_TTL_S 60
 
 /* Any thread.  Tries to take the lease at @path (its directory must exist).
- * Returns the lease, renewed on @context until released; or NULL with no
- * error when a live holder has it (*@holder, if not NULL, is set to the
- * holder's token, to tell whether the same holder is still there later);
+ * Returns the lease, renewed on @context (NULL: the global default
+ * context) until released; or NULL with no error when a live holder has
+ * it (*@holder, if not NULL, is set to the holder's token, to tell
+ * whether the same holder is still there later; "" when its lease file
+ * cannot be parsed yet);
  * or NULL with @error when the file cannot be created or read (not a
  * live holder: a read-only or full directory...). */
 GstApixoLease *gst_apixo_lease_try_acquire (const gchar *path,

@@ -46,6 +46,7 @@ struct _GstApixoLocalInputs {
 
   GstApixoPublisher *publisher; /* created on the first publish */
   GPtrArray *inputs;            /* GstApixoInput from file:// URIs (owned) */
+  GHashTable *digests;          /* local URI -> "sha256:HEX" of its data */
   gdouble billed_seconds;       /* expected billed input seconds; -1: n/a */
 };
 
@@ -93,6 +94,8 @@ gst_apixo_local_inputs_new (const GstApixoLocalInputsConfig *config)
   inputs->inputs =
       g_ptr_array_new_with_free_func ((GDestroyNotify)gst_apixo_input_free);
   inputs->billed_seconds = -1;
+  inputs->digests =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return inputs;
 }
 
@@ -132,6 +135,30 @@ open_local_input (GstApixoLocalInputs *inputs, GstApixoMediaKind kind,
   return input;
 }
 
+/* Notes the SHA-256 of @input's data under @uri: part of the run's
+ * identity (gstapixoidentity.h), which its published URL cannot be. */
+static gboolean
+add_digest (GstApixoLocalInputs *inputs, const gchar *uri, GstApixoInput *input,
+            GError **error)
+{
+  GMappedFile *mapped;
+  GBytes *bytes;
+  gchar *sum;
+
+  mapped =
+      g_mapped_file_new (gst_apixo_input_get_filename (input), FALSE, error);
+  if (mapped == NULL)
+    return FALSE;
+  bytes = g_mapped_file_get_bytes (mapped);
+  sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  g_hash_table_replace (inputs->digests, g_strdup (uri),
+                        g_strconcat ("sha256:", sum, NULL));
+  g_free (sum);
+  g_bytes_unref (bytes);
+  g_mapped_file_unref (mapped);
+  return TRUE;
+}
+
 /* Waits for one local input, checks it against the model's documented
  * limits (format found from the data), publishes it and puts its URL in
  * *@slot. */
@@ -150,6 +177,8 @@ publish_one (GstApixoLocalInputs *inputs, const gchar *model,
                               cancellable, error))
     return FALSE;
 
+  if (!add_digest (inputs, *slot, input, error))
+    return FALSE;
   duration = gst_apixo_input_get_duration (input);
   if (kind == GST_APIXO_MEDIA_VIDEO && GST_CLOCK_TIME_IS_VALID (duration))
     inputs->billed_seconds =
@@ -222,11 +251,18 @@ gst_apixo_local_inputs_describe (GstApixoLocalInputs *inputs,
     gst_structure_set (message, "server-port", G_TYPE_UINT, port, NULL);
 }
 
+GHashTable *
+gst_apixo_local_inputs_get_digests (GstApixoLocalInputs *inputs)
+{
+  return inputs->digests;
+}
+
 void
 gst_apixo_local_inputs_free (GstApixoLocalInputs *inputs)
 {
   g_clear_pointer (&inputs->publisher, gst_apixo_publisher_free);
   g_ptr_array_unref (inputs->inputs);
+  g_hash_table_unref (inputs->digests);
   g_free (inputs->public_url);
   g_free (inputs->server_address);
   g_free (inputs);

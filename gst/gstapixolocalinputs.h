@@ -102,6 +102,11 @@ void gst_apixo_local_inputs_withdraw (GstApixoLocalInputs *inputs);
 void gst_apixo_local_inputs_describe (GstApixoLocalInputs *inputs,
                                       GstStructure *message);
 
+/* Streaming thread, after a successful resolve(): each local URI of the
+ * request -> "sha256:HEX" of its data (owned by @inputs), for the run's
+ * identity. */
+GHashTable *gst_apixo_local_inputs_get_digests (GstApixoLocalInputs *inputs);
+
 /* Any thread but the worker's (not NULL).  Withdraws everything, releases
  * the media server and frees the inputs opened from files. */
 void gst_apixo_local_inputs_free (GstApixoLocalInputs *inputs);

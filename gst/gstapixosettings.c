@@ -36,6 +36,9 @@
 #define DEFAULT_POLL_INTERVAL -1.0
 #define DEFAULT_DEADLINE 1800
 #define DEFAULT_SERVER_ADDRESS "127.0.0.1"
+#define DEFAULT_JOURNAL TRUE
+#define DEFAULT_CACHE FALSE
+#define DEFAULT_CACHE_MAX_SIZE (G_GUINT64_CONSTANT (5) << 30) /* 5 GiB */
 
 void
 gst_apixo_secret_clear (gchar **secret)
@@ -43,6 +46,14 @@ gst_apixo_secret_clear (gchar **secret)
   if (*secret != NULL)
     memset (*secret, 0, strlen (*secret));
   g_clear_pointer (secret, g_free);
+}
+
+gchar *
+gst_apixo_settings_cache_directory (const GstApixoSettings *s)
+{
+  if (s->cache_directory != NULL && *s->cache_directory != '\0')
+    return g_strdup (s->cache_directory);
+  return g_build_filename (g_get_user_cache_dir (), "gst-apixo", NULL);
 }
 
 /* ---- values -------------------------------------------------------------- */
@@ -61,6 +72,9 @@ gst_apixo_settings_init (GstApixoSettings *s)
   s->deadline = DEFAULT_DEADLINE;
   gst_apixo_http_settings_init (&s->http);
   s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
+  s->journal = DEFAULT_JOURNAL;
+  s->cache = DEFAULT_CACHE;
+  s->cache_max_size = DEFAULT_CACHE_MAX_SIZE;
   /* Like souphttpsrc: the proxy defaults to $http_proxy. */
   env = g_getenv ("http_proxy");
   s->http.proxy = g_strdup (env && *env ? env : NULL);
@@ -74,6 +88,7 @@ gst_apixo_settings_clear (GstApixoSettings *s)
   g_clear_pointer (&s->task_id, g_free);
   g_clear_pointer (&s->save_location, g_free);
   g_clear_pointer (&s->spool_directory, g_free);
+  g_clear_pointer (&s->cache_directory, g_free);
   g_clear_pointer (&s->public_url, g_free);
   g_clear_pointer (&s->server_address, g_free);
   g_clear_pointer (&s->callback_url, g_free);
@@ -90,6 +105,7 @@ gst_apixo_settings_copy (GstApixoSettings *dst, const GstApixoSettings *src)
   dst->task_id = g_strdup (src->task_id);
   dst->save_location = g_strdup (src->save_location);
   dst->spool_directory = g_strdup (src->spool_directory);
+  dst->cache_directory = g_strdup (src->cache_directory);
   dst->public_url = g_strdup (src->public_url);
   dst->server_address = g_strdup (src->server_address);
   dst->callback_url = g_strdup (src->callback_url);
@@ -122,6 +138,11 @@ enum {
   PROP_EXTRA_HEADERS,
   PROP_SAVE_LOCATION,
   PROP_SPOOL_DIRECTORY,
+  PROP_CACHE_DIRECTORY,
+  PROP_JOURNAL,
+  PROP_CACHE,
+  PROP_CACHE_MAX_SIZE,
+  PROP_RESUBMIT_UNKNOWN,
   PROP_PUBLIC_URL,
   PROP_SERVER_ADDRESS,
   PROP_SERVER_PORT,
@@ -267,6 +288,50 @@ install_http_properties (GObjectClass *klass, guint first)
                GST_TYPE_STRUCTURE, RW));
 }
 
+/* Never pay twice: the journal of runs and the result cache. */
+static void
+install_pay_once_properties (GObjectClass *klass, guint first)
+{
+  install (klass, first, PROP_CACHE_DIRECTORY,
+           g_param_spec_string (
+               "cache-directory", "Cache directory",
+               "Directory of the journal of runs (journal/) and the result "
+               "cache (results/); may be shared by processes and machines; "
+               "NULL = $XDG_CACHE_HOME/gst-apixo (~/.cache/gst-apixo)",
+               NULL, RW));
+  install (
+      klass, first, PROP_JOURNAL,
+      g_param_spec_boolean (
+          "journal", "Journal",
+          "Record every submission durably in the cache directory before it "
+          "leaves, so that running the same request again (same base-url, "
+          "model, request and save-location) after a crash, a kill or a stop "
+          "resumes its task instead of paying for a new one; and so that two "
+          "runs of it at once share one task",
+          DEFAULT_JOURNAL, RW));
+  install (klass, first, PROP_CACHE,
+           g_param_spec_boolean (
+               "cache", "Cache",
+               "Keep finished results in the cache directory and serve an "
+               "identical request from there, with no request to the service "
+               "(off: repeating a request without a seed usually means "
+               "another variation)",
+               DEFAULT_CACHE, RW));
+  install (klass, first, PROP_CACHE_MAX_SIZE,
+           g_param_spec_uint64 (
+               "cache-max-size", "Cache max size",
+               "Bytes the cached results may take; the least recently used "
+               "go first (0 = no bound)",
+               0, G_MAXUINT64, DEFAULT_CACHE_MAX_SIZE, RW));
+  install (klass, first, PROP_RESUBMIT_UNKNOWN,
+           g_param_spec_boolean (
+               "resubmit-unknown", "Resubmit unknown",
+               "Submit even though the journal records an earlier submission "
+               "of this request whose answer never came (the service may have "
+               "created, and billed, that task)",
+               FALSE, RW));
+}
+
 /* What lives on this machine: the result's files, the media server that
  * publishes local inputs. */
 static void
@@ -287,6 +352,7 @@ install_local_properties (GObjectClass *klass, guint first)
                "into (it has no name there, and goes at stop or when the "
                "process ends); NULL = the system temp directory",
                NULL, RW));
+  install_pay_once_properties (klass, first);
   install (
       klass, first, PROP_PUBLIC_URL,
       g_param_spec_string (
@@ -402,6 +468,11 @@ static const Field fields[N_PROPS] = {
   [PROP_EXTRA_HEADERS] = { OFFSET (http.extra_headers) },
   [PROP_SAVE_LOCATION] = { OFFSET (save_location) },
   [PROP_SPOOL_DIRECTORY] = { OFFSET (spool_directory) },
+  [PROP_CACHE_DIRECTORY] = { OFFSET (cache_directory) },
+  [PROP_JOURNAL] = { OFFSET (journal) },
+  [PROP_CACHE] = { OFFSET (cache) },
+  [PROP_CACHE_MAX_SIZE] = { OFFSET (cache_max_size) },
+  [PROP_RESUBMIT_UNKNOWN] = { OFFSET (resubmit_unknown) },
   [PROP_PUBLIC_URL] = { OFFSET (public_url) },
   [PROP_SERVER_ADDRESS] = { OFFSET (server_address), FIELD_NULL_IS_DEFAULT,
                             DEFAULT_SERVER_ADDRESS },
@@ -458,6 +529,9 @@ gst_apixo_settings_set_property (GstApixoSettings *s, guint id,
     case G_TYPE_UINT:
       *(guint *)field = g_value_get_uint (value);
       break;
+    case G_TYPE_UINT64:
+      *(guint64 *)field = g_value_get_uint64 (value);
+      break;
     case G_TYPE_INT:
       *(gint *)field = g_value_get_int (value);
       break;
@@ -503,6 +577,9 @@ gst_apixo_settings_get_property (const GstApixoSettings *s, guint id,
       break;
     case G_TYPE_UINT:
       g_value_set_uint (value, *(const guint *)field);
+      break;
+    case G_TYPE_UINT64:
+      g_value_set_uint64 (value, *(const guint64 *)field);
       break;
     case G_TYPE_INT:
       g_value_set_int (value, *(const gint *)field);

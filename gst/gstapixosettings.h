@@ -39,6 +39,13 @@ typedef struct {
   GstApixoHttpSettings http;
   gchar *save_location;
   gchar *spool_directory;
+  /* pay once: the journal and the result cache (NULL directory: the
+   * user's cache directory, see gst_apixo_settings_cache_directory()) */
+  gchar *cache_directory;
+  gboolean journal;
+  gboolean cache;
+  guint64 cache_max_size;
+  gboolean resubmit_unknown;
   gchar *public_url;
   gchar *server_address;
   guint server_port;
@@ -90,6 +97,10 @@ GstApixoRequestSpec *gst_apixo_settings_finish_spec (const GstApixoSettings *s,
                                                      GstApixoRequestSpec *spec,
                                                      gchar **warning,
                                                      GError **error);
+
+/* Any thread.  The cache directory @s names: cache-directory, or
+ * "<g_get_user_cache_dir()>/gst-apixo" when unset.  Newly allocated. */
+gchar *gst_apixo_settings_cache_directory (const GstApixoSettings *s);
 
 /* Wipes a secret (an API key) from memory, frees it and sets *@secret to
  * NULL: the one place secrets are wiped. */

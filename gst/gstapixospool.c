@@ -1559,6 +1559,41 @@ gst_apixo_spool_new (GstApixoWorker *worker, GstApixoRunConfig *config,
   return spool;
 }
 
+GstApixoSpool *
+gst_apixo_spool_new_for_fd (GstApixoWorker *worker, gint fd, guint64 size)
+{
+  GstApixoSpool *spool = g_new0 (GstApixoSpool, 1);
+  SpoolInterval all = { 0, size };
+
+  spool_init_debug ();
+  spool->worker = worker;
+  spool->fd = fd;
+  g_mutex_init (&spool->lock);
+  g_cond_init (&spool->cond);
+  spool->have = g_array_new (FALSE, FALSE, sizeof (SpoolInterval));
+  if (size > 0)
+    g_array_append_val (spool->have, all);
+  spool->total = size;
+  spool->progress_total = size;
+  spool->seq_pos = size;
+  spool->complete = TRUE;
+  spool->started = TRUE; /* nothing to download */
+  spool->wake_at = G_MAXUINT64;
+  spool->ranges = g_ptr_array_new ();
+  spool->range_transfers = g_ptr_array_new ();
+  GST_DEBUG ("spool %p: a complete file of %" G_GUINT64_FORMAT " bytes", spool,
+             size);
+  return spool;
+}
+
+gint
+gst_apixo_spool_dup_fd (GstApixoSpool *spool)
+{
+  g_return_val_if_fail (spool != NULL, -1);
+
+  return dup (spool->fd);
+}
+
 void
 gst_apixo_spool_start (GstApixoSpool *spool, const gchar *uri)
 {
@@ -1815,7 +1850,7 @@ gst_apixo_spool_free (GstApixoSpool *spool)
   g_clear_error (&spool->error);
   g_mutex_clear (&spool->lock);
   g_cond_clear (&spool->cond);
-  gst_apixo_run_config_unref (spool->config);
+  g_clear_pointer (&spool->config, gst_apixo_run_config_unref);
   g_free (spool->uri);
   g_free (spool->host);
   g_free (spool->log_name);

@@ -70,6 +70,18 @@ GstApixoSpool *gst_apixo_spool_new (GstApixoWorker *worker,
                                     const GstApixoSpoolCallbacks *callbacks,
                                     gpointer user_data, GError **error);
 
+/* Any thread.  A spool serving @fd (taken: closed at free), a complete
+ * file of @size bytes: a result already here (the result cache, a replay
+ * of the element, another run's kept file).  Nothing is downloaded;
+ * gst_apixo_spool_start() does nothing, and no callback is ever called.
+ * @worker: the element's (reads check they are not on it). */
+GstApixoSpool *gst_apixo_spool_new_for_fd (GstApixoWorker *worker, gint fd,
+                                           guint64 size);
+
+/* Any thread, once complete: a new descriptor of the spool file (the
+ * caller closes it), -1 with errno on failure. */
+gint gst_apixo_spool_dup_fd (GstApixoSpool *spool);
+
 /* Any thread (a settings check, before anything is paid for: a bad path
  * found after the task succeeded would cost a generation).  Checks that
  * @dir (NULL: the system temp directory) and the directory of

@@ -58,6 +58,7 @@ struct _GstApixoTask {
   GstApixoRunConfig *config; /* shared, read-only */
   const gchar *model;        /* the config's */
   JsonNode *body;            /* generateTask body; NULL when resuming */
+  gchar *resume_id;          /* the task resumed when body is NULL */
   GstApixoClient *client;
   GstApixoTaskCallbacks callbacks;
   gpointer user_data;
@@ -130,6 +131,7 @@ task_unref (GstApixoTask *task)
   g_clear_pointer (&task->body, json_node_unref);
   gst_apixo_run_config_unref (task->config);
   g_free (task->task_id);
+  g_free (task->resume_id);
   g_free (task->last_state);
   g_free (task);
 
@@ -143,8 +145,8 @@ task_unref (GstApixoTask *task)
 
 GstApixoTask *
 gst_apixo_task_new (GstApixoWorker *worker, GstApixoRunConfig *config,
-                    JsonNode *body, const GstApixoTaskCallbacks *callbacks,
-                    gpointer user_data)
+                    JsonNode *body, const gchar *resume_id,
+                    const GstApixoTaskCallbacks *callbacks, gpointer user_data)
 {
   GstApixoTask *task = g_new0 (GstApixoTask, 1);
   static gsize debug_done = 0;
@@ -160,6 +162,9 @@ gst_apixo_task_new (GstApixoWorker *worker, GstApixoRunConfig *config,
   task->config = gst_apixo_run_config_ref (config);
   task->model = config->spec->model;
   task->body = body;
+  if (body == NULL)
+    task->resume_id =
+        g_strdup (resume_id ? resume_id : config->settings.task_id);
   task->client = gst_apixo_client_new (config);
   task->callbacks = *callbacks;
   task->user_data = user_data;
@@ -350,7 +355,7 @@ task_next_poll_delay (GstApixoTask *task)
   gdouble elapsed = task_elapsed (task);
   gdouble due;
 
-  if (c->settings.task_id != NULL && task->poll_count == 0)
+  if (task->resume_id != NULL && task->poll_count == 0)
     return 0;
   if (elapsed < c->first_poll) {
     /* early check for fast failures, then the documented first poll */
@@ -599,9 +604,9 @@ task_begin (gpointer data)
                      g_main_context_get_thread_default ());
   }
 
-  if (c->settings.task_id != NULL) {
+  if (task->resume_id != NULL) {
     /* An existing task: already counted by the service, no slot needed. */
-    task->task_id = g_strdup (c->settings.task_id);
+    task->task_id = g_strdup (task->resume_id);
     task->submit_time = task->start_time;
     task->callbacks.submitted (task, task->task_id, task->user_data);
     task_request (task, REQUEST_STATUS);

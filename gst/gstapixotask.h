@@ -62,12 +62,14 @@ typedef struct {
 
 /* Any thread.  The task of @config's model (it holds a reference): with
  * @body (taken), the generateTask body with the local inputs resolved,
- * submitted; with NULL, the task of config's task-id resumed.  Polls on
+ * submitted; with NULL, the task @resume_id resumed (NULL: config's
+ * task-id; the journal's record of an earlier run gives others).  Polls on
  * config's schedule (early-poll, first_poll, poll_interval, typical_time),
  * gives up at its deadline, retries with its HTTP settings, within the
  * model's documented rate limits. */
 GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
                                   GstApixoRunConfig *config, JsonNode *body,
+                                  const gchar *resume_id,
                                   const GstApixoTaskCallbacks *callbacks,
                                   gpointer user_data);
 

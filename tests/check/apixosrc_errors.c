@@ -723,9 +723,10 @@ GST_END_TEST;
 
 /* Before anything was sent (waiting for a task slot: sora-2-pro's ten are
  * taken by another pipeline of this process), the deadline costs nothing:
- * BUSY, and the task is never submitted. */
+ * BUSY, and the task is never submitted.  Eleven tasks of one request:
+ * without the journal, which would make them share one. */
 #define SORA_LONG                                                              \
-  "model=sora-2-pro duration=4 early-poll=0 poll-delay=60 "                    \
+  "model=sora-2-pro duration=4 early-poll=0 poll-delay=60 journal=false "      \
   "prompt=\"errors [sim:delay=3000] [sim:duration=0.25]\" "
 
 GST_START_TEST (test_deadline_before_submit)

@@ -319,9 +319,10 @@ GST_END_TEST;
 
 /* Waiting for a task slot in the process-wide limiter (sora-2-pro's ten
  * are held by another pipeline): the stop returns, nothing was sent, and
- * the progress says nothing was billed (true here). */
+ * the progress says nothing was billed (true here).  Eleven tasks of one
+ * request: without the journal, which would make them share one. */
 #define SORA_LONG                                                              \
-  "model=sora-2-pro duration=4 early-poll=0 poll-delay=60 "                    \
+  "model=sora-2-pro duration=4 early-poll=0 poll-delay=60 journal=false "      \
   "prompt=\"lifecycle [sim:delay=3000] [sim:duration=0.25]\" "
 
 GST_START_TEST (test_stop_while_queued)
@@ -381,10 +382,13 @@ GST_START_TEST (test_stop_during_download)
 GST_END_TEST;
 
 /* NULL -> PLAYING -> NULL, 20 times, stopping at once, after the sim got
- * the submission, or after it got a status poll. */
+ * the submission, or after it got a status poll.  Without the journal: a
+ * stop between sending a submission and its answer would make the next
+ * cycles refuse to submit (apixosrc_payonce.c tests that). */
 GST_START_TEST (test_quick_cycles)
 {
-  GstElement *pipeline = apixo_test_parse (sim, SRC_FMT PROMPT "! fakesink");
+  GstElement *pipeline =
+      apixo_test_parse (sim, SRC_FMT "journal=false " PROMPT "! fakesink");
   guint i;
 
   for (i = 0; i < 20; i++) {
@@ -589,7 +593,9 @@ GST_END_TEST;
 
 /* ---- many elements ------------------------------------------------------- */
 
-/* @n branches "apixosrc @props name=s<i> ! fakesink" in one pipeline. */
+/* @n branches "apixosrc @props name=s<i> ! fakesink" in one pipeline: @n
+ * tasks of one request, so without the journal, which would make them
+ * share one (apixosrc_payonce.c tests that). */
 static GstElement *
 parse_branches (guint n, const gchar *props)
 {
@@ -598,8 +604,9 @@ parse_branches (guint n, const gchar *props)
   guint i;
 
   for (i = 0; i < n; i++)
-    g_string_append_printf (launch, "apixosrc @SIM@ name=s%u %s ! fakesink ", i,
-                            props);
+    g_string_append_printf (
+        launch, "apixosrc @SIM@ name=s%u journal=false %s ! fakesink ", i,
+        props);
   pipeline = apixo_test_parse (sim, launch->str);
   g_string_free (launch, TRUE);
   return pipeline;

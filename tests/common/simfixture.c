@@ -10,6 +10,7 @@
  * full pipe.
  */
 #include "simfixture.h"
+#include "testdir.h"
 
 #include <signal.h>
 #include <string.h>
@@ -89,6 +90,22 @@ sim_fixture_tls_database (SimFixture *sim)
   return sim->tls_db;
 }
 
+/* A new sim is a new service: what the elements' journal and result cache
+ * (in $XDG_CACHE_HOME/gst-apixo, which the test environment points into
+ * the build tree) knew of earlier ones goes. */
+static void
+forget_earlier_runs (void)
+{
+  const gchar *cache = g_getenv ("APIXO_TEST_CACHE_HOME");
+  gchar *dir;
+
+  if (cache == NULL || *cache == '\0')
+    return;
+  dir = g_build_filename (cache, "gst-apixo", NULL);
+  apixo_test_dir_remove (dir);
+  g_free (dir);
+}
+
 SimFixture *
 sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...)
 {
@@ -107,6 +124,7 @@ sim_fixture_start (gdouble time_scale, const gchar *first_arg, ...)
 
   if (bin == NULL || *bin == '\0')
     g_error ("simfixture: $APIXO_SIM is not set (run the tests with meson)");
+  forget_earlier_runs ();
 
   /* $APIXO_SIM_WRAPPER (e.g. valgrind with its options, set by
    * `meson test --setup simvalgrind`) runs the sim under a tool */
