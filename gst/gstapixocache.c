@@ -19,10 +19,11 @@
  *   of part names comes from g_random_int(), which locks internally).
  * - Processes (and machines, over NFS) sharing the directory coordinate
  *   through the filesystem alone, never flock(): every file is made under
- *   a new name "<name>.<random>.part" (O_EXCL, or link()), written, then
- *   renamed into place, so a reader sees a whole old file, a whole new one
- *   or none; every removal is an unlink() whose ENOENT (another process
- *   removed it first) is no failure.
+ *   a new name ("<name>.<random>.part" for data, O_EXCL or link(); the
+ *   temporary name of gstapixodurable's replacements for metadata),
+ *   written, then renamed into place, so a reader sees a whole old file, a
+ *   whole new one or none; every removal is an unlink() whose ENOENT
+ *   (another process removed it first) is no failure.
  *
  * Design
  * ------
@@ -51,11 +52,12 @@
  *   (correct, only slower).
  * - Stale part files are swept by their mtime (utimes() can set it; a
  *   live copy writes all along).  "*.tmp" are swept too: the temporary
- *   names of gst_apixo_durable_replace().
+ *   names of the metadata's replacements (gstapixodurable.h).
  * - The "last used" time is in the metadata, not in file times (touching
  *   the file would change its ctime and so the stamp).  Updating it on a
- *   hit is a rename of a new metadata file, not fsynced: losing it in a
- *   crash only makes eviction a little less exact.
+ *   hit is a rename of a new metadata file, not fsynced
+ *   (gst_apixo_durable_replace_unsynced()): losing it in a crash only
+ *   makes eviction a little less exact.
  * - Checksum: SHA-256.  Measured here (GLib 2.74, 200 MB in 1 MiB reads,
  *   page cache warm): MD5 ~600 MiB/s, SHA-1 ~610 MiB/s, SHA-256 ~300 MiB/s;
  *   from disk the file reads at ~525 MiB/s.  SHA-256 costs ~0.65 s per
@@ -73,6 +75,7 @@
 #endif
 
 #include "gstapixocache.h"
+#include "gstapixodurable.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,8 +95,6 @@ GST_DEBUG_CATEGORY_STATIC (apixo_cache_debug);
 #define CACHE_DATA_SUFFIX ".mp4"
 #define CACHE_META_SUFFIX ".json"
 #define CACHE_PART_SUFFIX ".part"
-/* gst_apixo_durable_replace()'s temporary files: swept with the parts. */
-#define CACHE_TMP_SUFFIX ".tmp"
 /* A metadata file is a few KiB (the canonical request is the largest
  * part): anything much larger is not ours. */
 #define CACHE_META_MAX (256 * 1024)
@@ -302,49 +303,6 @@ part_link (const gchar *src, const gchar *path, gint *err)
     g_free (part);
   }
   return NULL;
-}
-
-/* Replaces @path with @contents through a part file and a rename;
- * @durable: fsynced before the rename. */
-static gboolean
-cache_replace (const gchar *path, const gchar *contents, gsize length,
-               gboolean durable, GError **error)
-{
-  gchar *part = NULL;
-  gint fd = part_create (path, &part, error);
-  gint err;
-  gboolean ok;
-
-  if (fd < 0)
-    return FALSE;
-  err = write_all (fd, (const guint8 *)contents, length);
-  ok = err == 0 || set_errno_error (error, err, "Cannot write", part);
-  ok = ok && (!durable || sync_fd (fd, part, error));
-  close (fd);
-  if (ok && rename (part, path) != 0)
-    ok = set_errno_error (error, errno, "Cannot rename to", path);
-  if (!ok)
-    unlink_gone (part);
-  g_free (part);
-  return ok;
-}
-
-/* TODO(lead): use gst_apixo_durable_replace() once merged */
-static gboolean
-cache_durable_replace (const gchar *path, const gchar *contents, gsize length,
-                       GError **error)
-{
-  gchar *dir_path = g_path_get_dirname (path);
-  gboolean ok = cache_replace (path, contents, length, TRUE, error);
-  gint dir = ok ? open (dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-
-  if (ok && dir < 0)
-    ok = set_errno_error (error, errno, "Cannot open", dir_path);
-  ok = ok && sync_fd (dir, dir_path, error);
-  if (dir >= 0)
-    close (dir);
-  g_free (dir_path);
-  return ok;
 }
 
 /* ---- hashing and copying ------------------------------------------------ */
@@ -696,8 +654,9 @@ meta_save (GstApixoCache *cache, const GstApixoCacheMeta *meta,
                  CACHE_META_MAX);
     ok = FALSE;
   } else {
-    ok = durable ? cache_durable_replace (path, text, length, error)
-                 : cache_replace (path, text, length, FALSE, error);
+    ok = durable
+             ? gst_apixo_durable_replace (path, text, length, error)
+             : gst_apixo_durable_replace_unsynced (path, text, length, error);
   }
   g_free (text);
   g_free (path);
@@ -1165,7 +1124,7 @@ static gboolean
 name_is_part (const gchar *name)
 {
   return g_str_has_suffix (name, CACHE_PART_SUFFIX) ||
-         g_str_has_suffix (name, CACHE_TMP_SUFFIX);
+         g_str_has_suffix (name, GST_APIXO_DURABLE_TMP_SUFFIX);
 }
 
 /* Removes the part files of killed stores: untouched (mtime) for

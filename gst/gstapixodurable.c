@@ -9,7 +9,8 @@
 
 /*
  * Durable small files: atomic replacement (temporary file, fsync, rename,
- * directory fsync), bounded reads, random tokens.
+ * directory fsync; or the same without the fsyncs, where losing the new
+ * content in a crash costs little), bounded reads, random tokens.
  *
  * Errors are reported through GError only: the callers log them with
  * their own debug categories.
@@ -99,10 +100,12 @@ write_all (gint fd, const gchar *data, gsize length)
   return TRUE;
 }
 
-/* Creates @path exclusively with @contents, synced; FALSE with errno set
- * (EEXIST: it exists, nothing changed; otherwise nothing is left). */
+/* Creates @path exclusively with @contents (@sync: fsynced); FALSE with
+ * errno set (EEXIST: it exists, nothing changed; otherwise nothing is
+ * left). */
 static gboolean
-create_synced (const gchar *path, const gchar *contents, gsize length)
+create_file (const gchar *path, const gchar *contents, gsize length,
+             gboolean sync)
 {
   gint fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   gboolean ok;
@@ -110,7 +113,7 @@ create_synced (const gchar *path, const gchar *contents, gsize length)
 
   if (fd < 0)
     return FALSE;
-  ok = write_all (fd, contents, length) && fsync (fd) == 0;
+  ok = write_all (fd, contents, length) && (!sync || fsync (fd) == 0);
   err = errno;
   /* close() reports NFS write-back errors: it counts. */
   if (close (fd) != 0 && ok) {
@@ -128,7 +131,7 @@ gboolean
 gst_apixo_durable_create (const gchar *path, const gchar *contents,
                           gsize length, GError **error)
 {
-  if (!create_synced (path, contents, length)) {
+  if (!create_file (path, contents, length, TRUE)) {
     set_errno_error (error, errno, "Cannot create", path);
     return FALSE;
   }
@@ -165,19 +168,20 @@ temp_name (const gchar *path)
   return tmp;
 }
 
-gboolean
-gst_apixo_durable_replace (const gchar *path, const gchar *contents,
-                           gsize length, GError **error)
+/* A temporary file renamed over @path; @sync: both synced. */
+static gboolean
+replace_file (const gchar *path, const gchar *contents, gsize length,
+              gboolean sync, GError **error)
 {
   gchar *tmp = temp_name (path);
   gboolean ok = FALSE;
 
-  if (!create_synced (tmp, contents, length)) {
+  if (!create_file (tmp, contents, length, sync)) {
     set_errno_error (error, errno, "Cannot write", path);
   } else if (rename (tmp, path) != 0) {
     set_errno_error (error, errno, "Cannot write", path);
     g_unlink (tmp);
-  } else if (!sync_parent (path)) {
+  } else if (sync && !sync_parent (path)) {
     /* The new content is in place but may not survive a crash. */
     set_errno_error (error, errno, "Cannot make durable", path);
   } else {
@@ -185,6 +189,20 @@ gst_apixo_durable_replace (const gchar *path, const gchar *contents,
   }
   g_free (tmp);
   return ok;
+}
+
+gboolean
+gst_apixo_durable_replace (const gchar *path, const gchar *contents,
+                           gsize length, GError **error)
+{
+  return replace_file (path, contents, length, TRUE, error);
+}
+
+gboolean
+gst_apixo_durable_replace_unsynced (const gchar *path, const gchar *contents,
+                                    gsize length, GError **error)
+{
+  return replace_file (path, contents, length, FALSE, error);
 }
 
 /* Reads at most @max_size + 1 bytes of @fd into a new string (the extra

@@ -19,11 +19,12 @@ G_BEGIN_DECLS
  * Small files that survive a crash and that several processes (and
  * machines sharing the directory) read and replace: the journal's records,
  * the cache's metadata.  A replacement is atomic (readers see the old or
- * the new content, never a mix) and durable once it returned; a read is
- * bounded (the files are untrusted input).  Blocking; any thread.
+ * the new content, never a mix) and, unless asked otherwise, durable once
+ * it returned; a read is bounded (the files are untrusted input).
+ * Blocking; any thread.
  */
 
-/* Suffix of the temporary files of gst_apixo_durable_replace(): a process
+/* Suffix of the temporary files of the replacements: a process
  * killed mid-replace leaves "<path>.<token>.tmp" behind; whoever cleans a
  * directory may remove such files once they are old. */
 #define GST_APIXO_DURABLE_TMP_SUFFIX ".tmp"
@@ -36,6 +37,15 @@ G_BEGIN_DECLS
  * the directory failed, the new one (that may not survive a crash). */
 gboolean gst_apixo_durable_replace (const gchar *path, const gchar *contents,
                                     gsize length, GError **error);
+
+/* gst_apixo_durable_replace() without its fsyncs, for content that is
+ * cheap to lose (the cache's "last used" time): as atomic for readers,
+ * and no wait for the disk, but after a crash @path may hold its old
+ * content or, on some filesystems, an empty or partial file.  Same
+ * temporary names and errors. */
+gboolean gst_apixo_durable_replace_unsynced (const gchar *path,
+                                             const gchar *contents,
+                                             gsize length, GError **error);
 
 /* Creates @path exclusively (O_CREAT|O_EXCL, mode 0600: atomic on local
  * filesystems and NFS v3 and later) with @length bytes of @contents,
