@@ -581,40 +581,21 @@ meta_parse (const gchar *text, gsize length, const gchar *key,
   return meta;
 }
 
-/* All of @fd if it has at most CACHE_META_MAX bytes, else NULL.  Reads up
- * to one byte more than that: a file that grew meanwhile is refused. */
-static gchar *
-meta_read_fd (gint fd, gsize *length)
-{
-  gchar *text = g_malloc (CACHE_META_MAX + 1);
-  gssize n;
-
-  *length = 0;
-  do {
-    n = read (fd, text + *length, CACHE_META_MAX + 1 - *length);
-    *length += MAX (n, 0);
-  } while ((n > 0 || (n < 0 && errno == EINTR)) && *length <= CACHE_META_MAX);
-  if (n < 0 || *length > CACHE_META_MAX)
-    g_clear_pointer (&text, g_free);
-  return text;
-}
-
 /* The text of the regular file @path if it has at most CACHE_META_MAX
  * bytes; NULL otherwise (*missing: because it does not exist).  Opened
- * non-blocking: a FIFO put there cannot hang the open. */
+ * without following a symbolic link, and non-blocking: a FIFO put there
+ * cannot hang the open. */
 static gchar *
 meta_read (const gchar *path, gsize *length, gboolean *missing)
 {
   gint fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  gchar *text = NULL;
-  struct stat st;
+  gchar *text;
 
   *missing = fd < 0 && errno == ENOENT;
   if (fd < 0)
     return NULL;
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) &&
-      st.st_size <= CACHE_META_MAX)
-    text = meta_read_fd (fd, length);
+  text =
+      gst_apixo_durable_read_fd (fd, path, CACHE_META_MAX, length, NULL, NULL);
   close (fd);
   return text;
 }

@@ -232,16 +232,15 @@ read_bounded (gint fd, gsize max_size, gsize *length)
 }
 
 gchar *
-gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
-                        GStatBuf *st, GError **error)
+gst_apixo_durable_read_fd (gint fd, const gchar *path, gsize max_size,
+                           gsize *length, GStatBuf *st, GError **error)
 {
-  gint fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   GStatBuf local;
   gchar *data = NULL;
   gsize got = 0;
 
   st = st ? st : &local;
-  if (fd < 0 || fstat (fd, st) != 0) {
+  if (fstat (fd, st) != 0) {
     set_errno_error (error, errno, "Cannot read", path);
   } else if (!S_ISREG (st->st_mode) || (guint64)st->st_size > max_size) {
     g_set_error (
@@ -257,10 +256,24 @@ gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
                  path, max_size);
     g_clear_pointer (&data, g_free);
   }
-  if (fd >= 0)
-    close (fd);
   if (data != NULL && length != NULL)
     *length = got;
+  return data;
+}
+
+gchar *
+gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
+                        GStatBuf *st, GError **error)
+{
+  gint fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  gchar *data;
+
+  if (fd < 0) {
+    set_errno_error (error, errno, "Cannot read", path);
+    return NULL;
+  }
+  data = gst_apixo_durable_read_fd (fd, path, max_size, length, st, error);
+  close (fd);
   return data;
 }
 

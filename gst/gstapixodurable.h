@@ -64,6 +64,11 @@ gboolean gst_apixo_durable_create (const gchar *path, const gchar *contents,
 gchar *gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
                                GStatBuf *st, GError **error);
 
+/* The same from @fd, open on @path (for errors) by a caller that chose how
+ * (O_NOFOLLOW, O_NONBLOCK...); @fd is left open, its offset moved. */
+gchar *gst_apixo_durable_read_fd (gint fd, const gchar *path, gsize max_size,
+                                  gsize *length, GStatBuf *st, GError **error);
+
 /* The mtime of @st in Unix µs. */
 gint64 gst_apixo_durable_mtime_us (const GStatBuf *st);
 
