@@ -66,8 +66,9 @@
  *   beside the SHA-256 of the identity keys.  The metadata names it
  *   ("sha256:HEX"), so it can change.
  * - The metadata is untrusted input: it is read only when it is a regular
- *   file of at most CACHE_META_MAX bytes, through json-glib, each field's
- *   type checked, its key the one of its name.
+ *   file of at most CACHE_META_MAX bytes (gstapixodurable.h), through
+ *   json-glib with its nesting bounded (gstapixojson.h), each field's type
+ *   checked, its key the one of its name.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -76,6 +77,7 @@
 
 #include "gstapixocache.h"
 #include "gstapixodurable.h"
+#include "gstapixojson.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +87,6 @@
 #include <unistd.h>
 
 #include <gst/gst.h>
-#include <json-glib/json-glib.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_cache_debug);
 #define GST_CAT_DEFAULT apixo_cache_debug
@@ -438,14 +439,16 @@ builder_add_fields (JsonBuilder *b, const MetaField *fields, guint n,
     const MetaField *f = &fields[i];
     const gchar *s = G_STRUCT_MEMBER (const gchar *, record, f->offset);
 
-    json_builder_set_member_name (b, f->name);
-    if (!field_is_string (f))
-      json_builder_add_int_value (b,
-                                  G_STRUCT_MEMBER (gint64, record, f->offset));
-    else if (s != NULL)
-      json_builder_add_string_value (b, s);
-    else
+    if (!field_is_string (f)) {
+      gst_apixo_json_add_int (b, f->name,
+                              G_STRUCT_MEMBER (gint64, record, f->offset));
+    } else if (s != NULL) {
+      gst_apixo_json_add_string (b, f->name, s);
+    } else {
+      /* null, not left out: readers require every member. */
+      json_builder_set_member_name (b, f->name);
       json_builder_add_null_value (b);
+    }
   }
 }
 
@@ -456,10 +459,8 @@ builder_add_stamp (JsonBuilder *b, const CacheStamp *stamp)
 
   json_builder_set_member_name (b, "stamp");
   json_builder_begin_object (b);
-  for (i = 0; i < STAMP_N; i++) {
-    json_builder_set_member_name (b, stamp_names[i]);
-    json_builder_add_int_value (b, stamp->v[i]);
-  }
+  for (i = 0; i < STAMP_N; i++)
+    gst_apixo_json_add_int (b, stamp_names[i], stamp->v[i]);
   json_builder_end_object (b);
 }
 
@@ -467,23 +468,14 @@ static gchar *
 meta_to_json (const GstApixoCacheMeta *meta, const CacheStamp *stamp,
               gsize *length)
 {
-  JsonBuilder *b = json_builder_new ();
+  JsonBuilder *b = gst_apixo_json_object_begin ();
   const gint64 version = CACHE_META_VERSION;
-  JsonNode *root;
-  gchar *text;
 
-  json_builder_begin_object (b);
   builder_add_fields (b, &version_field, 1, &version);
   builder_add_fields (b, meta_fields, G_N_ELEMENTS (meta_fields), meta);
   builder_add_stamp (b, stamp);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
   /* Pretty: people read it to find what they paid for. */
-  text = json_to_string (root, TRUE);
-  *length = strlen (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return text;
+  return gst_apixo_json_object_end (b, TRUE, length);
 }
 
 /* @f of @obj into @record: FALSE if missing, of another type or out of
@@ -495,17 +487,17 @@ parse_field (JsonObject *obj, const MetaField *f, gpointer record)
   GType type = field_is_string (f) ? G_TYPE_STRING : G_TYPE_INT64;
   gint64 *value = G_STRUCT_MEMBER_P (record, f->offset);
 
-  if (node != NULL && f->type == FIELD_STRING_NULL &&
-      JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != type)
+  /* Present, and null or of @type. */
+  if (node == NULL || !gst_apixo_json_member_is (obj, f->name, type))
     return FALSE;
+  if (JSON_NODE_HOLDS_NULL (node))
+    return f->type == FIELD_STRING_NULL;
   if (type == G_TYPE_STRING) {
-    G_STRUCT_MEMBER (gchar *, record, f->offset) = json_node_dup_string (node);
+    G_STRUCT_MEMBER (gchar *, record, f->offset) =
+        g_strdup (gst_apixo_json_get_string (obj, f->name));
     return TRUE;
   }
-  *value = json_node_get_int (node);
+  *value = gst_apixo_json_get_int (obj, f->name, 0);
   return f->type == FIELD_BITS || *value >= 0;
 }
 
@@ -568,16 +560,13 @@ static GstApixoCacheMeta *
 meta_parse (const gchar *text, gsize length, const gchar *key,
             CacheStamp *stamp)
 {
-  JsonParser *parser = json_parser_new_immutable ();
+  JsonNode *root = gst_apixo_json_parse_object (text, length, NULL);
   GstApixoCacheMeta *meta = g_new0 (GstApixoCacheMeta, 1);
-  JsonNode *root = NULL;
 
-  if (json_parser_load_from_data (parser, text, length, NULL))
-    root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+  if (root == NULL ||
       !parse_meta_object (json_node_get_object (root), key, meta, stamp))
     g_clear_pointer (&meta, gst_apixo_cache_meta_free);
-  g_object_unref (parser);
+  g_clear_pointer (&root, json_node_unref);
   return meta;
 }
 
