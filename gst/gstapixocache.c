@@ -232,22 +232,6 @@ stamp_equal (const CacheStamp *a, const CacheStamp *b)
   return memcmp (a->v, b->v, sizeof (a->v)) == 0;
 }
 
-static gint
-write_all (gint fd, const guint8 *data, gsize length)
-{
-  while (length > 0) {
-    gssize n = write (fd, data, length);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return errno;
-    data += n;
-    length -= n;
-  }
-  return 0;
-}
-
 /* fsync() where the filesystem supports it. */
 static gboolean
 sync_fd (gint fd, const gchar *path, GError **error)
@@ -337,7 +321,6 @@ cache_read_fd (gint fd, guint64 size, gint out, const gchar *out_path,
 
   while (ok && pos < size) {
     gssize n;
-    gint err;
 
     if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
       ok = FALSE;
@@ -348,8 +331,9 @@ cache_read_fd (gint fd, guint64 size, gint out, const gchar *out_path,
       continue;
     if (n <= 0)
       ok = read_error (n, pos, size, error);
-    else if (out >= 0 && (err = write_all (out, buf, n)) != 0)
-      ok = set_errno_error (error, err, "Cannot write", out_path);
+    else if (out >= 0 &&
+             !gst_apixo_durable_write_all (out, (const gchar *)buf, n))
+      ok = set_errno_error (error, errno, "Cannot write", out_path);
     else
       g_checksum_update (sum, buf, n);
     pos += MAX (n, 0);

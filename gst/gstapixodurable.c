@@ -81,8 +81,8 @@ gst_apixo_durable_token (void)
   return g_string_free (hex, FALSE);
 }
 
-static gboolean
-write_all (gint fd, const gchar *data, gsize length)
+gboolean
+gst_apixo_durable_write_all (gint fd, const gchar *data, gsize length)
 {
   while (length > 0) {
     ssize_t n = write (fd, data, length);
@@ -113,7 +113,8 @@ create_file (const gchar *path, const gchar *contents, gsize length,
 
   if (fd < 0)
     return FALSE;
-  ok = write_all (fd, contents, length) && (!sync || fsync (fd) == 0);
+  ok = gst_apixo_durable_write_all (fd, contents, length) &&
+       (!sync || fsync (fd) == 0);
   err = errno;
   /* close() reports NFS write-back errors: it counts. */
   if (close (fd) != 0 && ok) {

@@ -56,6 +56,11 @@ gboolean gst_apixo_durable_replace_unsynced (const gchar *path,
 gboolean gst_apixo_durable_create (const gchar *path, const gchar *contents,
                                    gsize length, GError **error);
 
+/* Writes the @length bytes of @data to @fd, however many write() calls it
+ * takes (EINTR retried): for files written in pieces (the cache's copies).
+ * FALSE with errno set otherwise (ENOSPC when nothing could be written). */
+gboolean gst_apixo_durable_write_all (gint fd, const gchar *data, gsize length);
+
 /* The content of the regular file @path (NUL-terminated; *@length, if not
  * NULL, its size; *@st, if not NULL, its fstat() at the time of reading),
  * at most @max_size bytes.  NULL and a G_FILE_ERROR naming @path when it
