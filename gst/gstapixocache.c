@@ -16,7 +16,7 @@
  * - struct _GstApixoCache has immutable fields only (set in open(), never
  *   changed): every function may run on any thread, several at once on one
  *   cache, with no lock.  There is no other shared state (the random part
- *   of part names comes from g_random_int(), which locks internally).
+ *   of part names comes from the kernel: gst_apixo_durable_temp_path()).
  * - Processes (and machines, over NFS) sharing the directory coordinate
  *   through the filesystem alone, never flock(): every file is made under
  *   a new name ("<name>.<random>.part" for data, O_EXCL or link(); the
@@ -104,8 +104,6 @@ GST_DEBUG_CATEGORY_STATIC (apixo_cache_debug);
 #define CACHE_READ_SIZE (1024 * 1024)
 #define CACHE_CHECKSUM_TYPE G_CHECKSUM_SHA256
 #define CACHE_CHECKSUM_NAME "sha256"
-/* Tries at a free random part name before giving up. */
-#define CACHE_PART_ATTEMPTS 8
 
 struct _GstApixoCache {
   /* immutable */
@@ -243,31 +241,20 @@ sync_fd (gint fd, const gchar *path, GError **error)
 
 /* ---- part files --------------------------------------------------------- */
 
-/* "<path>.<random>.part", in the directory of @path */
-static gchar *
-part_path_new (const gchar *path)
-{
-  return g_strdup_printf ("%s.%08x" CACHE_PART_SUFFIX, path, g_random_int ());
-}
-
-/* A new part file for @path, opened for writing; -1 and @error otherwise. */
+/* A new part file for @path ("<path>.<random>.part", beside it), opened
+ * for writing; -1 and @error otherwise. */
 static gint
 part_create (const gchar *path, gchar **part, GError **error)
 {
-  gint attempt, err = EEXIST;
+  gint fd;
 
-  for (attempt = 0; attempt < CACHE_PART_ATTEMPTS && err == EEXIST; attempt++) {
-    gint fd;
-
-    *part = part_path_new (path);
-    fd = open (*part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0)
-      return fd;
-    err = errno;
+  *part = gst_apixo_durable_temp_path (path, CACHE_PART_SUFFIX);
+  fd = open (*part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    set_errno_error (error, errno, "Cannot create a file beside", path);
     g_clear_pointer (part, g_free);
   }
-  set_errno_error (error, err, "Cannot create a file beside", path);
-  return -1;
+  return fd;
 }
 
 /* A new part name for @path, a hard link of @src; NULL and *err (errno)
@@ -275,18 +262,12 @@ part_create (const gchar *path, gchar **part, GError **error)
 static gchar *
 part_link (const gchar *src, const gchar *path, gint *err)
 {
-  gint attempt;
+  gchar *part = gst_apixo_durable_temp_path (path, CACHE_PART_SUFFIX);
 
-  *err = EEXIST;
-  for (attempt = 0; attempt < CACHE_PART_ATTEMPTS && *err == EEXIST;
-       attempt++) {
-    gchar *part = part_path_new (path);
-
-    if (link (src, part) == 0)
-      return part;
-    *err = errno;
-    g_free (part);
-  }
+  if (link (src, part) == 0)
+    return part;
+  *err = errno;
+  g_free (part);
   return NULL;
 }
 

@@ -157,13 +157,11 @@ sync_parent (const gchar *path)
   return ok;
 }
 
-/* "<path>.<token>.tmp": a name no other writer uses. */
-static gchar *
-temp_name (const gchar *path)
+gchar *
+gst_apixo_durable_temp_path (const gchar *path, const gchar *suffix)
 {
   gchar *token = gst_apixo_durable_token ();
-  gchar *tmp =
-      g_strconcat (path, ".", token, GST_APIXO_DURABLE_TMP_SUFFIX, NULL);
+  gchar *tmp = g_strconcat (path, ".", token, suffix, NULL);
 
   g_free (token);
   return tmp;
@@ -174,7 +172,7 @@ static gboolean
 replace_file (const gchar *path, const gchar *contents, gsize length,
               gboolean sync, GError **error)
 {
-  gchar *tmp = temp_name (path);
+  gchar *tmp = gst_apixo_durable_temp_path (path, GST_APIXO_DURABLE_TMP_SUFFIX);
   gboolean ok = FALSE;
 
   if (!create_file (tmp, contents, length, sync)) {

@@ -82,6 +82,11 @@ gint64 gst_apixo_durable_mtime_us (const GStatBuf *st);
  * fork()) and machines.  For lease tokens and temporary names. */
 gchar *gst_apixo_durable_token (void);
 
+/* "<path>.<token><suffix>": a name beside @path that no other writer
+ * (thread, process or machine) uses, for a file to be renamed over @path
+ * (the replacements' use GST_APIXO_DURABLE_TMP_SUFFIX). */
+gchar *gst_apixo_durable_temp_path (const gchar *path, const gchar *suffix);
+
 G_END_DECLS
 
 #endif /* __GST_APIXO_DURABLE_H__ */
