@@ -16,13 +16,14 @@
  * - struct _GstApixoCache has immutable fields only (set in open(), never
  *   changed): every function may run on any thread, several at once on one
  *   cache, with no lock.  There is no other shared state (the random part
- *   of part names comes from g_random_int(), which locks internally).
+ *   of part names comes from the kernel: gst_apixo_durable_temp_path()).
  * - Processes (and machines, over NFS) sharing the directory coordinate
  *   through the filesystem alone, never flock(): every file is made under
- *   a new name "<name>.<random>.part" (O_EXCL, or link()), written, then
- *   renamed into place, so a reader sees a whole old file, a whole new one
- *   or none; every removal is an unlink() whose ENOENT (another process
- *   removed it first) is no failure.
+ *   a new name ("<name>.<random>.part" for data, O_EXCL or link(); the
+ *   temporary name of gstapixodurable's replacements for metadata),
+ *   written, then renamed into place, so a reader sees a whole old file, a
+ *   whole new one or none; every removal is an unlink() whose ENOENT
+ *   (another process removed it first) is no failure.
  *
  * Design
  * ------
@@ -51,11 +52,12 @@
  *   (correct, only slower).
  * - Stale part files are swept by their mtime (utimes() can set it; a
  *   live copy writes all along).  "*.tmp" are swept too: the temporary
- *   names of gst_apixo_durable_replace().
+ *   names of the metadata's replacements (gstapixodurable.h).
  * - The "last used" time is in the metadata, not in file times (touching
  *   the file would change its ctime and so the stamp).  Updating it on a
- *   hit is a rename of a new metadata file, not fsynced: losing it in a
- *   crash only makes eviction a little less exact.
+ *   hit is a rename of a new metadata file, not fsynced
+ *   (gst_apixo_durable_replace_unsynced()): losing it in a crash only
+ *   makes eviction a little less exact.
  * - Checksum: SHA-256.  Measured here (GLib 2.74, 200 MB in 1 MiB reads,
  *   page cache warm): MD5 ~600 MiB/s, SHA-1 ~610 MiB/s, SHA-256 ~300 MiB/s;
  *   from disk the file reads at ~525 MiB/s.  SHA-256 costs ~0.65 s per
@@ -64,8 +66,9 @@
  *   beside the SHA-256 of the identity keys.  The metadata names it
  *   ("sha256:HEX"), so it can change.
  * - The metadata is untrusted input: it is read only when it is a regular
- *   file of at most CACHE_META_MAX bytes, through json-glib, each field's
- *   type checked, its key the one of its name.
+ *   file of at most CACHE_META_MAX bytes (gstapixodurable.h), through
+ *   json-glib with its nesting bounded (gstapixojson.h), each field's type
+ *   checked, its key the one of its name.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -73,6 +76,8 @@
 #endif
 
 #include "gstapixocache.h"
+#include "gstapixodurable.h"
+#include "gstapixojson.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +87,6 @@
 #include <unistd.h>
 
 #include <gst/gst.h>
-#include <json-glib/json-glib.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_cache_debug);
 #define GST_CAT_DEFAULT apixo_cache_debug
@@ -92,8 +96,6 @@ GST_DEBUG_CATEGORY_STATIC (apixo_cache_debug);
 #define CACHE_DATA_SUFFIX ".mp4"
 #define CACHE_META_SUFFIX ".json"
 #define CACHE_PART_SUFFIX ".part"
-/* gst_apixo_durable_replace()'s temporary files: swept with the parts. */
-#define CACHE_TMP_SUFFIX ".tmp"
 /* A metadata file is a few KiB (the canonical request is the largest
  * part): anything much larger is not ours. */
 #define CACHE_META_MAX (256 * 1024)
@@ -102,8 +104,6 @@ GST_DEBUG_CATEGORY_STATIC (apixo_cache_debug);
 #define CACHE_READ_SIZE (1024 * 1024)
 #define CACHE_CHECKSUM_TYPE G_CHECKSUM_SHA256
 #define CACHE_CHECKSUM_NAME "sha256"
-/* Tries at a free random part name before giving up. */
-#define CACHE_PART_ATTEMPTS 8
 
 struct _GstApixoCache {
   /* immutable */
@@ -230,22 +230,6 @@ stamp_equal (const CacheStamp *a, const CacheStamp *b)
   return memcmp (a->v, b->v, sizeof (a->v)) == 0;
 }
 
-static gint
-write_all (gint fd, const guint8 *data, gsize length)
-{
-  while (length > 0) {
-    gssize n = write (fd, data, length);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return errno;
-    data += n;
-    length -= n;
-  }
-  return 0;
-}
-
 /* fsync() where the filesystem supports it. */
 static gboolean
 sync_fd (gint fd, const gchar *path, GError **error)
@@ -257,31 +241,20 @@ sync_fd (gint fd, const gchar *path, GError **error)
 
 /* ---- part files --------------------------------------------------------- */
 
-/* "<path>.<random>.part", in the directory of @path */
-static gchar *
-part_path_new (const gchar *path)
-{
-  return g_strdup_printf ("%s.%08x" CACHE_PART_SUFFIX, path, g_random_int ());
-}
-
-/* A new part file for @path, opened for writing; -1 and @error otherwise. */
+/* A new part file for @path ("<path>.<random>.part", beside it), opened
+ * for writing; -1 and @error otherwise. */
 static gint
 part_create (const gchar *path, gchar **part, GError **error)
 {
-  gint attempt, err = EEXIST;
+  gint fd;
 
-  for (attempt = 0; attempt < CACHE_PART_ATTEMPTS && err == EEXIST; attempt++) {
-    gint fd;
-
-    *part = part_path_new (path);
-    fd = open (*part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0)
-      return fd;
-    err = errno;
+  *part = gst_apixo_durable_temp_path (path, CACHE_PART_SUFFIX);
+  fd = open (*part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    set_errno_error (error, errno, "Cannot create a file beside", path);
     g_clear_pointer (part, g_free);
   }
-  set_errno_error (error, err, "Cannot create a file beside", path);
-  return -1;
+  return fd;
 }
 
 /* A new part name for @path, a hard link of @src; NULL and *err (errno)
@@ -289,62 +262,13 @@ part_create (const gchar *path, gchar **part, GError **error)
 static gchar *
 part_link (const gchar *src, const gchar *path, gint *err)
 {
-  gint attempt;
+  gchar *part = gst_apixo_durable_temp_path (path, CACHE_PART_SUFFIX);
 
-  *err = EEXIST;
-  for (attempt = 0; attempt < CACHE_PART_ATTEMPTS && *err == EEXIST;
-       attempt++) {
-    gchar *part = part_path_new (path);
-
-    if (link (src, part) == 0)
-      return part;
-    *err = errno;
-    g_free (part);
-  }
-  return NULL;
-}
-
-/* Replaces @path with @contents through a part file and a rename;
- * @durable: fsynced before the rename. */
-static gboolean
-cache_replace (const gchar *path, const gchar *contents, gsize length,
-               gboolean durable, GError **error)
-{
-  gchar *part = NULL;
-  gint fd = part_create (path, &part, error);
-  gint err;
-  gboolean ok;
-
-  if (fd < 0)
-    return FALSE;
-  err = write_all (fd, (const guint8 *)contents, length);
-  ok = err == 0 || set_errno_error (error, err, "Cannot write", part);
-  ok = ok && (!durable || sync_fd (fd, part, error));
-  close (fd);
-  if (ok && rename (part, path) != 0)
-    ok = set_errno_error (error, errno, "Cannot rename to", path);
-  if (!ok)
-    unlink_gone (part);
+  if (link (src, part) == 0)
+    return part;
+  *err = errno;
   g_free (part);
-  return ok;
-}
-
-/* TODO(lead): use gst_apixo_durable_replace() once merged */
-static gboolean
-cache_durable_replace (const gchar *path, const gchar *contents, gsize length,
-                       GError **error)
-{
-  gchar *dir_path = g_path_get_dirname (path);
-  gboolean ok = cache_replace (path, contents, length, TRUE, error);
-  gint dir = ok ? open (dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-
-  if (ok && dir < 0)
-    ok = set_errno_error (error, errno, "Cannot open", dir_path);
-  ok = ok && sync_fd (dir, dir_path, error);
-  if (dir >= 0)
-    close (dir);
-  g_free (dir_path);
-  return ok;
+  return NULL;
 }
 
 /* ---- hashing and copying ------------------------------------------------ */
@@ -378,7 +302,6 @@ cache_read_fd (gint fd, guint64 size, gint out, const gchar *out_path,
 
   while (ok && pos < size) {
     gssize n;
-    gint err;
 
     if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
       ok = FALSE;
@@ -389,8 +312,9 @@ cache_read_fd (gint fd, guint64 size, gint out, const gchar *out_path,
       continue;
     if (n <= 0)
       ok = read_error (n, pos, size, error);
-    else if (out >= 0 && (err = write_all (out, buf, n)) != 0)
-      ok = set_errno_error (error, err, "Cannot write", out_path);
+    else if (out >= 0 &&
+             !gst_apixo_durable_write_all (out, (const gchar *)buf, n))
+      ok = set_errno_error (error, errno, "Cannot write", out_path);
     else
       g_checksum_update (sum, buf, n);
     pos += MAX (n, 0);
@@ -480,14 +404,16 @@ builder_add_fields (JsonBuilder *b, const MetaField *fields, guint n,
     const MetaField *f = &fields[i];
     const gchar *s = G_STRUCT_MEMBER (const gchar *, record, f->offset);
 
-    json_builder_set_member_name (b, f->name);
-    if (!field_is_string (f))
-      json_builder_add_int_value (b,
-                                  G_STRUCT_MEMBER (gint64, record, f->offset));
-    else if (s != NULL)
-      json_builder_add_string_value (b, s);
-    else
+    if (!field_is_string (f)) {
+      gst_apixo_json_add_int (b, f->name,
+                              G_STRUCT_MEMBER (gint64, record, f->offset));
+    } else if (s != NULL) {
+      gst_apixo_json_add_string (b, f->name, s);
+    } else {
+      /* null, not left out: readers require every member. */
+      json_builder_set_member_name (b, f->name);
       json_builder_add_null_value (b);
+    }
   }
 }
 
@@ -498,10 +424,8 @@ builder_add_stamp (JsonBuilder *b, const CacheStamp *stamp)
 
   json_builder_set_member_name (b, "stamp");
   json_builder_begin_object (b);
-  for (i = 0; i < STAMP_N; i++) {
-    json_builder_set_member_name (b, stamp_names[i]);
-    json_builder_add_int_value (b, stamp->v[i]);
-  }
+  for (i = 0; i < STAMP_N; i++)
+    gst_apixo_json_add_int (b, stamp_names[i], stamp->v[i]);
   json_builder_end_object (b);
 }
 
@@ -509,23 +433,14 @@ static gchar *
 meta_to_json (const GstApixoCacheMeta *meta, const CacheStamp *stamp,
               gsize *length)
 {
-  JsonBuilder *b = json_builder_new ();
+  JsonBuilder *b = gst_apixo_json_object_begin ();
   const gint64 version = CACHE_META_VERSION;
-  JsonNode *root;
-  gchar *text;
 
-  json_builder_begin_object (b);
   builder_add_fields (b, &version_field, 1, &version);
   builder_add_fields (b, meta_fields, G_N_ELEMENTS (meta_fields), meta);
   builder_add_stamp (b, stamp);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
   /* Pretty: people read it to find what they paid for. */
-  text = json_to_string (root, TRUE);
-  *length = strlen (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return text;
+  return gst_apixo_json_object_end (b, TRUE, length);
 }
 
 /* @f of @obj into @record: FALSE if missing, of another type or out of
@@ -537,17 +452,17 @@ parse_field (JsonObject *obj, const MetaField *f, gpointer record)
   GType type = field_is_string (f) ? G_TYPE_STRING : G_TYPE_INT64;
   gint64 *value = G_STRUCT_MEMBER_P (record, f->offset);
 
-  if (node != NULL && f->type == FIELD_STRING_NULL &&
-      JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != type)
+  /* Present, and null or of @type. */
+  if (node == NULL || !gst_apixo_json_member_is (obj, f->name, type))
     return FALSE;
+  if (JSON_NODE_HOLDS_NULL (node))
+    return f->type == FIELD_STRING_NULL;
   if (type == G_TYPE_STRING) {
-    G_STRUCT_MEMBER (gchar *, record, f->offset) = json_node_dup_string (node);
+    G_STRUCT_MEMBER (gchar *, record, f->offset) =
+        g_strdup (gst_apixo_json_get_string (obj, f->name));
     return TRUE;
   }
-  *value = json_node_get_int (node);
+  *value = gst_apixo_json_get_int (obj, f->name, 0);
   return f->type == FIELD_BITS || *value >= 0;
 }
 
@@ -610,53 +525,31 @@ static GstApixoCacheMeta *
 meta_parse (const gchar *text, gsize length, const gchar *key,
             CacheStamp *stamp)
 {
-  JsonParser *parser = json_parser_new_immutable ();
+  JsonNode *root = gst_apixo_json_parse_object (text, length, NULL);
   GstApixoCacheMeta *meta = g_new0 (GstApixoCacheMeta, 1);
-  JsonNode *root = NULL;
 
-  if (json_parser_load_from_data (parser, text, length, NULL))
-    root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+  if (root == NULL ||
       !parse_meta_object (json_node_get_object (root), key, meta, stamp))
     g_clear_pointer (&meta, gst_apixo_cache_meta_free);
-  g_object_unref (parser);
+  g_clear_pointer (&root, json_node_unref);
   return meta;
-}
-
-/* All of @fd if it has at most CACHE_META_MAX bytes, else NULL.  Reads up
- * to one byte more than that: a file that grew meanwhile is refused. */
-static gchar *
-meta_read_fd (gint fd, gsize *length)
-{
-  gchar *text = g_malloc (CACHE_META_MAX + 1);
-  gssize n;
-
-  *length = 0;
-  do {
-    n = read (fd, text + *length, CACHE_META_MAX + 1 - *length);
-    *length += MAX (n, 0);
-  } while ((n > 0 || (n < 0 && errno == EINTR)) && *length <= CACHE_META_MAX);
-  if (n < 0 || *length > CACHE_META_MAX)
-    g_clear_pointer (&text, g_free);
-  return text;
 }
 
 /* The text of the regular file @path if it has at most CACHE_META_MAX
  * bytes; NULL otherwise (*missing: because it does not exist).  Opened
- * non-blocking: a FIFO put there cannot hang the open. */
+ * without following a symbolic link, and non-blocking: a FIFO put there
+ * cannot hang the open. */
 static gchar *
 meta_read (const gchar *path, gsize *length, gboolean *missing)
 {
   gint fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  gchar *text = NULL;
-  struct stat st;
+  gchar *text;
 
   *missing = fd < 0 && errno == ENOENT;
   if (fd < 0)
     return NULL;
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) &&
-      st.st_size <= CACHE_META_MAX)
-    text = meta_read_fd (fd, length);
+  text =
+      gst_apixo_durable_read_fd (fd, path, CACHE_META_MAX, length, NULL, NULL);
   close (fd);
   return text;
 }
@@ -696,8 +589,9 @@ meta_save (GstApixoCache *cache, const GstApixoCacheMeta *meta,
                  CACHE_META_MAX);
     ok = FALSE;
   } else {
-    ok = durable ? cache_durable_replace (path, text, length, error)
-                 : cache_replace (path, text, length, FALSE, error);
+    ok = durable
+             ? gst_apixo_durable_replace (path, text, length, error)
+             : gst_apixo_durable_replace_unsynced (path, text, length, error);
   }
   g_free (text);
   g_free (path);
@@ -1165,7 +1059,7 @@ static gboolean
 name_is_part (const gchar *name)
 {
   return g_str_has_suffix (name, CACHE_PART_SUFFIX) ||
-         g_str_has_suffix (name, CACHE_TMP_SUFFIX);
+         g_str_has_suffix (name, GST_APIXO_DURABLE_TMP_SUFFIX);
 }
 
 /* Removes the part files of killed stores: untouched (mtime) for

@@ -33,10 +33,11 @@ G_BEGIN_DECLS
  *
  * The total size of the entries is kept under max_size by removing the
  * least recently used ones (their "last used" time in the metadata).
- * Files are written to "<name>.<random>.part" and renamed into place;
- * "*.part" files untouched for GST_APIXO_CACHE_STALE_PART_S (a killed
- * store) are removed when the cache is opened.  Several processes may
- * share the directory: every change is a rename or an unlink.
+ * Files are written to "<name>.<random>.part" (metadata: ".tmp") and
+ * renamed into place; such files untouched for
+ * GST_APIXO_CACHE_STALE_PART_S (a killed store) are removed when the cache
+ * is opened.  Several processes may share the directory: every change is a
+ * rename or an unlink.
  *
  * Blocking file I/O; any thread.
  */

@@ -9,7 +9,8 @@
 
 /*
  * Durable small files: atomic replacement (temporary file, fsync, rename,
- * directory fsync), bounded reads, random tokens.
+ * directory fsync; or the same without the fsyncs, where losing the new
+ * content in a crash costs little), bounded reads, random tokens.
  *
  * Errors are reported through GError only: the callers log them with
  * their own debug categories.
@@ -80,8 +81,8 @@ gst_apixo_durable_token (void)
   return g_string_free (hex, FALSE);
 }
 
-static gboolean
-write_all (gint fd, const gchar *data, gsize length)
+gboolean
+gst_apixo_durable_write_all (gint fd, const gchar *data, gsize length)
 {
   while (length > 0) {
     ssize_t n = write (fd, data, length);
@@ -99,10 +100,12 @@ write_all (gint fd, const gchar *data, gsize length)
   return TRUE;
 }
 
-/* Creates @path exclusively with @contents, synced; FALSE with errno set
- * (EEXIST: it exists, nothing changed; otherwise nothing is left). */
+/* Creates @path exclusively with @contents (@sync: fsynced); FALSE with
+ * errno set (EEXIST: it exists, nothing changed; otherwise nothing is
+ * left). */
 static gboolean
-create_synced (const gchar *path, const gchar *contents, gsize length)
+create_file (const gchar *path, const gchar *contents, gsize length,
+             gboolean sync)
 {
   gint fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   gboolean ok;
@@ -110,7 +113,8 @@ create_synced (const gchar *path, const gchar *contents, gsize length)
 
   if (fd < 0)
     return FALSE;
-  ok = write_all (fd, contents, length) && fsync (fd) == 0;
+  ok = gst_apixo_durable_write_all (fd, contents, length) &&
+       (!sync || fsync (fd) == 0);
   err = errno;
   /* close() reports NFS write-back errors: it counts. */
   if (close (fd) != 0 && ok) {
@@ -128,7 +132,7 @@ gboolean
 gst_apixo_durable_create (const gchar *path, const gchar *contents,
                           gsize length, GError **error)
 {
-  if (!create_synced (path, contents, length)) {
+  if (!create_file (path, contents, length, TRUE)) {
     set_errno_error (error, errno, "Cannot create", path);
     return FALSE;
   }
@@ -153,31 +157,30 @@ sync_parent (const gchar *path)
   return ok;
 }
 
-/* "<path>.<token>.tmp": a name no other writer uses. */
-static gchar *
-temp_name (const gchar *path)
+gchar *
+gst_apixo_durable_temp_path (const gchar *path, const gchar *suffix)
 {
   gchar *token = gst_apixo_durable_token ();
-  gchar *tmp =
-      g_strconcat (path, ".", token, GST_APIXO_DURABLE_TMP_SUFFIX, NULL);
+  gchar *tmp = g_strconcat (path, ".", token, suffix, NULL);
 
   g_free (token);
   return tmp;
 }
 
-gboolean
-gst_apixo_durable_replace (const gchar *path, const gchar *contents,
-                           gsize length, GError **error)
+/* A temporary file renamed over @path; @sync: both synced. */
+static gboolean
+replace_file (const gchar *path, const gchar *contents, gsize length,
+              gboolean sync, GError **error)
 {
-  gchar *tmp = temp_name (path);
+  gchar *tmp = gst_apixo_durable_temp_path (path, GST_APIXO_DURABLE_TMP_SUFFIX);
   gboolean ok = FALSE;
 
-  if (!create_synced (tmp, contents, length)) {
+  if (!create_file (tmp, contents, length, sync)) {
     set_errno_error (error, errno, "Cannot write", path);
   } else if (rename (tmp, path) != 0) {
     set_errno_error (error, errno, "Cannot write", path);
     g_unlink (tmp);
-  } else if (!sync_parent (path)) {
+  } else if (sync && !sync_parent (path)) {
     /* The new content is in place but may not survive a crash. */
     set_errno_error (error, errno, "Cannot make durable", path);
   } else {
@@ -185,6 +188,20 @@ gst_apixo_durable_replace (const gchar *path, const gchar *contents,
   }
   g_free (tmp);
   return ok;
+}
+
+gboolean
+gst_apixo_durable_replace (const gchar *path, const gchar *contents,
+                           gsize length, GError **error)
+{
+  return replace_file (path, contents, length, TRUE, error);
+}
+
+gboolean
+gst_apixo_durable_replace_unsynced (const gchar *path, const gchar *contents,
+                                    gsize length, GError **error)
+{
+  return replace_file (path, contents, length, FALSE, error);
 }
 
 /* Reads at most @max_size + 1 bytes of @fd into a new string (the extra
@@ -214,16 +231,15 @@ read_bounded (gint fd, gsize max_size, gsize *length)
 }
 
 gchar *
-gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
-                        GStatBuf *st, GError **error)
+gst_apixo_durable_read_fd (gint fd, const gchar *path, gsize max_size,
+                           gsize *length, GStatBuf *st, GError **error)
 {
-  gint fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   GStatBuf local;
   gchar *data = NULL;
   gsize got = 0;
 
   st = st ? st : &local;
-  if (fd < 0 || fstat (fd, st) != 0) {
+  if (fstat (fd, st) != 0) {
     set_errno_error (error, errno, "Cannot read", path);
   } else if (!S_ISREG (st->st_mode) || (guint64)st->st_size > max_size) {
     g_set_error (
@@ -239,10 +255,24 @@ gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
                  path, max_size);
     g_clear_pointer (&data, g_free);
   }
-  if (fd >= 0)
-    close (fd);
   if (data != NULL && length != NULL)
     *length = got;
+  return data;
+}
+
+gchar *
+gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
+                        GStatBuf *st, GError **error)
+{
+  gint fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  gchar *data;
+
+  if (fd < 0) {
+    set_errno_error (error, errno, "Cannot read", path);
+    return NULL;
+  }
+  data = gst_apixo_durable_read_fd (fd, path, max_size, length, st, error);
+  close (fd);
   return data;
 }
 

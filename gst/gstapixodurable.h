@@ -19,11 +19,12 @@ G_BEGIN_DECLS
  * Small files that survive a crash and that several processes (and
  * machines sharing the directory) read and replace: the journal's records,
  * the cache's metadata.  A replacement is atomic (readers see the old or
- * the new content, never a mix) and durable once it returned; a read is
- * bounded (the files are untrusted input).  Blocking; any thread.
+ * the new content, never a mix) and, unless asked otherwise, durable once
+ * it returned; a read is bounded (the files are untrusted input).
+ * Blocking; any thread.
  */
 
-/* Suffix of the temporary files of gst_apixo_durable_replace(): a process
+/* Suffix of the temporary files of the replacements: a process
  * killed mid-replace leaves "<path>.<token>.tmp" behind; whoever cleans a
  * directory may remove such files once they are old. */
 #define GST_APIXO_DURABLE_TMP_SUFFIX ".tmp"
@@ -37,6 +38,15 @@ G_BEGIN_DECLS
 gboolean gst_apixo_durable_replace (const gchar *path, const gchar *contents,
                                     gsize length, GError **error);
 
+/* gst_apixo_durable_replace() without its fsyncs, for content that is
+ * cheap to lose (the cache's "last used" time): as atomic for readers,
+ * and no wait for the disk, but after a crash @path may hold its old
+ * content or, on some filesystems, an empty or partial file.  Same
+ * temporary names and errors. */
+gboolean gst_apixo_durable_replace_unsynced (const gchar *path,
+                                             const gchar *contents,
+                                             gsize length, GError **error);
+
 /* Creates @path exclusively (O_CREAT|O_EXCL, mode 0600: atomic on local
  * filesystems and NFS v3 and later) with @length bytes of @contents,
  * fsynced.  FALSE and a G_FILE_ERROR naming @path otherwise:
@@ -46,6 +56,11 @@ gboolean gst_apixo_durable_replace (const gchar *path, const gchar *contents,
 gboolean gst_apixo_durable_create (const gchar *path, const gchar *contents,
                                    gsize length, GError **error);
 
+/* Writes the @length bytes of @data to @fd, however many write() calls it
+ * takes (EINTR retried): for files written in pieces (the cache's copies).
+ * FALSE with errno set otherwise (ENOSPC when nothing could be written). */
+gboolean gst_apixo_durable_write_all (gint fd, const gchar *data, gsize length);
+
 /* The content of the regular file @path (NUL-terminated; *@length, if not
  * NULL, its size; *@st, if not NULL, its fstat() at the time of reading),
  * at most @max_size bytes.  NULL and a G_FILE_ERROR naming @path when it
@@ -54,6 +69,11 @@ gboolean gst_apixo_durable_create (const gchar *path, const gchar *contents,
 gchar *gst_apixo_durable_read (const gchar *path, gsize max_size, gsize *length,
                                GStatBuf *st, GError **error);
 
+/* The same from @fd, open on @path (for errors) by a caller that chose how
+ * (O_NOFOLLOW, O_NONBLOCK...); @fd is left open, its offset moved. */
+gchar *gst_apixo_durable_read_fd (gint fd, const gchar *path, gsize max_size,
+                                  gsize *length, GStatBuf *st, GError **error);
+
 /* The mtime of @st in Unix µs. */
 gint64 gst_apixo_durable_mtime_us (const GStatBuf *st);
 
@@ -61,6 +81,11 @@ gint64 gst_apixo_durable_mtime_us (const GStatBuf *st);
  * processes (forked ones included: GLib's generator is not reseeded by
  * fork()) and machines.  For lease tokens and temporary names. */
 gchar *gst_apixo_durable_token (void);
+
+/* "<path>.<token><suffix>": a name beside @path that no other writer
+ * (thread, process or machine) uses, for a file to be renamed over @path
+ * (the replacements' use GST_APIXO_DURABLE_TMP_SUFFIX). */
+gchar *gst_apixo_durable_temp_path (const gchar *path, const gchar *suffix);
 
 G_END_DECLS
 
