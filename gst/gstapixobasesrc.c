@@ -20,8 +20,11 @@
  *   take (replaced by unlock_stop()).  start() snapshots the settings into
  *   priv->config, the run configuration (immutable, shared by reference
  *   with the task, the client and the spool), so a property changed while
- *   running cannot tear a request in half.  priv->config, priv->worker and
+ *   running cannot tear a request in half.  priv->config and
  *   priv->resuming are set in start() and read-only until stop().
+ *   priv->worker is acquired by the streaming thread the first time the
+ *   run needs it (not for a result that is here already: a thread start
+ *   saved), and released by stop(), when no streaming thread runs.
  *   priv->request and priv->local_inputs are created and filled on the
  *   streaming thread before the task is started; the worker (generation
  *   callbacks) only uses priv->local_inputs after that, to describe and
@@ -84,7 +87,7 @@ typedef struct {
   /* The running state of this run's generation: its own lock. */
   GstApixoGeneration *generation;
 
-  /* Set in start(), read-only until stop(): no lock needed. */
+  /* Streaming thread (first need) and stop(): see the notes. */
   GstApixoWorker *worker;
   GstApixoRunConfig *config; /* this run's settings, request and key */
   gboolean resuming;         /* set before build_spec is called */
@@ -103,9 +106,13 @@ typedef struct {
    * and at NULL, streaming thread in launch_task(): never at once). */
   GstApixoIdentity *identity;
   GstApixoKept *kept;
+  /* The cache this run's result came from (streaming thread, then stop()):
+   * its use is noted at stop(), off the hit's path. */
+  GstApixoCache *hit_cache;
 
-  gboolean tags_sent;    /* streaming thread */
-  gboolean duration_set; /* streaming thread */
+  gboolean progress_started; /* streaming thread */
+  gboolean tags_sent;        /* streaming thread */
+  gboolean duration_set;     /* streaming thread */
 
   gint posted_error; /* atomic: our own error is on the bus */
 } GstApixoBaseSrcPrivate;
@@ -501,7 +508,7 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   }
   spec = NULL; /* the config's */
 
-  priv->worker = gst_apixo_worker_acquire ();
+  priv->progress_started = FALSE;
   priv->tags_sent = FALSE;
   priv->duration_set = FALSE;
   GST_DEBUG_OBJECT (self, "started (model %s)", priv->config->spec->model);
@@ -555,6 +562,10 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (bsrc));
 
   keep_for_replay (priv);
+  if (priv->hit_cache != NULL) {
+    gst_apixo_cache_mark_used (priv->hit_cache, priv->identity->cache_key);
+    g_clear_pointer (&priv->hit_cache, gst_apixo_cache_free);
+  }
   gst_apixo_generation_end (priv->generation);
   /* after the task and the spool: nothing uses them any more */
   g_clear_pointer (&priv->local_inputs, gst_apixo_local_inputs_free);
@@ -772,6 +783,30 @@ pay_once_warning (const gchar *text, gpointer user_data)
   g_error_free (error);
 }
 
+/* The GST_MESSAGE_PROGRESS that opens a generation (once per run). */
+static void
+post_progress_start (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+
+  if (priv->progress_started)
+    return;
+  priv->progress_started = TRUE;
+  on_progress (GST_PROGRESS_TYPE_START, GST_APIXO_GENERATION_PROGRESS_CODE,
+               priv->resuming ? "Resuming the generation task"
+                              : "Submitting the generation task",
+               self);
+}
+
+/* Streaming thread: the worker, acquired the first time this run needs it
+ * (released in stop()). */
+static void
+ensure_worker (GstApixoBaseSrcPrivate *priv)
+{
+  if (priv->worker == NULL)
+    priv->worker = gst_apixo_worker_acquire ();
+}
+
 /* Streaming thread, the local inputs resolved: never pay twice (a replay,
  * the cache, the journal; gstapixopayonce.c), then submit, resume or serve.
  * FALSE with the error stored (or cancelled). */
@@ -782,19 +817,31 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
   GstApixoPayOnceCallbacks callbacks = { pay_once_message, pay_once_warning,
                                          self };
   GstApixoPayOnce d;
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, found;
 
   if (priv->identity == NULL)
     priv->identity = gst_apixo_identity_new (
         priv->config, gst_apixo_local_inputs_get_digests (priv->local_inputs));
-  gst_apixo_pay_once_decide (&d, priv->config, priv->identity, priv->kept,
-                             gst_apixo_worker_get_context (priv->worker),
-                             &callbacks, cancellable);
+  /* The worker (a thread) only when something is to be sent: a result
+   * that is here already is served at file speed. */
+  found = gst_apixo_pay_once_find (&d, priv->config, priv->identity, priv->kept,
+                                   &callbacks);
+  if (d.action != GST_APIXO_PAY_ONCE_SERVE)
+    post_progress_start (self);
+  if (!found) {
+    ensure_worker (priv);
+    gst_apixo_pay_once_decide (&d, priv->config, priv->identity,
+                               gst_apixo_worker_get_context (priv->worker),
+                               &callbacks, cancellable);
+  }
+  if (d.action != GST_APIXO_PAY_ONCE_SERVE)
+    ensure_worker (priv);
   switch (d.action) {
     case GST_APIXO_PAY_ONCE_SERVE:
       gst_apixo_generation_serve (priv->generation, priv->worker, priv->config,
                                   d.fd, d.size, d.task_id,
                                   g_steal_pointer (&d.message));
+      priv->hit_cache = g_steal_pointer (&d.cache);
       d.fd = -1;
       ok = TRUE;
       break;
@@ -831,13 +878,15 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
   gboolean resuming = priv->resuming;
   GError *error = NULL;
 
-  on_progress (GST_PROGRESS_TYPE_START, GST_APIXO_GENERATION_PROGRESS_CODE,
-               resuming ? "Resuming the generation task"
-                        : "Submitting the generation task",
-               self);
-  if (resuming) /* task-id: the user's own, nothing is submitted */
+  /* A result that may be here already (a replay, the cache) gets no
+   * progress: it is served at once (launch_once()). */
+  if (resuming || (priv->kept == NULL && !priv->config->settings.cache))
+    post_progress_start (self);
+  if (resuming) { /* task-id: the user's own, nothing is submitted */
+    ensure_worker (priv);
     return gst_apixo_generation_launch (priv->generation, priv->worker,
                                         priv->config, NULL, cancellable);
+  }
   if (!resolve_local_inputs (self, cancellable, &error)) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       gst_apixo_generation_fail (priv->generation, error, NULL);

@@ -663,7 +663,8 @@ entry_orphan (GstApixoCache *cache, const gchar *key, const struct stat *st)
   }
 }
 
-/* Verifies the open entry @fd; on success updates its "last used" time. */
+/* Verifies the open entry @fd (recording a new stamp when it had to be
+ * hashed again). */
 static gboolean
 entry_check (GstApixoCache *cache, const gchar *key, gint fd, MetaState state,
              GstApixoCacheMeta *meta, CacheStamp *stamp)
@@ -684,13 +685,32 @@ entry_check (GstApixoCache *cache, const gchar *key, gint fd, MetaState state,
     entry_remove (cache, key, &st);
     return FALSE;
   }
-  if (rehashed)
+  /* The new stamp is recorded now (the next lookup need not hash); the
+   * last use waits for gst_apixo_cache_mark_used(), off the hit's path. */
+  if (rehashed) {
     GST_INFO ("entry %s: new stamp, same checksum: stamp updated", key);
+    if (!meta_save (cache, meta, stamp, FALSE, &error))
+      GST_INFO ("cannot update the stamp of %s: %s", key, error->message);
+    g_clear_error (&error);
+  }
+  return TRUE;
+}
+
+void
+gst_apixo_cache_mark_used (GstApixoCache *cache, const gchar *key)
+{
+  GstApixoCacheMeta *meta = NULL;
+  CacheStamp stamp = { 0 };
+  GError *error = NULL;
+
+  g_return_if_fail (cache != NULL);
+  if (!key_is_valid (key) || meta_load (cache, key, &meta, &stamp) != META_OK)
+    return; /* evicted or replaced meanwhile: nothing to note */
   meta->used_time = g_get_real_time ();
-  if (!meta_save (cache, meta, stamp, FALSE, &error))
+  if (!meta_save (cache, meta, &stamp, FALSE, &error))
     GST_INFO ("cannot update the last use of %s: %s", key, error->message);
   g_clear_error (&error);
-  return TRUE;
+  gst_apixo_cache_meta_free (meta);
 }
 
 /* @key's data file, opened for reading, or -1.  Non-blocking only while

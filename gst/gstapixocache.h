@@ -71,11 +71,18 @@ void gst_apixo_cache_free (GstApixoCache *cache);
 /* A verified entry for @key: TRUE, *fd a new read-only descriptor on it
  * (the caller closes it; the entry may be evicted meanwhile, the
  * descriptor stays valid), *size its size, *meta its metadata (if not
- * NULL), and its "last used" time updated.  FALSE on a miss (including a
- * corrupt entry, removed). */
+ * NULL).  FALSE on a miss (including a corrupt entry, removed).  Its "last
+ * used" time is not updated here (a metadata rewrite, a good part of a
+ * hit's cost): gst_apixo_cache_mark_used() does it once the entry was
+ * served. */
 gboolean gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key,
                                  gint *fd, guint64 *size,
                                  GstApixoCacheMeta **meta);
+
+/* Records that the entry of @key was used now (least recently used go
+ * first).  Nothing when it is gone meanwhile; a failure to write is only
+ * logged. */
+void gst_apixo_cache_mark_used (GstApixoCache *cache, const gchar *key);
 
 /* Stores the complete result file at @path as the entry of meta->key:
  * hashes it (honouring @cancellable), hard-links it into place (or copies

@@ -558,10 +558,8 @@ gst_apixo_generation_serve (GstApixoGeneration *gen, GstApixoWorker *worker,
   if (task_id != NULL)
     gst_structure_set (message, "task-id", G_TYPE_STRING, task_id, NULL);
   gst_structure_set (message, "size", G_TYPE_UINT64, size, NULL);
+  /* no progress: no generation was started */
   post_task_message (gen, message);
-  post_progress (gen, GST_PROGRESS_TYPE_COMPLETE,
-                 GST_APIXO_GENERATION_PROGRESS_CODE,
-                 "The result is here already: no new task");
 }
 
 gboolean
@@ -712,11 +710,15 @@ gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
                                  guint64 read_end, GCancellable *cancellable)
 {
   GstApixoSpool *spool;
+  gboolean done;
 
   g_mutex_lock (&gen->lock);
   spool = gen->spool; /* alive until end(), which waits for this thread */
+  done = gen->download_done;
   g_mutex_unlock (&gen->lock);
-  if (!must_wait_for_final (pull, spool, read_end))
+  /* final already (a served result, or a finished download): nothing to
+   * wait for, and no need to ask the spool on every read */
+  if (done || !must_wait_for_final (pull, spool, read_end))
     return GST_FLOW_OK;
   return gst_apixo_generation_wait_downloaded (gen, cancellable) ==
                  GST_FLOW_FLUSHING

@@ -176,8 +176,7 @@ try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   serve (d, fd, size, meta->task_id, "cached", location);
   g_free (location);
   gst_apixo_cache_meta_free (meta);
-  g_clear_pointer (&d->cache, gst_apixo_cache_free);
-  return TRUE;
+  return TRUE; /* d->cache: for gst_apixo_cache_mark_used() once served */
 }
 
 /* Waits @ms, or less if @cancellable is cancelled: FALSE then. */
@@ -337,27 +336,43 @@ remove_stale_part (const GstApixoRunConfig *config)
   g_free (part);
 }
 
-void
-gst_apixo_pay_once_decide (GstApixoPayOnce *d, const GstApixoRunConfig *config,
-                           const GstApixoIdentity *identity,
-                           const GstApixoKept *kept, GMainContext *heartbeat,
-                           const GstApixoPayOnceCallbacks *cb,
-                           GCancellable *cancellable)
+gboolean
+gst_apixo_pay_once_find (GstApixoPayOnce *d, const GstApixoRunConfig *config,
+                         const GstApixoIdentity *identity,
+                         const GstApixoKept *kept,
+                         const GstApixoPayOnceCallbacks *cb)
 {
-  gchar *dir = gst_apixo_settings_cache_directory (&config->settings);
+  gchar *dir;
+  gboolean found;
 
   GST_DEBUG_CATEGORY_INIT (apixo_pay_once_debug, "apixopayonce", 0,
                            "APIXO: never pay twice");
   memset (d, 0, sizeof (*d));
   d->fd = -1;
   d->action = GST_APIXO_PAY_ONCE_SUBMIT;
-  if (try_kept (d, identity, kept) ||
-      (config->settings.cache && try_cache (d, config, dir, identity, cb))) {
-    g_free (dir);
+  if (try_kept (d, identity, kept))
+    return TRUE;
+  if (!config->settings.cache)
+    return FALSE;
+  dir = gst_apixo_settings_cache_directory (&config->settings);
+  found = try_cache (d, config, dir, identity, cb);
+  g_free (dir);
+  return found;
+}
+
+void
+gst_apixo_pay_once_decide (GstApixoPayOnce *d, const GstApixoRunConfig *config,
+                           const GstApixoIdentity *identity,
+                           GMainContext *heartbeat,
+                           const GstApixoPayOnceCallbacks *cb,
+                           GCancellable *cancellable)
+{
+  gchar *dir;
+
+  if (!config->settings.journal)
     return;
-  }
-  if (config->settings.journal)
-    decide_by_journal (d, config, dir, identity, heartbeat, cb, cancellable);
+  dir = gst_apixo_settings_cache_directory (&config->settings);
+  decide_by_journal (d, config, dir, identity, heartbeat, cb, cancellable);
   if (d->claim != NULL && d->action != GST_APIXO_PAY_ONCE_SERVE)
     remove_stale_part (config);
   g_free (dir);

@@ -61,7 +61,8 @@ typedef struct {
   gint64 submit_time;
   GstStructure *message; /* SERVE: the "apixo-task" message to post */
   GstApixoClaim *claim;  /* SUBMIT, RESUME: the run's claim (or NULL) */
-  GstApixoCache *cache;  /* SUBMIT, RESUME: where to store the result */
+  GstApixoCache *cache;  /* SUBMIT, RESUME: where to store the result;
+                          * SERVE of a cache hit: where to note its use */
   GError *error;         /* FAIL */
   GstStructure *details; /* FAIL */
 } GstApixoPayOnce;
@@ -74,13 +75,22 @@ typedef struct {
   gpointer user_data;
 } GstApixoPayOnceCallbacks;
 
-/* Streaming thread.  Decides for a run of @config with @identity.  Waits
- * (interruptibly: @cancellable) only while another live run holds the
- * identity.  @heartbeat: the worker's context, for the lease. */
+/* Streaming thread.  What needs neither the worker nor the journal: the
+ * element's replay (@kept) and the result cache.  TRUE when that decided
+ * (SERVE, or RESUME of the kept task); FALSE otherwise, with the cache
+ * opened in @decision (cache=true) for decide() to go on with. */
+gboolean gst_apixo_pay_once_find (GstApixoPayOnce *decision,
+                                  const GstApixoRunConfig *config,
+                                  const GstApixoIdentity *identity,
+                                  const GstApixoKept *kept,
+                                  const GstApixoPayOnceCallbacks *callbacks);
+
+/* Streaming thread, after find() returned FALSE: the journal's verdict.
+ * Waits (interruptibly: @cancellable) only while another live run holds
+ * the identity.  @heartbeat: the worker's context, for the lease. */
 void gst_apixo_pay_once_decide (GstApixoPayOnce *decision,
                                 const GstApixoRunConfig *config,
                                 const GstApixoIdentity *identity,
-                                const GstApixoKept *kept,
                                 GMainContext *heartbeat,
                                 const GstApixoPayOnceCallbacks *callbacks,
                                 GCancellable *cancellable);

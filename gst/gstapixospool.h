@@ -74,7 +74,7 @@ GstApixoSpool *gst_apixo_spool_new (GstApixoWorker *worker,
  * file of @size bytes: a result already here (the result cache, a replay
  * of the element, another run's kept file).  Nothing is downloaded;
  * gst_apixo_spool_start() does nothing, and no callback is ever called.
- * @worker: the element's (reads check they are not on it). */
+ * @worker: the element's, or NULL (reads check they are not on it). */
 GstApixoSpool *gst_apixo_spool_new_for_fd (GstApixoWorker *worker, gint fd,
                                            guint64 size);
 

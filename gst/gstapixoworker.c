@@ -262,7 +262,7 @@ gst_apixo_worker_add_timeout (GstApixoWorker *worker, guint ms,
 gboolean
 gst_apixo_worker_is_current (GstApixoWorker *worker)
 {
-  return g_thread_self () == worker->thread;
+  return worker != NULL && g_thread_self () == worker->thread;
 }
 
 static SoupSession *

@@ -253,6 +253,8 @@ static void
 assert_hit_only (const gchar *key, GBytes *data)
 {
   gst_apixo_cache_meta_free (assert_hit (key, data));
+  /* served: the use is noted, as the element does after a hit */
+  gst_apixo_cache_mark_used (cache, key);
 }
 
 static void
