@@ -843,6 +843,11 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
                                   g_steal_pointer (&d.message));
       priv->hit_cache = g_steal_pointer (&d.cache);
       d.fd = -1;
+      /* a run waited for was sharing its result: what was opened closes */
+      if (priv->progress_started)
+        on_progress (
+            GST_PROGRESS_TYPE_COMPLETE, GST_APIXO_GENERATION_PROGRESS_CODE,
+            "The result of the same request is here: no new task", self);
       ok = TRUE;
       break;
     case GST_APIXO_PAY_ONCE_FAIL:

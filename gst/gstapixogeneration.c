@@ -693,11 +693,17 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
  * first) leaves at once, and once the download is over only the end
  * waits (for the file to be kept). */
 static gboolean
-must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
+reads_end (GstApixoSpool *spool, guint64 read_end)
 {
   guint64 total;
-  gboolean at_end =
-      gst_apixo_spool_get_size (spool, &total) && read_end >= total;
+
+  return gst_apixo_spool_get_size (spool, &total) && read_end >= total;
+}
+
+static gboolean
+must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
+{
+  gboolean at_end = reads_end (spool, read_end);
 
   if (!pull)
     return at_end;
@@ -717,8 +723,13 @@ gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
   done = gen->download_done;
   g_mutex_unlock (&gen->lock);
   /* final already (a served result, or a finished download): nothing to
-   * wait for, and no need to ask the spool on every read */
-  if (done || !must_wait_for_final (pull, spool, read_end))
+   * wait for; the read of the end delivers the result */
+  if (done) {
+    if (reads_end (spool, read_end))
+      gst_apixo_delivery_streamed (gen->delivery);
+    return GST_FLOW_OK;
+  }
+  if (!must_wait_for_final (pull, spool, read_end))
     return GST_FLOW_OK;
   return gst_apixo_generation_wait_downloaded (gen, cancellable) ==
                  GST_FLOW_FLUSHING
