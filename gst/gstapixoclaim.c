@@ -189,41 +189,21 @@ current_record (GstApixoClaim *claim)
 }
 
 gboolean
-gst_apixo_claim_submitted (GstApixoClaim *claim, const gchar *task_id,
-                           GError **error)
+gst_apixo_claim_task_id (GstApixoClaim *claim, const gchar *task_id,
+                         gboolean resumed, GError **error)
 {
   GstApixoJournalRecord *r;
   gboolean ok;
 
   g_mutex_lock (&claim->lock);
   r = current_record (claim);
+  /* a resumed task keeps the time it was submitted at */
+  if (!resumed || r->submit_time == 0 || g_strcmp0 (r->task_id, task_id) != 0)
+    r->submit_time = g_get_real_time ();
   r->state = GST_APIXO_JOURNAL_SUBMITTED;
   g_free (r->task_id);
   r->task_id = g_strdup (task_id);
-  r->submit_time = g_get_real_time ();
-  ok = write_record (claim, error);
-  g_mutex_unlock (&claim->lock);
-  return ok;
-}
-
-gboolean
-gst_apixo_claim_resumed (GstApixoClaim *claim, const gchar *task_id,
-                         GError **error)
-{
-  GstApixoJournalRecord *r;
-  gboolean ok = TRUE;
-
-  g_mutex_lock (&claim->lock);
-  r = current_record (claim);
-  if (g_strcmp0 (r->task_id, task_id) != 0 ||
-      r->state != GST_APIXO_JOURNAL_SUBMITTED) {
-    r->state = GST_APIXO_JOURNAL_SUBMITTED;
-    g_free (r->task_id);
-    r->task_id = g_strdup (task_id);
-    if (r->submit_time == 0)
-      r->submit_time = g_get_real_time ();
-  }
-  ok = write_record (claim, error); /* now ours */
+  ok = write_record (claim, error); /* ours now, a resumed one too */
   g_mutex_unlock (&claim->lock);
   return ok;
 }

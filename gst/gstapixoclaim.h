@@ -72,10 +72,10 @@ const GstApixoJournalRecord *gst_apixo_claim_get_record (GstApixoClaim *claim);
  * durably.  FALSE + @error when the journal could not be written (the run
  * goes on: a warning). */
 gboolean gst_apixo_claim_sending (GstApixoClaim *claim, GError **error);
-gboolean gst_apixo_claim_submitted (GstApixoClaim *claim, const gchar *task_id,
-                                    GError **error);
-gboolean gst_apixo_claim_resumed (GstApixoClaim *claim, const gchar *task_id,
-                                  GError **error);
+/* The task id arrived (@resumed: a task resumed, not submitted by this
+ * run: its recorded submission time stays). */
+gboolean gst_apixo_claim_task_id (GstApixoClaim *claim, const gchar *task_id,
+                                  gboolean resumed, GError **error);
 gboolean gst_apixo_claim_succeeded (GstApixoClaim *claim,
                                     const gchar *result_url, GError **error);
 

@@ -123,8 +123,7 @@ gst_apixo_delivery_task_id (GstApixoDelivery *d, const gchar *task_id,
     return;
   /* the id is durable before anyone can lose it */
   if (d->claim != NULL &&
-      !(resumed ? gst_apixo_claim_resumed (d->claim, task_id, &error)
-                : gst_apixo_claim_submitted (d->claim, task_id, &error)))
+      !gst_apixo_claim_task_id (d->claim, task_id, resumed, &error))
     journal_failed (d, error);
 }
 
