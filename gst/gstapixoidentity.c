@@ -48,6 +48,7 @@ static JsonNode *
 canonical_node (JsonNode *node)
 {
   JsonArray *array, *copy;
+  JsonNode *result;
   guint i;
 
   switch (JSON_NODE_TYPE (node)) {
@@ -59,7 +60,9 @@ canonical_node (JsonNode *node)
       for (i = 0; i < json_array_get_length (array); i++)
         json_array_add_element (
             copy, canonical_node (json_array_get_element (array, i)));
-      return json_node_init_array (json_node_alloc (), copy);
+      result = json_node_init_array (json_node_alloc (), copy);
+      json_array_unref (copy);
+      return result;
     default:
       return json_node_copy (node);
   }
