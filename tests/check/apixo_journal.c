@@ -53,6 +53,7 @@
 #define CHILD_HELD 11
 #define CHILD_ERROR 12
 #define CHILD_CANNOT_DROP 77
+#define CHILD_CANNOT_REACH 78
 
 #define RACERS 8
 #define RACE_ROUNDS 3
@@ -296,11 +297,18 @@ run_unprivileged_code (gint (*check) (const gchar *dir), const gchar *dir)
     if (setgroups (0, NULL) != 0 || setgid (NOBODY) != 0 ||
         setuid (NOBODY) != 0)
       _exit (CHILD_CANNOT_DROP);
+    /* the temp directory's parents may be closed to nobody ($TMPDIR in
+     * a private directory of root's) */
+    if (access (dir, W_OK | X_OK) != 0)
+      _exit (CHILD_CANNOT_REACH);
     _exit (check (dir));
   }
   code = exit_code (pid);
-  if (code == CHILD_CANNOT_DROP) {
-    g_print ("cannot drop root privileges: read-only checks skipped\n");
+  if (code == CHILD_CANNOT_DROP || code == CHILD_CANNOT_REACH) {
+    g_print ("%s: read-only checks skipped\n",
+             code == CHILD_CANNOT_DROP ? "cannot drop root privileges"
+                                       : "the test directory is closed to "
+                                         "nobody");
     return -1;
   }
   return code;
