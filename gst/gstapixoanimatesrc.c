@@ -61,6 +61,14 @@ struct _GstApixoAnimateSrc {
   GstApixoInput *video_input; /* input_lock */
 };
 
+/* apixo://wan-2-2-animate?image=URI&video=URI (image-uri and video-uri by
+ * their own names too) */
+static const GstApixoUriAlias uri_aliases[] = {
+  { "image", "image-uri" },
+  { "video", "video-uri" },
+  { NULL, NULL },
+};
+
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/quicktime"));
 
@@ -180,6 +188,8 @@ gst_apixo_animate_src_class_init (GstApixoAnimateSrcClass *klass)
       GST_DEBUG_FUNCPTR (gst_apixo_animate_src_get_pad_input);
   base_class->image_uri_property = "image-uri";
   base_class->video_uri_property = "video-uri";
+  base_class->uri_model = MODEL;
+  base_class->uri_aliases = uri_aliases;
 
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_ANIMATE_KIND, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_ANIMATE_SRC, 0);

@@ -85,11 +85,15 @@ struct _GstApixoSrc {
   GstApixoRequestSpec *props; /* object lock */
 };
 
+/* apixoanimate makes them (its image and video inputs) */
+static const gchar *const uri_refused_models[] = { "wan-2-2-animate", NULL };
+
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/quicktime"));
 
 G_DEFINE_TYPE (GstApixoSrc, gst_apixo_src, GST_TYPE_APIXO_BASE_SRC);
-GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (apixosrc, "apixosrc", GST_RANK_NONE,
+/* PRIMARY: playbin, uridecodebin and GES pick it for apixo:// URIs. */
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (apixosrc, "apixosrc", GST_RANK_PRIMARY,
                                        GST_TYPE_APIXO_SRC,
                                        gst_apixo_element_init (plugin));
 
@@ -229,6 +233,7 @@ gst_apixo_src_class_init (GstApixoSrcClass *klass)
       "gst-apixo developers");
 
   base_class->build_spec = GST_DEBUG_FUNCPTR (gst_apixo_src_build_spec);
+  base_class->uri_refused_models = uri_refused_models;
 }
 
 static void
