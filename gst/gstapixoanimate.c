@@ -55,7 +55,6 @@
 #include "gstapixoanimatesrc.h"
 #include "gstapixoelements.h"
 #include "gstapixoerror.h"
-#include "gstapixouri.h"
 
 /*
  * Thread safety notes
@@ -97,17 +96,9 @@ static GstStaticPadTemplate image_template = GST_STATIC_PAD_TEMPLATE (
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
     "video", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS_ANY);
 
-static void gst_apixo_animate_uri_handler_init (gpointer g_iface,
-                                                gpointer iface_data);
-
-G_DEFINE_TYPE_WITH_CODE (
-    GstApixoAnimate, gst_apixo_animate, GST_TYPE_BIN,
-    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
-                           gst_apixo_animate_uri_handler_init));
-/* PRIMARY: playbin, uridecodebin and GES pick it for
- * apixo://wan-2-2-animate URIs. */
+G_DEFINE_TYPE (GstApixoAnimate, gst_apixo_animate, GST_TYPE_BIN);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (apixoanimate, "apixoanimate",
-                                       GST_RANK_PRIMARY, GST_TYPE_APIXO_ANIMATE,
+                                       GST_RANK_NONE, GST_TYPE_APIXO_ANIMATE,
                                        gst_apixo_element_init (plugin));
 
 static void gst_apixo_animate_set_property (GObject *object, guint prop_id,
@@ -432,41 +423,6 @@ gst_apixo_animate_release_pad (GstElement *element, GstPad *pad)
                                  pad_kind (pad), FALSE);
   gst_pad_set_active (pad, FALSE);
   gst_element_remove_pad (element, pad);
-}
-
-/* ---- apixo:// URIs ------------------------------------------------------- */
-
-/* The bin itself takes apixo://wan-2-2-animate URIs, rather than a source
- * registered for them: a URI gives the inputs as image= and video= URLs or
- * file:// URIs (no pad is requested, as with image-uri and video-uri), and
- * the element a user finds for wan-2-2-animate stays this one, with its
- * properties, its upload signal and its messages.  The source inside
- * applies the URI: its properties are the bin's, its start() reports what
- * the URI could not set. */
-static gchar *
-gst_apixo_animate_uri_get_uri (GstURIHandler *handler)
-{
-  return gst_uri_handler_get_uri (
-      GST_URI_HANDLER (GST_APIXO_ANIMATE (handler)->src));
-}
-
-static gboolean
-gst_apixo_animate_uri_set_uri (GstURIHandler *handler, const gchar *uri,
-                               GError **error)
-{
-  return gst_uri_handler_set_uri (
-      GST_URI_HANDLER (GST_APIXO_ANIMATE (handler)->src), uri, error);
-}
-
-static void
-gst_apixo_animate_uri_handler_init (gpointer g_iface, gpointer iface_data)
-{
-  GstURIHandlerInterface *iface = g_iface;
-
-  iface->get_type = gst_apixo_uri_handler_get_type;
-  iface->get_protocols = gst_apixo_uri_handler_get_protocols;
-  iface->get_uri = gst_apixo_animate_uri_get_uri;
-  iface->set_uri = gst_apixo_animate_uri_set_uri;
 }
 
 /* ---- upload signal ------------------------------------------------------- */
