@@ -34,25 +34,28 @@
 
 /* ---- parsing ------------------------------------------------------------- */
 
-static void
-param_free (gpointer data)
-{
-  GstApixoUriParam *p = data;
-
-  g_free (p->name);
-  g_free (p->raw_value);
-  g_free (p);
-}
-
 void
 gst_apixo_uri_free (GstApixoUri *uri)
 {
-  if (uri == NULL)
-    return;
-  g_free (uri->model);
-  g_free (uri->task_id);
-  g_ptr_array_unref (uri->params);
-  g_free (uri);
+  if (uri != NULL) {
+    g_ptr_array_unref (uri->params);
+    g_free (uri->task_id);
+    g_free (uri->model);
+    g_free (uri);
+  }
+}
+
+/* One block: the strings live after the struct (freed with g_free()). */
+static GstApixoUriParam *
+param_new (const gchar *name, const gchar *raw_value)
+{
+  gsize name_size = strlen (name) + 1, value_size = strlen (raw_value) + 1;
+  GstApixoUriParam *p =
+      g_malloc (sizeof (GstApixoUriParam) + name_size + value_size);
+
+  p->name = memcpy ((gchar *)(p + 1), name, name_size);
+  p->raw_value = memcpy (p->name + name_size, raw_value, value_size);
+  return p;
 }
 
 /* "NAME=VALUE" pieces of @query; a piece without '=' has an empty value
@@ -64,21 +67,19 @@ split_params (const gchar *query, GPtrArray *params, GError **error)
 
   for (guint i = 0; pieces[i] != NULL; i++) {
     gchar *eq = strchr (pieces[i], '=');
-    GstApixoUriParam *p;
+    g_autofree gchar *name = NULL;
 
     if (*pieces[i] == '\0')
       continue;
-    p = g_new0 (GstApixoUriParam, 1);
-    p->raw_value = g_strdup (eq ? eq + 1 : "");
     if (eq != NULL)
       *eq = '\0';
-    p->name = g_uri_unescape_string (pieces[i], NULL);
-    g_ptr_array_add (params, p);
-    if (p->name == NULL || *p->name == '\0') {
+    name = g_uri_unescape_string (pieces[i], NULL);
+    if (name == NULL || *name == '\0') {
       g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
                    "An apixo URI parameter has no valid name");
       return FALSE;
     }
+    g_ptr_array_add (params, param_new (name, eq ? eq + 1 : ""));
   }
   return TRUE;
 }
@@ -169,7 +170,7 @@ gst_apixo_uri_parse (const gchar *text, GError **error)
   base = g_strdup (text);
   query = cut_query (base);
   uri = g_new0 (GstApixoUri, 1);
-  uri->params = g_ptr_array_new_with_free_func (param_free);
+  uri->params = g_ptr_array_new_with_free_func (g_free);
   if (!g_uri_split (base, G_URI_FLAGS_NON_DNS, NULL, NULL, &host, NULL, &path,
                     NULL, NULL, NULL)) {
     g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
@@ -186,30 +187,23 @@ gst_apixo_uri_parse (const gchar *text, GError **error)
 
 /* ---- which properties a URI sets ----------------------------------------- */
 
+/* The property a URI parameter @name sets (@to_property), or the URI name
+ * of the property @name. */
 static const gchar *
-alias_property (const GstApixoUriTarget *target, const gchar *uri_name)
+alias (const GstApixoUriTarget *target, const gchar *name, gboolean to_property)
 {
   for (const GstApixoUriAlias *a = target->aliases; a && a->uri_name; a++)
-    if (g_str_equal (a->uri_name, uri_name))
-      return a->property;
-  return uri_name;
-}
-
-static const gchar *
-uri_name (const GstApixoUriTarget *target, const gchar *property)
-{
-  for (const GstApixoUriAlias *a = target->aliases; a && a->uri_name; a++)
-    if (g_str_equal (a->property, property))
-      return a->uri_name;
-  return property;
+    if (g_str_equal (to_property ? a->uri_name : a->property, name))
+      return to_property ? a->property : a->uri_name;
+  return name;
 }
 
 /* The element's own property named @name in a URI, or NULL. */
 static GParamSpec *
 find_own (GObject *object, const GstApixoUriTarget *target, const gchar *name)
 {
-  GParamSpec *pspec = g_object_class_find_property (
-      G_OBJECT_GET_CLASS (object), alias_property (target, name));
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object),
+                                                    alias (target, name, TRUE));
 
   return pspec && g_type_is_a (pspec->owner_type, target->own_type) ? pspec
                                                                     : NULL;
@@ -248,7 +242,7 @@ describe_parameters (GObject *object, const GstApixoUriTarget *target)
         !is_parameter (specs[i]))
       continue;
     g_string_append_printf (s, "%s%s", s->len ? ", " : "",
-                            uri_name (target, specs[i]->name));
+                            alias (target, specs[i]->name, FALSE));
   }
   g_free (specs);
   return g_string_free (s, FALSE);
@@ -581,7 +575,7 @@ static void
 append_property (GString *s, GObject *object, const GstApixoUriTarget *target,
                  GParamSpec *pspec)
 {
-  const gchar *name = uri_name (target, pspec->name);
+  const gchar *name = alias (target, pspec->name, FALSE);
   GValue value = G_VALUE_INIT;
 
   g_value_init (&value, pspec->value_type);

@@ -40,7 +40,8 @@ G_BEGIN_DECLS
  */
 
 /* One parameter as written in the URI: its name decoded, its value not
- * yet (decoding errors are reported with the property's name). */
+ * yet (decoding errors are reported with the property's name).  One
+ * allocation, the strings after the struct: g_free() frees it. */
 typedef struct {
   gchar *name;
   gchar *raw_value;

@@ -197,30 +197,33 @@ GST_START_TEST (test_properties_from_uri)
 
 GST_END_TEST;
 
-/* set_uri() refuses what is not its own: another scheme, a model another
- * element makes, a URI naming neither model nor task; and a running
- * element's URI. */
+typedef struct {
+  const gchar *factory, *uri;
+  gint code;
+} NotOurs;
+
+static const NotOurs not_ours[] = {
+  { "apixosrc", "file:///tmp/x.mp4", GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
+  { "apixosrc", "apixo://wan-2-2-animate?image=file:///a.png",
+    GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
+  { "apixosrc", "apixo://task/t1?model=wan-2-2-animate",
+    GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
+  { "apixoanimatesrc", "apixo://wan-2-5?prompt=x",
+    GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
+  { "apixoanimatesrc", "apixo://task/t1", GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
+  { "apixosrc", "apixo:///?prompt=x", GST_URI_ERROR_BAD_URI },
+  { "apixosrc", "apixo://task/?model=wan-2-5", GST_URI_ERROR_BAD_URI },
+  { "apixosrc", "apixo://wan-2-5/more?prompt=x", GST_URI_ERROR_BAD_URI },
+};
+
+/* set_uri() refuses what is not its own (so that playbin tries another
+ * element): another scheme, a model another element makes, a URI naming
+ * neither model nor task. */
 GST_START_TEST (test_not_ours)
 {
-  static const struct {
-    const gchar *factory, *uri;
-    gint code;
-  } cases[] = {
-    { "apixosrc", "file:///tmp/x.mp4", GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
-    { "apixosrc", "apixo://wan-2-2-animate?image=file:///a.png",
-      GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
-    { "apixosrc", "apixo://task/t1?model=wan-2-2-animate",
-      GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
-    { "apixoanimatesrc", "apixo://wan-2-5?prompt=x",
-      GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
-    { "apixoanimatesrc", "apixo://task/t1",
-      GST_URI_ERROR_UNSUPPORTED_PROTOCOL },
-    { "apixosrc", "apixo:///?prompt=x", GST_URI_ERROR_BAD_URI },
-    { "apixosrc", "apixo://task/?model=wan-2-5", GST_URI_ERROR_BAD_URI },
-    { "apixosrc", "apixo://wan-2-5/more?prompt=x", GST_URI_ERROR_BAD_URI },
-  };
+  const NotOurs *cases = not_ours;
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+  for (guint i = 0; i < G_N_ELEMENTS (not_ours); i++) {
     GstElement *e = gst_element_factory_make (cases[i].factory, NULL);
     GError *error = NULL;
 
@@ -669,18 +672,16 @@ GST_END_TEST;
 
 /* ---- apixoanimate ------------------------------------------------------------------ */
 
+/* @data (taken) as the file @name of the test's directory: its URI. */
 static gchar *
 write_media (GBytes *data, const gchar *name)
 {
-  gchar *path = g_build_filename (tmpdir, name, NULL);
-  gchar *file_uri;
+  g_autoptr (GBytes) bytes = data;
+  g_autofree gchar *path = g_build_filename (tmpdir, name, NULL);
 
-  fail_unless (g_file_set_contents (path, g_bytes_get_data (data, NULL),
-                                    g_bytes_get_size (data), NULL));
-  file_uri = g_filename_to_uri (path, NULL, NULL);
-  g_bytes_unref (data);
-  g_free (path);
-  return file_uri;
+  fail_unless (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
+                                    g_bytes_get_size (bytes), NULL));
+  return g_filename_to_uri (path, NULL, NULL);
 }
 
 /* The first image_urls / video_urls of the sim's only task. */
@@ -736,29 +737,29 @@ GST_END_TEST;
 static Suite *
 apixo_uri_suite (void)
 {
+  /* each test has its own sim and cache */
+  static const gchar *const names[] = { "parse", "play", "tasks" };
   Suite *s = suite_create ("apixo-uri");
-  TCase *tc = tcase_create ("uri");
+  TCase *tc[G_N_ELEMENTS (names)];
 
-  suite_add_tcase (s, tc);
-  tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_add_test (tc, test_round_trips);
-  tcase_add_test (tc, test_properties_from_uri);
-  tcase_add_test (tc, test_not_ours);
-  tcase_add_test (tc, test_refusals);
-  tcase_add_test (tc, test_discover_then_play);
-  tcase_add_test (tc, test_seek_in_playbin);
-  tcase_add_test (tc, test_seek_in_playbin3);
-  tcase_add_test (tc, test_task_uri_resumes);
-  tcase_add_test (tc, test_discovery_timeout_resumes);
-  tcase_add_test (tc, test_animate_file_uris);
+  /* A URI never carries the key: the elements read it from here. */
+  g_setenv ("APIXO_API_KEY", KEY, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    tc[i] = tcase_create (names[i]);
+    suite_add_tcase (s, tc[i]);
+    tcase_add_checked_fixture (tc[i], setup, teardown);
+  }
+  tcase_add_test (tc[0], test_round_trips);
+  tcase_add_test (tc[0], test_properties_from_uri);
+  tcase_add_test (tc[0], test_not_ours);
+  tcase_add_test (tc[0], test_refusals);
+  tcase_add_test (tc[1], test_discover_then_play);
+  tcase_add_test (tc[1], test_seek_in_playbin);
+  tcase_add_test (tc[1], test_seek_in_playbin3);
+  tcase_add_test (tc[2], test_task_uri_resumes);
+  tcase_add_test (tc[2], test_discovery_timeout_resumes);
+  tcase_add_test (tc[2], test_animate_file_uris);
   return s;
 }
 
-int
-main (int argc, char **argv)
-{
-  /* A URI never carries the key: the elements read it from here. */
-  g_setenv ("APIXO_API_KEY", KEY, TRUE);
-  gst_check_init (&argc, &argv);
-  return gst_check_run_suite (apixo_uri_suite (), "apixo_uri", __FILE__);
-}
+GST_CHECK_MAIN (apixo_uri);
