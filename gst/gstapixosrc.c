@@ -28,6 +28,15 @@
  * environment variable, and the service from base-url or APIXO_BASE_URL
  * (point it at apixo-sim to develop offline without spending credits).
  *
+ * It is also the element of apixo:// URIs (playbin, uridecodebin,
+ * gst-play-1.0, gst-discoverer-1.0, GES): apixo://MODEL?NAME=VALUE&... gives
+ * the model and any property by its name (values percent-encoded, one
+ * parameter per element of image-uris, never api-key), and
+ * apixo://task/TASK_ID?model=MODEL an existing task (resumed or downloaded,
+ * never submitted).  A URI turns cache on (cache=false turns it off again):
+ * discovering a clip, then playing it, makes one task.  A wrong parameter
+ * is the error its property would give, when the element starts.
+ *
  * Progress is posted as GST_MESSAGE_PROGRESS (see gst-launch-1.0 -m) and as
  * "apixo-task" element messages (event = queued, submitted, state,
  * success, failed, downloaded; with task-id, model, state, elapsed,
@@ -48,6 +57,9 @@
  * |[
  * gst-launch-1.0 apixosrc model=sora-2-pro task-id=task_12345678 ! filesink location=result.mp4
  * ]| Resume a task submitted earlier (nothing is submitted, nothing billed again).
+ * |[
+ * gst-play-1.0 "apixo://wan-2-5-video?prompt=clouds%20over%20a%20lake&resolution=720p&duration=5&seed=7"
+ * ]| Generate and play by URI (the key from APIXO_API_KEY); again: from the cache.
  */
 
 #ifdef HAVE_CONFIG_H
