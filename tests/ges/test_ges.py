@@ -168,7 +168,7 @@ class GesTimelines(unittest.TestCase):
 
     def test_project_saved_reloaded_rendered(self):
         """A GES application saves a project with an apixo:// clip; another
-        process loads and renders it from the cache, without a task."""
+        process loads and renders it from the cache, without a request."""
         xges = self.path("kite.xges")
         out = self.path("kite.mp4")
         saved = self.run_gestimeline("save", xges, KITE)
@@ -181,9 +181,15 @@ class GesTimelines(unittest.TestCase):
         self.assertIn("apixo://wan-2-5-video?", project)
         self.assertNotIn(simapi.KEY, project)
 
+        requests = self.sim.stats()["requests"]
         rendered = self.run_gestimeline("render", xges, out)
         self.assertPaidOnce([KITE])
-        self.assertNotIn("submitted", rendered["events"])
+        # every source of the clip (its audio and its video) was served by
+        # the cache, which the URI turned on: no request of any kind
+        self.assertTrue(rendered["events"])
+        self.assertEqual(set(rendered["events"]), {"cached"},
+                         rendered["events"])
+        self.assertEqual(self.sim.stats()["requests"], requests)
         self.assertEqual(rendered["duration"], saved["duration"])
         self.assertRendered(out, seconds)
 
