@@ -15,6 +15,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import json
+import os
 import sys
 
 import gi
@@ -147,9 +148,20 @@ def render(xges, out):
     return {"duration": timeline.get_duration(), "events": events}
 
 
+def set_discovery_timeout():
+    """GES_DISCOVERY_TIMEOUT (seconds) for every discovery of this
+    process.  GES 1.24 reads it for all of them; GES 1.22 (Debian 12) only
+    for a discoverer that URI clips no longer use (theirs keep 60 s), so an
+    application sets it itself, as editors should."""
+    seconds = os.environ.get("GES_DISCOVERY_TIMEOUT")
+    if seconds:
+        GES.UriClipAsset.set_timeout(int(float(seconds) * Gst.SECOND))
+
+
 def main(argv):
     Gst.init(None)
     GES.init()
+    set_discovery_timeout()
     if len(argv) >= 3 and argv[1] == "save":
         result = save(argv[2], argv[3:])
     elif len(argv) == 4 and argv[1] == "render":

@@ -39,10 +39,16 @@ GESTIMELINE = os.path.join(HERE, "gestimeline.py")
 TIME_SCALE = 0.01
 # Discovery (GES's discoverer) prerolls each clip, which includes its whole
 # generation: GES gives up after GES_DISCOVERY_TIMEOUT seconds (60 by
-# default; gst-discoverer-1.0: 10).  The scaled generations take seconds;
-# the bound is for a loaded machine.
+# default; gst-discoverer-1.0: 10).  GES 1.22's ges-launch-1.0 keeps 60 s
+# whatever the variable says; gestimeline.py applies it.  The scaled
+# generations take seconds; the bound is for a loaded machine.
 DISCOVERY_TIMEOUT_S = simapi.WAIT
 CHILD_S = 10 * simapi.WAIT
+# A discovery that gives up: long enough for the submission to be answered
+# on loopback, far shorter than HOLD_S.
+GIVE_UP_S = 5
+# A status poll held unanswered (real seconds): longer than any test.
+HOLD_S = 3600
 # The polling the element would do against the real service, scaled like
 # the sim (first regular poll after 0.1 s instead of the model page's
 # advice of 90 s).
@@ -95,24 +101,28 @@ class GesTimelines(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def run_child(self, argv):
-        """Runs @argv to its end; fails the test unless it exits 0.
-        Returns its stdout."""
+    def run_child(self, argv, status=0, **env):
+        """Runs @argv, with @env added to the test's environment, to its
+        end; fails the test unless it exits with @status.  Returns its
+        stdout and stderr."""
         try:
-            done = subprocess.run(argv, env=self.env, cwd=self.dir,
-                                  stdin=subprocess.DEVNULL,
+            done = subprocess.run(argv, env=dict(self.env, **env),
+                                  cwd=self.dir, stdin=subprocess.DEVNULL,
                                   capture_output=True, text=True,
                                   timeout=CHILD_S)
         except subprocess.TimeoutExpired as e:
+            err = e.stderr or b""
+            if isinstance(err, bytes):
+                err = err.decode(errors="replace")
             self.fail("%s did not end within %d s; stderr:\n%s"
-                      % (argv[0], CHILD_S, (e.stderr or b"")[-3000:]))
-        self.assertEqual(done.returncode, 0, "%s exited %d; stderr:\n%s"
+                      % (argv[0], CHILD_S, err[-3000:]))
+        self.assertEqual(done.returncode, status, "%s exited %d; stderr:\n%s"
                          % (" ".join(argv), done.returncode,
                             done.stderr[-3000:]))
-        return done.stdout
+        return done.stdout, done.stderr
 
     def run_gestimeline(self, *args):
-        out = self.run_child(["/usr/bin/python3", GESTIMELINE] + list(args))
+        out, _ = self.run_child(["/usr/bin/python3", GESTIMELINE] + list(args))
         return json.loads(out.strip().splitlines()[-1])
 
     def task_of(self, uri):
@@ -192,6 +202,29 @@ class GesTimelines(unittest.TestCase):
         self.assertEqual(self.sim.stats()["requests"], requests)
         self.assertEqual(rendered["duration"], saved["duration"])
         self.assertRendered(out, seconds)
+
+    def test_discovery_timeout_keeps_the_task(self):
+        """Discovery gives up while the clip is still being generated: the
+        task goes on at the service and the journal keeps it, so loading
+        the clip again resumes it instead of paying again."""
+        # every status poll unanswered: the generation is never seen to end
+        self.sim.fault("status", "slow", count=1000, delay=HOLD_S)
+        xges = self.path("kite.xges")
+        argv = ["/usr/bin/python3", GESTIMELINE, "save", xges, KITE]
+        _, err = self.run_child(argv, status=1,
+                                GES_DISCOVERY_TIMEOUT=str(GIVE_UP_S))
+        self.assertIn("discovering failed", err)
+        self.assertFalse(os.path.exists(xges))
+        # the task was known (its id answered, polled) when discovery gave up
+        self.assertEqual(len(self.sim.tasks()), 1)
+        self.assertGreaterEqual(self.sim.count("status"), 1)
+
+        self.sim.request("DELETE", "/__sim/faults", key=None)
+        saved = self.run_gestimeline("save", xges, KITE)
+        self.assertPaidOnce([KITE])
+        self.assertAlmostEqual(saved["duration"] / 1e9,
+                               self.task_of(KITE)["duration"],
+                               delta=1.0 / FPS)
 
 
 if __name__ == "__main__":
