@@ -10,7 +10,9 @@
 # (/__sim/tasks, /__sim/stats); outputs are decoded.
 #
 # Synchronisation: child exits only (a child that hangs is killed after
-# CHILD_S and fails the test with what it said).  Never sleeps.
+# CHILD_S and fails the test with what it said).  Never sleeps.  The one
+# timeout under test, a discovery that gives up, ends a child while the sim
+# holds every status poll: the generation cannot be seen to end first.
 # Debian's /usr/bin/python3 (python3-gi, gir1.2-ges-1.0, python3-gst-1.0).
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
