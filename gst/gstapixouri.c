@@ -393,7 +393,7 @@ decode_value (const GstApixoUriParam *p, GParamSpec *pspec, GError **error)
   return NULL;
 }
 
-/* Sets @pspec from one parameter, or adds it to the array @values
+/* Sets @pspec from one parameter, or adds it to the array that @arrays
  * collects for an array property. */
 static gboolean
 apply_param (GObject *object, GParamSpec *pspec, const GstApixoUriParam *p,
@@ -412,21 +412,21 @@ apply_param (GObject *object, GParamSpec *pspec, const GstApixoUriParam *p,
     refuse_value (pspec, text, error);
     return FALSE;
   }
-  if (is_array (pspec))
+  if (is_array (pspec)) {
     gst_value_array_append_and_take_value (g_hash_table_lookup (arrays, pspec),
                                            &value);
-  else
+  } else {
     g_object_set_property (object, pspec->name, &value);
-  if (!is_array (pspec))
     g_value_unset (&value);
+  }
   return TRUE;
 }
 
 /* Notes that the URI gives @pspec: an array collects its elements in
  * @arrays; any other property is refused a second time (TRUE). */
 static gboolean
-refuse_twice (GParamSpec *pspec, GHashTable *seen, GHashTable *arrays,
-              GError **error)
+note_given (GParamSpec *pspec, GHashTable *seen, GHashTable *arrays,
+            GError **error)
 {
   GValue *array;
 
@@ -481,8 +481,7 @@ apply_params (const GstApixoUri *uri, GObject *object,
       refuse_unknown (object, target, p->name, error);
       return FALSE;
     }
-    if (refuse_part (pspec, error) ||
-        refuse_twice (pspec, seen, arrays, error) ||
+    if (refuse_part (pspec, error) || note_given (pspec, seen, arrays, error) ||
         !apply_param (object, pspec, p, arrays, error))
       return FALSE;
   }
@@ -506,7 +505,7 @@ gst_apixo_uri_apply (const GstApixoUri *uri, GObject *object,
   }
   if (find_own (object, target, "cache") != NULL)
     g_object_set (object, "cache", URI_CACHE_DEFAULT, NULL);
-  if (uri->model != NULL && find_own (object, target, "model") != NULL)
+  if (find_own (object, target, "model") != NULL)
     g_object_set (object, "model", uri->model, NULL);
   if (uri->task_id != NULL)
     g_object_set (object, "task-id", uri->task_id, NULL);

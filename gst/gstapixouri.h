@@ -94,7 +94,11 @@ gboolean gst_apixo_uri_apply (const GstApixoUri *uri, GObject *object,
 /* The canonical URI of what @object's properties designate: @model (or
  * the task @task_id, with model=@model), then every parameter that is not
  * at its default (the property's, except cache: TRUE), in property-name
- * order, percent-encoded.  Newly allocated. */
+ * order, percent-encoded; NULL when there is neither model nor task.
+ * Newly allocated.  A property set to its default is omitted like one
+ * left unset: the same clip for the service, though another entry of the
+ * result cache where an element sends an explicit default (prompt-extend
+ * true, watermark false, provider auto, wan-2-2-animate's seed -1). */
 gchar *gst_apixo_uri_canonical (GObject *object,
                                 const GstApixoUriTarget *target,
                                 const gchar *model, const gchar *task_id);

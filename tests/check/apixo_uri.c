@@ -32,7 +32,8 @@
 #define TIME_SCALE 0.01
 /* the key of apixo_test_parse()'s @SIM@: the sim's tasks are its key's */
 #define KEY "test-key"
-#define WAIT_S 60
+/* Bound of every wait (memcheck runs it all tens of times slower). */
+#define WAIT_S (under_valgrind () ? 900 : 60)
 /* What the playback tests ask for: wan-2-5-video 480p 16:9 is 832x480
  * (docs/apixo-sim.md), 5 s at 24 fps. */
 #define MODEL "wan-2-5-video"
@@ -43,8 +44,9 @@
 #define HEIGHT 480
 #define SECONDS 5
 #define FRAME (GST_SECOND / 24)
-/* The discovery that gives up: gst-discoverer-1.0's default timeout. */
-#define DISCOVERY_TIMEOUT_S 10
+/* The discovery that gives up: gst-discoverer-1.0's default timeout (under
+ * memcheck, long enough for the submission to leave first). */
+#define DISCOVERY_TIMEOUT_S (under_valgrind () ? 120 : 10)
 #define HOLD_S 3600
 
 APIXO_TEST_FIXTURE (TIME_SCALE, "apixo-uri")
@@ -651,7 +653,7 @@ GST_START_TEST (test_discovery_timeout_resumes)
 
   /* the task's first status poll is held: it runs as long as we like */
   sim_fixture_add_fault_full (sim, "status", "slow", 1, HOLD_S, NULL);
-  info = discover (uri, under_valgrind () ? WAIT_S : DISCOVERY_TIMEOUT_S);
+  info = discover (uri, DISCOVERY_TIMEOUT_S);
   fail_unless_equals_int (gst_discoverer_info_get_result (info),
                           GST_DISCOVERER_TIMEOUT);
   gst_discoverer_info_unref (info);
