@@ -7,8 +7,35 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
+/**
+ * SECTION:element-apixoanimatesrc
+ * @title: apixoanimatesrc
+ *
+ * The wan-2-2-animate source that apixoanimate is built on, registered on
+ * its own for apixo://wan-2-2-animate URIs: playbin, uridecodebin,
+ * gst-discoverer and GES make it from a URI whose image= and video=
+ * parameters (its image-uri and video-uri) give the inputs as http(s) URLs
+ * or file:// URIs.  It has every property of apixoanimate and no sink pads
+ * (inputs on pads: use apixoanimate).
+ *
+ * It is the URI source rather than the apixoanimate bin: uridecodebin sets
+ * its decodebin to PAUSED before the source, so typefind activates the
+ * source's pad in pull mode while the source is still in NULL, and a bin
+ * going to READY deactivates its ghost source pads (GstBin), which then come
+ * back in push mode under a typefind that pulls.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-play-1.0 "apixo://wan-2-2-animate?image=https://example.com/character.png&video=https://example.com/motion.mp4&resolution=720p"
+ * ]| Play an animation (the API key from APIXO_API_KEY).
+ * |[
+ * gst-launch-1.0 apixoanimatesrc image-uri=https://example.com/character.png video-uri=https://example.com/motion.mp4 ! decodebin ! autovideosink
+ * ]| The same as an element.
+ */
+
 /*
- * GstApixoAnimateSrc: the wan-2-2-animate source inside apixoanimate.
+ * GstApixoAnimateSrc: the wan-2-2-animate source inside apixoanimate, and
+ * the element of apixo://wan-2-2-animate URIs.
  *
  * Thread safety notes
  * -------------------
@@ -28,6 +55,7 @@
 #endif
 
 #include "gstapixoanimatesrc.h"
+#include "gstapixoelements.h"
 #include "gstapixoinput.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_animate_src_debug);
@@ -61,11 +89,25 @@ struct _GstApixoAnimateSrc {
   GstApixoInput *video_input; /* input_lock */
 };
 
+/* apixo://wan-2-2-animate?image=URI&video=URI (image-uri and video-uri by
+ * their own names too) */
+static const GstApixoUriAlias uri_aliases[] = {
+  { "image", "image-uri" },
+  { "video", "video-uri" },
+  { NULL, NULL },
+};
+
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/quicktime"));
 
 G_DEFINE_TYPE (GstApixoAnimateSrc, gst_apixo_animate_src,
                GST_TYPE_APIXO_BASE_SRC);
+/* PRIMARY: playbin, uridecodebin and GES pick it for
+ * apixo://wan-2-2-animate URIs. */
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (apixoanimatesrc, "apixoanimatesrc",
+                                       GST_RANK_PRIMARY,
+                                       GST_TYPE_APIXO_ANIMATE_SRC,
+                                       gst_apixo_element_init (plugin));
 
 static void gst_apixo_animate_src_finalize (GObject *object);
 static void gst_apixo_animate_src_set_property (GObject *object, guint prop_id,
@@ -171,7 +213,10 @@ gst_apixo_animate_src_class_init (GstApixoAnimateSrcClass *klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (
       element_class, "APIXO character animation source", "Source/Network/Video",
-      "The source inside apixoanimate", "gst-apixo developers");
+      "Animates a character image with the motion of a video (APIXO "
+      "wan-2-2-animate), both given by URI (apixo://wan-2-2-animate URIs): "
+      "the source apixoanimate is built on",
+      "gst-apixo developers");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_apixo_animate_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_apixo_animate_src_stop);
@@ -180,9 +225,10 @@ gst_apixo_animate_src_class_init (GstApixoAnimateSrcClass *klass)
       GST_DEBUG_FUNCPTR (gst_apixo_animate_src_get_pad_input);
   base_class->image_uri_property = "image-uri";
   base_class->video_uri_property = "video-uri";
+  base_class->uri_model = MODEL;
+  base_class->uri_aliases = uri_aliases;
 
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_ANIMATE_KIND, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_APIXO_ANIMATE_SRC, 0);
 }
 
 static void

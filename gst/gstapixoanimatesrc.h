@@ -29,7 +29,9 @@ GType gst_apixo_animate_kind_get_type (void);
  * (type, resolution, prompt, seed, image-uri, video-uri ...) on top of
  * GstApixoBaseSrc, and the collectors of the data the bin's "image" and
  * "video" pads receive.  (The sink pads belong to the bin: an element with
- * two sink pads cannot derive a stream-id for its source pad.)
+ * two sink pads cannot derive a stream-id for its source pad.)  Registered
+ * on its own (apixoanimatesrc) as the element of apixo://wan-2-2-animate
+ * URIs.
  */
 #define GST_TYPE_APIXO_ANIMATE_SRC (gst_apixo_animate_src_get_type ())
 G_DECLARE_FINAL_TYPE (GstApixoAnimateSrc, gst_apixo_animate_src, GST,

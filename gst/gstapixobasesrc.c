@@ -17,7 +17,9 @@
  *   gstapixosettings.c that write and read them (a task-id read asks the
  *   generation for the running task's id first, without the object lock).
  *   It also guards priv->cancellable, the one the streaming thread's waits
- *   take (replaced by unlock_stop()).  start() snapshots the settings into
+ *   take (replaced by unlock_stop()), and priv->uri_error and
+ *   priv->uri_property, what the last apixo:// URI could not set (written
+ *   by set_uri(), posted by start()).  start() snapshots the settings into
  *   priv->config, the run configuration (immutable, shared by reference
  *   with the task, the client and the spool), so a property changed while
  *   running cannot tear a request in half.  priv->config and
@@ -56,6 +58,7 @@
 #include "gstapixopayonce.h"
 #include "gstapixosettings.h"
 #include "gstapixospool.h"
+#include "gstapixotags.h"
 #include "gstapixotask.h"
 #include "gstapixoworker.h"
 
@@ -83,6 +86,8 @@ static guint signals[LAST_SIGNAL];
 typedef struct {
   GstApixoSettings settings; /* object lock */
   GCancellable *cancellable; /* object lock */
+  GError *uri_error;         /* object lock */
+  gchar *uri_property;       /* object lock */
 
   /* The running state of this run's generation: its own lock. */
   GstApixoGeneration *generation;
@@ -117,11 +122,16 @@ typedef struct {
   gint posted_error; /* atomic: our own error is on the bus */
 } GstApixoBaseSrcPrivate;
 
+static void gst_apixo_base_src_uri_handler_init (gpointer g_iface,
+                                                 gpointer iface_data);
+
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (
     GstApixoBaseSrc, gst_apixo_base_src, GST_TYPE_BASE_SRC,
     G_ADD_PRIVATE (GstApixoBaseSrc)
-        GST_DEBUG_CATEGORY_INIT (apixo_base_src_debug, "apixobasesrc", 0,
-                                 "APIXO generation source base class"));
+        G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+                               gst_apixo_base_src_uri_handler_init)
+            GST_DEBUG_CATEGORY_INIT (apixo_base_src_debug, "apixobasesrc", 0,
+                                     "APIXO generation source base class"));
 
 #define PRIV(self)                                                             \
   ((GstApixoBaseSrcPrivate *)gst_apixo_base_src_get_instance_private (self))
@@ -244,6 +254,8 @@ gst_apixo_base_src_finalize (GObject *object)
   GstApixoBaseSrcPrivate *priv = PRIV (GST_APIXO_BASE_SRC (object));
 
   gst_apixo_settings_clear (&priv->settings);
+  g_clear_error (&priv->uri_error);
+  g_clear_pointer (&priv->uri_property, g_free);
   g_clear_pointer (&priv->kept, gst_apixo_kept_free);
   g_clear_object (&priv->cancellable);
   gst_apixo_generation_free (priv->generation);
@@ -426,6 +438,104 @@ static const GstApixoGenerationCallbacks generation_callbacks = {
   on_task_message, on_progress, on_error, on_task_id, on_task_ended,
 };
 
+/* ---- apixo:// URIs (GstURIHandler) --------------------------------------- */
+
+static void
+uri_target (GstApixoBaseSrc *self, GstApixoUriTarget *target)
+{
+  target->own_type = GST_TYPE_APIXO_BASE_SRC;
+  target->aliases = GST_APIXO_BASE_SRC_GET_CLASS (self)->uri_aliases;
+}
+
+static gchar *
+gst_apixo_base_src_uri_get_uri (GstURIHandler *handler)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (handler);
+  GstApixoBaseSrcClass *klass = GST_APIXO_BASE_SRC_GET_CLASS (self);
+  GstApixoUriTarget target;
+  g_autofree gchar *model = NULL, *task_id = NULL;
+
+  uri_target (self, &target);
+  if (klass->uri_model != NULL)
+    model = g_strdup (klass->uri_model);
+  else
+    g_object_get (self, "model", &model, NULL);
+  /* the task the user designated, not the one this run submitted: a
+   * request's URI stays a request's (the cache serves it) */
+  GST_OBJECT_LOCK (self);
+  task_id = g_strdup (PRIV (self)->settings.task_id);
+  GST_OBJECT_UNLOCK (self);
+  return gst_apixo_uri_canonical (G_OBJECT (self), &target, model, task_id);
+}
+
+/* Another element serves what this one does not (apixoanimate the
+ * wan-2-2-animate URIs): refusing lets playbin and uridecodebin try it. */
+static gboolean
+serves_model (GstApixoBaseSrcClass *klass, const gchar *model, GError **error)
+{
+  gboolean served =
+      klass->uri_model != NULL
+          ? g_strcmp0 (model, klass->uri_model) == 0
+          : model == NULL || klass->uri_refused_models == NULL ||
+                !g_strv_contains (klass->uri_refused_models, model);
+
+  if (!served)
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_UNSUPPORTED_PROTOCOL,
+                 "%s does not make model %s", G_OBJECT_CLASS_NAME (klass),
+                 model ? model : "(none)");
+  return served;
+}
+
+/* TRUE for any well-formed apixo URI of a model this element serves, so
+ * that playbin picks it and start() reports what is wrong in it (nothing
+ * is sent then), with the property it concerns. */
+static gboolean
+gst_apixo_base_src_uri_set_uri (GstURIHandler *handler, const gchar *uri,
+                                GError **error)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (handler);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  g_autoptr (GstApixoUri) parsed = NULL;
+  GstApixoUriTarget target;
+  const gchar *property = NULL;
+  GError *settings_error = NULL;
+  gboolean running;
+
+  GST_OBJECT_LOCK (self);
+  running = GST_STATE (self) > GST_STATE_READY;
+  GST_OBJECT_UNLOCK (self);
+  if (running) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
+                 "The URI of a running apixo element cannot change");
+    return FALSE;
+  }
+  parsed = gst_apixo_uri_parse (uri, error);
+  if (parsed == NULL ||
+      !serves_model (GST_APIXO_BASE_SRC_GET_CLASS (self), parsed->model, error))
+    return FALSE;
+  uri_target (self, &target);
+  gst_apixo_uri_apply (parsed, G_OBJECT (self), &target, &property,
+                       &settings_error);
+  GST_OBJECT_LOCK (self);
+  g_clear_error (&priv->uri_error);
+  g_free (priv->uri_property);
+  priv->uri_error = settings_error;
+  priv->uri_property = g_strdup (property);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static void
+gst_apixo_base_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = gst_apixo_uri_handler_get_type;
+  iface->get_protocols = gst_apixo_uri_handler_get_protocols;
+  iface->get_uri = gst_apixo_base_src_uri_get_uri;
+  iface->set_uri = gst_apixo_base_src_uri_set_uri;
+}
+
 /* ---- start / stop -------------------------------------------------------- */
 
 /* Every error start() finds (SETTINGS, or NOT_AUTHORIZED for a missing
@@ -480,15 +590,21 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   GstApixoSettings run;
   GstApixoRequestSpec *spec = NULL;
   const gchar *property = NULL;
+  g_autofree gchar *uri_property = NULL;
   GError *error = NULL;
 
   g_atomic_int_set (&priv->posted_error, 0);
   GST_OBJECT_LOCK (self);
   gst_apixo_settings_copy (&run, &priv->settings);
+  if (priv->uri_error != NULL) {
+    error = g_error_copy (priv->uri_error);
+    property = uri_property = g_strdup (priv->uri_property);
+  }
   GST_OBJECT_UNLOCK (self);
   priv->resuming = run.task_id != NULL;
 
-  if (!gst_apixo_settings_check (&run, &property, &error))
+  /* what the URI could not set: the error its property would give */
+  if (error != NULL || !gst_apixo_settings_check (&run, &property, &error))
     goto fail;
   if (run.task_id != NULL && !gst_apixo_task_id_is_valid (run.task_id)) {
     g_set_error (&error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -901,26 +1017,18 @@ launch_task (GstApixoBaseSrc *self, GCancellable *cancellable)
   return launch_once (self, cancellable);
 }
 
+/* The task's own request is only known when this run made it (or the
+ * journal resumed a run of the same request): a task designated by its id
+ * gets no prompt and no seed, the service's status answer having none. */
 static void
 send_tags (GstApixoBaseSrc *self)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstTagList *tags = gst_tag_list_new_empty ();
-  gchar *comment;
   gchar *task_id = gst_apixo_generation_dup_task_id (priv->generation);
+  GstTagList *tags =
+      gst_apixo_tags_new (priv->config->spec, task_id, priv->resuming);
 
-  if (priv->config->spec->prompt != NULL)
-    gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_DESCRIPTION,
-                      priv->config->spec->prompt, NULL);
-  comment =
-      g_strdup_printf ("Generated by APIXO model %s, task %s",
-                       priv->config->spec->model, task_id ? task_id : "?");
-  gst_tag_list_add (tags, GST_TAG_MERGE_REPLACE, GST_TAG_COMMENT, comment,
-                    GST_TAG_APPLICATION_NAME, "gst-apixo", NULL);
-  g_free (comment);
   g_free (task_id);
-  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_GLOBAL);
-
   /* In pull mode nothing flows from us: the bus is the only way. */
   if (GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PUSH)
     gst_pad_push_event (GST_BASE_SRC_PAD (self),

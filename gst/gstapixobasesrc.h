@@ -14,6 +14,7 @@
 #include <gst/base/gstbasesrc.h>
 
 #include "gstapixomodels.h"
+#include "gstapixouri.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,13 @@ G_DECLARE_DERIVABLE_TYPE (GstApixoBaseSrc, gst_apixo_base_src, GST,
  * @image_uri_property: the name of the subclass's property holding the
  *   image input URIs, for messages about them (default "image-uris")
  * @video_uri_property: the same for video inputs (default "video-uris")
+ * @uri_model: for apixo:// URIs (GstURIHandler), the one model a subclass
+ *   without a "model" property serves; NULL for a subclass with one
+ * @uri_refused_models: the models of the "model" property that another
+ *   element serves (its URIs are refused, so that playbin and uridecodebin
+ *   try that element), NULL-terminated or NULL
+ * @uri_aliases: the URI parameter names that are not the property's
+ *   (apixoanimate: image, video), or NULL
  *
  * Base class of the apixo elements: the shared settings (API key, base
  * URL, polling, deadline, HTTP knobs, task-id, save-location), the task on
@@ -48,7 +56,8 @@ G_DECLARE_DERIVABLE_TYPE (GstApixoBaseSrc, gst_apixo_base_src, GST,
  * subclass describes its request (build_spec) and, if it has sink pads,
  * hands over their data (get_pad_input); the base class does the rest:
  * publishing the local inputs, submission, polling, download and
- * streaming.
+ * streaming, and apixo:// URIs (the element's properties as parameters,
+ * see gstapixouri.h).
  */
 struct _GstApixoBaseSrcClass {
   GstBaseSrcClass parent_class;
@@ -59,6 +68,10 @@ struct _GstApixoBaseSrcClass {
 
   const gchar *image_uri_property;
   const gchar *video_uri_property;
+
+  const gchar *uri_model;
+  const gchar *const *uri_refused_models;
+  const GstApixoUriAlias *uri_aliases;
 
   gpointer _gst_reserved[GST_PADDING];
 };

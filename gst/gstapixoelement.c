@@ -13,6 +13,7 @@
 
 #include "gstapixoelements.h"
 #include "gstapixomodels.h"
+#include "gstapixotags.h"
 
 void
 gst_apixo_element_init (GstPlugin *plugin)
@@ -23,6 +24,9 @@ gst_apixo_element_init (GstPlugin *plugin)
     /* Register the enum types up front so gst-inspect lists them. */
     g_type_ensure (GST_TYPE_APIXO_PROVIDER);
     g_type_ensure (GST_TYPE_APIXO_REQUEST_TYPE);
+    /* and the tags, so that tag lists read before a clip is made (a
+     * discoverer's serialized info) know them */
+    gst_apixo_tags_register ();
     g_once_init_leave (&done, 1);
   }
 }

@@ -19,6 +19,7 @@ void gst_apixo_element_init (GstPlugin *plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (apixosrc);
 GST_ELEMENT_REGISTER_DECLARE (apixoanimate);
+GST_ELEMENT_REGISTER_DECLARE (apixoanimatesrc);
 
 G_END_DECLS
 

@@ -28,6 +28,15 @@
  * environment variable, and the service from base-url or APIXO_BASE_URL
  * (point it at apixo-sim to develop offline without spending credits).
  *
+ * It is also the element of apixo:// URIs (playbin, uridecodebin,
+ * gst-play-1.0, gst-discoverer-1.0, GES): apixo://MODEL?NAME=VALUE&... gives
+ * the model and any property by its name (values percent-encoded, one
+ * parameter per element of image-uris, never api-key), and
+ * apixo://task/TASK_ID?model=MODEL an existing task (resumed or downloaded,
+ * never submitted).  A URI turns cache on (cache=false turns it off again):
+ * discovering a clip, then playing it, makes one task.  A wrong parameter
+ * is the error its property would give, when the element starts.
+ *
  * Progress is posted as GST_MESSAGE_PROGRESS (see gst-launch-1.0 -m) and as
  * "apixo-task" element messages (event = queued, submitted, state,
  * success, failed, downloaded; with task-id, model, state, elapsed,
@@ -48,6 +57,9 @@
  * |[
  * gst-launch-1.0 apixosrc model=sora-2-pro task-id=task_12345678 ! filesink location=result.mp4
  * ]| Resume a task submitted earlier (nothing is submitted, nothing billed again).
+ * |[
+ * gst-play-1.0 "apixo://wan-2-5-video?prompt=clouds%20over%20a%20lake&resolution=720p&duration=5&seed=7"
+ * ]| Generate and play by URI (the key from APIXO_API_KEY); again: from the cache.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -85,11 +97,15 @@ struct _GstApixoSrc {
   GstApixoRequestSpec *props; /* object lock */
 };
 
+/* apixoanimate makes them (its image and video inputs) */
+static const gchar *const uri_refused_models[] = { "wan-2-2-animate", NULL };
+
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/quicktime"));
 
 G_DEFINE_TYPE (GstApixoSrc, gst_apixo_src, GST_TYPE_APIXO_BASE_SRC);
-GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (apixosrc, "apixosrc", GST_RANK_NONE,
+/* PRIMARY: playbin, uridecodebin and GES pick it for apixo:// URIs. */
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (apixosrc, "apixosrc", GST_RANK_PRIMARY,
                                        GST_TYPE_APIXO_SRC,
                                        gst_apixo_element_init (plugin));
 
@@ -229,6 +245,7 @@ gst_apixo_src_class_init (GstApixoSrcClass *klass)
       "gst-apixo developers");
 
   base_class->build_spec = GST_DEBUG_FUNCPTR (gst_apixo_src_build_spec);
+  base_class->uri_refused_models = uri_refused_models;
 }
 
 static void

@@ -20,6 +20,7 @@ plugin_init (GstPlugin *plugin)
 
   ret |= GST_ELEMENT_REGISTER (apixosrc, plugin);
   ret |= GST_ELEMENT_REGISTER (apixoanimate, plugin);
+  ret |= GST_ELEMENT_REGISTER (apixoanimatesrc, plugin);
   return ret;
 }
 
