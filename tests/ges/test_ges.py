@@ -178,6 +178,24 @@ class GesTimelines(unittest.TestCase):
         self.assertRendered(out, sum(self.task_of(uri)["duration"]
                                      for uri in clips))
 
+    def test_discoverer_then_playbin_processes(self):
+        """gst-discoverer-1.0 apixo://... reports the requested size and
+        duration; gst-launch-1.0 playbin uri=apixo://... (another process)
+        then plays it from the result cache: one task in all."""
+        discoverer = shutil.which("gst-discoverer-1.0")
+        launch = shutil.which("gst-launch-1.0")
+        self.assertTrue(discoverer and launch, "gst-discoverer-1.0 and "
+                        "gst-launch-1.0 are needed (gstreamer1.0-tools, "
+                        "gstreamer1.0-plugins-base-apps)")
+        out, _ = self.run_child([discoverer, "-t", str(DISCOVERY_TIMEOUT_S),
+                                 KITE])
+        self.assertIn("Width: 832", out)
+        self.assertIn("Height: 480", out)
+        self.assertIn("Duration: 0:00:05.0", out)
+        self.run_child([launch, "-q", "playbin", "uri=" + KITE,
+                        "video-sink=fakesink", "audio-sink=fakesink"])
+        self.assertPaidOnce([KITE])
+
     def test_project_saved_reloaded_rendered(self):
         """A GES application saves a project with an apixo:// clip; another
         process loads and renders it from the cache, without a request."""
