@@ -941,7 +941,7 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
   /* The worker (a thread) only when something is to be sent: a result
    * that is here already is served at file speed. */
   found = gst_apixo_pay_once_find (&d, priv->config, priv->identity, priv->kept,
-                                   &callbacks);
+                                   &callbacks, cancellable);
   if (d.action != GST_APIXO_PAY_ONCE_SERVE)
     post_progress_start (self);
   if (!found) {

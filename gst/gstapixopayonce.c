@@ -120,7 +120,7 @@ warn_cache_directory (const GstApixoPayOnceCallbacks *cb, const gchar *what,
  * complete). */
 static void
 keep_copy (const gchar *entry, const gchar *location,
-           const GstApixoPayOnceCallbacks *cb)
+           const GstApixoPayOnceCallbacks *cb, GCancellable *cancellable)
 {
   GFile *src = g_file_new_for_path (entry);
   gchar *part_path = g_strconcat (location, ".part", NULL);
@@ -128,15 +128,18 @@ keep_copy (const gchar *entry, const gchar *location,
   GError *error = NULL;
   gchar *text;
 
-  if (!g_file_copy (src, part, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL,
+  /* a large file: interruptible (a stop while it copies) */
+  if (!g_file_copy (src, part, G_FILE_COPY_OVERWRITE, cancellable, NULL, NULL,
                     &error) ||
       g_rename (part_path, location) != 0) {
-    text =
-        g_strdup_printf ("The cached result could not be kept as "
-                         "save-location '%s': %s",
-                         location, error ? error->message : g_strerror (errno));
-    cb->warning (text, cb->user_data);
-    g_free (text);
+    /* stopped meanwhile: nothing to say */
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      text = g_strdup_printf (
+          "The cached result could not be kept as save-location '%s': %s",
+          location, error ? error->message : g_strerror (errno));
+      cb->warning (text, cb->user_data);
+      g_free (text);
+    }
     g_unlink (part_path);
   }
   g_clear_error (&error);
@@ -149,8 +152,8 @@ keep_copy (const gchar *entry, const gchar *location,
  * in), and a hit served. */
 static gboolean
 try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
-           const gchar *dir, const GstApixoIdentity *identity,
-           const GstApixoPayOnceCallbacks *cb)
+           GCancellable *cancellable, const gchar *dir,
+           const GstApixoIdentity *identity, const GstApixoPayOnceCallbacks *cb)
 {
   GstApixoCacheMeta *meta = NULL;
   GError *error = NULL;
@@ -172,7 +175,7 @@ try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
                               identity->cache_key);
   GST_INFO ("cache hit: %s", location);
   if (config->settings.save_location != NULL)
-    keep_copy (location, config->settings.save_location, cb);
+    keep_copy (location, config->settings.save_location, cb, cancellable);
   serve (d, fd, size, meta->task_id, "cached", location);
   g_free (location);
   gst_apixo_cache_meta_free (meta);
@@ -340,7 +343,8 @@ gboolean
 gst_apixo_pay_once_find (GstApixoPayOnce *d, const GstApixoRunConfig *config,
                          const GstApixoIdentity *identity,
                          const GstApixoKept *kept,
-                         const GstApixoPayOnceCallbacks *cb)
+                         const GstApixoPayOnceCallbacks *cb,
+                         GCancellable *cancellable)
 {
   gchar *dir;
   gboolean found;
@@ -355,7 +359,7 @@ gst_apixo_pay_once_find (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   if (!config->settings.cache)
     return FALSE;
   dir = gst_apixo_settings_cache_directory (&config->settings);
-  found = try_cache (d, config, dir, identity, cb);
+  found = try_cache (d, config, cancellable, dir, identity, cb);
   g_free (dir);
   return found;
 }

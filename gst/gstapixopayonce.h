@@ -78,12 +78,15 @@ typedef struct {
 /* Streaming thread.  What needs neither the worker nor the journal: the
  * element's replay (@kept) and the result cache.  TRUE when that decided
  * (SERVE, or RESUME of the kept task); FALSE otherwise, with the cache
- * opened in @decision (cache=true) for decide() to go on with. */
+ * opened in @decision (cache=true) for decide() to go on with.  A hit
+ * with save-location copies the result there, interruptibly
+ * (@cancellable). */
 gboolean gst_apixo_pay_once_find (GstApixoPayOnce *decision,
                                   const GstApixoRunConfig *config,
                                   const GstApixoIdentity *identity,
                                   const GstApixoKept *kept,
-                                  const GstApixoPayOnceCallbacks *callbacks);
+                                  const GstApixoPayOnceCallbacks *callbacks,
+                                  GCancellable *cancellable);
 
 /* Streaming thread, after find() returned FALSE: the journal's verdict.
  * Waits (interruptibly: @cancellable) only while another live run holds
