@@ -64,7 +64,7 @@ struct _GstApixoGeneration {
   GstApixoRunConfig *config;
   GstApixoDelivery *delivery; /* the journal's record, the cache entry */
   gchar *resume_id;           /* a task to resume instead of submitting */
-  gint64 resume_submit_time;  /* its submission (Unix µs), 0: unknown */
+  gint64 submit_time;         /* the task's submission (Unix µs), 0: unknown */
 
   GMutex lock;
   GCond cond;
@@ -252,9 +252,12 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
   g_free (text);
   s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, event, "task-id",
                          G_TYPE_STRING, task_id, NULL);
-  if (gen->resume_submit_time > 0)
-    gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->resume_submit_time,
-                       NULL);
+  /* a task resumed was submitted earlier (said when known); ours now:
+   * the cache entry's metadata records it */
+  if (!resumed)
+    gen->submit_time = g_get_real_time ();
+  else if (gen->submit_time > 0)
+    gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->submit_time, NULL);
   post_task_message (gen, s);
 }
 
@@ -485,9 +488,9 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
   }
 
   /* with a cache, its store's thread says when it is over */
-  if (error == NULL && !gst_apixo_delivery_complete (
-                           gen->delivery, spool, task_id,
-                           gen->resume_submit_time, delivery_done, gen)) {
+  if (error == NULL &&
+      !gst_apixo_delivery_complete (gen->delivery, spool, task_id,
+                                    gen->submit_time, delivery_done, gen)) {
     g_free (task_id);
     return;
   }
@@ -532,7 +535,7 @@ gst_apixo_generation_set_resume (GstApixoGeneration *gen, const gchar *task_id,
 {
   g_free (gen->resume_id);
   gen->resume_id = g_strdup (task_id);
-  gen->resume_submit_time = submit_time;
+  gen->submit_time = submit_time;
 }
 
 void
@@ -593,7 +596,7 @@ drop_pay_once (GstApixoGeneration *gen)
 {
   g_clear_pointer (&gen->delivery, gst_apixo_delivery_free);
   g_clear_pointer (&gen->resume_id, g_free);
-  gen->resume_submit_time = 0;
+  gen->submit_time = 0;
 }
 
 gboolean
