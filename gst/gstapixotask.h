@@ -17,6 +17,7 @@
 #include "gstapixoerror.h"
 #include "gstapixohttp.h"
 #include "gstapixorun.h"
+#include "gstapixowebhook.h"
 #include "gstapixoworker.h"
 
 G_BEGIN_DECLS
@@ -58,6 +59,11 @@ typedef struct {
    * answered the service may have created (and bill) a task whose id we do
    * not know yet. */
   void (*sending) (GstApixoTask *task, gpointer user_data);
+  /* Optional: a delivery to the task's webhook was confirmed by a status
+   * request; @final: that request found the task ended (success or
+   * failed; the end follows through finished), FALSE: it had not (a
+   * forged delivery). */
+  void (*confirmed) (GstApixoTask *task, gboolean final, gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  The task of @config's model (it holds a reference): with
@@ -72,6 +78,12 @@ GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
                                   const gchar *resume_id,
                                   const GstApixoTaskCallbacks *callbacks,
                                   gpointer user_data);
+
+/* Any thread, before start().  Callback mode with our own receiver: the
+ * task (which takes a reference) is woken by @webhook's deliveries and
+ * confirms each with a status request; its polls become a slow safety net
+ * (2 x the first poll, then every 12 x the poll interval). */
+void gst_apixo_task_set_webhook (GstApixoTask *task, GstApixoWebhook *webhook);
 
 /* Any thread.  Starts the task on the worker. */
 void gst_apixo_task_start (GstApixoTask *task);
