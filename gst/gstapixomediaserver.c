@@ -851,8 +851,8 @@ server_new (const gchar *key, const gchar *address, guint port)
   g_cond_init (&server->cond);
   server->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify)entry_unref);
-  server->receivers = g_hash_table_new_full (
-      g_str_hash, g_str_equal, g_free, (GDestroyNotify)receiver_unref);
+  server->receivers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify)receiver_unref);
   server->worker = gst_apixo_worker_acquire ();
   return server;
 }

@@ -98,9 +98,11 @@ typedef void (*GstApixoMediaServerReceiveFunc) (gpointer user_data);
  * Free the path with g_free(); it is a secret: DEBUG logs only.  Fails
  * with GST_RESOURCE_ERROR_OPEN_READ when the kernel gives no random
  * bytes (@notify is not called then). */
-gchar *gst_apixo_media_server_add_receiver (
-    GstApixoMediaServer *server, GstApixoMediaServerReceiveFunc func,
-    gpointer user_data, GDestroyNotify notify, GError **error);
+gchar *gst_apixo_media_server_add_receiver (GstApixoMediaServer *server,
+                                            GstApixoMediaServerReceiveFunc func,
+                                            gpointer user_data,
+                                            GDestroyNotify notify,
+                                            GError **error);
 
 /* Any thread.  Stops receiving on @path at once (404 from now on).  FALSE
  * if it was not registered. */

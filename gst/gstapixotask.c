@@ -378,8 +378,8 @@ task_webhook_confirm_delay (GstApixoTask *task)
 
   if (task->confirm_time == 0)
     return 0;
-  since = (g_get_monotonic_time () - task->confirm_time) /
-          (gdouble)G_USEC_PER_SEC;
+  since =
+      (g_get_monotonic_time () - task->confirm_time) / (gdouble)G_USEC_PER_SEC;
   return MAX (0, CONFIRM_GAP - since);
 }
 
