@@ -181,13 +181,6 @@ entry_unref (Entry *entry)
   g_free (entry);
 }
 
-static Receiver *
-receiver_ref (Receiver *receiver)
-{
-  g_atomic_int_inc (&receiver->refcount);
-  return receiver;
-}
-
 static void
 receiver_unref (Receiver *receiver)
 {
@@ -490,8 +483,8 @@ lookup_receiver (GstApixoMediaServer *server, const gchar *path)
     return NULL;
   g_mutex_lock (&server->lock);
   receiver = g_hash_table_lookup (server->receivers, token);
-  if (receiver != NULL)
-    receiver_ref (receiver);
+  if (receiver != NULL) /* a delivery being reported keeps it */
+    g_atomic_int_inc (&receiver->refcount);
   g_mutex_unlock (&server->lock);
   g_free (token);
   return receiver;

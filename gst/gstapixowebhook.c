@@ -17,7 +17,8 @@
  * - func, user_data and pending are used on the worker thread only: the
  *   media server reports deliveries there, and the task attaches and
  *   detaches there.
- * - refcount and deliveries are atomic.  References: the owner's (dropped
+ * - The reference count (an atomic rc box) and deliveries are atomic.
+ *   References: the owner's (dropped
  *   by free()), the media server's receiver (dropped when it is removed and
  *   no delivery is being reported), the task's.  The media server is
  *   released by free(), never by the last unref (which may run on the
@@ -36,8 +37,8 @@
 GST_DEBUG_CATEGORY_STATIC (apixo_webhook_debug);
 #define GST_CAT_DEFAULT apixo_webhook_debug
 
+/* A GLib atomic reference-counted box (g_atomic_rc_box_*). */
 struct _GstApixoWebhook {
-  gint refcount;
   GstApixoMediaServer *server;
   gchar *path; /* on server, a secret */
   gchar *url;  /* public-url + path, a secret */
@@ -52,18 +53,23 @@ struct _GstApixoWebhook {
 GstApixoWebhook *
 gst_apixo_webhook_ref (GstApixoWebhook *webhook)
 {
-  g_atomic_int_inc (&webhook->refcount);
-  return webhook;
+  return g_atomic_rc_box_acquire (webhook);
+}
+
+static void
+webhook_clear (gpointer data)
+{
+  GstApixoWebhook *webhook = data;
+
+  g_free (webhook->path);
+  g_free (webhook->url);
 }
 
 void
 gst_apixo_webhook_unref (GstApixoWebhook *webhook)
 {
-  if (webhook == NULL || !g_atomic_int_dec_and_test (&webhook->refcount))
-    return;
-  g_free (webhook->path);
-  g_free (webhook->url);
-  g_free (webhook);
+  if (webhook != NULL)
+    g_atomic_rc_box_release_full (webhook, webhook_clear);
 }
 
 /* Worker thread (the media server's handler): answered 200 already. */
@@ -115,14 +121,15 @@ gst_apixo_webhook_new (const gchar *public_url, const gchar *server_address,
                                            cancellable, error);
   if (server == NULL)
     return NULL;
-  webhook = g_new0 (GstApixoWebhook, 1);
-  webhook->refcount = 2; /* the owner's, the receiver's */
+  webhook = g_atomic_rc_box_new0 (GstApixoWebhook); /* the owner's */
   webhook->server = server;
   webhook->path = gst_apixo_media_server_add_receiver (
-      server, webhook_received, webhook, receiver_gone, error);
+      server, webhook_received, gst_apixo_webhook_ref (webhook), receiver_gone,
+      error);
   if (webhook->path == NULL) {
     gst_apixo_media_server_release (server);
-    g_free (webhook);
+    g_atomic_rc_box_release (webhook);
+    g_atomic_rc_box_release (webhook);
     return NULL;
   }
   webhook->url = join_url (public_url, webhook->path);

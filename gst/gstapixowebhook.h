@@ -55,12 +55,12 @@ guint gst_apixo_webhook_attach (GstApixoWebhook *webhook,
                                 gpointer user_data);
 void gst_apixo_webhook_detach (GstApixoWebhook *webhook);
 
-/* Any thread: deliveries received so far. */
-guint gst_apixo_webhook_count_deliveries (GstApixoWebhook *webhook);
-
 /* Any thread: a reference for a user other than the owner (the task). */
 GstApixoWebhook *gst_apixo_webhook_ref (GstApixoWebhook *webhook);
 void gst_apixo_webhook_unref (GstApixoWebhook *webhook);
+
+/* Any thread: deliveries received so far. */
+guint gst_apixo_webhook_count_deliveries (GstApixoWebhook *webhook);
 
 /* Any thread but the worker's (the owner, once the task is freed).  Stops
  * receiving (the path answers 404 from now on), releases the media server
