@@ -80,8 +80,8 @@ webhook_received (gpointer data)
 
   g_atomic_int_inc (&webhook->deliveries);
   if (webhook->func == NULL) {
-    GST_DEBUG ("delivery with no task listening (%s)",
-               webhook->pending++ ? "kept" : "kept, the first");
+    webhook->pending++;
+    GST_DEBUG ("delivery with no task listening: kept (%u)", webhook->pending);
     return;
   }
   GST_DEBUG ("delivery: waking the task");
