@@ -1080,7 +1080,7 @@ gst_apixo_media_server_add_receiver (GstApixoMediaServer *server,
                                      GError **error)
 {
   Receiver *receiver;
-  gchar *token;
+  gchar *token, *path;
 
   g_return_val_if_fail (server != NULL && func != NULL, NULL);
 
@@ -1092,12 +1092,13 @@ gst_apixo_media_server_add_receiver (GstApixoMediaServer *server,
   receiver->func = func;
   receiver->user_data = user_data;
   receiver->notify = notify;
+  path = g_strconcat (RECEIVER_PREFIX, token, NULL);
   GST_INFO ("receiving deliveries on %s:%u", server->address, server->port);
+  GST_DEBUG ("receiver path %s", path);
   g_mutex_lock (&server->lock);
-  g_hash_table_insert (server->receivers, g_strdup (token), receiver);
+  g_hash_table_insert (server->receivers, token, receiver);
   g_mutex_unlock (&server->lock);
-  GST_DEBUG ("receiver path %s%s", RECEIVER_PREFIX, token);
-  return g_strconcat (RECEIVER_PREFIX, token, NULL);
+  return path;
 }
 
 gboolean
