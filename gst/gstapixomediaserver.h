@@ -31,6 +31,8 @@ G_BEGIN_DECLS
  * as the client consumes them (memory does not grow with the file size).
  * Unknown or withdrawn paths answer 404, methods other than GET/HEAD 405.
  * The path is a secret while published: it is logged only at DEBUG level.
+ * Receivers (webhooks) live at secret paths too ("/w/<token>"): POST only,
+ * answered 200 at once (see gst_apixo_media_server_add_receiver()).
  */
 typedef struct _GstApixoMediaServer GstApixoMediaServer;
 

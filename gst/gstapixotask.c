@@ -50,11 +50,11 @@ GST_DEBUG_CATEGORY_STATIC (apixo_task_debug);
  * retries): the first at SAFETY_FIRST_FACTOR x the first poll, then every
  * SAFETY_INTERVAL_FACTOR x the poll interval (both from poll-delay and
  * poll-interval, or the page's advice: e.g. veo-3-1 180 s, then 60 s).
- * Confirmations that deliveries trigger are at least CONFIRM_GAP apart (a
- * flood of forged deliveries costs at most one status request a second). */
+ * Confirmations that deliveries trigger are at least a poll interval
+ * apart: a flood of forged deliveries never costs more status requests
+ * than polling would. */
 #define SAFETY_FIRST_FACTOR 2.0
 #define SAFETY_INTERVAL_FACTOR 12.0
-#define CONFIRM_GAP 1.0
 
 typedef struct {
   GMutex lock;
@@ -380,7 +380,7 @@ task_webhook_confirm_delay (GstApixoTask *task)
     return 0;
   since =
       (g_get_monotonic_time () - task->confirm_time) / (gdouble)G_USEC_PER_SEC;
-  return MAX (0, CONFIRM_GAP - since);
+  return MAX (0, task->config->poll_interval - since);
 }
 
 /* Worker: a delivery reached our receiver.  Deliveries are unsigned: one

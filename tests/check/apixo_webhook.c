@@ -38,12 +38,15 @@
 
 /* A small cached render (1 s, 24 frames at 624x624).  poll-delay and
  * poll-interval of 30 s put the safety net's first poll at 60 s: in these
- * tests only deliveries can end a task (but in the lost-delivery test). */
+ * tests only deliveries can end a task (but in the lost-delivery test);
+ * its next polls would be 12 intervals apart. */
 #define SRC_FMT                                                                \
   "apixosrc @SIM@ name=src model=wan-2-5-video resolution=480p "               \
   "aspect-ratio=1:1 duration=5 seed=1 request-type=callback %s "               \
   "save-location=%s prompt=\"webhook [sim:duration=1]%s\" %s ! fakesink"
 #define SLOW_POLLS "poll-delay=30 poll-interval=30"
+/* the same, with confirmations of deliveries at most 0.5 s apart */
+#define SLOW_SAFETY_NET "poll-delay=30 poll-interval=0.5"
 #define N_FRAMES 24
 
 APIXO_TEST_FIXTURE (0.005, "apixo-webhook")
@@ -368,7 +371,7 @@ GST_START_TEST (test_forged)
 
   elsewhere = apixo_test_server_add (server, "forged.mp4", junk, "video/mp4");
   /* 10 s of generation on the sim's scale: time to forge three */
-  watch_start (&w, " [sim:delay=2000]", SLOW_POLLS);
+  watch_start (&w, " [sim:delay=2000]", SLOW_SAFETY_NET);
   fail_unless (sim_fixture_wait_task_state (sim, NULL, "processing", 30));
   task_id = apixo_test_only_task_id (sim);
   task = sim_fixture_get_task (sim, task_id);
@@ -502,6 +505,41 @@ GST_START_TEST (test_explicit_callback_url)
 
 GST_END_TEST;
 
+/* The derived URL is a secret: only the media server's DEBUG lines (as for
+ * published inputs) hold its token; no other line, at any level. */
+GST_START_TEST (test_url_not_logged)
+{
+  Watch w;
+  gchar *task_id, **lines;
+  const gchar *token;
+  GString *logs;
+  JsonObject *task;
+  guint seen = 0;
+
+  apixo_test_capture_logs_start ();
+  watch_start (&w, "", SLOW_POLLS);
+  watch_eos (&w);
+  logs = apixo_test_capture_logs_stop ();
+  task_id = apixo_test_only_task_id (sim);
+  task = sim_fixture_get_task (sim, task_id);
+  assert_derived_url (&w, task);
+  token = strstr (task_callback_url (task), "/w/") + 3;
+  lines = g_strsplit (logs->str, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (strstr (lines[i], token) == NULL)
+      continue;
+    seen++;
+    fail_unless (g_str_has_prefix (lines[i], "apixomediaserver "),
+                 "the token is logged: %s", lines[i]);
+  }
+  fail_unless (seen > 0, "the capture saw no DEBUG line of the server");
+  g_strfreev (lines);
+  g_string_free (logs, TRUE);
+  watch_finish (&w, task, task_id);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixo_webhook_suite (void)
 {
@@ -515,6 +553,7 @@ apixo_webhook_suite (void)
   tcase_add_test (tc, test_lost_delivery);
   tcase_add_test (tc, test_delivery_before_submit_answer);
   tcase_add_test (tc, test_explicit_callback_url);
+  tcase_add_test (tc, test_url_not_logged);
   suite_add_tcase (s, tc);
   return s;
 }
