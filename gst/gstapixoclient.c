@@ -818,27 +818,42 @@ client_fail_early (GstApixoClient *client, GError *error,
   g_object_unref (task);
 }
 
+/* A call of @kind with its message to @uri (taken); NULL when @uri is not
+ * valid: @callback gets the error. */
+static ApiCall *
+client_new_call (GstApixoClient *client, CallKind kind, const gchar *method,
+                 gchar *uri, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  ApiCall *call = g_new0 (ApiCall, 1);
+  GError *error = NULL;
+
+  call->client = client;
+  call->kind = kind;
+  call->msg = client_new_message (client, method, uri, &error);
+  g_free (uri);
+  if (call->msg != NULL)
+    return call;
+  api_call_free (call);
+  client_fail_early (client, error, cancellable, callback, user_data);
+  return NULL;
+}
+
 void
 gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
                                JsonNode *body, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   ApiCall *call;
-  gchar *uri, *json;
-  GError *error = NULL;
+  gchar *json;
   GBytes *bytes;
 
-  uri = g_strdup_printf ("%s/generateTask/%s", client->base_url, client->model);
-  call = g_new0 (ApiCall, 1);
-  call->client = client;
-  call->kind = CALL_SUBMIT;
-  call->msg = client_new_message (client, "POST", uri, &error);
-  g_free (uri);
-  if (call->msg == NULL) {
-    api_call_free (call);
-    client_fail_early (client, error, cancellable, callback, user_data);
+  call = client_new_call (
+      client, CALL_SUBMIT, "POST",
+      g_strdup_printf ("%s/generateTask/%s", client->base_url, client->model),
+      cancellable, callback, user_data);
+  if (call == NULL)
     return;
-  }
   json = json_to_string (body, FALSE);
   if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG) {
     gchar *shown = body_for_log (json);
@@ -874,23 +889,18 @@ gst_apixo_client_status_async (GstApixoClient *client, GstApixoWorker *worker,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   ApiCall *call;
-  gchar *uri, *escaped;
-  GError *error = NULL;
+  gchar *escaped;
 
   escaped = g_uri_escape_string (task_id, NULL, FALSE);
-  uri = g_strdup_printf ("%s/statusTask/%s?taskId=%s", client->base_url,
-                         client->model, escaped);
+  call = client_new_call (client, CALL_STATUS, "GET",
+                          g_strdup_printf ("%s/statusTask/%s?taskId=%s",
+                                           client->base_url, client->model,
+                                           escaped),
+                          cancellable, callback, user_data);
   g_free (escaped);
-  call = g_new0 (ApiCall, 1);
-  call->client = client;
-  call->task_id = g_strdup (task_id);
-  call->msg = client_new_message (client, "GET", uri, &error);
-  g_free (uri);
-  if (call->msg == NULL) {
-    api_call_free (call);
-    client_fail_early (client, error, cancellable, callback, user_data);
+  if (call == NULL)
     return;
-  }
+  call->task_id = g_strdup (task_id);
   GST_LOG ("checking task %s of model %s", task_id, client->model);
   client_send (client, worker, call, cancellable, callback, user_data);
 }
@@ -918,20 +928,13 @@ gst_apixo_client_balance_async (GstApixoClient *client, GstApixoWorker *worker,
                                 gpointer user_data)
 {
   ApiCall *call;
-  gchar *uri;
-  GError *error = NULL;
 
-  uri = g_strdup_printf ("%s/apikeys/current-balance", client->base_url);
-  call = g_new0 (ApiCall, 1);
-  call->client = client;
-  call->kind = CALL_BALANCE;
-  call->msg = client_new_message (client, "GET", uri, &error);
-  g_free (uri);
-  if (call->msg == NULL) {
-    api_call_free (call);
-    client_fail_early (client, error, cancellable, callback, user_data);
+  call = client_new_call (
+      client, CALL_BALANCE, "GET",
+      g_strdup_printf ("%s/apikeys/current-balance", client->base_url),
+      cancellable, callback, user_data);
+  if (call == NULL)
     return;
-  }
   GST_LOG ("reading the balance");
   client_send (client, worker, call, cancellable, callback, user_data);
 }

@@ -150,8 +150,8 @@ enum {
   PROP_REQUEST_TYPE,
   PROP_CALLBACK_URL,
   PROP_EXTRA_INPUT,
-  PROP_CHECK_BALANCE,
   PROP_MAX_COST,
+  PROP_CHECK_BALANCE,
   N_PROPS,
 };
 
@@ -417,6 +417,17 @@ install_request_properties (GObjectClass *klass, guint first)
 static void
 install_money_properties (GObjectClass *klass, guint first)
 {
+  /* any double (lax): start() refuses negatives and NaN with a SETTINGS
+   * error, see check_numeric_settings() */
+  GParamSpec *max_cost = g_param_spec_double (
+      "max-cost", "Max cost",
+      "Most USD a request may cost, by the model page's documented price "
+      "(wan-2-5-video: duration x price per second of its resolution); a "
+      "request estimated above it, or with no documented price, is refused "
+      "before anything is sent; 0 = no limit",
+      -G_MAXDOUBLE, G_MAXDOUBLE, 0, RW_LAX);
+
+  install (klass, first, PROP_MAX_COST, max_cost);
   install (klass, first, PROP_CHECK_BALANCE,
            g_param_spec_boolean (
                "check-balance", "Check balance",
@@ -425,15 +436,6 @@ install_money_properties (GObjectClass *klass, guint first)
                "estimated cost is an error before anything is sent, and so is "
                "a balance that cannot be read",
                FALSE, RW));
-  install (
-      klass, first, PROP_MAX_COST,
-      g_param_spec_double (
-          "max-cost", "Max cost",
-          "Most USD a request may cost, by the model page's documented "
-          "price (wan-2-5-video: duration x price per second of its "
-          "resolution); a request estimated above it, or with no documented "
-          "price, is refused before anything is sent; 0 = no limit",
-          -G_MAXDOUBLE, G_MAXDOUBLE, 0, RW_LAX));
 }
 
 guint
@@ -508,8 +510,8 @@ static const Field fields[N_PROPS] = {
   [PROP_REQUEST_TYPE] = { OFFSET (request_type) },
   [PROP_CALLBACK_URL] = { OFFSET (callback_url) },
   [PROP_EXTRA_INPUT] = { OFFSET (extra_input) },
-  [PROP_CHECK_BALANCE] = { OFFSET (check_balance) },
   [PROP_MAX_COST] = { OFFSET (max_cost) },
+  [PROP_CHECK_BALANCE] = { OFFSET (check_balance) },
 };
 
 /* Enum fields are stored and read as gint, like GLib's enum values. */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "apixotest.h"
+#include "gstapixoerror.h"
 #include "gstapixomodels.h"
 
 /* 480p, 5 s: 0.25 USD by the page.  [sim:duration=1]: one small render,
@@ -112,6 +113,35 @@ assert_nothing_sent (guint balance_reads)
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
 }
 
+/* @field of the error's details is @usd, and its message says it (< 0:
+ * unknown: neither has it). */
+static void
+assert_usd (ApixoRun *run, const gchar *field, gdouble usd)
+{
+  gchar *shown;
+
+  if (usd < 0) {
+    fail_if (gst_structure_has_field (run->error_details, field), "%s", field);
+    return;
+  }
+  fail_unless (
+      G_APPROX_VALUE (field_double (run->error_details, field), usd, 1e-9));
+  shown = gst_apixo_usd_to_string (usd);
+  fail_unless (strstr (run->error->message, shown) != NULL, "no %s in: %s",
+               shown, run->error->message);
+  g_free (shown);
+}
+
+/* An insufficient-balance error with @balance and @estimate (< 0: not
+ * known). */
+static void
+assert_short_of (ApixoRun *run, gdouble balance, gdouble estimate)
+{
+  assert_error (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "insufficient-balance");
+  assert_usd (run, GST_APIXO_ERROR_FIELD_BALANCE, balance);
+  assert_usd (run, GST_APIXO_ERROR_FIELD_ESTIMATED_COST, estimate);
+}
+
 /* A max-cost refusal: SETTINGS, property max-cost, before any request. */
 static void
 assert_max_cost_refused (ApixoRun *run)
@@ -141,33 +171,35 @@ spec_new (const gchar *model, const gchar *mode, const gchar *resolution,
 
 /* ---- the price table ----------------------------------------------------- */
 
-/* wan-2-5-video.txt, "Billing": every row, both durations. */
+/* wan-2-5-video.txt, "Billing", row by row. */
+static const struct {
+  const gchar *mode;
+  const gchar *resolution;
+  gdouble per_second;
+} billing[] = {
+  { "text-to-video", "480p", 0.05 },  { "text-to-video", "720p", 0.10 },
+  { "text-to-video", "1080p", 0.15 }, { "image-to-video", "480p", 0.05 },
+  { "image-to-video", "720p", 0.10 }, { "image-to-video", "1080p", 0.15 },
+};
+
+/* Each row, at both durations: duration x unit price. */
 GST_START_TEST (test_documented_rows)
 {
-  static const struct {
-    const gchar *resolution;
-    gdouble per_second;
-  } rows[] = { { "480p", 0.05 }, { "720p", 0.10 }, { "1080p", 0.15 } };
-  static const gchar *const modes[] = { "text-to-video", "image-to-video" };
-  static const gint durations[] = { 5, 10 };
+  for (gint duration = 5; duration <= 10; duration += 5) {
+    g_autoptr (GstApixoRequestSpec) spec =
+        spec_new ("wan-2-5-video", billing[__i__].mode,
+                  billing[__i__].resolution, duration);
+    gdouble usd = -1;
+    gchar *why = NULL;
 
-  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
-    for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
-      for (guint d = 0; d < G_N_ELEMENTS (durations); d++) {
-        g_autoptr (GstApixoRequestSpec) spec = spec_new (
-            "wan-2-5-video", modes[m], rows[r].resolution, durations[d]);
-        gdouble usd = -1;
-        gchar *why = NULL;
-
-        fail_unless (
-            gst_apixo_request_spec_estimate_cost (spec, -1, &usd, &why),
-            "%s %s: %s", modes[m], rows[r].resolution, why);
-        fail_unless (
-            G_APPROX_VALUE (usd, durations[d] * rows[r].per_second, 1e-9),
-            "%s %s %d s: %f", modes[m], rows[r].resolution, durations[d], usd);
-        fail_unless (G_APPROX_VALUE (
-            gst_apixo_request_spec_billed_seconds (spec), durations[d], 1e-9));
-      }
+    fail_unless (gst_apixo_request_spec_estimate_cost (spec, -1, &usd, &why),
+                 "row %d: %s", __i__, why);
+    fail_unless (
+        G_APPROX_VALUE (usd, duration * billing[__i__].per_second, 1e-9),
+        "row %d, %d s: %f", __i__, duration, usd);
+    fail_unless (G_APPROX_VALUE (gst_apixo_request_spec_billed_seconds (spec),
+                                 duration, 1e-9));
+  }
 }
 
 GST_END_TEST;
@@ -317,15 +349,7 @@ GST_START_TEST (test_check_balance_short)
 
   sim_fixture_set_balance (sim, 0.2);
   run = run_props ("check-balance=true");
-  assert_error (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "insufficient-balance");
-  fail_unless (
-      G_APPROX_VALUE (field_double (run->error_details, "balance"), 0.2, 1e-9));
-  fail_unless (G_APPROX_VALUE (
-      field_double (run->error_details, "estimated-cost"), 0.25, 1e-9));
-  fail_unless (strstr (run->error->message, "0.20 USD") != NULL, "%s",
-               run->error->message);
-  fail_unless (strstr (run->error->message, "0.25 USD") != NULL, "%s",
-               run->error->message);
+  assert_short_of (run, 0.2, 0.25);
   fail_unless (apixo_run_task_event (run, "balance") != NULL);
   assert_nothing_sent (1);
   fail_unless (G_APPROX_VALUE (sim_balance (), 0.2, 1e-9));
@@ -353,10 +377,7 @@ GST_START_TEST (test_check_balance_without_price)
   s = apixo_run_task_event (run, "balance");
   fail_unless (G_APPROX_VALUE (field_double (s, "balance"), 0, 1e-9));
   fail_if (gst_structure_has_field (s, "estimated-cost"));
-  assert_error (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "insufficient-balance");
-  fail_unless (
-      G_APPROX_VALUE (field_double (run->error_details, "balance"), 0, 1e-9));
-  fail_if (gst_structure_has_field (run->error_details, "estimated-cost"));
+  assert_short_of (run, 0, -1);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 200), 1);
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
   /* check-balance's read, and the one after the refusal */
@@ -412,10 +433,7 @@ GST_START_TEST (test_max_cost_below_estimate)
   g_autoptr (ApixoRun) run = run_props ("max-cost=0.2 check-balance=true");
 
   assert_max_cost_refused (run);
-  fail_unless (G_APPROX_VALUE (
-      field_double (run->error_details, "estimated-cost"), 0.25, 1e-9));
-  fail_unless (strstr (run->error->message, "0.25 USD") != NULL, "%s",
-               run->error->message);
+  assert_usd (run, GST_APIXO_ERROR_FIELD_ESTIMATED_COST, 0.25);
 }
 
 GST_END_TEST;
@@ -438,7 +456,7 @@ GST_START_TEST (test_max_cost_without_price)
   g_autoptr (ApixoRun) animate = NULL;
 
   assert_max_cost_refused (veo);
-  fail_if (gst_structure_has_field (veo->error_details, "estimated-cost"));
+  assert_usd (veo, GST_APIXO_ERROR_FIELD_ESTIMATED_COST, -1);
   fail_unless (strstr (veo->error->message, "no price") != NULL, "%s",
                veo->error->message);
 
@@ -479,16 +497,10 @@ GST_START_TEST (test_402_with_balance)
 
   sim_fixture_set_balance (sim, 0.1);
   run = run_props ("");
-  assert_error (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "insufficient-balance");
+  assert_short_of (run, 0.1, 0.25);
   fail_unless (
       gst_structure_get_uint (run->error_details, "http-status", &status));
   fail_unless_equals_int (status, 402);
-  fail_unless (
-      G_APPROX_VALUE (field_double (run->error_details, "balance"), 0.1, 1e-9));
-  fail_unless (G_APPROX_VALUE (
-      field_double (run->error_details, "estimated-cost"), 0.25, 1e-9));
-  fail_unless (strstr (run->error->message, "0.10 USD") != NULL, "%s",
-               run->error->message);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 402), 1);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "balance", 200), 1);
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
@@ -505,9 +517,7 @@ GST_START_TEST (test_402_balance_unreadable)
   sim_fixture_set_balance (sim, 0);
   sim_fixture_add_fault (sim, "balance", "500", 1);
   run = run_props ("");
-  assert_error (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "insufficient-balance");
-  fail_if (gst_structure_has_field (run->error_details, "balance"));
-  fail_unless (gst_structure_has_field (run->error_details, "estimated-cost"));
+  assert_short_of (run, -1, 0.25);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 402), 1);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "balance", -1), 1);
 }
@@ -518,30 +528,31 @@ static Suite *
 apixo_cost_suite (void)
 {
   Suite *s = suite_create ("apixo_cost");
-  TCase *unit = tcase_create ("prices");
-  TCase *tc = tcase_create ("runs");
+  TCase *prices = tcase_create ("prices"), *runs = tcase_create ("runs");
 
-  suite_add_tcase (s, unit);
-  tcase_add_test (unit, test_documented_rows);
-  tcase_add_test (unit, test_page_defaults);
-  tcase_add_test (unit, test_undocumented_prices);
-  tcase_add_test (unit, test_usd_to_string);
+  /* the catalogue alone */
+  tcase_add_loop_test (prices, test_documented_rows, 0, G_N_ELEMENTS (billing));
+  tcase_add_test (prices, test_page_defaults);
+  tcase_add_test (prices, test_undocumented_prices);
+  tcase_add_test (prices, test_usd_to_string);
+  suite_add_tcase (s, prices);
 
-  suite_add_tcase (s, tc);
-  tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_add_test (tc, test_submitted_estimate);
-  tcase_add_test (tc, test_submitted_without_price);
-  tcase_add_test (tc, test_check_balance_posts);
-  tcase_add_test (tc, test_check_balance_short);
-  tcase_add_test (tc, test_check_balance_without_price);
-  tcase_add_test (tc, test_check_balance_unreadable);
-  tcase_add_test (tc, test_check_balance_retried);
-  tcase_add_test (tc, test_max_cost_below_estimate);
-  tcase_add_test (tc, test_max_cost_at_estimate);
-  tcase_add_test (tc, test_max_cost_without_price);
-  tcase_add_test (tc, test_max_cost_out_of_range);
-  tcase_add_test (tc, test_402_with_balance);
-  tcase_add_test (tc, test_402_balance_unreadable);
+  /* real runs, a new sim each */
+  tcase_add_checked_fixture (runs, setup, teardown);
+  tcase_add_test (runs, test_submitted_estimate);
+  tcase_add_test (runs, test_submitted_without_price);
+  tcase_add_test (runs, test_check_balance_posts);
+  tcase_add_test (runs, test_check_balance_short);
+  tcase_add_test (runs, test_check_balance_without_price);
+  tcase_add_test (runs, test_check_balance_unreadable);
+  tcase_add_test (runs, test_check_balance_retried);
+  tcase_add_test (runs, test_max_cost_below_estimate);
+  tcase_add_test (runs, test_max_cost_at_estimate);
+  tcase_add_test (runs, test_max_cost_without_price);
+  tcase_add_test (runs, test_max_cost_out_of_range);
+  tcase_add_test (runs, test_402_with_balance);
+  tcase_add_test (runs, test_402_balance_unreadable);
+  suite_add_tcase (s, runs);
   return s;
 }
 
