@@ -314,6 +314,7 @@ GST_START_TEST (test_check_balance_posts)
   g_autoptr (ApixoRun) run = NULL;
   const GstStructure *s;
   gboolean balance_first = FALSE;
+  GList *messages;
 
   sim_fixture_set_balance (sim, 74.87);
   run = run_props ("check-balance=true");
@@ -322,8 +323,8 @@ GST_START_TEST (test_check_balance_posts)
   fail_unless (G_APPROX_VALUE (field_double (s, "balance"), 74.87, 1e-9));
   fail_unless (G_APPROX_VALUE (field_double (s, "estimated-cost"), 0.25, 1e-9));
   /* read before the submission, once */
-  for (GList *l = apixo_run_element_messages (run, "apixo-task"); l;
-       l = l->next) {
+  messages = apixo_run_element_messages (run, "apixo-task");
+  for (GList *l = messages; l; l = l->next) {
     const gchar *event =
         gst_structure_get_string (gst_message_get_structure (l->data), "event");
 
@@ -332,6 +333,7 @@ GST_START_TEST (test_check_balance_posts)
     if (g_strcmp0 (event, "submitted") == 0)
       break;
   }
+  g_list_free (messages);
   fail_unless (balance_first);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "balance", 200), 1);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", 200), 1);
