@@ -14,7 +14,8 @@
  * -------------------
  * After gst_apixo_task_new() every field is used on the worker thread only,
  * so there is no lock (estimated_cost is set before gst_apixo_task_start(),
- * which posts to the worker: the write is ordered before its reads).  Lifetime: task->refcount (worker thread only) counts
+ * which posts to the worker: the write is ordered before its reads).
+ * Lifetime: task->refcount (worker thread only) counts
  * the owner's reference plus one per operation in flight (a request or a
  * limiter wait); timers hold none (they are destroyed with the task).
  * gst_apixo_task_free() hands the owner's reference to the worker
