@@ -16,6 +16,7 @@
 #include "gstapixoclient.h"
 #include "gstapixoerror.h"
 #include "gstapixohttp.h"
+#include "gstapixoprogress.h"
 #include "gstapixorun.h"
 #include "gstapixoworker.h"
 
@@ -58,6 +59,11 @@ typedef struct {
    * answered the service may have created (and bill) a task whose id we do
    * not know yet. */
   void (*sending) (GstApixoTask *task, gpointer user_data);
+  /* Optional: the heartbeat, every progress-interval seconds from the
+   * start to the end, whatever the task waits for (@progress: borrowed,
+   * for this call). */
+  void (*heartbeat) (GstApixoTask *task, const GstApixoProgress *progress,
+                     gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  The task of @config's model (it holds a reference): with
