@@ -403,11 +403,23 @@ on_task_message (GstStructure *s, gpointer user_data)
 }
 
 static void
+on_progress_at (GstProgressType type, const gchar *code, const gchar *text,
+                gint percent, gpointer user_data)
+{
+  GstMessage *message = gst_message_new_progress (user_data, type, code, text);
+
+  /* GStreamer's constructor leaves the percent field at 0 or 100 */
+  if (percent >= 0)
+    gst_structure_set (gst_message_writable_structure (message), "percent",
+                       G_TYPE_INT, percent, NULL);
+  gst_element_post_message (user_data, message);
+}
+
+static void
 on_progress (GstProgressType type, const gchar *code, const gchar *text,
              gpointer user_data)
 {
-  gst_element_post_message (
-      user_data, gst_message_new_progress (user_data, type, code, text));
+  on_progress_at (type, code, text, -1, user_data);
 }
 
 static void
@@ -435,7 +447,7 @@ on_task_ended (gpointer user_data)
 }
 
 static const GstApixoGenerationCallbacks generation_callbacks = {
-  on_task_message, on_progress, on_error, on_task_id, on_task_ended,
+  on_task_message, on_progress_at, on_error, on_task_id, on_task_ended,
 };
 
 /* ---- apixo:// URIs (GstURIHandler) --------------------------------------- */

@@ -43,6 +43,7 @@
 
 #include "gstapixogeneration.h"
 #include "gstapixoerror.h"
+#include "gstapixoprogress.h"
 #include "gstapixotask.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
@@ -131,7 +132,7 @@ static void
 post_progress (GstApixoGeneration *gen, GstProgressType type, const gchar *code,
                const gchar *text)
 {
-  gen->callbacks->progress (type, code, text, gen->user_data);
+  gen->callbacks->progress (type, code, text, -1, gen->user_data);
 }
 
 static void
@@ -295,6 +296,20 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
   post_task_message (gen, s);
 }
 
+/* A task's progress (gstapixoprogress.h): a GST_MESSAGE_PROGRESS for
+ * people, the "state" event for applications. */
+static void
+post_state (GstApixoGeneration *gen, const GstApixoProgress *p)
+{
+  gchar *text = gst_apixo_progress_describe (p);
+
+  gen->callbacks->progress (GST_PROGRESS_TYPE_CONTINUE,
+                            GST_APIXO_GENERATION_PROGRESS_CODE, text,
+                            gst_apixo_progress_percent (p), gen->user_data);
+  g_free (text);
+  post_task_message (gen, gst_apixo_progress_new_state_event (p));
+}
+
 static void
 on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
                 gboolean changed, guint poll_count, gdouble elapsed,
@@ -303,6 +318,7 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
   GstApixoGeneration *gen = user_data;
   static const gchar *const known[] = { "pending", "processing", "success",
                                         "failed", NULL };
+  GstApixoProgress p;
   gchar *text;
 
   if (!changed)
@@ -316,17 +332,20 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
     g_free (text);
   }
 
-  text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
-                          status->state, elapsed);
-  post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
-                 GST_APIXO_GENERATION_PROGRESS_CODE, text);
-  g_free (text);
-  post_task_message (
-      gen,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "state",
-                         "task-id", G_TYPE_STRING, status->task_id, "state",
-                         G_TYPE_STRING, status->state, "elapsed", G_TYPE_DOUBLE,
-                         elapsed, "poll-count", G_TYPE_UINT, poll_count, NULL));
+  gst_apixo_progress_init (&p, gen->config);
+  p.task_id = status->task_id;
+  p.state = status->state;
+  p.elapsed = elapsed;
+  p.poll_count = poll_count;
+  post_state (gen, &p);
+}
+
+/* Between polls, and while the task is held back: the same report. */
+static void
+on_task_heartbeat (GstApixoTask *task, const GstApixoProgress *progress,
+                   gpointer user_data)
+{
+  post_state (user_data, progress);
 }
 
 static void spool_progress (GstApixoSpool *spool, guint64 received,
@@ -464,8 +483,8 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
 }
 
 static const GstApixoTaskCallbacks task_callbacks = {
-  on_task_queued,   on_task_submitted, on_task_polled,
-  on_task_finished, on_task_sending,   on_task_balance,
+  on_task_queued,  on_task_submitted, on_task_polled,    on_task_finished,
+  on_task_sending, on_task_balance,   on_task_heartbeat,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */

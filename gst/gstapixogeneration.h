@@ -43,9 +43,10 @@ typedef struct {
   /* An "apixo-task" element message to post.  Takes @s. */
   void (*task_message) (GstStructure *s, gpointer user_data);
   /* A GST_MESSAGE_PROGRESS to post (@code: see
-   * GST_APIXO_GENERATION_PROGRESS_CODE). */
+   * GST_APIXO_GENERATION_PROGRESS_CODE) with @percent in its "percent"
+   * field (-1: GStreamer's default). */
   void (*progress) (GstProgressType type, const gchar *code, const gchar *text,
-                    gpointer user_data);
+                    gint percent, gpointer user_data);
   /* An error or warning (@type) to post through the element's error route,
    * with @details (an "apixo-error" structure, taken) and the source
    * location that raised it. */

@@ -44,6 +44,10 @@
  *   for text-to-video (the page's text-to-video example) and resolution
  *   720p for image-to-video (the cheaper of the two), each only when
  *   neither size nor resolution is set.
+ * - Typical times are the upper end of the page's range (wan-2-5,
+ *   wan-2-5-video): a run past it is "taking longer than usual".  veo-3-1
+ *   and sora-2-pro give only an average (~2 and ~3 minutes): their typical
+ *   time is that average plus one minute (180 s, 240 s).
  * - wan-2-2-animate: typical time 600 s (no page figure: the service's
  *   general give-up advice for video), polls 60 s / 15 s (general advice).
  * - Every known model: a prompt that is set must contain more than white
@@ -2002,6 +2006,14 @@ gdouble
 gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec)
 {
   return spec_timing (spec)->typical;
+}
+
+gboolean
+gst_apixo_request_spec_typical_documented (const GstApixoRequestSpec *spec)
+{
+  /* every documented figure has its own table; the general advice is the
+   * fallback of the rest */
+  return spec_timing (spec) != GENERAL_TIMING;
 }
 
 /* ------------------------------------------------------------------ */

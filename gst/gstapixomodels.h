@@ -157,6 +157,14 @@ void gst_apixo_request_spec_poll_advice (const GstApixoRequestSpec *spec,
  * this request shape; used to grow the poll interval gently once exceeded. */
 gdouble gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec);
 
+/* TRUE when the model's page documents a generation time for this request
+ * shape (the typical time above is then that figure); FALSE for a model
+ * whose page gives none (wan-2-2-animate) and for unknown models, whose
+ * typical time is only the service's general give-up advice: progress can
+ * then give no estimate of the time left. */
+gboolean
+gst_apixo_request_spec_typical_documented (const GstApixoRequestSpec *spec);
+
 /* Additive helpers. */
 
 /* A spec URI meaning "the data arriving on the element's sink pad NAME"

@@ -35,6 +35,7 @@
 #define DEFAULT_POLL_DELAY -1.0
 #define DEFAULT_POLL_INTERVAL -1.0
 #define DEFAULT_DEADLINE 1800
+#define DEFAULT_PROGRESS_INTERVAL 10.0
 #define DEFAULT_SERVER_ADDRESS "127.0.0.1"
 #define DEFAULT_JOURNAL TRUE
 #define DEFAULT_CACHE FALSE
@@ -70,6 +71,7 @@ gst_apixo_settings_init (GstApixoSettings *s)
   s->poll_delay = DEFAULT_POLL_DELAY;
   s->poll_interval = DEFAULT_POLL_INTERVAL;
   s->deadline = DEFAULT_DEADLINE;
+  s->progress_interval = DEFAULT_PROGRESS_INTERVAL;
   gst_apixo_http_settings_init (&s->http);
   s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
   s->journal = DEFAULT_JOURNAL;
@@ -126,6 +128,7 @@ enum {
   PROP_POLL_DELAY,
   PROP_POLL_INTERVAL,
   PROP_DEADLINE,
+  PROP_PROGRESS_INTERVAL,
   PROP_TIMEOUT,
   PROP_RETRIES,
   PROP_RETRY_BACKOFF_FACTOR,
@@ -224,6 +227,15 @@ install_task_properties (GObjectClass *klass, guint first)
                "(the task may still run and be billed: it can be resumed with "
                "task-id); 0 = no limit",
                0, G_MAXUINT, DEFAULT_DEADLINE, RW));
+  install (
+      klass, first, PROP_PROGRESS_INTERVAL,
+      g_param_spec_double (
+          "progress-interval", "Progress interval",
+          "Seconds between two progress reports (a GST_MESSAGE_PROGRESS and "
+          "an apixo-task \"state\" message with percent, eta and waiting-for)"
+          " while the task is waiting, whatever it waits for: the service, "
+          "the model's rate or concurrency limit, a retry; 0.1 to 3600",
+          -INFINITY, INFINITY, DEFAULT_PROGRESS_INTERVAL, RW_LAX));
 }
 
 /* souphttpsrc's knobs, for every request. */
@@ -484,6 +496,7 @@ static const Field fields[N_PROPS] = {
   [PROP_POLL_DELAY] = { OFFSET (poll_delay) },
   [PROP_POLL_INTERVAL] = { OFFSET (poll_interval) },
   [PROP_DEADLINE] = { OFFSET (deadline) },
+  [PROP_PROGRESS_INTERVAL] = { OFFSET (progress_interval) },
   [PROP_TIMEOUT] = { OFFSET (http.timeout) },
   [PROP_RETRIES] = { OFFSET (http.retries) },
   [PROP_RETRY_BACKOFF_FACTOR] = { OFFSET (http.retry_backoff_factor) },
@@ -687,6 +700,8 @@ check_numeric_settings (const GstApixoSettings *s, const gchar **property,
       "-1 to 86400 seconds, -1 = the model page's advice" },
     { "poll-interval", s->poll_interval, -1, 3600,
       "-1 to 3600 seconds, -1 = the model page's advice" },
+    { "progress-interval", s->progress_interval, 0.1, 3600,
+      "0.1 to 3600 seconds" },
     { "timeout", s->http.timeout, 0, 3600, "0 to 3600 seconds, 0 = none" },
     { "retries", s->http.retries, -1, G_MAXINT,
       "-1 = no limit, or 0 to 2147483647" },

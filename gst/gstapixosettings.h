@@ -36,6 +36,7 @@ typedef struct {
   gdouble poll_delay;
   gdouble poll_interval;
   guint deadline;
+  gdouble progress_interval;
   GstApixoHttpSettings http;
   gchar *save_location;
   gchar *spool_directory;

@@ -32,6 +32,7 @@
 
 #include "gstapixotask.h"
 #include "gstapixolimiter.h"
+#include "gstapixoprogress.h"
 
 #include <string.h>
 
@@ -84,12 +85,18 @@ struct _GstApixoTask {
   gdouble interval; /* current poll interval, s */
   gboolean closed;
 
+  /* progress reports while the task waits (see "progress" below) */
+  GSource *heartbeat;
+  gchar *retry_why; /* the failure the scheduled retry follows */
+  gint64 retry_due; /* when it goes (monotonic µs) */
+
   FreeSync *free_sync;
 };
 
 static void task_request (GstApixoTask *task, RequestKind kind);
 static gboolean task_refused_for_balance (GstApixoTask *task,
                                           GstApixoApiError *err);
+static void task_stop_progress (GstApixoTask *task);
 
 /* ---- lifetime ------------------------------------------------------------ */
 
@@ -129,6 +136,7 @@ task_unref (GstApixoTask *task)
   sync = task->free_sync;
   task_clear_timer (&task->timer);
   task_clear_timer (&task->deadline_timer);
+  task_stop_progress (task);
   task_release_slot (task);
   if (task->limiter != NULL)
     gst_apixo_limiter_unref (task->limiter);
@@ -204,6 +212,7 @@ task_shutdown (gpointer data)
   }
   task_clear_timer (&task->timer);
   task_clear_timer (&task->deadline_timer);
+  task_stop_progress (task);
   /* The service has no cancel endpoint: a submitted task keeps running
    * there, but this process stops counting it. */
   task_release_slot (task);
@@ -265,6 +274,7 @@ task_finish (GstApixoTask *task, const GstApixoTaskStatus *status,
 {
   task_clear_timer (&task->timer);
   task_clear_timer (&task->deadline_timer);
+  task_stop_progress (task);
   task_release_slot (task);
   if (!task->closed) {
     task->closed = TRUE;
@@ -287,6 +297,100 @@ task_resume_hint (GstApixoTask *task)
   return g_strdup_printf (" Task %s may still be running and billed: set "
                           "task-id=%s (model=%s) to resume it.",
                           task->task_id, task->task_id, task->model);
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+/* A heartbeat on the worker reports the task every progress-interval
+ * seconds from its start to its end, whatever it waits for: the service
+ * says nothing between polls (a minute at first for some models), and the
+ * limiter or a backoff may hold the task for longer still. */
+
+static void
+task_note_retry (GstApixoTask *task, GstApixoApiError *err, gdouble delay)
+{
+  g_free (task->retry_why);
+  task->retry_why = g_strdup (err->error->message);
+  task->retry_due = g_get_monotonic_time () + (gint64)(delay * G_USEC_PER_SEC);
+}
+
+/* The service's last state, or where the task is before it has one. */
+static const gchar *
+task_state_word (GstApixoTask *task)
+{
+  if (task->task_id == NULL)
+    return task->submitting ? "submitting" : "queued";
+  return task->last_state ? task->last_state : "submitted";
+}
+
+/* What holds the task back, if anything: sets @p's waiting-for and
+ * returns why, for a person. */
+static gchar *
+task_hold (GstApixoTask *task, GstApixoProgress *p)
+{
+  const GstApixoModelInfo *info = gst_apixo_model_lookup (task->model);
+  gint64 left;
+
+  if (task->wait != NULL && info != NULL) {
+    switch (gst_apixo_limiter_wait_hold (task->wait)) {
+      case GST_APIXO_LIMITER_HOLD_TASK_SLOT:
+        p->waiting_for = GST_APIXO_WAITING_TASK_SLOT;
+        return g_strdup_printf ("%s allows %u unfinished tasks at once, and "
+                                "this process has them",
+                                task->model, info->concurrent_tasks);
+      case GST_APIXO_LIMITER_HOLD_RATE:
+        p->waiting_for = GST_APIXO_WAITING_RATE_LIMIT;
+        return g_strdup_printf ("%s allows %u requests a minute, and this "
+                                "process made them",
+                                task->model, info->requests_per_minute);
+      default:
+        break;
+    }
+  } else if (task->timer != NULL && task->attempt > 0) {
+    p->waiting_for = GST_APIXO_WAITING_RETRY;
+    left = task->retry_due - g_get_monotonic_time ();
+    return g_strdup_printf ("%s; attempt %u in %.0f s", task->retry_why,
+                            task->attempt + 1,
+                            MAX (left, 0) / (gdouble)G_USEC_PER_SEC);
+  }
+  return NULL;
+}
+
+static gboolean
+task_heartbeat (gpointer data)
+{
+  GstApixoTask *task = data;
+  GstApixoProgress p;
+  gchar *why;
+
+  gst_apixo_progress_init (&p, task->config);
+  p.task_id = task->task_id;
+  p.state = task_state_word (task);
+  p.elapsed = task_elapsed (task);
+  p.poll_count = task->poll_count;
+  p.why = why = task_hold (task, &p);
+  task->callbacks.heartbeat (task, &p, task->user_data);
+  g_free (why);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+task_start_progress (GstApixoTask *task)
+{
+  gdouble interval = task->config->settings.progress_interval;
+
+  if (task->callbacks.heartbeat == NULL || !(interval > 0))
+    return;
+  task->heartbeat = g_timeout_source_new ((guint)(interval * 1000));
+  g_source_set_callback (task->heartbeat, task_heartbeat, task, NULL);
+  g_source_attach (task->heartbeat, g_main_context_get_thread_default ());
+}
+
+static void
+task_stop_progress (GstApixoTask *task)
+{
+  task_clear_timer (&task->heartbeat);
+  g_clear_pointer (&task->retry_why, g_free);
 }
 
 /* ---- fail codes ---------------------------------------------------------- */
@@ -414,6 +518,7 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
               task->task_id ? task->task_id : "(submit)", err->error->message,
               task->attempt, delay);
     task_schedule (task, delay);
+    task_note_retry (task, err, delay);
     return;
   }
 
@@ -825,6 +930,7 @@ task_begin (gpointer data)
     g_source_attach (task->deadline_timer,
                      g_main_context_get_thread_default ());
   }
+  task_start_progress (task);
 
   if (task->resume_id != NULL) {
     /* An existing task: already counted by the service, no slot needed. */

@@ -16,6 +16,7 @@
 #include "gstapixoclient.h"
 #include "gstapixoerror.h"
 #include "gstapixohttp.h"
+#include "gstapixoprogress.h"
 #include "gstapixorun.h"
 #include "gstapixoworker.h"
 
@@ -62,6 +63,11 @@ typedef struct {
    * submitting (called before the refusal of a balance below the
    * estimate). */
   void (*balance) (GstApixoTask *task, gdouble usd, gpointer user_data);
+  /* Optional: the heartbeat, every progress-interval seconds from the
+   * start to the end, whatever the task waits for (@progress: borrowed,
+   * for this call). */
+  void (*heartbeat) (GstApixoTask *task, const GstApixoProgress *progress,
+                     gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  The task of @config's model (it holds a reference): with
