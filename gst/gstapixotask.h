@@ -16,6 +16,7 @@
 #include "gstapixoclient.h"
 #include "gstapixoerror.h"
 #include "gstapixohttp.h"
+#include "gstapixoprogress.h"
 #include "gstapixorun.h"
 #include "gstapixowebhook.h"
 #include "gstapixoworker.h"
@@ -59,6 +60,15 @@ typedef struct {
    * answered the service may have created (and bill) a task whose id we do
    * not know yet. */
   void (*sending) (GstApixoTask *task, gpointer user_data);
+  /* Optional: check-balance read the account's balance, @usd, before
+   * submitting (called before the refusal of a balance below the
+   * estimate). */
+  void (*balance) (GstApixoTask *task, gdouble usd, gpointer user_data);
+  /* Optional: the heartbeat, every progress-interval seconds from the
+   * start to the end, whatever the task waits for (@progress: borrowed,
+   * for this call). */
+  void (*heartbeat) (GstApixoTask *task, const GstApixoProgress *progress,
+                     gpointer user_data);
   /* Optional: a delivery to the task's webhook was confirmed by a status
    * request; @final: that request found the task ended (success or
    * failed; the end follows through finished), FALSE: it had not (a
@@ -79,6 +89,11 @@ GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
                                   const GstApixoTaskCallbacks *callbacks,
                                   gpointer user_data);
 
+/* Any thread, before gst_apixo_task_start().  The estimated cost of the
+ * submission in USD (< 0: unknown, the default): with check-balance, a
+ * balance below it is refused before anything is sent; a refusal of the
+ * service (HTTP 402) says it. */
+void gst_apixo_task_set_estimated_cost (GstApixoTask *task, gdouble usd);
 /* Any thread, before start().  Callback mode with our own receiver: the
  * task (which takes a reference) is woken by @webhook's deliveries and
  * confirms each with a status request; its polls become a slow safety net
