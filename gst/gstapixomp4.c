@@ -77,18 +77,10 @@ read_fd (gpointer source, guint64 offset, guint8 *buf, gsize want,
   return (gssize)got;
 }
 
-static gboolean invalid (GError **error, const gchar *format, ...)
-    G_GNUC_PRINTF (2, 3);
-
+/* FALSE, with the error saying @what (taken) is wrong. */
 static gboolean
-invalid (GError **error, const gchar *format, ...)
+invalid (GError **error, gchar *what)
 {
-  va_list args;
-  gchar *what;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
                "The result is not a complete MP4 file: %s", what);
   g_free (what);
@@ -125,10 +117,11 @@ read_box (ReadAt read_at, gpointer source, guint64 offset, guint64 size,
   if (n < 0)
     return FALSE;
   if (n < BOX_HEADER)
-    return invalid (error,
-                    "%" G_GSSIZE_FORMAT " stray bytes at offset "
-                    "%" G_GUINT64_FORMAT " (the file is cut, or not MP4)",
-                    n, offset);
+    return invalid (error, g_strdup_printf ("%" G_GSSIZE_FORMAT
+                                            " stray bytes at offset "
+                                            "%" G_GUINT64_FORMAT
+                                            " (the file is cut, or not MP4)",
+                                            n, offset));
   memcpy (type, header + 4, 4);
   *box_size = GST_READ_UINT32_BE (header);
   if (*box_size == 1) {
@@ -139,19 +132,19 @@ read_box (ReadAt read_at, gpointer source, guint64 offset, guint64 size,
       return FALSE;
     if (n < BOX_LARGE_HEADER - BOX_HEADER)
       return invalid (error,
-                      "the 64-bit size of the box at offset "
-                      "%" G_GUINT64_FORMAT " is cut",
-                      offset);
+                      g_strdup_printf ("the 64-bit size of the box at offset "
+                                       "%" G_GUINT64_FORMAT " is cut",
+                                       offset));
     *box_size = GST_READ_UINT64_BE (header + BOX_HEADER);
   }
   if (*box_size == 0)
     *box_size = size - offset;
   else if (*box_size < header_size)
     return invalid (error,
-                    "the box at offset %" G_GUINT64_FORMAT
-                    " claims %" G_GUINT64_FORMAT
-                    " bytes, less than its own header",
-                    offset, *box_size);
+                    g_strdup_printf ("the box at offset %" G_GUINT64_FORMAT
+                                     " claims %" G_GUINT64_FORMAT
+                                     " bytes, less than its own header",
+                                     offset, *box_size));
   return TRUE;
 }
 
@@ -164,27 +157,31 @@ walk (ReadAt read_at, gpointer source, guint64 size, GError **error)
   gchar text[17];
 
   if (size == 0)
-    return invalid (error, "it is empty");
+    return invalid (error, g_strdup ("it is empty"));
   while (offset < size) {
     if (!read_box (read_at, source, offset, size, type, &box_size, error))
       return FALSE;
     type_text (type, text);
     if (offset == 0 && memcmp (type, "ftyp", 4) != 0)
-      return invalid (error, "it starts with '%s', not an 'ftyp' box", text);
+      return invalid (
+          error,
+          g_strdup_printf ("it starts with '%s', not an 'ftyp' box", text));
     if (box_size > size - offset)
-      return invalid (error,
-                      "the '%s' box at offset %" G_GUINT64_FORMAT " ends at "
-                      "%" G_GUINT64_FORMAT ", past the end of the file "
-                      "(%" G_GUINT64_FORMAT " bytes): it is cut",
-                      text, offset,
-                      box_size > G_MAXUINT64 - offset ? G_MAXUINT64
-                                                      : offset + box_size,
-                      size);
+      return invalid (
+          error,
+          g_strdup_printf (
+              "the '%s' box at offset %" G_GUINT64_FORMAT " ends at "
+              "%" G_GUINT64_FORMAT ", past the end of the file "
+              "(%" G_GUINT64_FORMAT " bytes): it is cut",
+              text, offset,
+              box_size > G_MAXUINT64 - offset ? G_MAXUINT64 : offset + box_size,
+              size));
     moov |= memcmp (type, "moov", 4) == 0;
     offset += box_size;
   }
   if (!moov)
-    return invalid (error, "it has no 'moov' box (cut, or never finished)");
+    return invalid (error,
+                    g_strdup ("it has no 'moov' box (cut, or never finished)"));
   return TRUE;
 }
 

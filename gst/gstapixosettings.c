@@ -353,18 +353,32 @@ install_pay_once_properties (GObjectClass *klass, guint first)
 static void
 install_download_properties (GObjectClass *klass, guint first)
 {
-  install (klass, first, PROP_MIN_SPEED,
-           g_param_spec_uint (
-               "min-speed", "Minimum speed",
-               "Bytes per second a result download must average over any "
-               "min-speed-time window, or the transfer is dropped and resumed "
-               "(per retries); 0 = no check",
-               0, G_MAXUINT, DEFAULT_MIN_SPEED, RW));
-  install (klass, first, PROP_MIN_SPEED_TIME,
-           g_param_spec_uint ("min-speed-time", "Minimum speed time",
-                              "Seconds of the window min-speed is measured "
-                              "over, 1 to 3600",
-                              0, G_MAXUINT, DEFAULT_MIN_SPEED_TIME, RW));
+  static const struct {
+    guint id;
+    const gchar *name, *nick, *blurb;
+    guint default_value;
+  } seconds_and_speeds[] = {
+    { PROP_MIN_SPEED, "min-speed", "Minimum speed",
+      "Bytes per second a result download must average over any "
+      "min-speed-time window, or the transfer is dropped and resumed (per "
+      "retries); 0 = no check",
+      DEFAULT_MIN_SPEED },
+    { PROP_MIN_SPEED_TIME, "min-speed-time", "Minimum speed time",
+      "Seconds of the window min-speed is measured over, 1 to 3600",
+      DEFAULT_MIN_SPEED_TIME },
+    { PROP_DOWNLOAD_DEADLINE, "download-deadline", "Download deadline",
+      "Seconds the whole result download (all its retries) may take before "
+      "it fails (the task id stays valid: set task-id to fetch the result "
+      "again); 0 = no limit",
+      DEFAULT_DOWNLOAD_DEADLINE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (seconds_and_speeds); i++)
+    install (klass, first, seconds_and_speeds[i].id,
+             g_param_spec_uint (seconds_and_speeds[i].name,
+                                seconds_and_speeds[i].nick,
+                                seconds_and_speeds[i].blurb, 0, G_MAXUINT,
+                                seconds_and_speeds[i].default_value, RW));
   install (klass, first, PROP_MAX_RESULT_SIZE,
            g_param_spec_uint64 (
                "max-result-size", "Maximum result size",
@@ -372,13 +386,6 @@ install_download_properties (GObjectClass *klass, guint first)
                "fails before the body is read, a body growing past it is cut "
                "there and fails; 0 = no limit",
                0, G_MAXUINT64, DEFAULT_MAX_RESULT_SIZE, RW));
-  install (klass, first, PROP_DOWNLOAD_DEADLINE,
-           g_param_spec_uint (
-               "download-deadline", "Download deadline",
-               "Seconds the whole result download (all its retries) may take "
-               "before it fails (the task id stays valid: set task-id to "
-               "fetch the result again); 0 = no limit",
-               0, G_MAXUINT, DEFAULT_DOWNLOAD_DEADLINE, RW));
 }
 
 /* What lives on this machine: the result's files, the media server that
