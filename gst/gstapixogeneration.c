@@ -23,7 +23,8 @@
  *   the task is started (gst_apixo_task_start() posts to the worker, which
  *   orders the writes before the callbacks' reads) and cleared by end()
  *   after the task and the spool are freed (no callback runs any more):
- *   no lock.
+ *   no lock.  So are estimated_cost and billed_seconds (set_cost() on the
+ *   streaming thread before launch(), reset by end()).
  * - gen->lock is never held while calling the task, a callback, or
  *   anything that cancels; of the spool, only its size is asked under it.
  * - Lock order: gen->lock before the spool's lock (get_size()); the spool
@@ -66,6 +67,8 @@ struct _GstApixoGeneration {
   GstApixoDelivery *delivery; /* the journal's record, the cache entry */
   gchar *resume_id;           /* a task to resume instead of submitting */
   gint64 submit_time;         /* the task's submission (Unix µs), 0: unknown */
+  gdouble estimated_cost;     /* USD of a submission; < 0: unknown */
+  gdouble billed_seconds;     /* of a submission; < 0: unknown */
 
   GMutex lock;
   GCond cond;
@@ -92,6 +95,7 @@ gst_apixo_generation_new (const GstApixoGenerationCallbacks *callbacks,
                            "APIXO generation state");
   gen->callbacks = callbacks;
   gen->user_data = user_data;
+  gen->estimated_cost = gen->billed_seconds = -1;
   g_mutex_init (&gen->lock);
   g_cond_init (&gen->cond);
   return gen;
@@ -228,6 +232,34 @@ on_task_queued (GstApixoTask *task, gpointer user_data)
                                              G_TYPE_STRING, "queued", NULL));
 }
 
+/* What a submission costs, where a page documents it: "estimated-cost"
+ * and "billed-seconds" (doubles), each only when known. */
+static void
+add_cost_fields (GstApixoGeneration *gen, GstStructure *s)
+{
+  if (gen->estimated_cost >= 0)
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, gen->estimated_cost,
+                       NULL);
+  if (gen->billed_seconds >= 0)
+    gst_structure_set (s, "billed-seconds", G_TYPE_DOUBLE, gen->billed_seconds,
+                       NULL);
+}
+
+/* check-balance read the balance, before submitting. */
+static void
+on_task_balance (GstApixoTask *task, gdouble usd, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  GstStructure *s =
+      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "balance",
+                         "balance", G_TYPE_DOUBLE, usd, NULL);
+
+  if (gen->estimated_cost >= 0)
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, gen->estimated_cost,
+                       NULL);
+  post_task_message (gen, s);
+}
+
 static void
 on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
@@ -259,6 +291,8 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
     gen->submit_time = g_get_real_time ();
   else if (gen->submit_time > 0)
     gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->submit_time, NULL);
+  if (!resumed)
+    add_cost_fields (gen, s);
   post_task_message (gen, s);
 }
 
@@ -435,7 +469,7 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
 
 static const GstApixoTaskCallbacks task_callbacks = {
   on_task_queued,   on_task_submitted, on_task_polled,
-  on_task_finished, on_task_sending,
+  on_task_finished, on_task_sending,   on_task_balance,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */
@@ -614,6 +648,14 @@ drop_pay_once (GstApixoGeneration *gen)
   gen->submit_time = 0;
 }
 
+void
+gst_apixo_generation_set_cost (GstApixoGeneration *gen, gdouble estimated_cost,
+                               gdouble billed_seconds)
+{
+  gen->estimated_cost = estimated_cost;
+  gen->billed_seconds = billed_seconds;
+}
+
 gboolean
 gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
                              GstApixoRunConfig *config, JsonNode *body,
@@ -627,6 +669,7 @@ gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
   }
   task = gst_apixo_task_new (worker, config, body, gen->resume_id,
                              &task_callbacks, gen);
+  gst_apixo_task_set_estimated_cost (task, gen->estimated_cost);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
@@ -905,6 +948,7 @@ gst_apixo_generation_end (GstApixoGeneration *gen)
   drop_spool (gen);
   /* an open record stays open: the next run of it resumes its task */
   drop_pay_once (gen);
+  gen->estimated_cost = gen->billed_seconds = -1;
 
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);

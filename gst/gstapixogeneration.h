@@ -90,6 +90,15 @@ void gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
 void gst_apixo_generation_set_resume (GstApixoGeneration *gen,
                                       const gchar *task_id, gint64 submit_time);
 
+/* Streaming thread, before launch() with a body: what the submission
+ * costs where a page documents it (USD, billed seconds; < 0: unknown),
+ * said in the "submitted" and "balance" messages; the task's check-balance
+ * compares the balance with @estimated_cost.  Unknown until set, and again
+ * after end(). */
+void gst_apixo_generation_set_cost (GstApixoGeneration *gen,
+                                    gdouble estimated_cost,
+                                    gdouble billed_seconds);
+
 /* Streaming thread, instead of launch(): the result is here already (@fd,
  * taken: a complete file of @size bytes from the cache, a replay or
  * another run), produced by @task_id (may be NULL).  Posts @message (an

@@ -207,6 +207,31 @@ gst_apixo_model_media_limits (const gchar *model, GstApixoMediaKind kind);
 gdouble gst_apixo_model_billed_seconds (const gchar *model,
                                         gdouble input_seconds);
 
+/* Billing.  Only documented prices are known (the catalogue's price table:
+ * wan-2-5-video per generated second by resolution); no other price is
+ * ever guessed. */
+
+/* The seconds @spec (derived) is billed for when its model bills the
+ * generated duration: duration, or the page's default when unset.  -1 when
+ * unknown from the spec: billed by an input's duration (wan-2-2-animate:
+ * see gst_apixo_model_billed_seconds()), or billing not documented. */
+gdouble gst_apixo_request_spec_billed_seconds (const GstApixoRequestSpec *spec);
+
+/* The estimated cost of @spec (derived) in USD, rounded to micro-USD:
+ * billed seconds times the documented unit price.  @billed_seconds: the
+ * seconds billed when known from the inputs (< 0: from the spec).  TRUE
+ * with *@usd; FALSE when no price is documented for this request or its
+ * billed seconds are unknown, with *@why_unknown (may be NULL; free it) a
+ * phrase saying which, e.g. "the veo-3-1 page documents no price". */
+gboolean gst_apixo_request_spec_estimate_cost (const GstApixoRequestSpec *spec,
+                                               gdouble billed_seconds,
+                                               gdouble *usd,
+                                               gchar **why_unknown);
+
+/* "0.25 USD", "74.87 USD", "0.004 USD": cents at least, micro-USD at most,
+ * locale-independent.  Free with g_free(). */
+gchar *gst_apixo_usd_to_string (gdouble usd);
+
 G_END_DECLS
 
 #endif /* __GST_APIXO_MODELS_H__ */

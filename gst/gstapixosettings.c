@@ -166,6 +166,8 @@ enum {
   PROP_REQUEST_TYPE,
   PROP_CALLBACK_URL,
   PROP_EXTRA_INPUT,
+  PROP_MAX_COST,
+  PROP_CHECK_BALANCE,
   N_PROPS,
 };
 
@@ -468,6 +470,31 @@ install_request_properties (GObjectClass *klass, guint first)
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_REQUEST_TYPE, 0);
 }
 
+/* Money: what a run will cost and what the account has left. */
+static void
+install_money_properties (GObjectClass *klass, guint first)
+{
+  /* any double (lax): start() refuses negatives and NaN with a SETTINGS
+   * error, see check_numeric_settings() */
+  GParamSpec *max_cost = g_param_spec_double (
+      "max-cost", "Max cost",
+      "Most USD a request may cost, by the model page's documented price "
+      "(wan-2-5-video: duration x price per second of its resolution); a "
+      "request estimated above it, or with no documented price, is refused "
+      "before anything is sent; 0 = no limit",
+      -G_MAXDOUBLE, G_MAXDOUBLE, 0, RW_LAX);
+
+  install (klass, first, PROP_MAX_COST, max_cost);
+  install (klass, first, PROP_CHECK_BALANCE,
+           g_param_spec_boolean (
+               "check-balance", "Check balance",
+               "Before submitting, read the account's balance and post it "
+               "(apixo-task event 'balance'); a balance below the request's "
+               "estimated cost is an error before anything is sent, and so is "
+               "a balance that cannot be read",
+               FALSE, RW));
+}
+
 guint
 gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
 {
@@ -475,6 +502,7 @@ gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
   install_http_properties (klass, first_prop_id);
   install_local_properties (klass, first_prop_id);
   install_request_properties (klass, first_prop_id);
+  install_money_properties (klass, first_prop_id);
   return first_prop_id + N_PROPS;
 }
 
@@ -543,6 +571,8 @@ static const Field fields[N_PROPS] = {
   [PROP_REQUEST_TYPE] = { OFFSET (request_type) },
   [PROP_CALLBACK_URL] = { OFFSET (callback_url) },
   [PROP_EXTRA_INPUT] = { OFFSET (extra_input) },
+  [PROP_MAX_COST] = { OFFSET (max_cost) },
+  [PROP_CHECK_BALANCE] = { OFFSET (check_balance) },
 };
 
 /* Enum fields are stored and read as gint, like GLib's enum values. */
@@ -728,6 +758,8 @@ check_numeric_settings (const GstApixoSettings *s, const gchar **property,
     { "min-speed-time", s->min_speed_time, 1, 3600, "1 to 3600 seconds" },
     { "server-port", s->server_port, 0, 65535,
       "0 = any free port, or 1 to 65535" },
+    { "max-cost", s->max_cost, 0, G_MAXDOUBLE,
+      "0 = no limit, or a positive amount of USD" },
   };
   gchar shown[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -760,6 +792,57 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
     return FALSE;
   }
   return TRUE;
+}
+
+/* ---- max-cost ------------------------------------------------------------ */
+
+/* The estimate is known and above max-cost. */
+static void
+set_over_max_cost (const GstApixoSettings *s, const GstApixoRequestSpec *spec,
+                   gdouble estimate, GError **error)
+{
+  gchar *max = gst_apixo_usd_to_string (s->max_cost);
+  gchar *cost = gst_apixo_usd_to_string (estimate);
+
+  g_set_error (
+      error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "max-cost %s is below the estimated cost of this request, %s "
+      "(%s, %g s billed at the price its page documents for %s at "
+      "%s) (allowed: 0 = no limit, or at least %s)",
+      max, cost, spec->model, gst_apixo_request_spec_billed_seconds (spec),
+      GST_STR_NULL (spec->mode),
+      spec->resolution ? spec->resolution : "its default resolution", cost);
+  g_free (max);
+  g_free (cost);
+}
+
+gboolean
+gst_apixo_settings_check_max_cost (const GstApixoSettings *s,
+                                   const GstApixoRequestSpec *spec,
+                                   gdouble *estimate, GError **error)
+{
+  gchar *why = NULL, *max;
+
+  *estimate = -1;
+  if (s->max_cost == 0)
+    return TRUE;
+  if (gst_apixo_request_spec_estimate_cost (spec, -1, estimate, &why)) {
+    if (*estimate <= s->max_cost)
+      return TRUE;
+    set_over_max_cost (s, spec, *estimate, error);
+    return FALSE;
+  }
+  /* never a guess: a limit that cannot be checked is not a limit */
+  *estimate = -1;
+  max = gst_apixo_usd_to_string (s->max_cost);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "max-cost %s cannot be honoured: the cost of this request "
+               "cannot be estimated, as %s (allowed for this request: 0 = no "
+               "limit)",
+               max, why);
+  g_free (max);
+  g_free (why);
+  return FALSE;
 }
 
 /* The fields of the request every model shares, from the settings. */

@@ -58,6 +58,10 @@ typedef struct {
    * answered the service may have created (and bill) a task whose id we do
    * not know yet. */
   void (*sending) (GstApixoTask *task, gpointer user_data);
+  /* Optional: check-balance read the account's balance, @usd, before
+   * submitting (called before the refusal of a balance below the
+   * estimate). */
+  void (*balance) (GstApixoTask *task, gdouble usd, gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  The task of @config's model (it holds a reference): with
@@ -72,6 +76,12 @@ GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
                                   const gchar *resume_id,
                                   const GstApixoTaskCallbacks *callbacks,
                                   gpointer user_data);
+
+/* Any thread, before gst_apixo_task_start().  The estimated cost of the
+ * submission in USD (< 0: unknown, the default): with check-balance, a
+ * balance below it is refused before anything is sent; a refusal of the
+ * service (HTTP 402) says it. */
+void gst_apixo_task_set_estimated_cost (GstApixoTask *task, gdouble usd);
 
 /* Any thread.  Starts the task on the worker. */
 void gst_apixo_task_start (GstApixoTask *task);
