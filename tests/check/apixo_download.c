@@ -480,12 +480,10 @@ typedef struct {
   BodyMode mode;
   Data data;
   guint64 announce;
-  guint cut_times; /* BODY_CLOSE: answers cut in half */
-  const gchar *props;
-  const gchar *sink;
-  const gchar *reason;
-  const gchar *property;
-  guint requests;
+  guint cut_times;           /* BODY_CLOSE: answers cut in half */
+  const gchar *props, *sink; /* of the run */
+  const gchar *reason, *property;
+  guint requests; /* result requests made */
 } Refused;
 
 static const Refused refused[] = {
