@@ -32,7 +32,9 @@
  *   (HTTP settings, save-location) is immutable too (the config is shared
  *   with the element and the task, and read without a lock).
  * - Holds: every SpoolTransfer alive and every idle/timer/thread callback
- *   that may still run counts one hold.  The worker releases a hold as the
+ *   that may still run counts one hold.  A transfer's own timers (no
+ *   progress, min-speed samples, download-deadline, backoff) are covered by
+ *   its hold: they are destroyed before transfer_free() releases it.  The worker releases a hold as the
  *   very last thing it does with the spool; free() waits for zero holds.
  * - Lock order: a GCancellable's internal lock (its "cancelled" handler takes
  *   spool->lock), then spool->lock, then the worker GMainContext's lock
