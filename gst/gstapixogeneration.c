@@ -295,6 +295,10 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
     gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->submit_time, NULL);
   if (!resumed)
     add_cost_fields (gen, s);
+  /* where the tunnel behind public-url must point to reach our receiver */
+  if (gen->webhook != NULL && !resumed)
+    gst_structure_set (s, "server-port", G_TYPE_UINT,
+                       gst_apixo_webhook_get_port (gen->webhook), NULL);
   post_task_message (gen, s);
 }
 

@@ -146,6 +146,12 @@ gst_apixo_webhook_get_url (GstApixoWebhook *webhook)
 }
 
 guint
+gst_apixo_webhook_get_port (GstApixoWebhook *webhook)
+{
+  return gst_apixo_media_server_get_port (webhook->server);
+}
+
+guint
 gst_apixo_webhook_attach (GstApixoWebhook *webhook,
                           GstApixoWebhookWakeFunc func, gpointer user_data)
 {

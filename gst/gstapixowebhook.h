@@ -47,6 +47,10 @@ GstApixoWebhook *gst_apixo_webhook_new (const gchar *public_url,
  * the webhook lives: never log it. */
 const gchar *gst_apixo_webhook_get_url (GstApixoWebhook *webhook);
 
+/* The port of the media server it is on (where a tunnel behind public-url
+ * must point). */
+guint gst_apixo_webhook_get_port (GstApixoWebhook *webhook);
+
 /* Worker thread.  Deliveries wake @func from now on; returns how many came
  * before (they are wake-ups too).  detach(): no call of @func after it
  * returns (later deliveries are answered and ignored). */

@@ -294,6 +294,7 @@ forge (Watch *w, const gchar *url, gchar *body, guint n)
  * it, after the delivery. */
 GST_START_TEST (test_delivery)
 {
+  guint port = 0;
   Watch w;
   gchar *task_id;
   JsonObject *task;
@@ -316,6 +317,10 @@ GST_START_TEST (test_delivery)
   fail_unless_equals_int (watch_count (&w, "callback"), 1);
   assert_callback_event (&w, 0, task_id, TRUE);
   fail_unless (watch_index (&w, "callback") < watch_index (&w, "success"));
+  /* where a tunnel must point */
+  fail_unless (gst_structure_get_uint (watch_event (&w, "submitted", 0),
+                                       "server-port", &port));
+  fail_unless_equals_int (port, w.published.port);
   watch_finish (&w, task, task_id);
 }
 
