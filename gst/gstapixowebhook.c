@@ -139,16 +139,16 @@ gst_apixo_webhook_new (const gchar *public_url, const gchar *server_address,
   return webhook;
 }
 
-const gchar *
-gst_apixo_webhook_get_url (GstApixoWebhook *webhook)
-{
-  return webhook->url;
-}
-
 guint
 gst_apixo_webhook_get_port (GstApixoWebhook *webhook)
 {
   return gst_apixo_media_server_get_port (webhook->server);
+}
+
+const gchar *
+gst_apixo_webhook_get_url (GstApixoWebhook *webhook)
+{
+  return webhook->url;
 }
 
 guint
