@@ -89,32 +89,30 @@ print_json (JsonBuilder *b)
 static void
 add_counts (JsonBuilder *b, const BatchCounts *c)
 {
-  json_builder_set_member_name (b, "done");
-  json_builder_add_int_value (b, c->done);
-  json_builder_set_member_name (b, "running");
-  json_builder_add_int_value (b, c->running);
-  json_builder_set_member_name (b, "queued");
-  json_builder_add_int_value (b, c->queued);
-  json_builder_set_member_name (b, "failed");
-  json_builder_add_int_value (b, c->failed);
-  json_builder_set_member_name (b, "total");
-  json_builder_add_int_value (b, c->total);
-  json_builder_set_member_name (b, "spent");
-  json_builder_add_double_value (b, c->spent);
+  GstStructure *s = gst_structure_new (
+      "counts", "done", G_TYPE_UINT, c->done, "running", G_TYPE_UINT,
+      c->running, "queued", G_TYPE_UINT, c->queued, "failed", G_TYPE_UINT,
+      c->failed, "total", G_TYPE_UINT, c->total, "spent", G_TYPE_DOUBLE,
+      c->spent, NULL);
+
+  batch_json_add_structure (b, s);
+  gst_structure_free (s);
 }
 
 static void
 job_json (const BatchJob *job, const gchar *event, const BatchCounts *c)
 {
   JsonBuilder *b = json_builder_new ();
+  GstStructure *s = batch_job_describe (job);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "event");
   json_builder_add_string_value (b, event);
-  batch_job_add_json_members (job, b);
+  batch_json_add_structure (b, s);
   add_counts (b, c);
   json_builder_end_object (b);
   print_json (b);
+  gst_structure_free (s);
   g_object_unref (b);
 }
 

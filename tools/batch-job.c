@@ -28,59 +28,90 @@ iso_time (gint64 usec)
   return text;
 }
 
-static void
-add_string (JsonBuilder *b, const gchar *name, const gchar *value)
+static gboolean
+add_member (GQuark field, const GValue *v, gpointer user_data)
 {
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
+  JsonBuilder *b = user_data;
+  GValue number = G_VALUE_INIT;
 
-static void
-add_time (JsonBuilder *b, const gchar *name, gint64 usec)
-{
-  gchar *text = usec > 0 ? iso_time (usec) : NULL;
-
-  add_string (b, name, text);
-  g_free (text);
+  json_builder_set_member_name (b, g_quark_to_string (field));
+  if (G_VALUE_HOLDS_STRING (v)) {
+    json_builder_add_string_value (b, g_value_get_string (v));
+  } else if (G_VALUE_HOLDS_BOOLEAN (v)) {
+    json_builder_add_boolean_value (b, g_value_get_boolean (v));
+  } else if (G_VALUE_HOLDS_DOUBLE (v)) {
+    json_builder_add_double_value (b, g_value_get_double (v));
+  } else {
+    g_value_init (&number, G_TYPE_INT64);
+    g_value_transform (v, &number);
+    json_builder_add_int_value (b, g_value_get_int64 (&number));
+  }
+  return TRUE;
 }
 
 void
-batch_job_add_json_members (const BatchJob *job, JsonBuilder *b)
+batch_json_add_structure (JsonBuilder *b, const GstStructure *s)
 {
-  add_string (b, "id", job->id);
-  json_builder_set_member_name (b, "line");
-  json_builder_add_int_value (b, job->row->line);
-  add_string (b, "state", batch_job_state_name (job->state));
-  add_string (b, "model", job->model);
-  add_string (b, "task-id", job->task_id);
-  add_string (b, "output", job->output);
-  json_builder_set_member_name (b, "estimated-cost");
+  gst_structure_foreach (s, add_member, b);
+}
+
+/* The job's text members that are set */
+static void
+set_strings (const BatchJob *job, GstStructure *s)
+{
+  static const struct {
+    const gchar *name;
+    glong offset;
+  } strings[] = {
+    { "model", G_STRUCT_OFFSET (BatchJob, model) },
+    { "task-id", G_STRUCT_OFFSET (BatchJob, task_id) },
+    { "served", G_STRUCT_OFFSET (BatchJob, served) },
+    { "error", G_STRUCT_OFFSET (BatchJob, error) },
+    { "reason", G_STRUCT_OFFSET (BatchJob, reason) },
+    { "fail-code", G_STRUCT_OFFSET (BatchJob, fail_code) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++) {
+    const gchar *value =
+        G_STRUCT_MEMBER (const gchar *, job, strings[i].offset);
+
+    if (value != NULL)
+      gst_structure_set (s, strings[i].name, G_TYPE_STRING, value, NULL);
+  }
+}
+
+static void
+set_time (GstStructure *s, const gchar *name, gint64 usec)
+{
+  gchar *text;
+
+  if (usec <= 0)
+    return;
+  text = iso_time (usec);
+  gst_structure_set (s, name, G_TYPE_STRING, text, NULL);
+  g_free (text);
+}
+
+GstStructure *
+batch_job_describe (const BatchJob *job)
+{
+  GstStructure *s = gst_structure_new (
+      "job", "id", G_TYPE_STRING, job->id, "line", G_TYPE_UINT, job->row->line,
+      "state", G_TYPE_STRING, batch_job_state_name (job->state), "output",
+      G_TYPE_STRING, job->output, "paid", G_TYPE_BOOLEAN, job->paid, "resumed",
+      G_TYPE_BOOLEAN, job->resumed, NULL);
+
+  set_strings (job, s);
   if (job->estimate >= 0)
-    json_builder_add_double_value (b, job->estimate);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "paid");
-  json_builder_add_boolean_value (b, job->paid);
-  json_builder_set_member_name (b, "resumed");
-  json_builder_add_boolean_value (b, job->resumed);
-  add_string (b, "served", job->served);
-  add_time (b, "start-time", job->start_time);
-  add_time (b, "end-time", job->end_time);
-  json_builder_set_member_name (b, "duration");
-  if (GST_CLOCK_TIME_IS_VALID (job->duration) && job->duration > 0)
-    json_builder_add_double_value (b, (gdouble)job->duration / GST_SECOND);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "width");
-  json_builder_add_int_value (b, job->width);
-  json_builder_set_member_name (b, "height");
-  json_builder_add_int_value (b, job->height);
-  add_string (b, "error", job->error);
-  add_string (b, "reason", job->reason);
-  add_string (b, "fail-code", job->fail_code);
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, job->estimate, NULL);
+  set_time (s, "start-time", job->start_time);
+  set_time (s, "end-time", job->end_time);
+  /* what decoding the output found */
+  if (job->width > 0)
+    gst_structure_set (s, "duration", G_TYPE_DOUBLE,
+                       (gdouble)job->duration / GST_SECOND, "width", G_TYPE_INT,
+                       job->width, "height", G_TYPE_INT, job->height, NULL);
+  return s;
 }
 
 BatchJob *
@@ -108,18 +139,16 @@ batch_job_new (const BatchRow *row, const gchar *output_dir)
 void
 batch_job_free (BatchJob *job)
 {
+  gchar **strings[] = { &job->id,      &job->output,   &job->model,
+                        &job->task_id, &job->served,   &job->error,
+                        &job->reason,  &job->fail_code };
+
   if (job->pipeline != NULL) {
     gst_element_set_state (job->pipeline, GST_STATE_NULL);
     gst_object_unref (job->pipeline);
   }
-  g_free (job->id);
-  g_free (job->output);
-  g_free (job->model);
-  g_free (job->task_id);
-  g_free (job->served);
-  g_free (job->error);
-  g_free (job->reason);
-  g_free (job->fail_code);
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    g_free (*strings[i]);
   g_free (job);
 }
 

@@ -90,11 +90,15 @@ gboolean batch_job_is_good (const BatchJob *job);
 /* not QUEUED, CHECKING, RUNNING or VERIFYING */
 gboolean batch_job_is_over (const BatchJob *job);
 
-/* The job as members of the object @b is building: id, line, state,
- * model, task-id, output, estimated-cost, paid, resumed, served,
- * start-time, end-time (ISO 8601), duration (s), width, height, error,
- * reason, fail-code (null when unknown). */
-void batch_job_add_json_members (const BatchJob *job, JsonBuilder *b);
+/* What is known of the job: "id", "line", "state", "output", "paid",
+ * "resumed" always; "model", "task-id", "served", "error", "reason",
+ * "fail-code", "estimated-cost" (USD), "start-time", "end-time" (ISO
+ * 8601), "duration" (s), "width", "height" when known. */
+GstStructure *batch_job_describe (const BatchJob *job);
+
+/* The fields of @s (strings, numbers, booleans) as members of the object
+ * @b is building. */
+void batch_json_add_structure (JsonBuilder *b, const GstStructure *s);
 
 void batch_job_set_error (BatchJob *job, const gchar *reason,
                           const gchar *fail_code, const gchar *message);

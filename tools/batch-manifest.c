@@ -17,20 +17,16 @@
 #define MAX_ID_CHARS 128
 
 static void
-field_free (gpointer data)
+field_free (BatchField *f)
 {
-  BatchField *f = data;
-
   g_free (f->name);
   json_node_unref (f->value);
   g_free (f);
 }
 
 void
-batch_row_free (gpointer data)
+batch_row_free (BatchRow *row)
 {
-  BatchRow *row = data;
-
   g_free (row->id);
   g_free (row->output);
   g_ptr_array_unref (row->fields);
@@ -43,7 +39,7 @@ batch_row_new (guint line)
   BatchRow *row = g_new0 (BatchRow, 1);
 
   row->line = line;
-  row->fields = g_ptr_array_new_with_free_func (field_free);
+  row->fields = g_ptr_array_new_with_free_func ((GDestroyNotify)field_free);
   return row;
 }
 
@@ -467,7 +463,7 @@ batch_manifest_load (const gchar *path, gboolean csv, GError **error)
     return NULL;
   }
   m = g_new0 (BatchManifest, 1);
-  m->rows = g_ptr_array_new_with_free_func (batch_row_free);
+  m->rows = g_ptr_array_new_with_free_func ((GDestroyNotify)batch_row_free);
   m->errors = g_ptr_array_new_with_free_func (g_free);
   if (csv || g_str_has_suffix (path, ".csv"))
     parse_csv (m, data);

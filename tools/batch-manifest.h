@@ -45,7 +45,7 @@ void batch_manifest_free (BatchManifest *manifest);
 /* An empty row (the command line's defaults: line 0), freed with
  * batch_row_free(). */
 BatchRow *batch_row_new (guint line);
-void batch_row_free (gpointer row);
+void batch_row_free (BatchRow *row);
 /* Adds field @name with the text @value, read like a CSV cell; FALSE if
  * the row has it already. */
 gboolean batch_row_add_string (BatchRow *row, const gchar *name,

@@ -79,33 +79,28 @@ batch_report_print_table (GPtrArray *jobs, FILE *out)
 }
 
 static void
-add_uint (JsonBuilder *b, const gchar *name, guint value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
 add_totals (JsonBuilder *b, GPtrArray *jobs)
 {
   static const BatchJobState states[] = {
     BATCH_JOB_SUCCEEDED, BATCH_JOB_SKIPPED, BATCH_JOB_FAILED,
     BATCH_JOB_INVALID,   BATCH_JOB_NOT_RUN, BATCH_JOB_INTERRUPTED,
   };
+  GstStructure *s;
   Totals t;
 
   totals (jobs, &t);
+  s = gst_structure_new ("totals", "jobs", G_TYPE_UINT, jobs->len, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    gst_structure_set (s, batch_job_state_name (states[i]), G_TYPE_UINT,
+                       t.by_state[states[i]], NULL);
+  gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, t.estimated,
+                     "paid-estimated-cost", G_TYPE_DOUBLE, t.paid, "unpriced",
+                     G_TYPE_UINT, t.unpriced, NULL);
   json_builder_set_member_name (b, "totals");
   json_builder_begin_object (b);
-  add_uint (b, "jobs", jobs->len);
-  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
-    add_uint (b, batch_job_state_name (states[i]), t.by_state[states[i]]);
-  json_builder_set_member_name (b, "estimated-cost");
-  json_builder_add_double_value (b, t.estimated);
-  json_builder_set_member_name (b, "paid-estimated-cost");
-  json_builder_add_double_value (b, t.paid);
-  add_uint (b, "unpriced", t.unpriced);
+  batch_json_add_structure (b, s);
   json_builder_end_object (b);
+  gst_structure_free (s);
 }
 
 gboolean
@@ -123,9 +118,12 @@ batch_report_write (GPtrArray *jobs, const gchar *manifest, const gchar *path,
   json_builder_set_member_name (b, "jobs");
   json_builder_begin_array (b);
   for (guint i = 0; i < jobs->len; i++) {
+    GstStructure *s = batch_job_describe (g_ptr_array_index (jobs, i));
+
     json_builder_begin_object (b);
-    batch_job_add_json_members (g_ptr_array_index (jobs, i), b);
+    batch_json_add_structure (b, s);
     json_builder_end_object (b);
+    gst_structure_free (s);
   }
   json_builder_end_array (b);
   add_totals (b, jobs);

@@ -57,35 +57,33 @@ static const GOptionEntry entries[] = {
     "Where outputs go: DIR/<id>.mp4, or a row's relative \"output\" "
     "(default: the current directory)",
     "DIR" },
-  { "jobs", 'j', 0, G_OPTION_ARG_INT, &opts.jobs,
-    "Jobs running at once (default: the models' documented concurrency "
-    "limits)",
-    "N" },
-  { "model", 'm', 0, G_OPTION_ARG_STRING, &opts.model,
-    "The model of rows that do not name one", "MODEL" },
+  { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &opts.dry_run,
+    "Validate the manifest and print the estimated cost; send nothing", NULL },
   { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opts.set,
     "Set a property on every job (a row's own value wins; ';' separates "
     "array items); repeatable",
     "NAME=VALUE" },
-  { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &opts.dry_run,
-    "Validate the manifest and print the estimated cost; send nothing", NULL },
+  { "jobs", 'j', 0, G_OPTION_ARG_INT, &opts.jobs,
+    "Jobs running at once (default: the models' documented concurrency "
+    "limits)",
+    "N" },
   { "check-balance", 0, 0, G_OPTION_ARG_NONE, &opts.check_balance,
-    "Read the account's balance first; refuse when below the estimated "
-    "total",
+    "Read the balance before sending; refuse when below the estimate", NULL },
+  { "csv", 0, 0, G_OPTION_ARG_NONE, &opts.csv,
+    "The manifest is CSV whatever its name (default: by its .csv suffix)",
     NULL },
+  { "model", 'm', 0, G_OPTION_ARG_STRING, &opts.model,
+    "The model of rows that do not name one", "MODEL" },
   { "max-cost", 0, 0, G_OPTION_ARG_DOUBLE, &opts.max_cost,
-    "Refuse the batch when its estimated total exceeds USD, or when a job "
-    "has no documented price",
+    "Refuse the batch above USD (estimated), or with a job of no documented "
+    "price",
     "USD" },
+  { "report", 'r', 0, G_OPTION_ARG_FILENAME, &opts.report,
+    "Write a JSON report of every job to FILE", "FILE" },
   { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &opts.keep_going,
     "Run the valid rows even if some are invalid", NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opts.json,
     "Events as JSON Lines on stdout (the summary table goes to stderr)", NULL },
-  { "csv", 0, 0, G_OPTION_ARG_NONE, &opts.csv,
-    "The manifest is CSV whatever its name (default: by its .csv suffix)",
-    NULL },
-  { "report", 'r', 0, G_OPTION_ARG_FILENAME, &opts.report,
-    "Write a JSON report of every job to FILE", "FILE" },
   { NULL },
 };
 
