@@ -212,7 +212,8 @@ install_signals (GObjectClass *gobject_class)
    * current properties, without starting and without sending anything;
    * for applications that check many requests before paying for any
    * (gst-apixo-batch).  A structure "apixo-validation": "valid"
-   * (boolean); when valid, "model", "estimated-cost" (double, USD, where
+   * (boolean); when valid, "model", "size" (the "W*H" the request asks
+   * for, when it names one), "estimated-cost" (double, USD, where
    * a price is documented and the run submits), "billed-seconds" (double,
    * when known), "concurrent-tasks" and "requests-per-minute" (uint, the
    * model's documented limits); when not, "error" (the GError start()
@@ -780,6 +781,8 @@ gst_apixo_base_src_validate (GstApixoBaseSrc *self)
     return refusal ("apixo-validation", error, details);
   s = gst_structure_new ("apixo-validation", "valid", G_TYPE_BOOLEAN, TRUE,
                          "model", G_TYPE_STRING, config->spec->model, NULL);
+  if (config->spec->size != NULL)
+    gst_structure_set (s, "size", G_TYPE_STRING, config->spec->size, NULL);
   billed = gst_apixo_request_spec_billed_seconds (config->spec);
   if (billed >= 0)
     gst_structure_set (s, "billed-seconds", G_TYPE_DOUBLE, billed, NULL);

@@ -11,6 +11,7 @@
 
 #include "batch-job.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ANIMATE_MODEL "wan-2-2-animate"
@@ -417,6 +418,11 @@ batch_job_validate (BatchJob *job, const BatchDefaults *defaults,
     if (!gst_structure_get_uint (verdict, "concurrent-tasks",
                                  &job->concurrent_tasks))
       job->concurrent_tasks = 1;
+    /* "1280*720": what the output's picture must be */
+    if (gst_structure_has_field (verdict, "size") &&
+        sscanf (gst_structure_get_string (verdict, "size"), "%d*%d",
+                &job->want_width, &job->want_height) != 2)
+      job->want_width = job->want_height = 0;
   } else {
     property = gst_structure_get_string (verdict, "property");
     if (property == NULL)

@@ -38,6 +38,7 @@ typedef struct {
   /* from the element's validation */
   gdouble estimate; /* USD; < 0: no documented price */
   guint concurrent_tasks;
+  gint want_width, want_height; /* the size asked for; 0: not named */
 
   BatchJobState state;
   gchar *task_id;

@@ -22,6 +22,12 @@
 #include <string.h>
 
 #define DISCOVER_TIMEOUT (60 * GST_SECOND)
+/* Jobs between their start and their submission's answer at most: a
+ * submission is a few requests and durable journal writes, and its
+ * answer is awaited within the HTTP timeout, so a thousand started at
+ * once would time out waiting for connections (and leave submissions of
+ * unknown outcome).  Submitted jobs only poll: --jobs bounds those. */
+#define SUBMIT_WINDOW 16
 
 typedef struct {
   GPtrArray *jobs;
@@ -34,7 +40,8 @@ typedef struct {
 
   guint next; /* the first job that may still be QUEUED */
   guint active;
-  guint interrupts; /* 0, 1 (stop starting), 2 (stop now) */
+  GHashTable *submitting; /* BatchJob launched, not yet answered */
+  guint interrupts;       /* 0, 1 (stop starting), 2 (stop now) */
   gint64 started;
   guint finished_runs; /* jobs that ran to their end here (for the ETA) */
 } Runner;
@@ -86,6 +93,15 @@ say (Runner *r, BatchJob *job, const gchar *event)
 
 /* ---- the end of a job ---------------------------------------------------- */
 
+/* The job's submission was answered (or it needs none, or it ended):
+ * another job may start. */
+static void
+submission_over (Runner *r, BatchJob *job)
+{
+  if (g_hash_table_remove (r->submitting, job))
+    fill (r);
+}
+
 static void
 stop_pipeline (BatchJob *job)
 {
@@ -102,6 +118,7 @@ static void
 job_over (Runner *r, BatchJob *job, BatchJobState state, const gchar *event)
 {
   stop_pipeline (job);
+  g_hash_table_remove (r->submitting, job);
   job->state = state;
   job->end_time = g_get_real_time ();
   if (state != BATCH_JOB_SKIPPED && state != BATCH_JOB_INTERRUPTED)
@@ -154,6 +171,9 @@ on_task_message (Runner *r, BatchJob *job, const GstStructure *s)
     return; /* state, download, ...: the status line is enough */
   }
   say (r, job, event);
+  /* success: the submission is long over; queued: waiting for the
+   * model's task slot, not for a connection */
+  submission_over (r, job);
 }
 
 static void
@@ -195,6 +215,7 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer user_data)
     case GST_MESSAGE_EOS:
       /* the result is complete at save-location: decode it once */
       job->bus_watch = 0;
+      submission_over (r, job);
       stop_pipeline (job);
       discover (r, job, BATCH_JOB_VERIFYING);
       return G_SOURCE_REMOVE;
@@ -218,6 +239,7 @@ launch (Runner *r, BatchJob *job)
     return;
   }
   job->state = BATCH_JOB_RUNNING;
+  g_hash_table_add (r->submitting, job);
   bus = gst_element_get_bus (job->pipeline);
   g_object_set_data (G_OBJECT (bus), "batch-runner", r);
   job->bus_watch = gst_bus_add_watch (bus, on_bus, job);
@@ -230,9 +252,10 @@ launch (Runner *r, BatchJob *job)
 
 /* ---- the discoverer: outputs decoded ------------------------------------- */
 
-/* TRUE if @info is a playable video: a duration and a picture size. */
-static gboolean
-output_is_good (BatchJob *job, GstDiscovererInfo *info, const GError *err)
+/* NULL if @info is a playable video: a duration and a picture size, the
+ * one asked for when the request named it; else what is wrong. */
+static gchar *
+output_problem (BatchJob *job, GstDiscovererInfo *info, const GError *err)
 {
   GList *videos;
   GstDiscovererVideoInfo *v;
@@ -247,8 +270,15 @@ output_is_good (BatchJob *job, GstDiscovererInfo *info, const GError *err)
     job->height = gst_discoverer_video_info_get_height (v);
   }
   gst_discoverer_stream_info_list_free (videos);
-  return GST_CLOCK_TIME_IS_VALID (job->duration) && job->duration > 0 &&
-         job->width > 0 && job->height > 0;
+  if (!GST_CLOCK_TIME_IS_VALID (job->duration) || job->duration == 0 ||
+      job->width <= 0 || job->height <= 0)
+    return g_strdup ("its output has no duration or no picture");
+  if (job->want_width > 0 &&
+      (job->width != job->want_width || job->height != job->want_height))
+    return g_strdup_printf ("its output is %dx%d, %dx%d was asked for",
+                            job->width, job->height, job->want_width,
+                            job->want_height);
+  return NULL;
 }
 
 static void
@@ -258,20 +288,18 @@ on_discovered (GstDiscoverer *discoverer, GstDiscovererInfo *info,
   Runner *r = user_data;
   BatchJob *job =
       g_hash_table_lookup (r->checking, gst_discoverer_info_get_uri (info));
-  gboolean good;
+  gchar *problem;
 
   if (job == NULL)
     return;
   g_hash_table_remove (r->checking, gst_discoverer_info_get_uri (info));
-  good = output_is_good (job, info, err);
-  if (job->state == BATCH_JOB_VERIFYING && good) {
+  problem = output_problem (job, info, err);
+  if (job->state == BATCH_JOB_VERIFYING && problem == NULL) {
     job_over (r, job, BATCH_JOB_SUCCEEDED, "succeeded");
   } else if (job->state == BATCH_JOB_VERIFYING) {
-    batch_job_set_error (job, "output-check", NULL,
-                         err ? err->message
-                             : "its output has no duration or no picture");
+    batch_job_set_error (job, "output-check", NULL, problem);
     job_over (r, job, BATCH_JOB_FAILED, "failed");
-  } else if (good) {
+  } else if (problem == NULL) {
     job_over (r, job, BATCH_JOB_SKIPPED, "skipped");
   } else if (r->interrupts > 0) {
     job_over (r, job, BATCH_JOB_NOT_RUN, "not-run");
@@ -282,6 +310,7 @@ on_discovered (GstDiscoverer *discoverer, GstDiscovererInfo *info,
     job->duration = GST_CLOCK_TIME_NONE;
     launch (r, job);
   }
+  g_free (problem);
 }
 
 /* ---- scheduling ---------------------------------------------------------- */
@@ -311,6 +340,7 @@ static void
 fill (Runner *r)
 {
   while (r->interrupts == 0 && r->active < r->max_jobs &&
+         g_hash_table_size (r->submitting) < SUBMIT_WINDOW &&
          r->next < r->jobs->len) {
     BatchJob *job = g_ptr_array_index (r->jobs, r->next++);
 
@@ -388,6 +418,7 @@ batch_run (GPtrArray *jobs, const BatchDefaults *defaults, guint max_jobs,
 
   r.loop = g_main_loop_new (NULL, FALSE);
   r.checking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r.submitting = g_hash_table_new (NULL, NULL);
   r.discoverer = gst_discoverer_new (DISCOVER_TIMEOUT, NULL);
   g_signal_connect (r.discoverer, "discovered", G_CALLBACK (on_discovered), &r);
   gst_discoverer_start (r.discoverer);
@@ -417,6 +448,7 @@ batch_run (GPtrArray *jobs, const BatchDefaults *defaults, guint max_jobs,
     interrupted |= job->state == BATCH_JOB_INTERRUPTED;
   }
   g_hash_table_unref (r.checking);
+  g_hash_table_unref (r.submitting);
   g_main_loop_unref (r.loop);
   return interrupted || r.interrupts > 0 ? BATCH_RUN_INTERRUPTED
                                          : BATCH_RUN_COMPLETE;

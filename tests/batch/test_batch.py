@@ -246,6 +246,21 @@ class BatchTest(unittest.TestCase):
         self.assertIn("3 jobs: 2 succeeded, 0 skipped (done before), "
                       "1 failed", p.stdout)
 
+    def test_output_size_checked(self):
+        """A request that names its size (sora-2-pro's size) is checked
+        against the decoded picture."""
+        m = self.manifest([{"id": "tall", "model": "sora-2-pro",
+                            "prompt": "a tall one [sim:duration=1]",
+                            "size": "720*1280"}])
+        p = self.run_batch(m)
+        self.assertEqual(p.returncode, 0, p.stderr + p.stdout)
+        report, jobs = self.read_report()
+        self.assertEqual((jobs["tall"]["width"], jobs["tall"]["height"]),
+                         (720, 1280))
+        self.assertNotIn("estimated-cost", jobs["tall"])  # no price
+        self.assert_good_output(os.path.join(self.out, "tall.mp4"), 720, 1280,
+                                1)
+
     def test_kill_and_rerun_pays_once(self):
         """20 jobs killed with SIGKILL halfway (10 done, 10 running), the
         same command again: 20 tasks in the sim, 20 good outputs."""
