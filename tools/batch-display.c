@@ -207,10 +207,8 @@ batch_display_end (BatchDisplay *d, const BatchCounts *c)
   gchar *text;
   JsonBuilder *b;
 
-  if (d->mode == BATCH_DISPLAY_TTY) {
-    batch_display_progress (d, c);
-    clear_line (d);
-  }
+  /* the status line becomes the last line of the run */
+  clear_line (d);
   if (d->mode == BATCH_DISPLAY_JSON) {
     b = json_builder_new ();
     json_builder_begin_object (b);

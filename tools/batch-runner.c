@@ -415,6 +415,7 @@ batch_run (GPtrArray *jobs, const BatchDefaults *defaults, guint max_jobs,
   Runner r = { jobs, defaults, MAX (max_jobs, 1), display };
   guint sigint, sigterm, tick;
   gboolean interrupted = FALSE;
+  BatchCounts c;
 
   r.loop = g_main_loop_new (NULL, FALSE);
   r.checking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -447,6 +448,8 @@ batch_run (GPtrArray *jobs, const BatchDefaults *defaults, guint max_jobs,
     stop_pipeline (job);
     interrupted |= job->state == BATCH_JOB_INTERRUPTED;
   }
+  count (&r, &c);
+  batch_display_end (display, &c);
   g_hash_table_unref (r.checking);
   g_hash_table_unref (r.submitting);
   g_main_loop_unref (r.loop);
