@@ -130,6 +130,7 @@ static guint
 validate_rows (BatchManifest *m, const BatchDefaults *defaults,
                const gchar *dir, GPtrArray *jobs, BatchDisplay *display)
 {
+  GHashTable *outputs = g_hash_table_new (g_str_hash, g_str_equal);
   guint invalid = m->errors->len;
 
   for (guint i = 0; i < m->errors->len; i++)
@@ -138,11 +139,22 @@ validate_rows (BatchManifest *m, const BatchDefaults *defaults,
     BatchRow *row = g_ptr_array_index (m->rows, i);
     BatchJob *job = batch_job_new (row, dir);
     GError *error = NULL;
+    BatchJob *other = g_hash_table_lookup (outputs, job->output);
 
     g_ptr_array_add (jobs, job);
+    if (other == NULL)
+      g_hash_table_insert (outputs, job->output, job);
     if (row->invalid) {
       job->state = BATCH_JOB_INVALID;
-    } else if (!batch_job_validate (job, defaults, &error)) {
+    } else if (other != NULL) {
+      /* two jobs writing one file: one would be lost, or taken as done */
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "line %u: field output: %s is the output of line %u too",
+                   row->line, job->output, other->row->line);
+    } else {
+      batch_job_validate (job, defaults, &error);
+    }
+    if (error != NULL) {
       report_problem (display, "invalid", error->message);
       batch_job_set_error (job, "settings", NULL, error->message);
       job->state = BATCH_JOB_INVALID;
@@ -150,6 +162,7 @@ validate_rows (BatchManifest *m, const BatchDefaults *defaults,
       g_error_free (error);
     }
   }
+  g_hash_table_unref (outputs);
   return invalid;
 }
 

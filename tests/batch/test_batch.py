@@ -103,6 +103,7 @@ class BatchTest(unittest.TestCase):
             row("wrong type", duration="long"),
             "{not json",
             row("key", **{"api-key": "secret"}),
+            row("same file", id="other", output="1.mp4"),
         ])
         for dry in ([], ["--dry-run"]):
             p = self.run_batch(m, *dry)
@@ -118,6 +119,8 @@ class BatchTest(unittest.TestCase):
                           err)
             self.assertIn("line 6: not JSON", err)
             self.assertIn("line 7: field api-key: never in a manifest", err)
+            self.assertIn("line 8: field output: %s is the output of line 1 "
+                          "too" % os.path.join(self.out, "1.mp4"), err)
             self.assertNotIn("secret", err + p.stdout)
             self.assertIn("nothing was sent", err)
             self.assertNotIn("line 1:", err)

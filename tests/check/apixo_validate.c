@@ -103,6 +103,7 @@ check_refusal_matches_start (const gchar *props, const gchar *property)
   }
   g_error_free ((GError *)error);
   gst_structure_free (verdict);
+  gst_object_unref (pipeline);
   assert_nothing_sent ();
 }
 
