@@ -454,11 +454,23 @@ on_task_message (GstStructure *s, gpointer user_data)
 }
 
 static void
+on_progress_at (GstProgressType type, const gchar *code, const gchar *text,
+                gint percent, gpointer user_data)
+{
+  GstMessage *message = gst_message_new_progress (user_data, type, code, text);
+
+  /* GStreamer's constructor leaves the percent field at 0 or 100 */
+  if (percent >= 0)
+    gst_structure_set (gst_message_writable_structure (message), "percent",
+                       G_TYPE_INT, percent, NULL);
+  gst_element_post_message (user_data, message);
+}
+
+static void
 on_progress (GstProgressType type, const gchar *code, const gchar *text,
              gpointer user_data)
 {
-  gst_element_post_message (
-      user_data, gst_message_new_progress (user_data, type, code, text));
+  on_progress_at (type, code, text, -1, user_data);
 }
 
 static void
@@ -486,7 +498,7 @@ on_task_ended (gpointer user_data)
 }
 
 static const GstApixoGenerationCallbacks generation_callbacks = {
-  on_task_message, on_progress, on_error, on_task_id, on_task_ended,
+  on_task_message, on_progress_at, on_error, on_task_id, on_task_ended,
 };
 
 /* ---- apixo:// URIs (GstURIHandler) --------------------------------------- */
@@ -1270,11 +1282,12 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
   if (ret == GST_FLOW_EOS)
     return gst_apixo_generation_wait_downloaded (priv->generation, cancellable);
   if (ret == GST_FLOW_OK) {
-    if (gst_apixo_generation_wait_final (priv->generation, pull,
-                                         offset + gst_buffer_get_size (*buf),
-                                         cancellable) == GST_FLOW_FLUSHING) {
+    ret = gst_apixo_generation_wait_final (priv->generation, pull,
+                                           offset + gst_buffer_get_size (*buf),
+                                           cancellable);
+    if (ret != GST_FLOW_OK) {
       gst_clear_buffer (buf);
-      return GST_FLOW_FLUSHING;
+      return ret;
     }
     update_duration (self, spool);
     if (!priv->tags_sent) {

@@ -18,8 +18,8 @@
  *   by wake() after a wait's cancellable was cancelled.  Task and spool
  *   callbacks (worker thread), the streaming thread's waits and
  *   abandon()/end() (application thread) meet there.
- * - callbacks and user_data are set at creation and read-only.  worker
- *   and config are set by launch() on the streaming thread before
+ * - callbacks and user_data are set at creation and read-only.  worker,
+ *   config and webhook are set by launch() on the streaming thread before
  *   the task is started (gst_apixo_task_start() posts to the worker, which
  *   orders the writes before the callbacks' reads) and cleared by end()
  *   after the task and the spool are freed (no callback runs any more):
@@ -43,6 +43,8 @@
 
 #include "gstapixogeneration.h"
 #include "gstapixoerror.h"
+#include "gstapixomp4.h"
+#include "gstapixoprogress.h"
 #include "gstapixotask.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
@@ -68,6 +70,7 @@ struct _GstApixoGeneration {
   gint64 submit_time;         /* the task's submission (Unix µs), 0: unknown */
   gdouble estimated_cost;     /* USD of a submission; < 0: unknown */
   gdouble billed_seconds;     /* of a submission; < 0: unknown */
+  GstApixoWebhook *webhook;   /* our receiver of the task's deliveries */
 
   GMutex lock;
   GCond cond;
@@ -131,7 +134,7 @@ static void
 post_progress (GstApixoGeneration *gen, GstProgressType type, const gchar *code,
                const gchar *text)
 {
-  gen->callbacks->progress (type, code, text, gen->user_data);
+  gen->callbacks->progress (type, code, text, -1, gen->user_data);
 }
 
 static void
@@ -292,7 +295,25 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
     gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->submit_time, NULL);
   if (!resumed)
     add_cost_fields (gen, s);
+  /* where the tunnel behind public-url must point to reach our receiver */
+  if (gen->webhook != NULL && !resumed)
+    gst_structure_set (s, "server-port", G_TYPE_UINT,
+                       gst_apixo_webhook_get_port (gen->webhook), NULL);
   post_task_message (gen, s);
+}
+
+/* A task's progress (gstapixoprogress.h): a GST_MESSAGE_PROGRESS for
+ * people, the "state" event for applications. */
+static void
+post_state (GstApixoGeneration *gen, const GstApixoProgress *p)
+{
+  gchar *text = gst_apixo_progress_describe (p);
+
+  gen->callbacks->progress (GST_PROGRESS_TYPE_CONTINUE,
+                            GST_APIXO_GENERATION_PROGRESS_CODE, text,
+                            gst_apixo_progress_percent (p), gen->user_data);
+  g_free (text);
+  post_task_message (gen, gst_apixo_progress_new_state_event (p));
 }
 
 static void
@@ -303,6 +324,7 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
   GstApixoGeneration *gen = user_data;
   static const gchar *const known[] = { "pending", "processing", "success",
                                         "failed", NULL };
+  GstApixoProgress p;
   gchar *text;
 
   if (!changed)
@@ -316,27 +338,33 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
     g_free (text);
   }
 
-  text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
-                          status->state, elapsed);
-  post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
-                 GST_APIXO_GENERATION_PROGRESS_CODE, text);
-  g_free (text);
-  post_task_message (
-      gen,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "state",
-                         "task-id", G_TYPE_STRING, status->task_id, "state",
-                         G_TYPE_STRING, status->state, "elapsed", G_TYPE_DOUBLE,
-                         elapsed, "poll-count", G_TYPE_UINT, poll_count, NULL));
+  gst_apixo_progress_init (&p, gen->config);
+  p.task_id = status->task_id;
+  p.state = status->state;
+  p.elapsed = elapsed;
+  p.poll_count = poll_count;
+  post_state (gen, &p);
+}
+
+/* Between polls, and while the task is held back: the same report. */
+static void
+on_task_heartbeat (GstApixoTask *task, const GstApixoProgress *progress,
+                   gpointer user_data)
+{
+  post_state (user_data, progress);
 }
 
 static void spool_progress (GstApixoSpool *spool, guint64 received,
                             gint64 total, gpointer user_data);
 static void spool_finished (GstApixoSpool *spool, const GError *error,
                             gpointer user_data);
+static gboolean spool_verify (GstApixoSpool *spool, gint fd, guint64 size,
+                              GError **error, gpointer user_data);
 
 static const GstApixoSpoolCallbacks spool_callbacks = {
   spool_progress,
   spool_finished,
+  spool_verify,
 };
 
 /* Stores @error, a failure of the download, with @details (taken); the
@@ -463,9 +491,23 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
   gst_apixo_delivery_sending (gen->delivery);
 }
 
+/* A delivery to our receiver was confirmed (or not) by a status request. */
+static void
+on_task_confirmed (GstApixoTask *task, gboolean final, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  gchar *task_id = gst_apixo_generation_dup_task_id (gen);
+
+  post_task_message (
+      gen, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "callback",
+                              "task-id", G_TYPE_STRING, task_id, "confirmed",
+                              G_TYPE_BOOLEAN, final, NULL));
+  g_free (task_id);
+}
+
 static const GstApixoTaskCallbacks task_callbacks = {
-  on_task_queued,   on_task_submitted, on_task_polled,
-  on_task_finished, on_task_sending,   on_task_balance,
+  on_task_queued,  on_task_submitted, on_task_polled,    on_task_finished,
+  on_task_sending, on_task_balance,   on_task_heartbeat, on_task_confirmed,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */
@@ -498,6 +540,17 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
                               G_TYPE_UINT64, received, "total", G_TYPE_INT64,
                               total, "percent", G_TYPE_UINT, percent, NULL));
   g_free (task_id);
+}
+
+/* Worker thread, before the download is declared complete (EOS in push
+ * mode, the keep at save-location, the cache store all wait for that):
+ * every model delivers an MP4 file, so anything else (an error page served
+ * as video, a cut or compressed body) is not the result. */
+static gboolean
+spool_verify (GstApixoSpool *spool, gint fd, guint64 size, GError **error,
+              gpointer user_data)
+{
+  return gst_apixo_mp4_check_fd (fd, size, error);
 }
 
 static void
@@ -641,20 +694,55 @@ gst_apixo_generation_set_cost (GstApixoGeneration *gen, gdouble estimated_cost,
   gen->billed_seconds = billed_seconds;
 }
 
+/* Streaming thread: request-type=callback with public-url and no
+ * callback-url: our receiver, registered before the submission leaves (a
+ * delivery may come before its answer), its URL sent as @body's
+ * callback_url.  FALSE with the error stored (or cancelled). */
+static gboolean
+launch_webhook (GstApixoGeneration *gen, const GstApixoRunConfig *config,
+                JsonNode *body, GCancellable *cancellable)
+{
+  const GstApixoSettings *s = &config->settings;
+  GError *error = NULL;
+
+  if (!config->spec->callback_receiver)
+    return TRUE;
+  if (gen->webhook == NULL) /* kept after a cancelled launch */
+    gen->webhook = gst_apixo_webhook_new (s->public_url, s->server_address,
+                                          s->server_port, cancellable, &error);
+  if (gen->webhook == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      gst_apixo_generation_fail (gen, error, NULL);
+    g_error_free (error);
+    return FALSE;
+  }
+  json_object_set_string_member (json_node_get_object (body), "callback_url",
+                                 gst_apixo_webhook_get_url (gen->webhook));
+  return TRUE;
+}
+
 gboolean
 gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
                              GstApixoRunConfig *config, JsonNode *body,
                              GCancellable *cancellable)
 {
   GstApixoTask *task;
+  gboolean submitting = body != NULL;
 
   if (gen->config == NULL) { /* again after a cancelled launch */
     gen->worker = worker;
     gen->config = gst_apixo_run_config_ref (config);
   }
+  if (submitting && !launch_webhook (gen, config, body, cancellable)) {
+    json_node_unref (body);
+    drop_pay_once (gen); /* nothing was sent: the next launch decides */
+    return FALSE;
+  }
   task = gst_apixo_task_new (worker, config, body, gen->resume_id,
                              &task_callbacks, gen);
   gst_apixo_task_set_estimated_cost (task, gen->estimated_cost);
+  if (submitting && gen->webhook != NULL)
+    gst_apixo_task_set_webhook (task, gen->webhook);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
@@ -703,8 +791,10 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
 {
   GError *error = NULL;
   GstFlowReturn ret = GST_FLOW_EOS;
+  GstApixoSpool *spool;
 
   g_mutex_lock (&gen->lock);
+  spool = gen->spool; /* alive until end(), which waits for this thread */
   while (!gen->download_done && gen->download_error == NULL &&
          !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&gen->cond, &gen->lock);
@@ -713,6 +803,12 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
   else if (gen->download_error != NULL)
     error = g_error_copy (gen->download_error);
   g_mutex_unlock (&gen->lock);
+  /* The download itself failed (not only the keep): never EOS. */
+  if (error != NULL && !gst_apixo_spool_is_complete (spool)) {
+    gst_apixo_generation_read_failed (gen, error);
+    g_error_free (error);
+    return GST_FLOW_ERROR;
+  }
   /* streamed to the end: delivered (a kept or cached result's record was
    * closed already) */
   if (ret == GST_FLOW_EOS && error == NULL)
@@ -777,10 +873,14 @@ gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
   }
   if (!must_wait_for_final (pull, spool, read_end))
     return GST_FLOW_OK;
-  return gst_apixo_generation_wait_downloaded (gen, cancellable) ==
-                 GST_FLOW_FLUSHING
-             ? GST_FLOW_FLUSHING
-             : GST_FLOW_OK;
+  switch (gst_apixo_generation_wait_downloaded (gen, cancellable)) {
+    case GST_FLOW_FLUSHING:
+      return GST_FLOW_FLUSHING;
+    case GST_FLOW_ERROR:
+      return GST_FLOW_ERROR;
+    default:
+      return GST_FLOW_OK;
+  }
 }
 
 void
@@ -791,11 +891,7 @@ gst_apixo_generation_read_failed (GstApixoGeneration *gen, const GError *error)
   g_mutex_lock (&gen->lock);
   spool = gen->spool; /* alive until end(), which waits for this thread */
   g_mutex_unlock (&gen->lock);
-  fail_download (gen, error,
-                 gst_apixo_error_details_new (
-                     GST_APIXO_REASON_DOWNLOAD,
-                     GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT,
-                     gst_apixo_spool_get_http_status (spool), NULL));
+  fail_download (gen, error, gst_apixo_spool_error_details (spool));
   gst_apixo_generation_post_error (gen);
 }
 
@@ -926,6 +1022,8 @@ gst_apixo_generation_end (GstApixoGeneration *gen)
   /* an open record stays open: the next run of it resumes its task */
   drop_pay_once (gen);
   gen->estimated_cost = gen->billed_seconds = -1;
+  /* after the task: deliveries from now on answer 404 */
+  g_clear_pointer (&gen->webhook, gst_apixo_webhook_free);
 
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);

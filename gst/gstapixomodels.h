@@ -83,6 +83,10 @@ typedef struct {
   gboolean provider_set;
   GstApixoRequestType request_type;
   gchar *callback_url;
+  /* request-type=callback with public-url and no callback-url: the element
+   * receives the delivery itself; callback_url is its receiver's, set just
+   * before submission (gstapixowebhook.h) */
+  gboolean callback_receiver;
   GstStructure *extra_input; /* merged into "input", last word */
 } GstApixoRequestSpec;
 
@@ -156,6 +160,14 @@ void gst_apixo_request_spec_poll_advice (const GstApixoRequestSpec *spec,
 /* Typical generation time the page documents (upper bound, seconds) for
  * this request shape; used to grow the poll interval gently once exceeded. */
 gdouble gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec);
+
+/* TRUE when the model's page documents a generation time for this request
+ * shape (the typical time above is then that figure); FALSE for a model
+ * whose page gives none (wan-2-2-animate) and for unknown models, whose
+ * typical time is only the service's general give-up advice: progress can
+ * then give no estimate of the time left. */
+gboolean
+gst_apixo_request_spec_typical_documented (const GstApixoRequestSpec *spec);
 
 /* Additive helpers. */
 

@@ -36,9 +36,15 @@ typedef struct {
   gdouble poll_delay;
   gdouble poll_interval;
   guint deadline;
+  gdouble progress_interval;
   GstApixoHttpSettings http;
   gchar *save_location;
   gchar *spool_directory;
+  /* the result download's bounds (0: none) */
+  guint min_speed; /* bytes/s over min_speed_time s */
+  guint min_speed_time;
+  guint64 max_result_size;
+  guint download_deadline; /* s */
   /* pay once: the journal and the result cache (NULL directory: the
    * user's cache directory, see gst_apixo_settings_cache_directory()) */
   gchar *cache_directory;

@@ -641,6 +641,44 @@ GST_START_TEST (test_insufficient_balance_marked)
 
 GST_END_TEST;
 
+/* What holds a wait back, for the progress reports: a task wait behind
+ * the last free slot, a request wait behind a full window; nothing for a
+ * wait about to be granted. */
+GST_START_TEST (test_limiter_hold)
+{
+  GstApixoLimiter *limiter = gst_apixo_limiter_get ("key-hold", "m", 2, 1);
+  GstApixoLimiterWait *slot_a, *slot_b, *request;
+  guint granted = 0;
+
+  slot_a = gst_apixo_limiter_acquire_task (limiter, count_grant, &granted);
+  slot_b = gst_apixo_limiter_acquire_task (limiter, count_grant, &granted);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (slot_a),
+                          GST_APIXO_LIMITER_HOLD_NONE);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (slot_b),
+                          GST_APIXO_LIMITER_HOLD_TASK_SLOT);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 1);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (slot_b),
+                          GST_APIXO_LIMITER_HOLD_TASK_SLOT);
+
+  gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  request = gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (request),
+                          GST_APIXO_LIMITER_HOLD_NONE);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 3);
+  request = gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (request),
+                          GST_APIXO_LIMITER_HOLD_RATE);
+
+  gst_apixo_limiter_cancel (request);
+  gst_apixo_limiter_cancel (slot_b);
+  gst_apixo_limiter_release_task (limiter);
+  gst_apixo_limiter_unref (limiter);
+}
+
+GST_END_TEST;
+
 static Suite *
 client_suite (void)
 {
@@ -670,6 +708,7 @@ client_suite (void)
   tcase_add_test (tc, test_task_id_and_redact);
   tcase_add_test (tc, test_limiter_requests);
   tcase_add_test (tc, test_limiter_tasks);
+  tcase_add_test (tc, test_limiter_hold);
   return s;
 }
 
