@@ -50,6 +50,7 @@
 #endif
 
 #include "gstapixobasesrc.h"
+#include "gstapixobalance.h"
 #include "gstapixoclient.h"
 #include "gstapixoerror.h"
 #include "gstapixogeneration.h"
@@ -78,6 +79,8 @@ enum {
 
 enum {
   SIGNAL_UPLOAD,
+  SIGNAL_VALIDATE,
+  SIGNAL_READ_BALANCE,
   LAST_SIGNAL,
 };
 
@@ -165,6 +168,9 @@ static gboolean check_paths (GstApixoBaseSrc *self, const GstApixoSettings *run,
                              const GstApixoRequestSpec *spec,
                              const gchar **property, GError **error);
 
+static GstStructure *gst_apixo_base_src_validate (GstApixoBaseSrc *self);
+static GstStructure *gst_apixo_base_src_read_balance (GstApixoBaseSrc *self);
+
 static const GstApixoGenerationCallbacks generation_callbacks;
 
 /* ---- class --------------------------------------------------------------- */
@@ -196,6 +202,51 @@ install_signals (GObjectClass *gobject_class)
       "upload", G_TYPE_FROM_CLASS (gobject_class), G_SIGNAL_RUN_LAST, 0,
       g_signal_accumulator_first_wins, NULL, NULL, G_TYPE_STRING, 3,
       G_TYPE_BYTES, G_TYPE_STRING, G_TYPE_CANCELLABLE);
+
+  /**
+   * GstApixoBaseSrc::validate:
+   * @src: the element, in NULL or READY
+   *
+   * Runs the checks start() runs (the same code: properties, the model's
+   * rules, local inputs, save-location, max-cost, the API key) on the
+   * current properties, without starting and without sending anything;
+   * for applications that check many requests before paying for any
+   * (gst-apixo-batch).  A structure "apixo-validation": "valid"
+   * (boolean); when valid, "model", "size" (the "W*H" the request asks
+   * for, when it names one), "estimated-cost" (double, USD, where
+   * a price is documented and the run submits), "billed-seconds" (double,
+   * when known), "concurrent-tasks" and "requests-per-minute" (uint, the
+   * model's documented limits); when not, "error" (the GError start()
+   * would post), "message" and the fields of its "apixo-error" details
+   * ("reason", "property", "model", "estimated-cost").  A local input's
+   * billed seconds are only known once probed: not here.
+   *
+   * Returns: (transfer full): the verdict
+   */
+  signals[SIGNAL_VALIDATE] =
+      g_signal_new_class_handler ("validate", G_TYPE_FROM_CLASS (gobject_class),
+                                  G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+                                  G_CALLBACK (gst_apixo_base_src_validate),
+                                  NULL, NULL, NULL, GST_TYPE_STRUCTURE, 0);
+
+  /**
+   * GstApixoBaseSrc::read-balance:
+   * @src: the element, in NULL or READY
+   *
+   * Reads the account's balance once (GET apikeys/current-balance) with
+   * the element's base-url, key and HTTP settings, through the shared
+   * worker, blocking the caller until the answer (bounded by "timeout");
+   * not retried.  The properties must pass "validate" first.  A structure
+   * "apixo-balance": "valid" TRUE and "balance" (double, USD), or "valid"
+   * FALSE, "error" and "message".
+   *
+   * Returns: (transfer full): the balance or why not
+   */
+  signals[SIGNAL_READ_BALANCE] = g_signal_new_class_handler (
+      "read-balance", G_TYPE_FROM_CLASS (gobject_class),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_apixo_base_src_read_balance), NULL, NULL, NULL,
+      GST_TYPE_STRUCTURE, 0);
 }
 
 static void
@@ -550,12 +601,12 @@ gst_apixo_base_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
 
 /* ---- start / stop -------------------------------------------------------- */
 
-/* Every error start() finds (SETTINGS, or NOT_AUTHORIZED for a missing
- * key): reason "settings", @property when the check knows it, and the model
- * once @spec is built. */
-static void
-post_start_error (GstApixoBaseSrc *self, const GstApixoRequestSpec *spec,
-                  const gchar *property, GError *error)
+/* The "apixo-error" details of what start() refuses: reason "settings",
+ * @property when the check knows it, the model once @spec is built, and
+ * the estimate of a max-cost refusal (< 0: none). */
+static GstStructure *
+start_error_details (const GstApixoRequestSpec *spec, const gchar *property,
+                     gdouble estimate)
 {
   GstStructure *details =
       gst_apixo_error_details_new (GST_APIXO_REASON_SETTINGS, NULL);
@@ -566,8 +617,10 @@ post_start_error (GstApixoBaseSrc *self, const GstApixoRequestSpec *spec,
   if (spec != NULL)
     gst_structure_set (details, GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING,
                        spec->model, NULL);
-  post_error (self, GST_MESSAGE_ERROR, error, details);
-  g_error_free (error);
+  if (estimate >= 0)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_ESTIMATED_COST,
+                       G_TYPE_DOUBLE, estimate, NULL);
+  return details;
 }
 
 /* The request of this run: the subclass's, derived and validated; NULL
@@ -594,29 +647,67 @@ build_valid_spec (GstApixoBaseSrc *self, const GstApixoSettings *run,
   return spec;
 }
 
-/* max-cost, when this run may submit: a SETTINGS error naming it, with the
- * estimate when a price is documented.  Posts it and returns FALSE. */
 static gboolean
-check_max_cost (GstApixoBaseSrc *self, const GstApixoSettings *run,
-                const GstApixoRequestSpec *spec)
+check_task_id (const GstApixoSettings *run, const gchar **property,
+               GError **error)
 {
-  GstStructure *details;
-  GError *error = NULL;
-  gdouble estimate;
-
-  if (run->task_id != NULL ||
-      gst_apixo_settings_check_max_cost (run, spec, &estimate, &error))
+  if (run->task_id == NULL || gst_apixo_task_id_is_valid (run->task_id))
     return TRUE;
-  details = gst_apixo_error_details_new (
-      GST_APIXO_REASON_SETTINGS, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
-      "max-cost", GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING, spec->model,
-      NULL);
-  if (estimate >= 0)
-    gst_structure_set (details, GST_APIXO_ERROR_FIELD_ESTIMATED_COST,
-                       G_TYPE_DOUBLE, estimate, NULL);
-  post_error (self, GST_MESSAGE_ERROR, error, details);
-  g_error_free (error);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "task-id '%s' is not a valid task id (letters, digits, '_', "
+               "'-', '.', ':'; at most 256)",
+               run->task_id);
+  *property = "task-id";
   return FALSE;
+}
+
+/* start()'s checks, in order, and the one source of truth for them: the
+ * "validate" action signal runs the same.  The run configuration, or NULL
+ * with @error and its @details (SETTINGS, or NOT_AUTHORIZED for a missing
+ * key).  Nothing is sent. */
+static GstApixoRunConfig *
+check_run (GstApixoBaseSrc *self, GError **error, GstStructure **details)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GstApixoSettings run;
+  GstApixoRequestSpec *spec = NULL;
+  GstApixoRunConfig *config;
+  const gchar *property = NULL;
+  g_autofree gchar *uri_property = NULL;
+  gdouble estimate = -1;
+
+  GST_OBJECT_LOCK (self);
+  gst_apixo_settings_copy (&run, &priv->settings);
+  if (priv->uri_error != NULL) {
+    *error = g_error_copy (priv->uri_error);
+    property = uri_property = g_strdup (priv->uri_property);
+  }
+  GST_OBJECT_UNLOCK (self);
+  priv->resuming = run.task_id != NULL;
+
+  /* what the URI could not set: the error its property would give */
+  if (*error != NULL || !gst_apixo_settings_check (&run, &property, error) ||
+      !check_task_id (&run, &property, error))
+    goto fail;
+  spec = build_valid_spec (self, &run, error);
+  if (spec == NULL || !check_paths (self, &run, spec, &property, error))
+    goto fail;
+  /* max-cost, when this run may submit */
+  if (run.task_id == NULL &&
+      !gst_apixo_settings_check_max_cost (&run, spec, &estimate, error)) {
+    property = "max-cost";
+    goto fail;
+  }
+  config = gst_apixo_run_config_new (&run, spec, error);
+  if (config != NULL)
+    return config;
+  property = "api-key";
+
+fail:
+  *details = start_error_details (spec, property, estimate);
+  g_clear_pointer (&spec, gst_apixo_request_spec_free);
+  gst_apixo_settings_clear (&run);
+  return NULL;
 }
 
 static gboolean
@@ -624,57 +715,119 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
 {
   GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GstApixoSettings run;
-  GstApixoRequestSpec *spec = NULL;
-  const gchar *property = NULL;
-  g_autofree gchar *uri_property = NULL;
+  GstStructure *details = NULL;
   GError *error = NULL;
 
   g_atomic_int_set (&priv->posted_error, 0);
-  GST_OBJECT_LOCK (self);
-  gst_apixo_settings_copy (&run, &priv->settings);
-  if (priv->uri_error != NULL) {
-    error = g_error_copy (priv->uri_error);
-    property = uri_property = g_strdup (priv->uri_property);
-  }
-  GST_OBJECT_UNLOCK (self);
-  priv->resuming = run.task_id != NULL;
-
-  /* what the URI could not set: the error its property would give */
-  if (error != NULL || !gst_apixo_settings_check (&run, &property, &error))
-    goto fail;
-  if (run.task_id != NULL && !gst_apixo_task_id_is_valid (run.task_id)) {
-    g_set_error (&error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-                 "task-id '%s' is not a valid task id (letters, digits, '_', "
-                 "'-', '.', ':'; at most 256)",
-                 run.task_id);
-    property = "task-id";
-    goto fail;
-  }
-  spec = build_valid_spec (self, &run, &error);
-  if (spec == NULL || !check_paths (self, &run, spec, &property, &error))
-    goto fail;
-  if (!check_max_cost (self, &run, spec))
-    goto fail; /* posted */
-  priv->config = gst_apixo_run_config_new (&run, spec, &error);
+  priv->config = check_run (self, &error, &details);
   if (priv->config == NULL) {
-    property = "api-key";
-    goto fail;
+    post_error (self, GST_MESSAGE_ERROR, error, details);
+    g_error_free (error);
+    return FALSE;
   }
-  spec = NULL; /* the config's */
 
   priv->progress_started = FALSE;
   priv->tags_sent = FALSE;
   priv->duration_set = FALSE;
   GST_DEBUG_OBJECT (self, "started (model %s)", priv->config->spec->model);
   return TRUE;
+}
 
-fail:
-  if (error != NULL)
-    post_start_error (self, spec, property, error);
-  g_clear_pointer (&spec, gst_apixo_request_spec_free);
-  gst_apixo_settings_clear (&run);
-  return FALSE;
+/* ---- action signals: validate, read-balance ------------------------------ */
+
+static gboolean
+copy_field (GQuark field, const GValue *value, gpointer user_data)
+{
+  gst_structure_id_set_value (user_data, field, value);
+  return TRUE;
+}
+
+/* A refusal as the action signals answer it: @name with "valid" FALSE,
+ * "error" (the GError start() would post), "message" and the fields of
+ * @details.  Takes @error and @details. */
+static GstStructure *
+refusal (const gchar *name, GError *error, GstStructure *details)
+{
+  GstStructure *s = gst_structure_new (name, "valid", G_TYPE_BOOLEAN, FALSE,
+                                       "error", G_TYPE_ERROR, error, "message",
+                                       G_TYPE_STRING, error->message, NULL);
+
+  if (details != NULL) {
+    gst_structure_foreach (details, copy_field, s);
+    gst_structure_free (details);
+  }
+  g_error_free (error);
+  return s;
+}
+
+/* Application thread, NULL or READY: start()'s checks (check_run) of the
+ * current properties, without starting; NULL and @error while running. */
+static GstApixoRunConfig *
+check_idle (GstApixoBaseSrc *self, GError **error, GstStructure **details)
+{
+  GstState state;
+
+  GST_OBJECT_LOCK (self);
+  state = MAX (GST_STATE (self), GST_STATE_PENDING (self));
+  GST_OBJECT_UNLOCK (self);
+  if (state <= GST_STATE_READY)
+    return check_run (self, error, details);
+  g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+                       "validate and read-balance need the element in NULL or "
+                       "READY");
+  *details = NULL;
+  return NULL;
+}
+
+static GstStructure *
+gst_apixo_base_src_validate (GstApixoBaseSrc *self)
+{
+  GstApixoRunConfig *config;
+  const GstApixoModelInfo *info;
+  GstStructure *details = NULL, *s;
+  GError *error = NULL;
+  gdouble usd, billed;
+
+  config = check_idle (self, &error, &details);
+  if (config == NULL)
+    return refusal ("apixo-validation", error, details);
+  s = gst_structure_new ("apixo-validation", "valid", G_TYPE_BOOLEAN, TRUE,
+                         "model", G_TYPE_STRING, config->spec->model, NULL);
+  if (config->spec->size != NULL)
+    gst_structure_set (s, "size", G_TYPE_STRING, config->spec->size, NULL);
+  billed = gst_apixo_request_spec_billed_seconds (config->spec);
+  if (billed >= 0)
+    gst_structure_set (s, "billed-seconds", G_TYPE_DOUBLE, billed, NULL);
+  if (config->settings.task_id == NULL &&
+      gst_apixo_request_spec_estimate_cost (config->spec, billed, &usd, NULL))
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, usd, NULL);
+  info = gst_apixo_model_lookup (config->spec->model);
+  if (info != NULL)
+    gst_structure_set (s, "concurrent-tasks", G_TYPE_UINT,
+                       info->concurrent_tasks, "requests-per-minute",
+                       G_TYPE_UINT, info->requests_per_minute, NULL);
+  gst_apixo_run_config_unref (config);
+  return s;
+}
+
+static GstStructure *
+gst_apixo_base_src_read_balance (GstApixoBaseSrc *self)
+{
+  GstApixoRunConfig *config;
+  GstStructure *details = NULL;
+  GError *error = NULL;
+  gdouble usd;
+  gboolean ok;
+
+  config = check_idle (self, &error, &details);
+  if (config == NULL)
+    return refusal ("apixo-balance", error, details);
+  ok = gst_apixo_balance_read (config, &usd, &error);
+  gst_apixo_run_config_unref (config);
+  if (!ok)
+    return refusal ("apixo-balance", error, NULL);
+  return gst_structure_new ("apixo-balance", "valid", G_TYPE_BOOLEAN, TRUE,
+                            "balance", G_TYPE_DOUBLE, usd, NULL);
 }
 
 /* stop(): READY -> PAUSED again with the same settings must not pay
