@@ -19,12 +19,14 @@
 import collections
 import http.server
 import json
+import select
 import socket
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 import zlib
 
 KEY = "sk-hostile-5e3cafe0d15c105ed"
@@ -195,6 +197,8 @@ class HostileServer:
         self.lock = threading.Lock()
         self.counts = collections.Counter()
         self.requests = collections.defaultdict(list)
+        # per case: what its actions keep between requests
+        self.state = {}
         self.stop_event = threading.Event()
         self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.hostile = self
@@ -393,3 +397,57 @@ def first_then_default(actions):
         else:
             h.default(case, name, rest)
     return action
+
+
+# ---- the element's media server, probed by the service (point 6) -----------
+
+IDLE_CONNECTIONS = 20
+# how long the status polls wait for the media server to close them
+MEDIA_PROBE_S = 60
+
+
+def probe_media_server(h, srv, case):
+    """generate: reads the published input URL from the request, fetches it
+    once (as the service would), then opens IDLE_CONNECTIONS connections to
+    the element's media server that never send a byte and one that sends
+    half a request's headers; the status route waits for them to be closed
+    (media_server_wait)."""
+    body = json.loads(h.request_body or b"{}")
+    url = body["input"]["image_urls"][0]
+    u = urllib.parse.urlsplit(url)
+    state = {"url": url, "path": u.path, "socks": [], "closed": 0,
+             "fetched": 0, "start": time.monotonic()}
+    with urllib.request.urlopen(url, timeout=30) as r:
+        state["fetched"] = len(r.read())
+    for i in range(IDLE_CONNECTIONS + 1):
+        s = socket.create_connection((u.hostname, u.port), timeout=30)
+        if i == IDLE_CONNECTIONS:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        state["socks"].append(s)
+    with srv.lock:
+        srv.state[case] = state
+    h.answer(200, envelope({"taskId": "task_" + case}))
+
+
+def media_server_wait(h, srv, case):
+    """status: "processing" until the media server closed every probe
+    connection (or MEDIA_PROBE_S passed), then the default success; each
+    poll waits at most 1 s on the sockets (select: no sleep)."""
+    state = srv.state[case]
+    socks = state["socks"]
+    if socks:
+        readable, _, _ = select.select(socks, [], [], 1.0)
+        for s in readable:
+            try:
+                gone = s.recv(4096) == b""
+            except OSError:
+                gone = True
+            if gone:
+                socks.remove(s)
+                s.close()
+                state["closed"] += 1
+    if socks and time.monotonic() - state["start"] < MEDIA_PROBE_S:
+        h.answer(200, envelope({"taskId": h.task_id(case),
+                                "state": "processing"}))
+    else:
+        h.default(case, "status", "")

@@ -26,6 +26,7 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,7 @@ KEY = hs.KEY
 # tests, quick retries, a short I/O timeout (nothing listens at the
 # refused addresses: a connection that were tried would wait for it).
 SRC = ("apixosrc name=src model=wan-2-5-video resolution=480p duration=5 "
-       "aspect-ratio=16:9 prompt=hostile early-poll=0.05 poll-delay=0.1 "
+       "prompt=hostile early-poll=0.05 poll-delay=0.1 "
        "poll-interval=0.05 retry-backoff-factor=0.01 retries=2 timeout=5 ")
 
 
@@ -108,14 +109,21 @@ class Expect:
 
 
 class Case:
+    """@props: more properties (a string, or a function of the test giving
+    one); @env: more environment for the pipeline's process; @after: a
+    function (test, server, case, bus output, log path) with more
+    assertions."""
+
     def __init__(self, name, doc, expect, props="", needs=None, base=None,
-                 **routes):
+                 env=None, after=None, **routes):
         self.name = name
         self.doc = doc
         self.expect = expect
         self.props = props
         self.needs = needs  # None (passes today), "D" or "N"
         self.base = base    # the base-url when not the server's
+        self.env = env or {}
+        self.after = after
         self.routes = routes
 
 
@@ -233,6 +241,19 @@ CASES = [
                 counts={"generate": 0}, no_key=True),
          needs="N", base="http://192.0.2.1/api/v1"),
 
+    # ---- 6. the media server's hygiene (N) -------------------------------
+    Case("media-server", "a local image published by the element's media "
+         "server: the service fetches it, then leaves idle and half-sent "
+         "connections open: closed after the idle timeout; the secret path "
+         "in no log line",
+         Expect(ok=True, counts={"generate": 1}, no_key=True),
+         props=lambda t: media_server_props(t), needs="N",
+         env={"APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS": "1000"},
+         after=lambda t, srv, case, out, log: check_media_server(
+             t, srv, case, log),
+         generate=Route(action=hs.probe_media_server),
+         status=Route(action=hs.media_server_wait)),
+
     # ---- what passes today -----------------------------------------------
     Case("malformed-submit", "a submission answered with broken JSON: the "
          "outcome is unknown, never resent",
@@ -332,16 +353,49 @@ CASES = [
 ]
 
 
-def render_mp4(path):
-    """A 2 s H.264 MP4 (320x240, 24 fps) made with this GStreamer."""
-    pipeline = Gst.parse_launch(
-        "videotestsrc num-buffers=48 ! video/x-raw,width=320,height=240,"
-        "framerate=24/1 ! x264enc ! mp4mux ! filesink location=%s" % path)
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def media_server_props(test):
+    port = free_port()
+    return ('image-uris="<%s>" public-url=http://127.0.0.1:%d server-port=%d'
+            % (test.image_uri, port, port))
+
+
+def check_media_server(test, srv, case, log):
+    state = srv.state[case.name]
+    what = "%s: %r" % (case.name, state)
+    test.assertGreater(state["fetched"], 0, what)
+    test.assertEqual(state["closed"], hs.IDLE_CONNECTIONS + 1, what)
+    # /m/<token>.<ext>: the token is the secret
+    token = os.path.splitext(os.path.basename(state["path"]))[0]
+    test.assertGreaterEqual(len(token), 16, what)
+    test.assertNotInLog(token, log, what)
+
+
+def render_jpeg(path):
+    """A 480x270 JPEG (16:9) for image-to-video."""
+    run_to_eos("videotestsrc num-buffers=1 ! video/x-raw,width=480,"
+               "height=270 ! jpegenc ! filesink location=%s" % path)
+
+
+def run_to_eos(launch):
+    pipeline = Gst.parse_launch(launch)
     pipeline.set_state(Gst.State.PLAYING)
     msg = pipeline.get_bus().timed_pop_filtered(
         60 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
     pipeline.set_state(Gst.State.NULL)
     assert msg is not None and msg.type == Gst.MessageType.EOS, msg
+
+
+def render_mp4(path):
+    """A 2 s H.264 MP4 (320x240, 24 fps) made with this GStreamer."""
+    run_to_eos("videotestsrc num-buffers=48 ! video/x-raw,width=320,"
+               "height=240,framerate=24/1 ! x264enc ! mp4mux ! "
+               "filesink location=%s" % path)
     with open(path, "rb") as f:
         return f.read()
 
@@ -351,6 +405,9 @@ class Hostile(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="apixo-hostile-")
         cls.mp4 = render_mp4(os.path.join(cls.dir, "served.mp4"))
+        image = os.path.join(cls.dir, "input.jpg")
+        render_jpeg(image)
+        cls.image_uri = Gst.filename_to_uri(image)
         cls.server = hs.HostileServer(cls.mp4, {c.name: c for c in CASES})
 
     @classmethod
@@ -365,10 +422,11 @@ class Hostile(unittest.TestCase):
         kept = os.path.join(work, "kept.mp4")
         log = os.path.join(work, "gst.log")
         base = case.base or srv.base(case.name)
+        props = case.props(self) if callable(case.props) else case.props
         launch = "%s base-url=%s save-location=%s %s %s ! fakesink" % (
-            SRC, base, kept, case.props, extra)
+            SRC, base, kept, props, extra)
         env = dict(os.environ, APIXO_API_KEY=KEY,
-                   XDG_CACHE_HOME=os.path.join(work, "cache"))
+                   XDG_CACHE_HOME=os.path.join(work, "cache"), **case.env)
         if case.expect.no_key:
             env.update(GST_DEBUG="*:9", GST_DEBUG_FILE=log,
                        GST_DEBUG_NO_COLOR="1")
@@ -441,10 +499,15 @@ class Hostile(unittest.TestCase):
         if e.no_key:
             self.assertNotIn(KEY, json.dumps(out), what)
             self.assertNotIn(KEY, output, what)
-            with open(log, errors="replace") as f:
-                for n, line in enumerate(f):
-                    self.assertNotIn(KEY, line, "%s: %s:%d" % (what, log, n))
+            self.assertNotInLog(KEY, log, what)
+        if case.after:
+            case.after(self, srv, case, out, log)
         return out
+
+    def assertNotInLog(self, secret, log, what):
+        with open(log, errors="replace") as f:
+            for n, line in enumerate(f):
+                self.assertNotIn(secret, line, "%s: %s:%d" % (what, log, n))
 
     # ---- cases outside the table: a server of their own ------------------
 
