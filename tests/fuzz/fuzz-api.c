@@ -129,8 +129,10 @@ fuzz_status (guint status, GBytes *body)
     if (g_str_equal (st->state, "success")) {
       g_assert (st->result_uris != NULL && st->result_uris[0] != NULL);
       for (uri = st->result_uris; *uri != NULL; uri++) {
-        g_assert (g_str_has_prefix (*uri, "http://") ||
-                  g_str_has_prefix (*uri, "https://"));
+        /* schemes are case-insensitive (RFC 3986 3.1): "hTtps://" is an
+         * https URL */
+        g_assert (g_ascii_strncasecmp (*uri, "http://", 7) == 0 ||
+                  g_ascii_strncasecmp (*uri, "https://", 8) == 0);
 #ifdef GST_APIXO_REASON_BLOCKED_ADDRESS
         g_assert (strstr (*uri, KEY) == NULL);
 #endif
