@@ -91,6 +91,21 @@ wait_count_at_most (const gchar *path, guint max)
   return n;
 }
 
+/* The text of @msg if it is an error (to free), else NULL. */
+static gchar *
+error_text (GstMessage *msg)
+{
+  GError *error = NULL;
+  gchar *text;
+
+  if (msg == NULL || GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR)
+    return NULL;
+  gst_message_parse_error (msg, &error, NULL);
+  text = g_strdup (error->message);
+  g_error_free (error);
+  return text;
+}
+
 /* Plays until the phase: the sim got more than @seen requests on the
  * phase's route, or (the playback) the pipeline prerolled a decoded frame.
  * An error on the way fails the test. */
@@ -98,33 +113,26 @@ static void
 wait_phase (GstElement *pipeline, Phase phase, guint seen)
 {
   const gchar *route = phase_routes[phase];
-  GstMessage *msg;
-  GstBus *bus;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = NULL;
+  gboolean reached;
+  gchar *error;
 
-  bus = gst_element_get_bus (pipeline);
   if (route != NULL) {
-    if (!sim_fixture_wait_requests (sim, route, seen + 1, WAIT_S)) {
-      GError *error = NULL;
-
+    reached = sim_fixture_wait_requests (sim, route, seen + 1, WAIT_S);
+    if (!reached)
       msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-      if (msg != NULL)
-        gst_message_parse_error (msg, &error, NULL);
-      fail ("no %s request within %d s (error: %s)", route, WAIT_S,
-            error ? error->message : "none");
-    }
-    gst_object_unref (bus);
-    return;
+  } else {
+    msg = gst_bus_timed_pop_filtered (
+        bus, WAIT_S * GST_SECOND, GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR);
+    reached = msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ASYNC_DONE;
   }
-  msg = gst_bus_timed_pop_filtered (bus, WAIT_S * GST_SECOND,
-                                    GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no preroll within %d s", WAIT_S);
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *error = NULL;
-
-    gst_message_parse_error (msg, &error, NULL);
-    fail ("error before the playback: %s", error->message);
-  }
-  gst_message_unref (msg);
+  error = error_text (msg);
+  fail_unless (reached, "%s not reached within %d s (error: %s)",
+               phase_names[phase], WAIT_S, error ? error : "none");
+  g_free (error);
+  if (msg != NULL)
+    gst_message_unref (msg);
   gst_object_unref (bus);
 }
 

@@ -210,15 +210,16 @@ class HostileServer:
                                                 server_side=True)
             self.scheme = "https"
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       daemon=True)
+        self.thread = threading.Thread(name="hostile-server", daemon=True,
+                                       target=self.httpd.serve_forever)
         self.thread.start()
 
     def stop(self):
+        """Ends trickling and endless bodies, then the server."""
         self.stop_event.set()
         self.httpd.shutdown()
-        self.httpd.server_close()
         self.thread.join()
+        self.httpd.server_close()
 
     def base(self, case):
         return "%s://127.0.0.1:%d/%s/api/v1" % (self.scheme, self.port, case)

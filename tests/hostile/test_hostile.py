@@ -127,17 +127,28 @@ class Case:
         self.routes = routes
 
 
-def blocked_url(host):
-    return lambda srv, case: ["http://%s/latest/user-data" % host]
-
-
-def to_blocked(host):
-    return hs.redirect_to(lambda srv, case: "http://%s/latest/user-data"
-                          % host)
-
-
-ONE_SUBMIT = {"generate": 1}
 NOTHING_FETCHED = {"generate": 1, "result": 0}
+
+
+def blocked_result(name, host):
+    """Point 2 (N): resultUrls into @host, refused before connecting."""
+    return Case(name, "resultUrls into %s: refused before connecting" % host,
+                Expect(code=NOT_AUTHORIZED, reason="blocked-address",
+                       task_id=True, counts=NOTHING_FETCHED),
+                needs="N", status=Route(action=hs.status_with_urls(
+                    lambda srv, case: ["http://%s/latest/user-data" % host])))
+
+
+def blocked_redirect(name, host):
+    """Point 2 (N): a 302 of the result into @host, refused before
+    connecting."""
+    return Case(name, "a 302 of the result to %s" % host,
+                Expect(code=NOT_AUTHORIZED, reason="blocked-address",
+                       task_id=True, counts={"generate": 1, "result": 1}),
+                needs="N", result=Route(action=hs.redirect_to(
+                    lambda srv, case: "http://%s/latest/user-data" % host)))
+
+
 
 CASES = [
     # ---- 1. bounded downloads (D) ----------------------------------------
@@ -165,31 +176,11 @@ CASES = [
          props="download-deadline=2", needs="D",
          result=Route(action=hs.trickle(10 * 1024 * 1024, 4096, 1024))),
     # ---- 2. no fetches into private networks (N) -------------------------
-    Case("result-link-local", "resultUrls into 169.254.169.254: refused "
-         "before connecting",
-         Expect(code=NOT_AUTHORIZED, reason="blocked-address", task_id=True,
-                counts=NOTHING_FETCHED),
-         needs="N",
-         status=Route(action=hs.status_with_urls(
-             blocked_url("169.254.169.254")))),
-    Case("result-unique-local", "resultUrls into [fd00::1]",
-         Expect(code=NOT_AUTHORIZED, reason="blocked-address", task_id=True,
-                counts=NOTHING_FETCHED),
-         needs="N",
-         status=Route(action=hs.status_with_urls(blocked_url("[fd00::1]")))),
-    Case("result-link-local-v6", "resultUrls into [fe80::1]",
-         Expect(code=NOT_AUTHORIZED, reason="blocked-address", task_id=True,
-                counts=NOTHING_FETCHED),
-         needs="N",
-         status=Route(action=hs.status_with_urls(blocked_url("[fe80::1]")))),
-    Case("redirect-link-local", "a 302 of the result to 169.254.169.254",
-         Expect(code=NOT_AUTHORIZED, reason="blocked-address", task_id=True,
-                counts={"generate": 1, "result": 1}),
-         needs="N", result=Route(action=to_blocked("169.254.169.254"))),
-    Case("redirect-private", "a 302 of the result to 10.0.0.1",
-         Expect(code=NOT_AUTHORIZED, reason="blocked-address", task_id=True,
-                counts={"generate": 1, "result": 1}),
-         needs="N", result=Route(action=to_blocked("10.0.0.1"))),
+    blocked_result("result-link-local", "169.254.169.254"),
+    blocked_result("result-unique-local", "[fd00::1]"),
+    blocked_result("result-link-local-v6", "[fe80::1]"),
+    blocked_redirect("redirect-link-local", "169.254.169.254"),
+    blocked_redirect("redirect-private", "10.0.0.1"),
     # ---- 3. the result is verified as MP4 (D) ----------------------------
     Case("random-bytes", "1 MiB of random bytes served as video/mp4",
          Expect(code=READ, reason="invalid-result", task_id=True,
