@@ -92,11 +92,14 @@ class Expect:
     nothing kept.  @counts: route -> exact count or (min, max).
     @warning: a warning with this reason is posted on the way.
     @no_key: the key appears nowhere (bus, log at *:9, output).
+    @resumes: after the error, the same run again resumes the task (its
+    journal record stayed open): no second submission, and the same
+    error (the same hostile answer) with the task id.
     """
 
     def __init__(self, ok=False, code=None, reason=None, prop=None,
                  task_id=False, counts=None, warning=None, no_key=False,
-                 served=None):
+                 served=None, resumes=False):
         self.ok = ok
         self.code = code
         self.reason = reason
@@ -106,6 +109,7 @@ class Expect:
         self.warning = warning
         self.no_key = no_key
         self.served = served
+        self.resumes = resumes
 
 
 class Case:
@@ -344,6 +348,13 @@ CASES = [
 ]
 
 
+# The contract's errors (download bounds, invalid-result, blocked-address)
+# leave the task to be fetched again: the same run resumes it.
+for _c in CASES:
+    if _c.needs is not None and _c.expect.task_id:
+        _c.expect.resumes = True
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -406,12 +417,12 @@ class Hostile(unittest.TestCase):
         cls.server.stop()
         shutil.rmtree(cls.dir, True)
 
-    def run_case(self, case, server=None, extra=""):
+    def run_case(self, case, server=None, extra="", run=1):
         srv = server or self.server
         work = os.path.join(self.dir, case.name)
-        os.makedirs(work)
+        os.makedirs(work, exist_ok=True)
         kept = os.path.join(work, "kept.mp4")
-        log = os.path.join(work, "gst.log")
+        log = os.path.join(work, "gst-%d.log" % run)
         base = case.base or srv.base(case.name)
         props = case.props(self) if callable(case.props) else case.props
         launch = "%s base-url=%s save-location=%s %s %s ! fakesink" % (
@@ -493,7 +504,29 @@ class Hostile(unittest.TestCase):
             self.assertNotInLog(KEY, log, what)
         if case.after:
             case.after(self, srv, case, out, log)
+        if e.resumes:  # last: it adds to the counts
+            self.check_resumes(case, srv, out["errors"][0])
         return out
+
+    def check_resumes(self, case, srv, first):
+        """The same run again: no new submission, the recorded task
+        polled, the same error with the task id, nothing kept."""
+        polls = srv.count(case.name, "status")
+        out, kept, _, _ = self.run_case(case, srv, run=2)
+        what = "%s, run again: %s" % (case.name, json.dumps(out["errors"]))
+        self.assertFalse(out["eos"], what)
+        self.assertEqual(len(out["errors"]), 1, what)
+        err = out["errors"][0]
+        self.assertEqual(srv.count(case.name, "generate"), 1, what)
+        self.assertGreater(srv.count(case.name, "status"), polls, what)
+        self.assertEqual((err["domain"], err["code"]),
+                         (first["domain"], first["code"]), what)
+        self.assertEqual(err["details"].get("reason"),
+                         first["details"].get("reason"), what)
+        self.assertEqual(err["details"].get("task-id"), "task_" + case.name,
+                         what)
+        self.assertFalse(os.path.exists(kept), what)
+        self.assertFalse(os.path.exists(kept + ".part"), what)
 
     def assertNotInLog(self, secret, log, what):
         with open(log, errors="replace") as f:
