@@ -58,9 +58,10 @@ KEY = hs.KEY
 
 # The element, as every case runs it: the scaled polling of the other
 # tests, quick retries, a short I/O timeout (nothing listens at the
-# refused addresses: a connection that were tried would wait for it).
+# refused addresses: a connection that were tried would wait for it), the
+# result cache on (a result that is refused must not be stored there).
 SRC = ("apixosrc name=src model=wan-2-5-video resolution=480p duration=5 "
-       "prompt=hostile early-poll=0.05 poll-delay=0.1 "
+       "prompt=hostile cache=true early-poll=0.05 poll-delay=0.1 "
        "poll-interval=0.05 retry-backoff-factor=0.01 retries=2 timeout=5 ")
 
 
@@ -466,6 +467,7 @@ class Hostile(unittest.TestCase):
             with open(kept, "rb") as f:
                 self.assertEqual(f.read(), e.served or self.mp4, what)
             self.assertEqual(Decoded(kept).frames, 48, what)
+            self.assertEqual(len(self.cached(case)), 1, what)
         else:
             self.assertFalse(out["eos"], what)
             self.assertEqual(len(out["errors"]), 1, what)
@@ -481,9 +483,10 @@ class Hostile(unittest.TestCase):
             if e.task_id:
                 self.assertEqual(det.get("task-id"), "task_" + case.name,
                                  what)
-            # nothing kept as the result
+            # nothing kept as the result, nor cached
             self.assertFalse(os.path.exists(kept), what)
             self.assertFalse(os.path.exists(kept + ".part"), what)
+            self.assertEqual(self.cached(case), [], what)
         if e.warning:
             self.assertIn(e.warning, [(w["details"] or {}).get("reason")
                                       for w in out["warnings"]], what)
@@ -507,6 +510,13 @@ class Hostile(unittest.TestCase):
         if e.resumes:  # last: it adds to the counts
             self.check_resumes(case, srv, out["errors"][0])
         return out
+
+    def cached(self, case):
+        """The results in @case's result cache (docs/pay-once.md)."""
+        results = os.path.join(self.dir, case.name, "cache", "gst-apixo",
+                               "results")
+        return [n for n in os.listdir(results) if n.endswith(".mp4")] \
+            if os.path.isdir(results) else []
 
     def check_resumes(self, case, srv, first):
         """The same run again: no new submission, the recorded task
