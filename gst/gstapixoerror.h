@@ -31,7 +31,9 @@ G_BEGIN_DECLS
 #define GST_APIXO_ERROR_FIELD_TASK_ID "task-id"
 /* string: the model id */
 #define GST_APIXO_ERROR_FIELD_MODEL "model"
-/* string: the property whose value is refused (reason "settings") */
+/* string: the property whose value is refused (reason "settings"), or the
+ * bound that stopped a download (reason "download": min-speed,
+ * max-result-size, download-deadline) */
 #define GST_APIXO_ERROR_FIELD_PROPERTY "property"
 /* strings: the service's failCode and failMsg (reason "failed") */
 #define GST_APIXO_ERROR_FIELD_FAIL_CODE "fail-code"
@@ -42,6 +44,12 @@ G_BEGIN_DECLS
 #define GST_APIXO_ERROR_FIELD_API_CODE "api-code"
 /* gint64, Unix µs: when a submission of this run left (outcome-unknown) */
 #define GST_APIXO_ERROR_FIELD_SUBMIT_TIME "submit-time"
+/* double, USD: the account's balance, when it could be read
+ * (insufficient-balance) */
+#define GST_APIXO_ERROR_FIELD_BALANCE "balance"
+/* double, USD: the request's estimated cost, when a price is documented
+ * (insufficient-balance; settings with property max-cost) */
+#define GST_APIXO_ERROR_FIELD_ESTIMATED_COST "estimated-cost"
 
 /* A setting is refused before anything is sent (nothing is billed). */
 #define GST_APIXO_REASON_SETTINGS "settings"
@@ -63,11 +71,18 @@ G_BEGIN_DECLS
 #define GST_APIXO_REASON_CANCELLED "cancelled"
 /* The result could not be downloaded or kept. */
 #define GST_APIXO_REASON_DOWNLOAD "download"
+/* The downloaded result is not a complete ISO-BMFF/MP4 file (or came in a
+ * Content-Encoding): nothing of it is kept. */
+#define GST_APIXO_REASON_INVALID_RESULT "invalid-result"
 /* The element stopped watching a task that is still running (and billed):
  * it can be resumed with task-id. */
 #define GST_APIXO_REASON_ABANDONED "abandoned"
 /* The service answered something this version does not know. */
 #define GST_APIXO_REASON_UNKNOWN_STATE "unknown-state"
+/* The balance cannot pay for the request: check-balance found it below the
+ * estimate (nothing was sent), or the service refused the submission
+ * (HTTP 402, or "Insufficient credits"). */
+#define GST_APIXO_REASON_INSUFFICIENT_BALANCE "insufficient-balance"
 /* Anything else (an error posted without a reason). */
 /* warning: the journal or the result cache (cache-directory) could not be
  * used or written; the run goes on without it */

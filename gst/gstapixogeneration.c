@@ -23,7 +23,8 @@
  *   the task is started (gst_apixo_task_start() posts to the worker, which
  *   orders the writes before the callbacks' reads) and cleared by end()
  *   after the task and the spool are freed (no callback runs any more):
- *   no lock.
+ *   no lock.  So are estimated_cost and billed_seconds (set_cost() on the
+ *   streaming thread before launch(), reset by end()).
  * - gen->lock is never held while calling the task, a callback, or
  *   anything that cancels; of the spool, only its size is asked under it.
  * - Lock order: gen->lock before the spool's lock (get_size()); the spool
@@ -42,6 +43,8 @@
 
 #include "gstapixogeneration.h"
 #include "gstapixoerror.h"
+#include "gstapixomp4.h"
+#include "gstapixoprogress.h"
 #include "gstapixotask.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
@@ -65,6 +68,8 @@ struct _GstApixoGeneration {
   GstApixoDelivery *delivery; /* the journal's record, the cache entry */
   gchar *resume_id;           /* a task to resume instead of submitting */
   gint64 submit_time;         /* the task's submission (Unix µs), 0: unknown */
+  gdouble estimated_cost;     /* USD of a submission; < 0: unknown */
+  gdouble billed_seconds;     /* of a submission; < 0: unknown */
 
   GMutex lock;
   GCond cond;
@@ -91,6 +96,7 @@ gst_apixo_generation_new (const GstApixoGenerationCallbacks *callbacks,
                            "APIXO generation state");
   gen->callbacks = callbacks;
   gen->user_data = user_data;
+  gen->estimated_cost = gen->billed_seconds = -1;
   g_mutex_init (&gen->lock);
   g_cond_init (&gen->cond);
   return gen;
@@ -127,7 +133,7 @@ static void
 post_progress (GstApixoGeneration *gen, GstProgressType type, const gchar *code,
                const gchar *text)
 {
-  gen->callbacks->progress (type, code, text, gen->user_data);
+  gen->callbacks->progress (type, code, text, -1, gen->user_data);
 }
 
 static void
@@ -227,6 +233,34 @@ on_task_queued (GstApixoTask *task, gpointer user_data)
                                              G_TYPE_STRING, "queued", NULL));
 }
 
+/* What a submission costs, where a page documents it: "estimated-cost"
+ * and "billed-seconds" (doubles), each only when known. */
+static void
+add_cost_fields (GstApixoGeneration *gen, GstStructure *s)
+{
+  if (gen->estimated_cost >= 0)
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, gen->estimated_cost,
+                       NULL);
+  if (gen->billed_seconds >= 0)
+    gst_structure_set (s, "billed-seconds", G_TYPE_DOUBLE, gen->billed_seconds,
+                       NULL);
+}
+
+/* check-balance read the balance, before submitting. */
+static void
+on_task_balance (GstApixoTask *task, gdouble usd, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  GstStructure *s =
+      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "balance",
+                         "balance", G_TYPE_DOUBLE, usd, NULL);
+
+  if (gen->estimated_cost >= 0)
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, gen->estimated_cost,
+                       NULL);
+  post_task_message (gen, s);
+}
+
 static void
 on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
@@ -258,7 +292,23 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
     gen->submit_time = g_get_real_time ();
   else if (gen->submit_time > 0)
     gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->submit_time, NULL);
+  if (!resumed)
+    add_cost_fields (gen, s);
   post_task_message (gen, s);
+}
+
+/* A task's progress (gstapixoprogress.h): a GST_MESSAGE_PROGRESS for
+ * people, the "state" event for applications. */
+static void
+post_state (GstApixoGeneration *gen, const GstApixoProgress *p)
+{
+  gchar *text = gst_apixo_progress_describe (p);
+
+  gen->callbacks->progress (GST_PROGRESS_TYPE_CONTINUE,
+                            GST_APIXO_GENERATION_PROGRESS_CODE, text,
+                            gst_apixo_progress_percent (p), gen->user_data);
+  g_free (text);
+  post_task_message (gen, gst_apixo_progress_new_state_event (p));
 }
 
 static void
@@ -269,6 +319,7 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
   GstApixoGeneration *gen = user_data;
   static const gchar *const known[] = { "pending", "processing", "success",
                                         "failed", NULL };
+  GstApixoProgress p;
   gchar *text;
 
   if (!changed)
@@ -282,27 +333,33 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
     g_free (text);
   }
 
-  text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
-                          status->state, elapsed);
-  post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
-                 GST_APIXO_GENERATION_PROGRESS_CODE, text);
-  g_free (text);
-  post_task_message (
-      gen,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "state",
-                         "task-id", G_TYPE_STRING, status->task_id, "state",
-                         G_TYPE_STRING, status->state, "elapsed", G_TYPE_DOUBLE,
-                         elapsed, "poll-count", G_TYPE_UINT, poll_count, NULL));
+  gst_apixo_progress_init (&p, gen->config);
+  p.task_id = status->task_id;
+  p.state = status->state;
+  p.elapsed = elapsed;
+  p.poll_count = poll_count;
+  post_state (gen, &p);
+}
+
+/* Between polls, and while the task is held back: the same report. */
+static void
+on_task_heartbeat (GstApixoTask *task, const GstApixoProgress *progress,
+                   gpointer user_data)
+{
+  post_state (user_data, progress);
 }
 
 static void spool_progress (GstApixoSpool *spool, guint64 received,
                             gint64 total, gpointer user_data);
 static void spool_finished (GstApixoSpool *spool, const GError *error,
                             gpointer user_data);
+static gboolean spool_verify (GstApixoSpool *spool, gint fd, guint64 size,
+                              GError **error, gpointer user_data);
 
 static const GstApixoSpoolCallbacks spool_callbacks = {
   spool_progress,
   spool_finished,
+  spool_verify,
 };
 
 /* Stores @error, a failure of the download, with @details (taken); the
@@ -430,8 +487,8 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
 }
 
 static const GstApixoTaskCallbacks task_callbacks = {
-  on_task_queued,   on_task_submitted, on_task_polled,
-  on_task_finished, on_task_sending,
+  on_task_queued,  on_task_submitted, on_task_polled,    on_task_finished,
+  on_task_sending, on_task_balance,   on_task_heartbeat,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */
@@ -464,6 +521,17 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
                               G_TYPE_UINT64, received, "total", G_TYPE_INT64,
                               total, "percent", G_TYPE_UINT, percent, NULL));
   g_free (task_id);
+}
+
+/* Worker thread, before the download is declared complete (EOS in push
+ * mode, the keep at save-location, the cache store all wait for that):
+ * every model delivers an MP4 file, so anything else (an error page served
+ * as video, a cut or compressed body) is not the result. */
+static gboolean
+spool_verify (GstApixoSpool *spool, gint fd, guint64 size, GError **error,
+              gpointer user_data)
+{
+  return gst_apixo_mp4_check_fd (fd, size, error);
 }
 
 static void
@@ -599,6 +667,14 @@ drop_pay_once (GstApixoGeneration *gen)
   gen->submit_time = 0;
 }
 
+void
+gst_apixo_generation_set_cost (GstApixoGeneration *gen, gdouble estimated_cost,
+                               gdouble billed_seconds)
+{
+  gen->estimated_cost = estimated_cost;
+  gen->billed_seconds = billed_seconds;
+}
+
 gboolean
 gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
                              GstApixoRunConfig *config, JsonNode *body,
@@ -612,6 +688,7 @@ gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
   }
   task = gst_apixo_task_new (worker, config, body, gen->resume_id,
                              &task_callbacks, gen);
+  gst_apixo_task_set_estimated_cost (task, gen->estimated_cost);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
@@ -660,8 +737,10 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
 {
   GError *error = NULL;
   GstFlowReturn ret = GST_FLOW_EOS;
+  GstApixoSpool *spool;
 
   g_mutex_lock (&gen->lock);
+  spool = gen->spool; /* alive until end(), which waits for this thread */
   while (!gen->download_done && gen->download_error == NULL &&
          !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&gen->cond, &gen->lock);
@@ -670,6 +749,12 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
   else if (gen->download_error != NULL)
     error = g_error_copy (gen->download_error);
   g_mutex_unlock (&gen->lock);
+  /* The download itself failed (not only the keep): never EOS. */
+  if (error != NULL && !gst_apixo_spool_is_complete (spool)) {
+    gst_apixo_generation_read_failed (gen, error);
+    g_error_free (error);
+    return GST_FLOW_ERROR;
+  }
   /* streamed to the end: delivered (a kept or cached result's record was
    * closed already) */
   if (ret == GST_FLOW_EOS && error == NULL)
@@ -734,10 +819,14 @@ gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
   }
   if (!must_wait_for_final (pull, spool, read_end))
     return GST_FLOW_OK;
-  return gst_apixo_generation_wait_downloaded (gen, cancellable) ==
-                 GST_FLOW_FLUSHING
-             ? GST_FLOW_FLUSHING
-             : GST_FLOW_OK;
+  switch (gst_apixo_generation_wait_downloaded (gen, cancellable)) {
+    case GST_FLOW_FLUSHING:
+      return GST_FLOW_FLUSHING;
+    case GST_FLOW_ERROR:
+      return GST_FLOW_ERROR;
+    default:
+      return GST_FLOW_OK;
+  }
 }
 
 void
@@ -748,11 +837,7 @@ gst_apixo_generation_read_failed (GstApixoGeneration *gen, const GError *error)
   g_mutex_lock (&gen->lock);
   spool = gen->spool; /* alive until end(), which waits for this thread */
   g_mutex_unlock (&gen->lock);
-  fail_download (gen, error,
-                 gst_apixo_error_details_new (
-                     GST_APIXO_REASON_DOWNLOAD,
-                     GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT,
-                     gst_apixo_spool_get_http_status (spool), NULL));
+  fail_download (gen, error, gst_apixo_spool_error_details (spool));
   gst_apixo_generation_post_error (gen);
 }
 
@@ -882,6 +967,7 @@ gst_apixo_generation_end (GstApixoGeneration *gen)
   drop_spool (gen);
   /* an open record stays open: the next run of it resumes its task */
   drop_pay_once (gen);
+  gen->estimated_cost = gen->billed_seconds = -1;
 
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);

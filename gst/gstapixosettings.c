@@ -35,10 +35,19 @@
 #define DEFAULT_POLL_DELAY -1.0
 #define DEFAULT_POLL_INTERVAL -1.0
 #define DEFAULT_DEADLINE 1800
+#define DEFAULT_PROGRESS_INTERVAL 10.0
 #define DEFAULT_SERVER_ADDRESS "127.0.0.1"
 #define DEFAULT_JOURNAL TRUE
 #define DEFAULT_CACHE FALSE
 #define DEFAULT_CACHE_MAX_SIZE (G_GUINT64_CONSTANT (5) << 30) /* 5 GiB */
+/* The result download's bounds: a generated clip is tens to hundreds of
+ * MB, so 2 GiB leaves room and still stops an endless body long before a
+ * disk fills; 1 KiB/s over 30 s only stops a host that has all but
+ * stopped (curl's --speed-limit/--speed-time shape). */
+#define DEFAULT_MIN_SPEED 1024
+#define DEFAULT_MIN_SPEED_TIME 30
+#define DEFAULT_MAX_RESULT_SIZE (G_GUINT64_CONSTANT (2) << 30) /* 2 GiB */
+#define DEFAULT_DOWNLOAD_DEADLINE 1800
 
 void
 gst_apixo_secret_clear (gchar **secret)
@@ -70,11 +79,16 @@ gst_apixo_settings_init (GstApixoSettings *s)
   s->poll_delay = DEFAULT_POLL_DELAY;
   s->poll_interval = DEFAULT_POLL_INTERVAL;
   s->deadline = DEFAULT_DEADLINE;
+  s->progress_interval = DEFAULT_PROGRESS_INTERVAL;
   gst_apixo_http_settings_init (&s->http);
   s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
   s->journal = DEFAULT_JOURNAL;
   s->cache = DEFAULT_CACHE;
   s->cache_max_size = DEFAULT_CACHE_MAX_SIZE;
+  s->min_speed = DEFAULT_MIN_SPEED;
+  s->min_speed_time = DEFAULT_MIN_SPEED_TIME;
+  s->max_result_size = DEFAULT_MAX_RESULT_SIZE;
+  s->download_deadline = DEFAULT_DOWNLOAD_DEADLINE;
   /* Like souphttpsrc: the proxy defaults to $http_proxy. */
   env = g_getenv ("http_proxy");
   s->http.proxy = g_strdup (env && *env ? env : NULL);
@@ -126,6 +140,7 @@ enum {
   PROP_POLL_DELAY,
   PROP_POLL_INTERVAL,
   PROP_DEADLINE,
+  PROP_PROGRESS_INTERVAL,
   PROP_TIMEOUT,
   PROP_RETRIES,
   PROP_RETRY_BACKOFF_FACTOR,
@@ -138,6 +153,10 @@ enum {
   PROP_EXTRA_HEADERS,
   PROP_SAVE_LOCATION,
   PROP_SPOOL_DIRECTORY,
+  PROP_MIN_SPEED,
+  PROP_MIN_SPEED_TIME,
+  PROP_MAX_RESULT_SIZE,
+  PROP_DOWNLOAD_DEADLINE,
   PROP_CACHE_DIRECTORY,
   PROP_JOURNAL,
   PROP_CACHE,
@@ -150,6 +169,8 @@ enum {
   PROP_REQUEST_TYPE,
   PROP_CALLBACK_URL,
   PROP_EXTRA_INPUT,
+  PROP_MAX_COST,
+  PROP_CHECK_BALANCE,
   N_PROPS,
 };
 
@@ -222,6 +243,15 @@ install_task_properties (GObjectClass *klass, guint first)
                "(the task may still run and be billed: it can be resumed with "
                "task-id); 0 = no limit",
                0, G_MAXUINT, DEFAULT_DEADLINE, RW));
+  install (
+      klass, first, PROP_PROGRESS_INTERVAL,
+      g_param_spec_double (
+          "progress-interval", "Progress interval",
+          "Seconds between two progress reports (a GST_MESSAGE_PROGRESS and "
+          "an apixo-task \"state\" message with percent, eta and waiting-for)"
+          " while the task is waiting, whatever it waits for: the service, "
+          "the model's rate or concurrency limit, a retry; 0.1 to 3600",
+          -INFINITY, INFINITY, DEFAULT_PROGRESS_INTERVAL, RW_LAX));
 }
 
 /* souphttpsrc's knobs, for every request. */
@@ -332,6 +362,46 @@ install_pay_once_properties (GObjectClass *klass, guint first)
                FALSE, RW));
 }
 
+/* The bounds of the result download: a host that trickles, sends without
+ * end or takes forever gets a clear error, not a hang or a full disk. */
+static void
+install_download_properties (GObjectClass *klass, guint first)
+{
+  static const struct {
+    guint id;
+    const gchar *name, *nick, *blurb;
+    guint default_value;
+  } seconds_and_speeds[] = {
+    { PROP_MIN_SPEED, "min-speed", "Minimum speed",
+      "Bytes per second a result download must average over any "
+      "min-speed-time window, or the transfer is dropped and resumed (per "
+      "retries); 0 = no check",
+      DEFAULT_MIN_SPEED },
+    { PROP_MIN_SPEED_TIME, "min-speed-time", "Minimum speed time",
+      "Seconds of the window min-speed is measured over, 1 to 3600",
+      DEFAULT_MIN_SPEED_TIME },
+    { PROP_DOWNLOAD_DEADLINE, "download-deadline", "Download deadline",
+      "Seconds the whole result download (all its retries) may take before "
+      "it fails (the task id stays valid: set task-id to fetch the result "
+      "again); 0 = no limit",
+      DEFAULT_DOWNLOAD_DEADLINE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (seconds_and_speeds); i++)
+    install (klass, first, seconds_and_speeds[i].id,
+             g_param_spec_uint (seconds_and_speeds[i].name,
+                                seconds_and_speeds[i].nick,
+                                seconds_and_speeds[i].blurb, 0, G_MAXUINT,
+                                seconds_and_speeds[i].default_value, RW));
+  install (klass, first, PROP_MAX_RESULT_SIZE,
+           g_param_spec_uint64 (
+               "max-result-size", "Maximum result size",
+               "Largest result accepted, in bytes: a larger announced size "
+               "fails before the body is read, a body growing past it is cut "
+               "there and fails; 0 = no limit",
+               0, G_MAXUINT64, DEFAULT_MAX_RESULT_SIZE, RW));
+}
+
 /* What lives on this machine: the result's files, the media server that
  * publishes local inputs. */
 static void
@@ -352,6 +422,7 @@ install_local_properties (GObjectClass *klass, guint first)
                "into (it has no name there, and goes at stop or when the "
                "process ends); NULL = the system temp directory",
                NULL, RW));
+  install_download_properties (klass, first);
   install_pay_once_properties (klass, first);
   install (
       klass, first, PROP_PUBLIC_URL,
@@ -411,6 +482,31 @@ install_request_properties (GObjectClass *klass, guint first)
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_REQUEST_TYPE, 0);
 }
 
+/* Money: what a run will cost and what the account has left. */
+static void
+install_money_properties (GObjectClass *klass, guint first)
+{
+  /* any double (lax): start() refuses negatives and NaN with a SETTINGS
+   * error, see check_numeric_settings() */
+  GParamSpec *max_cost = g_param_spec_double (
+      "max-cost", "Max cost",
+      "Most USD a request may cost, by the model page's documented price "
+      "(wan-2-5-video: duration x price per second of its resolution); a "
+      "request estimated above it, or with no documented price, is refused "
+      "before anything is sent; 0 = no limit",
+      -G_MAXDOUBLE, G_MAXDOUBLE, 0, RW_LAX);
+
+  install (klass, first, PROP_MAX_COST, max_cost);
+  install (klass, first, PROP_CHECK_BALANCE,
+           g_param_spec_boolean (
+               "check-balance", "Check balance",
+               "Before submitting, read the account's balance and post it "
+               "(apixo-task event 'balance'); a balance below the request's "
+               "estimated cost is an error before anything is sent, and so is "
+               "a balance that cannot be read",
+               FALSE, RW));
+}
+
 guint
 gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
 {
@@ -418,6 +514,7 @@ gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
   install_http_properties (klass, first_prop_id);
   install_local_properties (klass, first_prop_id);
   install_request_properties (klass, first_prop_id);
+  install_money_properties (klass, first_prop_id);
   return first_prop_id + N_PROPS;
 }
 
@@ -456,6 +553,7 @@ static const Field fields[N_PROPS] = {
   [PROP_POLL_DELAY] = { OFFSET (poll_delay) },
   [PROP_POLL_INTERVAL] = { OFFSET (poll_interval) },
   [PROP_DEADLINE] = { OFFSET (deadline) },
+  [PROP_PROGRESS_INTERVAL] = { OFFSET (progress_interval) },
   [PROP_TIMEOUT] = { OFFSET (http.timeout) },
   [PROP_RETRIES] = { OFFSET (http.retries) },
   [PROP_RETRY_BACKOFF_FACTOR] = { OFFSET (http.retry_backoff_factor) },
@@ -468,6 +566,10 @@ static const Field fields[N_PROPS] = {
   [PROP_EXTRA_HEADERS] = { OFFSET (http.extra_headers) },
   [PROP_SAVE_LOCATION] = { OFFSET (save_location) },
   [PROP_SPOOL_DIRECTORY] = { OFFSET (spool_directory) },
+  [PROP_MIN_SPEED] = { OFFSET (min_speed) },
+  [PROP_MIN_SPEED_TIME] = { OFFSET (min_speed_time) },
+  [PROP_MAX_RESULT_SIZE] = { OFFSET (max_result_size) },
+  [PROP_DOWNLOAD_DEADLINE] = { OFFSET (download_deadline) },
   [PROP_CACHE_DIRECTORY] = { OFFSET (cache_directory) },
   [PROP_JOURNAL] = { OFFSET (journal) },
   [PROP_CACHE] = { OFFSET (cache) },
@@ -482,6 +584,8 @@ static const Field fields[N_PROPS] = {
   [PROP_REQUEST_TYPE] = { OFFSET (request_type) },
   [PROP_CALLBACK_URL] = { OFFSET (callback_url) },
   [PROP_EXTRA_INPUT] = { OFFSET (extra_input) },
+  [PROP_MAX_COST] = { OFFSET (max_cost) },
+  [PROP_CHECK_BALANCE] = { OFFSET (check_balance) },
 };
 
 /* Enum fields are stored and read as gint, like GLib's enum values. */
@@ -657,6 +761,8 @@ check_numeric_settings (const GstApixoSettings *s, const gchar **property,
       "-1 to 86400 seconds, -1 = the model page's advice" },
     { "poll-interval", s->poll_interval, -1, 3600,
       "-1 to 3600 seconds, -1 = the model page's advice" },
+    { "progress-interval", s->progress_interval, 0.1, 3600,
+      "0.1 to 3600 seconds" },
     { "timeout", s->http.timeout, 0, 3600, "0 to 3600 seconds, 0 = none" },
     { "retries", s->http.retries, -1, G_MAXINT,
       "-1 = no limit, or 0 to 2147483647" },
@@ -664,8 +770,11 @@ check_numeric_settings (const GstApixoSettings *s, const gchar **property,
       "0 to 3600 seconds" },
     { "retry-backoff-max", s->http.retry_backoff_max, 0, 3600,
       "0 to 3600 seconds" },
+    { "min-speed-time", s->min_speed_time, 1, 3600, "1 to 3600 seconds" },
     { "server-port", s->server_port, 0, 65535,
       "0 = any free port, or 1 to 65535" },
+    { "max-cost", s->max_cost, 0, G_MAXDOUBLE,
+      "0 = no limit, or a positive amount of USD" },
   };
   gchar shown[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -698,6 +807,57 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
     return FALSE;
   }
   return TRUE;
+}
+
+/* ---- max-cost ------------------------------------------------------------ */
+
+/* The estimate is known and above max-cost. */
+static void
+set_over_max_cost (const GstApixoSettings *s, const GstApixoRequestSpec *spec,
+                   gdouble estimate, GError **error)
+{
+  gchar *max = gst_apixo_usd_to_string (s->max_cost);
+  gchar *cost = gst_apixo_usd_to_string (estimate);
+
+  g_set_error (
+      error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "max-cost %s is below the estimated cost of this request, %s "
+      "(%s, %g s billed at the price its page documents for %s at "
+      "%s) (allowed: 0 = no limit, or at least %s)",
+      max, cost, spec->model, gst_apixo_request_spec_billed_seconds (spec),
+      GST_STR_NULL (spec->mode),
+      spec->resolution ? spec->resolution : "its default resolution", cost);
+  g_free (max);
+  g_free (cost);
+}
+
+gboolean
+gst_apixo_settings_check_max_cost (const GstApixoSettings *s,
+                                   const GstApixoRequestSpec *spec,
+                                   gdouble *estimate, GError **error)
+{
+  gchar *why = NULL, *max;
+
+  *estimate = -1;
+  if (s->max_cost == 0)
+    return TRUE;
+  if (gst_apixo_request_spec_estimate_cost (spec, -1, estimate, &why)) {
+    if (*estimate <= s->max_cost)
+      return TRUE;
+    set_over_max_cost (s, spec, *estimate, error);
+    return FALSE;
+  }
+  /* never a guess: a limit that cannot be checked is not a limit */
+  *estimate = -1;
+  max = gst_apixo_usd_to_string (s->max_cost);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "max-cost %s cannot be honoured: the cost of this request "
+               "cannot be estimated, as %s (allowed for this request: 0 = no "
+               "limit)",
+               max, why);
+  g_free (max);
+  g_free (why);
+  return FALSE;
 }
 
 /* The fields of the request every model shares, from the settings. */

@@ -155,6 +155,16 @@ apixo_test_run (GstElement *pipeline, gdouble timeout)
   return run;
 }
 
+GstElement *
+apixo_test_start (SimFixture *sim, const gchar *launch)
+{
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+                          GST_STATE_CHANGE_ASYNC);
+  return pipeline;
+}
+
 ApixoRun *
 apixo_test_run_launch (SimFixture *sim, const gchar *launch, gdouble timeout)
 {
@@ -612,7 +622,9 @@ apixo_test_write_temp (GBytes *data, const gchar *name)
 typedef struct {
   GBytes *data;
   gchar *content_type;
-  gchar *location; /* a redirect route */
+  gchar *location;             /* a redirect route */
+  SoupServerCallback callback; /* a route the test answers itself */
+  gpointer callback_data;
   guint requests;
   guint authorized; /* requests with an Authorization header */
 } Route;
@@ -656,6 +668,15 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   } else if (route->location != NULL) {
     route->requests++;
     soup_server_message_set_redirect (msg, 302, route->location);
+  } else if (route->callback != NULL) {
+    SoupServerCallback callback = route->callback;
+    gpointer callback_data = route->callback_data;
+
+    route->requests++;
+    /* without the lock: the callback may ask for counts */
+    g_mutex_unlock (&server->lock);
+    callback (soup, msg, path, query, callback_data);
+    return;
   } else {
     route->requests++;
     soup_server_message_set_status (msg, 200, NULL);
@@ -757,6 +778,20 @@ apixo_test_server_add_redirect (ApixoTestServer *server, const gchar *name,
   Route *route = g_new0 (Route, 1);
 
   route->location = g_strdup (location);
+  g_mutex_lock (&server->lock);
+  g_hash_table_replace (server->routes, g_strconcat ("/", name, NULL), route);
+  g_mutex_unlock (&server->lock);
+  return g_strdup_printf ("http://127.0.0.1:%u/%s", server->port, name);
+}
+
+gchar *
+apixo_test_server_add_handler (ApixoTestServer *server, const gchar *name,
+                               SoupServerCallback callback, gpointer user_data)
+{
+  Route *route = g_new0 (Route, 1);
+
+  route->callback = callback;
+  route->callback_data = user_data;
   g_mutex_lock (&server->lock);
   g_hash_table_replace (server->routes, g_strconcat ("/", name, NULL), route);
   g_mutex_unlock (&server->lock);

@@ -7,6 +7,7 @@
 #define __APIXO_TEST_H__
 
 #include <gst/gst.h>
+#include <libsoup/soup.h>
 
 #include "simfixture.h"
 
@@ -68,6 +69,9 @@ ApixoRun *apixo_test_run (GstElement *pipeline, gdouble timeout);
 /* apixo_test_parse + apixo_test_run */
 ApixoRun *apixo_test_run_launch (SimFixture *sim, const gchar *launch,
                                  gdouble timeout);
+/* apixo_test_parse, then PLAYING (asserted asynchronous): the pipeline,
+ * left running for the test to watch and stop. */
+GstElement *apixo_test_start (SimFixture *sim, const gchar *launch);
 void apixo_run_free (ApixoRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ApixoRun, apixo_run_free)
 
@@ -141,6 +145,13 @@ guint apixo_test_server_requests (ApixoTestServer *server, const gchar *name);
 gchar *apixo_test_server_add_redirect (ApixoTestServer *server,
                                        const gchar *name,
                                        const gchar *location);
+/* Answers /<name> with @callback (counted like the others), called on the
+ * server's thread, whose GMainContext is its thread-default one (for
+ * bodies the callback sends over time); returns the URL. */
+gchar *apixo_test_server_add_handler (ApixoTestServer *server,
+                                      const gchar *name,
+                                      SoupServerCallback callback,
+                                      gpointer user_data);
 /* Requests to /<name> that carried an Authorization header. */
 guint apixo_test_server_authorized (ApixoTestServer *server, const gchar *name);
 guint apixo_test_server_port (ApixoTestServer *server);
