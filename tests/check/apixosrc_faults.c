@@ -3,14 +3,19 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * For each route (generate, status, result) and each fault the sim can
- * inject (429, 500, 502, 503, 504, reset-before, reset-after, slow,
- * truncate, malformed-json), the outcome the issue requires:
+ * inject (402, 403, 429, 500, 502, 503, 504, reset-before, reset-after,
+ * slow, truncate, malformed-json), the outcome the issue requires, and in
+ * every run at most one task created by the sim:
  *  - status polls and result downloads are retried: the run succeeds, the
  *    decoded result is complete, the kept file is byte-identical to the
  *    sim's, and the sim's counters show the faulty requests;
  *  - a submission is resent only when the task certainly was not created
  *    (429, 503); after any other fault the outcome is unknown: it is NOT
- *    resent (a user never pays twice) and the error says so.
+ *    resent (a user never pays twice) and the error says so;
+ *  - 402 and 403 are never retried on any route ("do not retry
+ *    400/401/402/403/404 before fixing the request"): one request, an
+ *    error with the status (402 from the API: insufficient-balance),
+ *    nothing kept (issue 15's fault matrix).
  * Plus Retry-After, and a result dropped mid-body resumed with Range.
  *
  * Synchronisation: bus messages and the sim's own records, never sleeps.
@@ -180,6 +185,7 @@ answered (const gchar *route, gint status)
 typedef enum {
   RETRIED,         /* the run succeeds */
   OUTCOME_UNKNOWN, /* submit not resent; error reason=outcome-unknown */
+  REFUSED,         /* not retried; error with the HTTP status */
 } Outcome;
 
 typedef struct {
@@ -190,9 +196,12 @@ typedef struct {
   /* the status the sim records for a faulty request (-1: that of a normal
    * answer, e.g. truncate and malformed-json: 200; slow: not a failure) */
   gint recorded;
-  /* OUTCOME_UNKNOWN: tasks the sim created (0 when it answered the fault
-   * without processing the request) */
+  /* OUTCOME_UNKNOWN, REFUSED: tasks the sim created (0 when it answered
+   * the fault without processing the request) */
   guint tasks;
+  /* REFUSED: the GstResourceError code of the error, and its reason */
+  gint code;
+  const gchar *reason;
 } FaultCase;
 
 static const FaultCase cases[] = {
@@ -209,6 +218,11 @@ static const FaultCase cases[] = {
   { "generate", "slow", 1, RETRIED, -1, 1 },
   { "generate", "truncate", 1, OUTCOME_UNKNOWN, -1, 1 },
   { "generate", "malformed-json", 1, OUTCOME_UNKNOWN, -1, 1 },
+  /* balance and permission: the sim refuses before creating anything */
+  { "generate", "402", 1, REFUSED, 402, 0, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+    "insufficient-balance" },
+  { "generate", "403", 1, REFUSED, 403, 0, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+    "http" },
   /* status polls: always retried */
   { "status", "429", 1, RETRIED, 429, 1 },
   { "status", "500", 2, RETRIED, 500, 1 },
@@ -220,6 +234,10 @@ static const FaultCase cases[] = {
   { "status", "slow", 1, RETRIED, -1, 1 },
   { "status", "truncate", 2, RETRIED, -1, 1 },
   { "status", "malformed-json", 2, RETRIED, -1, 1 },
+  { "status", "402", 1, REFUSED, 402, 1, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+    "insufficient-balance" },
+  { "status", "403", 1, REFUSED, 403, 1, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+    "http" },
   /* result downloads: always retried (or resumed) */
   { "result", "429", 1, RETRIED, 429, 1 },
   { "result", "500", 2, RETRIED, 500, 1 },
@@ -230,6 +248,9 @@ static const FaultCase cases[] = {
   { "result", "reset-after", 2, RETRIED, 0, 1 },
   { "result", "slow", 1, RETRIED, -1, 1 },
   { "result", "truncate", 2, RETRIED, -1, 1 },
+  { "result", "402", 1, REFUSED, 402, 1, GST_RESOURCE_ERROR_READ, "download" },
+  { "result", "403", 1, REFUSED, 403, 1, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+    "download" },
   /* ("result", "malformed-json"): test_result_malformed_json, below */
 };
 
@@ -277,6 +298,42 @@ check_outcome_unknown (const FaultCase *c, Decoded *d)
   fail_unless_equals_int (pending_faults (), 0);
 }
 
+/* 402/403: one request on the route, an error naming the status, no
+ * second submission, nothing kept. */
+static void
+check_refused (const FaultCase *c, Decoded *d)
+{
+  ApixoRun *run = d->run;
+  const gchar *reason;
+  guint http_status = 0;
+  gchar *part;
+
+  fail_unless (run->error != NULL);
+  fail_if (run->eos);
+  fail_unless_equals_int (apixo_run_count (run, GST_MESSAGE_ERROR), 1);
+  fail_unless_equals_string (run->error_source, "src");
+  fail_unless (run->error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int (run->error->code, c->code);
+  fail_unless (run->error_details != NULL);
+  reason = gst_structure_get_string (run->error_details, "reason");
+  fail_unless_equals_string (reason, c->reason);
+  fail_unless (
+      gst_structure_get_uint (run->error_details, "http-status", &http_status));
+  fail_unless_equals_int (http_status, c->recorded);
+  /* not retried */
+  fail_unless_equals_int (answered (c->route, -1), 1);
+  fail_unless_equals_int (answered (c->route, c->recorded), 1);
+  fail_unless_equals_int (answered ("generate", -1), 1);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), c->tasks);
+  if (!g_str_equal (c->route, "result"))
+    fail_unless_equals_int (answered ("result", -1), 0);
+  fail_unless_equals_int (pending_faults (), 0);
+  fail_if (g_file_test (d->kept, G_FILE_TEST_EXISTS));
+  part = g_strconcat (d->kept, ".part", NULL);
+  fail_if (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_free (part);
+}
+
 GST_START_TEST (test_fault)
 {
   const FaultCase *c = &cases[__i__];
@@ -291,8 +348,12 @@ GST_START_TEST (test_fault)
   run_decoded ("", c->outcome == RETRIED, &d);
   if (c->outcome == RETRIED)
     check_retried (c, &d);
+  else if (c->outcome == REFUSED)
+    check_refused (c, &d);
   else
     check_outcome_unknown (c, &d);
+  /* whatever the fault: never more than one task (one payment) per run */
+  fail_unless (sim_fixture_count_tasks (sim) <= 1);
   decoded_clear (&d);
 }
 
