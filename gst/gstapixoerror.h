@@ -68,6 +68,10 @@ G_BEGIN_DECLS
 #define GST_APIXO_REASON_ABANDONED "abandoned"
 /* The service answered something this version does not know. */
 #define GST_APIXO_REASON_UNKNOWN_STATE "unknown-state"
+/* A result URL or a redirect of it points into loopback, link-local,
+ * private or unique-local space (not base-url's own class): not fetched.
+ * GST_RESOURCE_ERROR_NOT_AUTHORIZED. */
+#define GST_APIXO_REASON_BLOCKED_ADDRESS "blocked-address"
 /* Anything else (an error posted without a reason). */
 /* warning: the journal or the result cache (cache-directory) could not be
  * used or written; the run goes on without it */

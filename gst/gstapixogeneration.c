@@ -42,6 +42,7 @@
 
 #include "gstapixogeneration.h"
 #include "gstapixoerror.h"
+#include "gstapixonetpolicy.h"
 #include "gstapixotask.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
@@ -123,17 +124,72 @@ gst_apixo_generation_dup_task_id (GstApixoGeneration *gen)
 
 /* ---- reporting ------------------------------------------------------------ */
 
+/* What is posted holds strings from the network (task id, state, result
+ * URL, fail code and message, reason phrases): the sources refuse or
+ * redact the API key already; this is the last guard before the bus.
+ * (No config before launch: nothing came from the network then.) */
+static gchar *
+redact (GstApixoGeneration *gen, const gchar *text)
+{
+  return gst_apixo_redact (text, gen->config ? gen->config->api_key : NULL);
+}
+
+static gboolean
+redact_field (GQuark field, GValue *value, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+
+  if (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL)
+    g_value_take_string (value, redact (gen, g_value_get_string (value)));
+  return TRUE;
+}
+
+/* @s (NULL or owned) with every string field redacted, in place. */
+static GstStructure *
+redact_structure (GstApixoGeneration *gen, GstStructure *s)
+{
+  if (s != NULL)
+    gst_structure_map_in_place (s, redact_field, gen);
+  return s;
+}
+
+static GError *
+redact_error (GstApixoGeneration *gen, const GError *error)
+{
+  gchar *message = redact (gen, error->message);
+  GError *copy = g_error_new_literal (error->domain, error->code, message);
+
+  g_free (message);
+  return copy;
+}
+
 static void
 post_progress (GstApixoGeneration *gen, GstProgressType type, const gchar *code,
                const gchar *text)
 {
-  gen->callbacks->progress (type, code, text, gen->user_data);
+  gchar *clean = redact (gen, text);
+
+  gen->callbacks->progress (type, code, clean, gen->user_data);
+  g_free (clean);
 }
 
 static void
 post_task_message (GstApixoGeneration *gen, GstStructure *s)
 {
-  gen->callbacks->task_message (s, gen->user_data);
+  gen->callbacks->task_message (redact_structure (gen, s), gen->user_data);
+}
+
+/* Takes @details. */
+static void
+post_error_message (GstApixoGeneration *gen, GstMessageType type,
+                    const GError *error, GstStructure *details,
+                    const gchar *file, const gchar *function, gint line)
+{
+  GError *clean = redact_error (gen, error);
+
+  gen->callbacks->error (type, clean, redact_structure (gen, details), file,
+                         function, line, gen->user_data);
+  g_error_free (clean);
 }
 
 /* A GST_RESOURCE_ERROR warning (@code) saying @message, for @reason. */
@@ -144,9 +200,9 @@ warn_at (GstApixoGeneration *gen, GstResourceError code, const gchar *reason,
 {
   GError *error = g_error_new_literal (GST_RESOURCE_ERROR, code, message);
 
-  gen->callbacks->error (GST_MESSAGE_WARNING, error,
-                         gst_apixo_error_details_new (reason, NULL), file,
-                         function, line, gen->user_data);
+  post_error_message (gen, GST_MESSAGE_WARNING, error,
+                      gst_apixo_error_details_new (reason, NULL), file,
+                      function, line);
   g_error_free (error);
 }
 
@@ -185,8 +241,8 @@ gst_apixo_generation_post_error (GstApixoGeneration *gen)
 
   post_progress (gen, GST_PROGRESS_TYPE_ERROR,
                  GST_APIXO_GENERATION_PROGRESS_CODE, error->message);
-  gen->callbacks->error (GST_MESSAGE_ERROR, error, details, __FILE__,
-                         GST_FUNCTION, __LINE__, gen->user_data);
+  post_error_message (gen, GST_MESSAGE_ERROR, error, details, __FILE__,
+                      GST_FUNCTION, __LINE__);
   g_error_free (error);
 }
 
@@ -745,14 +801,18 @@ gst_apixo_generation_read_failed (GstApixoGeneration *gen, const GError *error)
 {
   GstApixoSpool *spool;
 
+  const gchar *reason = GST_APIXO_REASON_DOWNLOAD;
+  /* a refusal of the network policy gets its own reason */
+  GError *gst_error = gst_apixo_net_policy_error_to_gst (error, &reason);
+
   g_mutex_lock (&gen->lock);
   spool = gen->spool; /* alive until end(), which waits for this thread */
   g_mutex_unlock (&gen->lock);
-  fail_download (gen, error,
+  fail_download (gen, gst_error,
                  gst_apixo_error_details_new (
-                     GST_APIXO_REASON_DOWNLOAD,
-                     GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT,
+                     reason, GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT,
                      gst_apixo_spool_get_http_status (spool), NULL));
+  g_error_free (gst_error);
   gst_apixo_generation_post_error (gen);
 }
 

@@ -37,6 +37,7 @@ typedef struct {
   gdouble poll_interval;
   guint deadline;
   GstApixoHttpSettings http;
+  gboolean allow_insecure_http; /* http:// base-url to a remote host */
   gchar *save_location;
   gchar *spool_directory;
   /* pay once: the journal and the result cache (NULL directory: the

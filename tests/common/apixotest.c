@@ -613,6 +613,8 @@ typedef struct {
   GBytes *data;
   gchar *content_type;
   gchar *location; /* a redirect route */
+  guint status;    /* a status route: answers only this (and reason) */
+  gchar *reason;
   guint requests;
   guint authorized; /* requests with an Authorization header */
 } Route;
@@ -626,6 +628,7 @@ struct _ApixoTestServer {
   GMainLoop *loop;
   SoupServer *server;
   guint port;
+  gboolean any; /* every address of the host, not 127.0.0.1 only */
 };
 
 static void
@@ -635,6 +638,7 @@ route_free (Route *r)
     g_bytes_unref (r->data);
   g_free (r->content_type);
   g_free (r->location);
+  g_free (r->reason);
   g_free (r);
 }
 
@@ -656,6 +660,9 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   } else if (route->location != NULL) {
     route->requests++;
     soup_server_message_set_redirect (msg, 302, route->location);
+  } else if (route->status != 0) {
+    route->requests++;
+    soup_server_message_set_status (msg, route->status, route->reason);
   } else {
     route->requests++;
     soup_server_message_set_status (msg, 200, NULL);
@@ -675,8 +682,11 @@ server_thread (gpointer data)
   g_main_context_push_thread_default (server->context);
   server->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (server->server, NULL, server_handler, server, NULL);
-  fail_unless (soup_server_listen_local (server->server, 0,
-                                         SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
+  if (server->any)
+    fail_unless (soup_server_listen_all (server->server, 0, 0, NULL));
+  else
+    fail_unless (soup_server_listen_local (server->server, 0,
+                                           SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
   uris = soup_server_get_uris (server->server);
   g_mutex_lock (&server->lock);
   server->port = g_uri_get_port (uris->data);
@@ -693,11 +703,12 @@ server_thread (gpointer data)
   return NULL;
 }
 
-ApixoTestServer *
-apixo_test_server_start (void)
+static ApixoTestServer *
+test_server_start (gboolean any)
 {
   ApixoTestServer *server = g_new0 (ApixoTestServer, 1);
 
+  server->any = any;
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
   server->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -710,6 +721,18 @@ apixo_test_server_start (void)
     g_cond_wait (&server->cond, &server->lock);
   g_mutex_unlock (&server->lock);
   return server;
+}
+
+ApixoTestServer *
+apixo_test_server_start (void)
+{
+  return test_server_start (FALSE);
+}
+
+ApixoTestServer *
+apixo_test_server_start_any (void)
+{
+  return test_server_start (TRUE);
 }
 
 static gboolean
@@ -757,6 +780,20 @@ apixo_test_server_add_redirect (ApixoTestServer *server, const gchar *name,
   Route *route = g_new0 (Route, 1);
 
   route->location = g_strdup (location);
+  g_mutex_lock (&server->lock);
+  g_hash_table_replace (server->routes, g_strconcat ("/", name, NULL), route);
+  g_mutex_unlock (&server->lock);
+  return g_strdup_printf ("http://127.0.0.1:%u/%s", server->port, name);
+}
+
+gchar *
+apixo_test_server_add_status (ApixoTestServer *server, const gchar *name,
+                              guint status, const gchar *reason)
+{
+  Route *route = g_new0 (Route, 1);
+
+  route->status = status;
+  route->reason = g_strdup (reason);
   g_mutex_lock (&server->lock);
   g_hash_table_replace (server->routes, g_strconcat ("/", name, NULL), route);
   g_mutex_unlock (&server->lock);

@@ -132,6 +132,9 @@ gchar *apixo_test_write_temp (GBytes *data, const gchar *name);
  * sim must fetch (image_urls, audio_urls, video_urls).  Counts requests. */
 typedef struct _ApixoTestServer ApixoTestServer;
 ApixoTestServer *apixo_test_server_start (void);
+/* The same, listening on every address of this host (IPv4 and IPv6) on
+ * one port: reachable through a non-loopback address too. */
+ApixoTestServer *apixo_test_server_start_any (void);
 void apixo_test_server_stop (ApixoTestServer *server);
 /* Serves @data at /<name>; returns the URL. */
 gchar *apixo_test_server_add (ApixoTestServer *server, const gchar *name,
@@ -141,6 +144,10 @@ guint apixo_test_server_requests (ApixoTestServer *server, const gchar *name);
 gchar *apixo_test_server_add_redirect (ApixoTestServer *server,
                                        const gchar *name,
                                        const gchar *location);
+/* Answers /<name> with @status and the reason phrase @reason (NULL: the
+ * standard one), no body; returns the URL. */
+gchar *apixo_test_server_add_status (ApixoTestServer *server, const gchar *name,
+                                     guint status, const gchar *reason);
 /* Requests to /<name> that carried an Authorization header. */
 guint apixo_test_server_authorized (ApixoTestServer *server, const gchar *name);
 guint apixo_test_server_port (ApixoTestServer *server);
