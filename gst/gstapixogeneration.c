@@ -131,7 +131,9 @@ gst_apixo_generation_dup_task_id (GstApixoGeneration *gen)
 static gchar *
 redact (GstApixoGeneration *gen, const gchar *text)
 {
-  return gst_apixo_redact (text, gen->config ? gen->config->api_key : NULL);
+  return gst_apixo_redact (
+      text,
+      gst_apixo_net_secret_to_find (gen->config ? gen->config->api_key : NULL));
 }
 
 static gboolean

@@ -637,39 +637,40 @@ conn_of (GstApixoMediaServer *server, SoupServerMessage *msg)
   return c;
 }
 
+/* Notes activity on @msg's connection: @busy, its response is under way
+ * (bytes written, or complete headers read); else idle from now on. */
+static Conn *
+conn_mark (GstApixoMediaServer *server, SoupServerMessage *msg, gboolean busy)
+{
+  Conn *c = conn_of (server, msg);
+
+  if (c != NULL) {
+    c->busy = busy;
+    c->last_activity = g_get_monotonic_time ();
+  }
+  return c;
+}
+
 static void
 on_wrote_body_data (SoupServerMessage *msg, guint size, gpointer data)
 {
-  Conn *c = conn_of (data, msg);
-
-  if (c != NULL)
-    c->last_activity = g_get_monotonic_time ();
+  conn_mark (data, msg, TRUE);
 }
 
 /* Complete headers (and body) read: the response is under way. */
 static void
 on_request_read (SoupServer *soup, SoupServerMessage *msg, gpointer data)
 {
-  Conn *c = conn_of (data, msg);
-
-  if (c == NULL)
-    return;
-  c->busy = TRUE;
-  c->last_activity = g_get_monotonic_time ();
-  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data),
-                    data);
+  if (conn_mark (data, msg, TRUE) != NULL)
+    g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data),
+                      data);
 }
 
 /* The response is over: idle until the next request's headers. */
 static void
 on_request_done (SoupServer *soup, SoupServerMessage *msg, gpointer data)
 {
-  Conn *c = conn_of (data, msg);
-
-  if (c == NULL)
-    return;
-  c->busy = FALSE;
-  c->last_activity = g_get_monotonic_time ();
+  conn_mark (data, msg, FALSE);
 }
 
 /* ---- start / stop (worker thread) ---------------------------------------- */
@@ -734,6 +735,7 @@ on_incoming (GSocket *listen_socket, GIOCondition condition, gpointer data)
   GSocketAddress *local, *remote;
   GError *error = NULL;
   GSocket *socket = g_socket_accept (listen_socket, NULL, &error);
+  gboolean served;
 
   if (socket == NULL) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
@@ -750,20 +752,16 @@ on_incoming (GSocket *listen_socket, GIOCondition condition, gpointer data)
   conn = g_socket_connection_factory_create_connection (socket);
   local = g_socket_get_local_address (socket, NULL);
   remote = g_socket_get_remote_address (socket, NULL);
-  if (local == NULL || remote == NULL || !conn_add (server, socket, remote)) {
-    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-    g_clear_object (&local);
-    g_clear_object (&remote);
-    g_object_unref (conn);
-    g_object_unref (socket);
-    return G_SOURCE_CONTINUE;
-  }
-  if (!soup_server_accept_iostream (server->soup, G_IO_STREAM (conn), local,
-                                    remote, &error)) {
+  /* (one too many: closed at once) */
+  served = local != NULL && remote != NULL && conn_add (server, socket, remote);
+  if (served && !soup_server_accept_iostream (server->soup, G_IO_STREAM (conn),
+                                              local, remote, &error)) {
     GST_WARNING ("cannot serve a connection: %s", error->message);
     g_clear_error (&error);
-    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    served = FALSE;
   }
+  if (!served)
+    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   g_clear_object (&local);
   g_clear_object (&remote);
   g_object_unref (conn);

@@ -49,16 +49,13 @@ typedef struct {
   GError *error; /* why the message was stopped */
 } Guard;
 
+/* Only watch() logs, on the worker thread: no once-guard needed. */
 static void
 net_policy_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
+  if (apixo_net_policy_debug == NULL)
     GST_DEBUG_CATEGORY_INIT (apixo_net_policy_debug, "apixonetpolicy", 0,
                              "APIXO network trust");
-    g_once_init_leave (&done, 1);
-  }
 }
 
 /* ---- address classes ----------------------------------------------------- */
@@ -172,13 +169,22 @@ gst_apixo_net_class_allowed (GstApixoNetClass net_class, const gchar *base_url)
   return same;
 }
 
+#define SECRET_MIN_LENGTH 8
+
+const gchar *
+gst_apixo_net_secret_to_find (const gchar *key)
+{
+  return key != NULL && strlen (key) >= SECRET_MIN_LENGTH ? key : NULL;
+}
+
 gboolean
 gst_apixo_net_holds_secret (const gchar *text, const gchar *secret)
 {
   gchar *plain;
   gboolean holds;
 
-  if (text == NULL || secret == NULL || *secret == '\0')
+  secret = gst_apixo_net_secret_to_find (secret);
+  if (text == NULL || secret == NULL)
     return FALSE;
   if (strstr (text, secret) != NULL)
     return TRUE;

@@ -68,7 +68,12 @@ gboolean gst_apixo_net_class_allowed (GstApixoNetClass net_class,
  * a tag, an error or a log. */
 gchar *gst_apixo_redact (const gchar *text, const gchar *secret);
 
-/* TRUE if @text holds @secret as such or percent-encoded (a URL). */
+/* @key if it is long enough to be looked for in what servers send, else
+ * NULL: a key of fewer than 8 characters (a test's "k") would match
+ * ordinary text, every task id or "network", and hides nothing anyway. */
+const gchar *gst_apixo_net_secret_to_find (const gchar *key);
+
+/* TRUE if @text holds @secret (see secret_to_find()) as such or percent-encoded (a URL). */
 gboolean gst_apixo_net_holds_secret (const gchar *text, const gchar *secret);
 
 /* Worker thread.  Guards @msg, a request for a URL from the network: its

@@ -585,7 +585,8 @@ spool_cancel_ranges (GstApixoSpool *spool)
 static gchar *
 spool_redact (GstApixoSpool *spool, const gchar *text)
 {
-  gchar *clean = gst_apixo_redact (text, spool->config->api_key);
+  gchar *clean = gst_apixo_redact (
+      text, gst_apixo_net_secret_to_find (spool->config->api_key));
 
   if (clean != NULL && strlen (clean) > 200)
     clean[200] = '\0';

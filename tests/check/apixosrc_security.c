@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include "apixotest.h"
+#include "gstapixojson.h"
 
 #define SECRET "sk-live-SECRET-7f3a9c1e5b"
 
@@ -393,34 +394,27 @@ GST_END_TEST;
 
 #define TASK_ID "task_nettrust_1"
 
-static gchar *
-envelope (JsonBuilder *b)
-{
-  JsonNode *root;
-  gchar *text;
-
-  json_builder_end_object (b); /* data */
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = json_to_string (root, FALSE);
-  json_node_unref (root);
-  g_object_unref (b);
-  return text;
-}
-
+/* {"code": 200, "message": "success", "data": {...}}: the members of data
+ * go into the builder returned, then envelope_end(). */
 static JsonBuilder *
 envelope_begin (void)
 {
-  JsonBuilder *b = json_builder_new ();
+  JsonBuilder *b = gst_apixo_json_object_begin ();
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "code");
-  json_builder_add_int_value (b, 200);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, "success");
+  gst_apixo_json_add_int (b, "code", 200);
+  gst_apixo_json_add_string (b, "message", "success");
   json_builder_set_member_name (b, "data");
   json_builder_begin_object (b);
   return b;
+}
+
+static gchar *
+envelope_end (JsonBuilder *b)
+{
+  gsize length;
+
+  json_builder_end_object (b); /* data */
+  return gst_apixo_json_object_end (b, FALSE, &length);
 }
 
 static void
@@ -442,19 +436,15 @@ fake_api (ApixoTestServer *server, const gchar *host, const gchar *task_id,
   JsonBuilder *b = envelope_begin ();
   gchar *result_json;
 
-  json_builder_set_member_name (b, "taskId");
-  json_builder_add_string_value (b, task_id);
-  add_json_route (server, "api/v1/generateTask/wan-2-5", envelope (b));
+  gst_apixo_json_add_string (b, "taskId", task_id);
+  add_json_route (server, "api/v1/generateTask/wan-2-5", envelope_end (b));
 
   result_json = g_strdup_printf ("{\"resultUrls\":[\"%s\"]}", result_url);
   b = envelope_begin ();
-  json_builder_set_member_name (b, "taskId");
-  json_builder_add_string_value (b, task_id);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, "success");
-  json_builder_set_member_name (b, "resultJson");
-  json_builder_add_string_value (b, result_json);
-  add_json_route (server, "api/v1/statusTask/wan-2-5", envelope (b));
+  gst_apixo_json_add_string (b, "taskId", task_id);
+  gst_apixo_json_add_string (b, "state", "success");
+  gst_apixo_json_add_string (b, "resultJson", result_json);
+  add_json_route (server, "api/v1/statusTask/wan-2-5", envelope_end (b));
   g_free (result_json);
 
   return g_strdup_printf (strchr (host, ':') ? "http://[%s]:%u/api/v1"
@@ -639,18 +629,18 @@ loopback_name (void)
  * base-url's own address is fetched (base-url's class is exempt). */
 GST_START_TEST (test_resolved_address_blocked)
 {
-  gchar *address = local_address ();
+  g_autofree gchar *address = local_address ();
   const gchar *name = loopback_name ();
   ApixoTestServer *server;
-  GBytes *mp4;
-  gchar *result, *base, *url, *save;
+  g_autoptr (GBytes) mp4 = NULL;
+  g_autofree gchar *result = NULL, *save = save_path ();
+  gchar *base, *url;
   ApixoRun *run;
   ApixoMediaInfo info;
 
   if (address == NULL || name == NULL) {
     g_printerr ("test_resolved_address_blocked: SKIPPED: no address but "
                 "loopback and link-local here, or no name of loopback\n");
-    g_free (address);
     return;
   }
   server = apixo_test_server_start_any ();
@@ -675,22 +665,35 @@ GST_START_TEST (test_resolved_address_blocked)
   run = run_fake (base, "allow-insecure-http=true");
   fail_unless (run->error == NULL, "%s", run->error->message);
   fail_unless (run->eos);
-  save = save_path ();
   fail_unless (apixo_test_probe_file (save, &info));
   fail_unless_equals_int (info.width, 320);
   fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 1);
 
   apixo_run_free (run);
   apixo_test_server_stop (server);
-  g_bytes_unref (mp4);
-  g_free (save);
   g_free (base);
   g_free (url);
-  g_free (result);
-  g_free (address);
 }
 
 GST_END_TEST;
+
+/* Runs against the fake API at @base_url, capturing every log line: the
+ * run is refused with @code and @reason, and the key is in no log line. */
+static ApixoRun *
+run_refused_unlogged (const gchar *base_url, GstResourceError code,
+                      const gchar *reason)
+{
+  ApixoRun *run;
+  GString *logs;
+
+  apixo_test_capture_logs_start ();
+  run = run_fake (base_url, NULL);
+  logs = apixo_test_capture_logs_stop ();
+  assert_refused (run, code, reason);
+  assert_no_secret_in_logs (logs);
+  g_string_free (logs, TRUE);
+  return run;
+}
 
 /* The service echoes the key as the task id: refused as malformed (it
  * would go back in every status request's query), in no message and no
@@ -700,20 +703,14 @@ GST_START_TEST (test_key_as_task_id)
   ApixoTestServer *server = apixo_test_server_start ();
   gchar *base =
       fake_api (server, "127.0.0.1", SECRET, "http://127.0.0.1:9/result.mp4");
-  ApixoRun *run;
-  GString *logs;
-
-  apixo_test_capture_logs_start ();
-  run = run_fake (base, NULL);
-  logs = apixo_test_capture_logs_stop ();
   /* (an answer to a submission: the task may exist, it is not sent again) */
-  assert_refused (run, GST_RESOURCE_ERROR_FAILED, "malformed");
-  assert_no_secret_in_logs (logs);
+  ApixoRun *run =
+      run_refused_unlogged (base, GST_RESOURCE_ERROR_FAILED, "malformed");
+
   fail_unless_equals_int (
       apixo_test_server_requests (server, "api/v1/generateTask/wan-2-5"), 1);
   fail_unless_equals_int (
       apixo_test_server_requests (server, "api/v1/statusTask/wan-2-5"), 0);
-  g_string_free (logs, TRUE);
   apixo_run_free (run);
   apixo_test_server_stop (server);
   g_free (base);
@@ -731,16 +728,10 @@ GST_START_TEST (test_key_in_result_url)
       apixo_test_server_add (server, "result.mp4", mp4, "video/mp4");
   gchar *url = g_strconcat (result, "?token=" SECRET, NULL);
   gchar *base = fake_api (server, "127.0.0.1", TASK_ID, url);
-  ApixoRun *run;
-  GString *logs;
+  ApixoRun *run =
+      run_refused_unlogged (base, GST_RESOURCE_ERROR_READ, "malformed");
 
-  apixo_test_capture_logs_start ();
-  run = run_fake (base, NULL);
-  logs = apixo_test_capture_logs_stop ();
-  assert_refused (run, GST_RESOURCE_ERROR_READ, "malformed");
-  assert_no_secret_in_logs (logs);
   fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 0);
-  g_string_free (logs, TRUE);
   apixo_run_free (run);
   apixo_test_server_stop (server);
   g_bytes_unref (mp4);
@@ -756,25 +747,17 @@ GST_END_TEST;
 GST_START_TEST (test_key_in_reason_phrase)
 {
   ApixoTestServer *server = apixo_test_server_start ();
-  gchar *result = apixo_test_server_add_status (server, "result.mp4", 403,
-                                                "Forbidden for " SECRET);
-  gchar *base = fake_api (server, "127.0.0.1", TASK_ID, result);
-  ApixoRun *run;
-  GString *logs;
+  g_autofree gchar *result = apixo_test_server_add_status (
+      server, "result.mp4", 403, "Forbidden for " SECRET);
+  g_autofree gchar *base = fake_api (server, "127.0.0.1", TASK_ID, result);
+  ApixoRun *run = run_refused_unlogged (base, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+                                        "download");
 
-  apixo_test_capture_logs_start ();
-  run = run_fake (base, NULL);
-  logs = apixo_test_capture_logs_stop ();
-  assert_refused (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "download");
   fail_unless (strstr (run->error->message, "403") != NULL, "%s",
                run->error->message);
-  assert_no_secret_in_logs (logs);
   fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 1);
-  g_string_free (logs, TRUE);
   apixo_run_free (run);
   apixo_test_server_stop (server);
-  g_free (base);
-  g_free (result);
 }
 
 GST_END_TEST;

@@ -975,24 +975,28 @@ GST_END_TEST;
 
 /* ---- running out of file descriptors ------------------------------------ */
 
+/* Counts the log lines holding @text (at @level; 0: any level), to wait
+ * for what the server did. */
 typedef struct {
   GMutex lock;
   GCond cond;
-  guint accept_failures;
-} AcceptWatch;
+  GstDebugLevel level;
+  const gchar *text;
+  guint count;
+} LineWatch;
 
 static void
-watch_accept (GstDebugCategory *category, GstDebugLevel level,
-              const gchar *file, const gchar *function, gint line,
-              GObject *object, GstDebugMessage *message, gpointer user_data)
+watch_lines (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+             const gchar *function, gint line, GObject *object,
+             GstDebugMessage *message, gpointer user_data)
 {
-  AcceptWatch *w = user_data;
+  LineWatch *w = user_data;
 
-  if (level != GST_LEVEL_WARNING ||
-      strstr (gst_debug_message_get (message), "accept failed") == NULL)
+  if ((w->level != 0 && level != w->level) ||
+      strstr (gst_debug_message_get (message), w->text) == NULL)
     return;
   g_mutex_lock (&w->lock);
-  w->accept_failures++;
+  w->count++;
   g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
 }
@@ -1008,7 +1012,7 @@ GST_START_TEST (test_accept_without_descriptors)
   if (under_valgrind ())
     return;
 
-  AcceptWatch w = { 0 };
+  LineWatch w = { .level = GST_LEVEL_WARNING, .text = "accept failed" };
   GstApixoMediaServer *server = acquire_loopback ();
   gchar *file = write_pattern ("input.bin", 1000);
   gchar *path = publish (server, file, "image/png");
@@ -1028,7 +1032,7 @@ GST_START_TEST (test_accept_without_descriptors)
   g_cond_init (&w.cond);
   gst_debug_set_active (TRUE);
   gst_debug_set_threshold_for_name ("apixomediaserver", GST_LEVEL_WARNING);
-  gst_debug_add_log_function (watch_accept, &w, NULL);
+  gst_debug_add_log_function (watch_lines, &w, NULL);
 
   /* every descriptor number from the lowest free one up is refused */
   fail_unless (getrlimit (RLIMIT_NOFILE, &saved) == 0);
@@ -1044,18 +1048,18 @@ GST_START_TEST (test_accept_without_descriptors)
   fail_unless (g_socket_send (client, request, strlen (request), NULL, NULL) ==
                (gssize)strlen (request));
   g_mutex_lock (&w.lock);
-  while (w.accept_failures == 0 && g_cond_wait_until (&w.cond, &w.lock, end))
+  while (w.count == 0 && g_cond_wait_until (&w.cond, &w.lock, end))
     ;
   g_mutex_unlock (&w.lock);
   fail_unless (setrlimit (RLIMIT_NOFILE, &saved) == 0);
-  fail_unless (w.accept_failures > 0, "accept() never failed");
+  fail_unless (w.count > 0, "accept() never failed");
 
   /* descriptors again: the waiting connection is served */
   fail_unless (
       g_socket_receive (client, answer, sizeof (answer) - 1, NULL, NULL) > 0);
   fail_unless (g_str_has_prefix (answer, "HTTP/1.1 200"), "%s", answer);
 
-  gst_debug_remove_log_function (watch_accept);
+  gst_debug_remove_log_function (watch_lines);
   gst_debug_unset_threshold_for_name ("apixomediaserver");
   g_object_unref (client);
   g_object_unref (addr);
@@ -1195,57 +1199,35 @@ assert_closed_by_server (GSocket *client)
                n < 0 ? error->message : "it answered");
 }
 
-/* Counts the server's "connection closed" log lines. */
-typedef struct {
-  GMutex lock;
-  GCond cond;
-  guint closed;
-} CloseWatch;
-
+/* Watches for the server letting go of connections. */
 static void
-watch_close (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
-             const gchar *function, gint line, GObject *object,
-             GstDebugMessage *message, gpointer user_data)
+close_watch_start (LineWatch *w)
 {
-  CloseWatch *w = user_data;
-
-  if (strcmp (gst_debug_category_get_name (category), "apixomediaserver") !=
-          0 ||
-      !g_str_has_prefix (gst_debug_message_get (message), "connection closed"))
-    return;
-  g_mutex_lock (&w->lock);
-  w->closed++;
-  g_cond_broadcast (&w->cond);
-  g_mutex_unlock (&w->lock);
-}
-
-static void
-close_watch_start (CloseWatch *w)
-{
+  w->text = "connection closed";
   g_mutex_init (&w->lock);
   g_cond_init (&w->cond);
   gst_debug_set_active (TRUE);
   gst_debug_set_threshold_for_name ("apixomediaserver", GST_LEVEL_LOG);
-  gst_debug_add_log_function (watch_close, w, NULL);
+  gst_debug_add_log_function (watch_lines, w, NULL);
 }
 
 /* Waits (up to 30 s) until the server let go of @n connections. */
 static void
-close_watch_wait (CloseWatch *w, guint n)
+close_watch_wait (LineWatch *w, guint n)
 {
   gint64 end = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
 
   g_mutex_lock (&w->lock);
-  while (w->closed < n && g_cond_wait_until (&w->cond, &w->lock, end))
+  while (w->count < n && g_cond_wait_until (&w->cond, &w->lock, end))
     ;
-  fail_unless (w->closed >= n, "%u of %u connections closed", w->closed, n);
+  fail_unless (w->count >= n, "%u of %u connections closed", w->count, n);
   g_mutex_unlock (&w->lock);
 }
 
 static void
-close_watch_stop (CloseWatch *w)
+close_watch_stop (LineWatch *w)
 {
-  gst_debug_remove_log_function (watch_close);
+  gst_debug_remove_log_function (watch_lines);
   gst_debug_unset_threshold_for_name ("apixomediaserver");
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->cond);
@@ -1263,7 +1245,7 @@ GST_START_TEST (test_idle_connections_closed)
   SoupSession *session = client_new ();
   gchar *file = write_pattern ("input.bin", 1000);
   GSocket *clients[2 * IDLE_CLIENTS];
-  CloseWatch w = { 0 };
+  LineWatch w = { 0 };
   gchar *path, *url;
   guint fds, i;
 
