@@ -742,6 +742,31 @@ GST_START_TEST (test_key_in_result_url)
 
 GST_END_TEST;
 
+/* ...in the URL a result host redirects to: not followed (the next host
+ * would get the key), refused as malformed. */
+GST_START_TEST (test_key_in_redirect)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  g_autoptr (GBytes) mp4 = apixo_test_make_mp4 (1, 320, 240);
+  g_autofree gchar *target =
+      apixo_test_server_add (server, "elsewhere.mp4", mp4, "video/mp4");
+  g_autofree gchar *location = g_strconcat (target, "?token=" SECRET, NULL);
+  g_autofree gchar *result =
+      apixo_test_server_add_redirect (server, "result.mp4", location);
+  g_autofree gchar *base = fake_api (server, "127.0.0.1", TASK_ID, result);
+  ApixoRun *run =
+      run_refused_unlogged (base, GST_RESOURCE_ERROR_READ, "malformed");
+
+  fail_unless_equals_string (detail (run, "task-id"), TASK_ID);
+  fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 1);
+  fail_unless_equals_int (apixo_test_server_requests (server, "elsewhere.mp4"),
+                          0);
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+}
+
+GST_END_TEST;
+
 /* ...in the reason phrase of the result host's error answer: the error
  * says what happened, without the key. */
 GST_START_TEST (test_key_in_reason_phrase)
@@ -786,6 +811,7 @@ apixosrc_security_suite (void)
   tcase_add_test (tc, test_resolved_address_blocked);
   tcase_add_test (tc, test_key_as_task_id);
   tcase_add_test (tc, test_key_in_result_url);
+  tcase_add_test (tc, test_key_in_redirect);
   tcase_add_test (tc, test_key_in_reason_phrase);
   return s;
 }
