@@ -18,20 +18,40 @@
 #include <gst/gst.h>
 #include <stdlib.h>
 
+/* A progress report: at each change of state, and every progress-interval
+ * seconds while the task waits (the service, a task slot, the rate limit,
+ * a retry). */
+static void
+print_state (const GstStructure *s)
+{
+  const gchar *waiting_for = gst_structure_get_string (s, "waiting-for");
+  gint percent = 0;
+  gdouble elapsed = 0, eta;
+
+  gst_structure_get_int (s, "percent", &percent);
+  gst_structure_get_double (s, "elapsed", &elapsed);
+  g_print ("task %s: %s, %d %% after %.0f s",
+           GST_STR_NULL (gst_structure_get_string (s, "task-id")),
+           gst_structure_get_string (s, "state"), percent, elapsed);
+  if (gst_structure_get_double (s, "eta", &eta))
+    g_print (", about %.0f s left", eta);
+  if (g_strcmp0 (waiting_for, "generation") != 0)
+    g_print (", waiting for: %s", waiting_for);
+  g_print ("\n");
+}
+
 static void
 print_task_message (const GstStructure *s)
 {
   const gchar *event = gst_structure_get_string (s, "event");
   const gchar *task_id = gst_structure_get_string (s, "task-id");
-  gdouble elapsed = 0, billed = 0;
+  gdouble billed = 0;
 
   if (g_strcmp0 (event, "submitted") == 0 ||
       g_strcmp0 (event, "resumed") == 0) {
     g_print ("task %s %s\n", task_id, event);
   } else if (g_strcmp0 (event, "state") == 0) {
-    gst_structure_get_double (s, "elapsed", &elapsed);
-    g_print ("task %s: %s after %.0f s\n", task_id,
-             gst_structure_get_string (s, "state"), elapsed);
+    print_state (s);
   } else if (g_strcmp0 (event, "success") == 0) {
     g_print ("generated: %s\n", gst_structure_get_string (s, "result-uri"));
   } else if (g_strcmp0 (event, "downloaded") == 0) {

@@ -403,11 +403,23 @@ on_task_message (GstStructure *s, gpointer user_data)
 }
 
 static void
+on_progress_at (GstProgressType type, const gchar *code, const gchar *text,
+                gint percent, gpointer user_data)
+{
+  GstMessage *message = gst_message_new_progress (user_data, type, code, text);
+
+  /* GStreamer's constructor leaves the percent field at 0 or 100 */
+  if (percent >= 0)
+    gst_structure_set (gst_message_writable_structure (message), "percent",
+                       G_TYPE_INT, percent, NULL);
+  gst_element_post_message (user_data, message);
+}
+
+static void
 on_progress (GstProgressType type, const gchar *code, const gchar *text,
              gpointer user_data)
 {
-  gst_element_post_message (
-      user_data, gst_message_new_progress (user_data, type, code, text));
+  on_progress_at (type, code, text, -1, user_data);
 }
 
 static void
@@ -435,7 +447,7 @@ on_task_ended (gpointer user_data)
 }
 
 static const GstApixoGenerationCallbacks generation_callbacks = {
-  on_task_message, on_progress, on_error, on_task_id, on_task_ended,
+  on_task_message, on_progress_at, on_error, on_task_id, on_task_ended,
 };
 
 /* ---- apixo:// URIs (GstURIHandler) --------------------------------------- */
@@ -582,6 +594,31 @@ build_valid_spec (GstApixoBaseSrc *self, const GstApixoSettings *run,
   return spec;
 }
 
+/* max-cost, when this run may submit: a SETTINGS error naming it, with the
+ * estimate when a price is documented.  Posts it and returns FALSE. */
+static gboolean
+check_max_cost (GstApixoBaseSrc *self, const GstApixoSettings *run,
+                const GstApixoRequestSpec *spec)
+{
+  GstStructure *details;
+  GError *error = NULL;
+  gdouble estimate;
+
+  if (run->task_id != NULL ||
+      gst_apixo_settings_check_max_cost (run, spec, &estimate, &error))
+    return TRUE;
+  details = gst_apixo_error_details_new (
+      GST_APIXO_REASON_SETTINGS, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
+      "max-cost", GST_APIXO_ERROR_FIELD_MODEL, G_TYPE_STRING, spec->model,
+      NULL);
+  if (estimate >= 0)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_ESTIMATED_COST,
+                       G_TYPE_DOUBLE, estimate, NULL);
+  post_error (self, GST_MESSAGE_ERROR, error, details);
+  g_error_free (error);
+  return FALSE;
+}
+
 static gboolean
 gst_apixo_base_src_start (GstBaseSrc *bsrc)
 {
@@ -617,6 +654,8 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   spec = build_valid_spec (self, &run, &error);
   if (spec == NULL || !check_paths (self, &run, spec, &property, &error))
     goto fail;
+  if (!check_max_cost (self, &run, spec))
+    goto fail; /* posted */
   priv->config = gst_apixo_run_config_new (&run, spec, &error);
   if (priv->config == NULL) {
     property = "api-key";
@@ -923,6 +962,23 @@ ensure_worker (GstApixoBaseSrcPrivate *priv)
     priv->worker = gst_apixo_worker_acquire ();
 }
 
+/* Streaming thread, the inputs probed, before a submission: what it costs
+ * where a page documents it. */
+static void
+set_cost (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  gdouble billed =
+      gst_apixo_local_inputs_get_billed_seconds (priv->local_inputs);
+  gdouble usd = -1;
+
+  if (billed < 0)
+    billed = gst_apixo_request_spec_billed_seconds (priv->request);
+  if (!gst_apixo_request_spec_estimate_cost (priv->request, billed, &usd, NULL))
+    usd = -1;
+  gst_apixo_generation_set_cost (priv->generation, usd, billed);
+}
+
 /* Streaming thread, the local inputs resolved: never pay twice (a replay,
  * the cache, the journal; gstapixopayonce.c), then submit, resume or serve.
  * FALSE with the error stored (or cancelled). */
@@ -975,6 +1031,8 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
       if (d.action == GST_APIXO_PAY_ONCE_RESUME)
         gst_apixo_generation_set_resume (priv->generation, d.task_id,
                                          d.submit_time);
+      else
+        set_cost (self);
       gst_apixo_generation_set_pay_once (
           priv->generation, g_steal_pointer (&d.claim),
           g_steal_pointer (&d.cache), priv->identity, priv->config);

@@ -52,12 +52,34 @@ struct _GstApixoClient {
   const GstApixoHttpSettings *http;
 };
 
+/* What a request is for. */
+typedef enum {
+  CALL_STATUS,
+  CALL_SUBMIT,
+  CALL_BALANCE,
+} CallKind;
+
 typedef struct {
   GstApixoClient *client;
+  CallKind kind;
   SoupMessage *msg;
   gchar *task_id; /* status requests */
   GstApixoApiError err;
 } ApiCall;
+
+/* The request, in messages: "... while %s". */
+static const gchar *
+call_what (CallKind kind)
+{
+  switch (kind) {
+    case CALL_SUBMIT:
+      return "submitting the task";
+    case CALL_BALANCE:
+      return "reading the balance";
+    default:
+      return "checking the task";
+  }
+}
 
 static void
 client_init_debug (void)
@@ -295,14 +317,34 @@ message_is_about_balance (const gchar *message)
   return ret;
 }
 
+/* What a 404 means for this request. */
+static gchar *
+not_found_message (GstApixoClient *client, CallKind kind, const gchar *msg)
+{
+  switch (kind) {
+    case CALL_SUBMIT:
+      return g_strdup_printf ("The service does not know model '%s' (HTTP "
+                              "404: %s)",
+                              client->model, msg);
+    case CALL_BALANCE:
+      return g_strdup_printf ("The service has no balance endpoint at "
+                              "base-url (HTTP 404: %s)",
+                              msg);
+    default:
+      return g_strdup_printf ("The service does not know this task (HTTP "
+                              "404: %s)",
+                              msg);
+  }
+}
+
 /* Fills @err for an error answer: @code is the HTTP status, or the
  * envelope's code when the HTTP status was 200. */
 static void
 classify_error_answer (GstApixoClient *client, gint code,
-                       const gchar *service_msg, gboolean is_submit,
+                       const gchar *service_msg, CallKind kind,
                        GstApixoApiError *err)
 {
-  const gchar *what = is_submit ? "submitting the task" : "checking the task";
+  const gchar *what = call_what (kind);
   const gchar *msg = service_msg ? service_msg : "no message";
 
   if (code == 402 || (code == 400 && message_is_about_balance (service_msg))) {
@@ -311,6 +353,7 @@ classify_error_answer (GstApixoClient *client, gint code,
         g_strdup_printf ("Insufficient APIXO balance (%s): add balance to the "
                          "account of this API key, or use another key",
                          msg));
+    err->insufficient_balance = TRUE;
     return;
   }
 
@@ -348,15 +391,8 @@ classify_error_answer (GstApixoClient *client, gint code,
                            client->model, msg));
       break;
     case 404:
-      api_error_set (
-          err, GST_RESOURCE_ERROR_NOT_FOUND, FALSE, TRUE,
-          is_submit ? g_strdup_printf ("The service does not know model '%s' "
-                                       "(HTTP 404: %s)",
-                                       client->model, msg)
-                    : g_strdup_printf (
-                          "The service does not know this task (HTTP 404: "
-                          "%s)",
-                          msg));
+      api_error_set (err, GST_RESOURCE_ERROR_NOT_FOUND, FALSE, TRUE,
+                     not_found_message (client, kind, msg));
       break;
     case 429:
       api_error_set (
@@ -388,31 +424,28 @@ classify_error_answer (GstApixoClient *client, gint code,
 }
 
 static void
-malformed_answer (GstApixoClient *client, gboolean is_submit, const gchar *why,
+malformed_answer (GstApixoClient *client, CallKind kind, const gchar *why,
                   GstApixoApiError *err)
 {
   /* A garbled answer to a status request is retried; to a submit it means
    * the outcome is unknown (the task may exist): never resent. */
-  api_error_set (
-      err, GST_RESOURCE_ERROR_READ, TRUE, FALSE,
-      g_strdup_printf ("Malformed answer from the service while %s: %s",
-                       is_submit ? "submitting the task" : "checking the task",
-                       why));
+  api_error_set (err, GST_RESOURCE_ERROR_READ, TRUE, FALSE,
+                 g_strdup_printf ("Malformed answer from the service while "
+                                  "%s: %s",
+                                  call_what (kind), why));
 }
 
 /* The service echoed the API key in @what: refused whatever the state (the
  * key would go back in every status request's query, or to a result
  * host), never retried, and never repeated in the message. */
 static void
-secret_echoed (GstApixoClient *client, gboolean is_submit, const gchar *what,
+secret_echoed (GstApixoClient *client, CallKind kind, const gchar *what,
                GstApixoApiError *err)
 {
-  api_error_set (
-      err, GST_RESOURCE_ERROR_READ, FALSE, FALSE,
-      g_strdup_printf ("Malformed answer from the service while %s: %s holds "
-                       "the API key; refused",
-                       is_submit ? "submitting the task" : "checking the task",
-                       what));
+  api_error_set (err, GST_RESOURCE_ERROR_READ, FALSE, FALSE,
+                 g_strdup_printf ("Malformed answer from the service while "
+                                  "%s: %s holds the API key; refused",
+                                  call_what (kind), what));
   err->reason = GST_APIXO_REASON_MALFORMED;
 }
 
@@ -439,7 +472,7 @@ append_detail (GstApixoClient *client, gchar **message, const gchar *detail)
  * the answer is a success, else NULL with @err set. */
 static JsonNode *
 parse_envelope (GstApixoClient *client, guint status, GBytes *body,
-                gboolean is_submit, JsonNode **root, GstApixoApiError *err)
+                CallKind kind, JsonNode **root, GstApixoApiError *err)
 {
   JsonParser *parser = json_parser_new_immutable ();
   const gchar *data;
@@ -476,16 +509,16 @@ parse_envelope (GstApixoClient *client, guint status, GBytes *body,
   err->api_code = (gint)CLAMP (code, G_MININT, G_MAXINT);
 
   if (status != SOUP_STATUS_OK) {
-    classify_error_answer (client, (gint)status, message, is_submit, err);
+    classify_error_answer (client, (gint)status, message, kind, err);
   } else if (envelope == NULL) {
-    malformed_answer (client, is_submit, "not a JSON envelope", err);
+    malformed_answer (client, kind, "not a JSON envelope", err);
   } else if (code != 200) {
     if (code == 0)
-      malformed_answer (client, is_submit, "no code in the envelope", err);
+      malformed_answer (client, kind, "no code in the envelope", err);
     else
-      classify_error_answer (client, (gint)code, message, is_submit, err);
+      classify_error_answer (client, (gint)code, message, kind, err);
   } else if ((data_node = json_object_get_member (envelope, "data")) == NULL) {
-    malformed_answer (client, is_submit, "no data in the envelope", err);
+    malformed_answer (client, kind, "no data in the envelope", err);
   } else {
     g_free (message);
     return data_node;
@@ -502,22 +535,49 @@ gst_apixo_client_parse_submit (GstApixoClient *client, guint status,
   const gchar *task_id;
   gchar *ret = NULL;
 
-  data = parse_envelope (client, status, body, TRUE, &root, err);
+  data = parse_envelope (client, status, body, CALL_SUBMIT, &root, err);
   if (data != NULL) {
     task_id =
         JSON_NODE_HOLDS_OBJECT (data)
             ? gst_apixo_json_get_string (json_node_get_object (data), "taskId")
             : NULL;
     if (gst_apixo_net_holds_secret (task_id, client->api_key))
-      secret_echoed (client, TRUE, "the task id", err);
+      secret_echoed (client, CALL_SUBMIT, "the task id", err);
     else if (gst_apixo_task_id_is_valid (task_id))
       ret = g_strdup (task_id);
     else
-      malformed_answer (client, TRUE, "no valid data.taskId", err);
+      malformed_answer (client, CALL_SUBMIT, "no valid data.taskId", err);
   }
   if (root != NULL)
     json_node_unref (root);
   return ret;
+}
+
+gboolean
+gst_apixo_client_parse_balance (GstApixoClient *client, guint status,
+                                GBytes *body, gdouble *usd,
+                                GstApixoApiError *err)
+{
+  JsonNode *root, *data;
+  GType type;
+  gboolean ok = FALSE;
+
+  data = parse_envelope (client, status, body, CALL_BALANCE, &root, err);
+  if (data != NULL) {
+    type = JSON_NODE_HOLDS_VALUE (data) ? json_node_get_value_type (data)
+                                        : G_TYPE_INVALID;
+    if (type == G_TYPE_DOUBLE || type == G_TYPE_INT64)
+      *usd = json_node_get_double (data);
+    /* NaN fails the comparison too */
+    ok = (type == G_TYPE_DOUBLE || type == G_TYPE_INT64) && *usd >= 0 &&
+         *usd <= G_MAXDOUBLE;
+    if (!ok)
+      malformed_answer (client, CALL_BALANCE,
+                        "data is not a number of USD >= 0", err);
+  }
+  if (root != NULL)
+    json_node_unref (root);
+  return ok;
 }
 
 /* resultJson is a JSON string holding {"resultUrls": [...]}. */
@@ -586,22 +646,23 @@ gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
   GstApixoTaskStatus *st = NULL;
   const gchar *state, *id;
 
-  data = parse_envelope (client, status, body, FALSE, &root, err);
+  data = parse_envelope (client, status, body, CALL_STATUS, &root, err);
   if (data == NULL)
     goto done;
   if (!JSON_NODE_HOLDS_OBJECT (data)) {
-    malformed_answer (client, FALSE, "data is not an object", err);
+    malformed_answer (client, CALL_STATUS, "data is not an object", err);
     goto done;
   }
   obj = json_node_get_object (data);
   id = gst_apixo_json_get_string (obj, "taskId");
   state = gst_apixo_json_get_string (obj, "state");
   if (state == NULL || *state == '\0') {
-    malformed_answer (client, FALSE, "no state", err);
+    malformed_answer (client, CALL_STATUS, "no state", err);
     goto done;
   }
   if (id != NULL && g_strcmp0 (id, task_id) != 0) {
-    malformed_answer (client, FALSE, "the answer is about another task", err);
+    malformed_answer (client, CALL_STATUS, "the answer is about another task",
+                      err);
     goto done;
   }
 
@@ -622,7 +683,7 @@ gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
       g_clear_pointer (&st, gst_apixo_task_status_free);
     } else if (uris_hold_secret (st->result_uris, client->api_key)) {
       /* fetching it would hand the key to the result host */
-      secret_echoed (client, FALSE, "a result URL", err);
+      secret_echoed (client, CALL_STATUS, "a result URL", err);
       g_clear_pointer (&st, gst_apixo_task_status_free);
     }
   } else if (g_str_equal (st->state, "failed")) {
@@ -688,14 +749,14 @@ api_call_sent (GObject *source, GAsyncResult *result, gpointer data)
       g_object_unref (task);
       return;
     }
-    call->err.error = gst_apixo_http_error_to_gst (
-        error, call->msg,
-        call->task_id ? "checking the task" : "submitting the task");
+    call->err.error =
+        gst_apixo_http_error_to_gst (error, call->msg, call_what (call->kind));
     call->err.transient = gst_apixo_http_error_is_transient (error);
     call->err.not_processed = gst_apixo_http_error_is_before_send (error);
-    GST_DEBUG ("%s request failed: %s (transient %d, not processed %d)",
-               call->client->model, error->message, call->err.transient,
-               call->err.not_processed);
+    GST_DEBUG ("%s request failed while %s: %s (transient %d, not processed "
+               "%d)",
+               call->client->model, call_what (call->kind), error->message,
+               call->err.transient, call->err.not_processed);
     g_clear_error (&error);
     g_task_return_pointer (task, NULL, NULL);
     g_object_unref (task);
@@ -767,26 +828,42 @@ client_fail_early (GstApixoClient *client, GError *error,
   g_object_unref (task);
 }
 
+/* A call of @kind with its message to @uri (taken); NULL when @uri is not
+ * valid: @callback gets the error. */
+static ApiCall *
+client_new_call (GstApixoClient *client, CallKind kind, const gchar *method,
+                 gchar *uri, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  ApiCall *call = g_new0 (ApiCall, 1);
+  GError *error = NULL;
+
+  call->client = client;
+  call->kind = kind;
+  call->msg = client_new_message (client, method, uri, &error);
+  g_free (uri);
+  if (call->msg != NULL)
+    return call;
+  api_call_free (call);
+  client_fail_early (client, error, cancellable, callback, user_data);
+  return NULL;
+}
+
 void
 gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
                                JsonNode *body, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   ApiCall *call;
-  gchar *uri, *json;
-  GError *error = NULL;
+  gchar *json;
   GBytes *bytes;
 
-  uri = g_strdup_printf ("%s/generateTask/%s", client->base_url, client->model);
-  call = g_new0 (ApiCall, 1);
-  call->client = client;
-  call->msg = client_new_message (client, "POST", uri, &error);
-  g_free (uri);
-  if (call->msg == NULL) {
-    api_call_free (call);
-    client_fail_early (client, error, cancellable, callback, user_data);
+  call = client_new_call (
+      client, CALL_SUBMIT, "POST",
+      g_strdup_printf ("%s/generateTask/%s", client->base_url, client->model),
+      cancellable, callback, user_data);
+  if (call == NULL)
     return;
-  }
   json = json_to_string (body, FALSE);
   if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG) {
     gchar *shown = body_for_log (json);
@@ -822,23 +899,18 @@ gst_apixo_client_status_async (GstApixoClient *client, GstApixoWorker *worker,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   ApiCall *call;
-  gchar *uri, *escaped;
-  GError *error = NULL;
+  gchar *escaped;
 
   escaped = g_uri_escape_string (task_id, NULL, FALSE);
-  uri = g_strdup_printf ("%s/statusTask/%s?taskId=%s", client->base_url,
-                         client->model, escaped);
+  call = client_new_call (client, CALL_STATUS, "GET",
+                          g_strdup_printf ("%s/statusTask/%s?taskId=%s",
+                                           client->base_url, client->model,
+                                           escaped),
+                          cancellable, callback, user_data);
   g_free (escaped);
-  call = g_new0 (ApiCall, 1);
-  call->client = client;
-  call->task_id = g_strdup (task_id);
-  call->msg = client_new_message (client, "GET", uri, &error);
-  g_free (uri);
-  if (call->msg == NULL) {
-    api_call_free (call);
-    client_fail_early (client, error, cancellable, callback, user_data);
+  if (call == NULL)
     return;
-  }
+  call->task_id = g_strdup (task_id);
   GST_LOG ("checking task %s of model %s", task_id, client->model);
   client_send (client, worker, call, cancellable, callback, user_data);
 }
@@ -857,4 +929,37 @@ gst_apixo_client_status_finish (GstApixoClient *client, GAsyncResult *result,
   st = gst_apixo_client_parse_status (client, call->task_id, status, body, err);
   g_bytes_unref (body);
   return st;
+}
+
+void
+gst_apixo_client_balance_async (GstApixoClient *client, GstApixoWorker *worker,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  ApiCall *call;
+
+  call = client_new_call (
+      client, CALL_BALANCE, "GET",
+      g_strdup_printf ("%s/apikeys/current-balance", client->base_url),
+      cancellable, callback, user_data);
+  if (call == NULL)
+    return;
+  GST_LOG ("reading the balance");
+  client_send (client, worker, call, cancellable, callback, user_data);
+}
+
+gboolean
+gst_apixo_client_balance_finish (GstApixoClient *client, GAsyncResult *result,
+                                 gdouble *usd, GstApixoApiError *err)
+{
+  guint status = 0;
+  GBytes *body = client_finish (result, &status, err);
+  gboolean ok;
+
+  if (body == NULL)
+    return FALSE;
+  ok = gst_apixo_client_parse_balance (client, status, body, usd, err);
+  g_bytes_unref (body);
+  return ok;
 }

@@ -21,10 +21,10 @@
 G_BEGIN_DECLS
 
 /*
- * The APIXO API client: one request at a time (generateTask, statusTask),
- * answers parsed and validated with json-glib, failures classified for the
- * retry policy of the caller (GstApixoTask).  The client never retries by
- * itself.  Requests run on the worker thread.
+ * The APIXO API client: one request at a time (generateTask, statusTask,
+ * apikeys/current-balance), answers parsed and validated with json-glib,
+ * failures classified for the retry policy of the caller (GstApixoTask).
+ * The client never retries by itself.  Requests run on the worker thread.
  */
 
 /* Largest API answer accepted (status envelopes are a few hundred bytes). */
@@ -57,7 +57,9 @@ typedef struct {
   gboolean transient;     /* worth retrying an idempotent request */
   gboolean not_processed; /* the service certainly did not act on it */
   gdouble retry_after;    /* s; -1 when not given */
-  const gchar *reason;    /* the apixo-error reason when the client knows
+  /* HTTP 402, or a 400 about credits/balance: the account cannot pay */
+  gboolean insufficient_balance;
+  const gchar *reason; /* the apixo-error reason when the client knows
                            * it (static), e.g. "malformed"; NULL: derived */
 } GstApixoApiError;
 
@@ -92,6 +94,20 @@ GstApixoTaskStatus *gst_apixo_client_status_finish (GstApixoClient *client,
                                                     GAsyncResult *result,
                                                     GstApixoApiError *err);
 
+/* Worker thread.  GET apikeys/current-balance: the account's remaining
+ * USD (service-facts.md, "Balance"), bounded and timed out like the other
+ * answers. */
+void gst_apixo_client_balance_async (GstApixoClient *client,
+                                     GstApixoWorker *worker,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+/* TRUE with *@usd (>= 0), or FALSE and @err filled in (an answer whose
+ * data is not a number >= 0 is malformed: transient). */
+gboolean gst_apixo_client_balance_finish (GstApixoClient *client,
+                                          GAsyncResult *result, gdouble *usd,
+                                          GstApixoApiError *err);
+
 /* Parsers, exposed for tests and fuzzing: they take any bytes. */
 gchar *gst_apixo_client_parse_submit (GstApixoClient *client, guint status,
                                       GBytes *body, GstApixoApiError *err);
@@ -99,6 +115,9 @@ GstApixoTaskStatus *gst_apixo_client_parse_status (GstApixoClient *client,
                                                    const gchar *task_id,
                                                    guint status, GBytes *body,
                                                    GstApixoApiError *err);
+gboolean gst_apixo_client_parse_balance (GstApixoClient *client, guint status,
+                                         GBytes *body, gdouble *usd,
+                                         GstApixoApiError *err);
 
 /* TRUE if @task_id is a plausible task id (bounded, safe characters). */
 gboolean gst_apixo_task_id_is_valid (const gchar *task_id);

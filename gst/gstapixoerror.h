@@ -42,6 +42,12 @@ G_BEGIN_DECLS
 #define GST_APIXO_ERROR_FIELD_API_CODE "api-code"
 /* gint64, Unix µs: when a submission of this run left (outcome-unknown) */
 #define GST_APIXO_ERROR_FIELD_SUBMIT_TIME "submit-time"
+/* double, USD: the account's balance, when it could be read
+ * (insufficient-balance) */
+#define GST_APIXO_ERROR_FIELD_BALANCE "balance"
+/* double, USD: the request's estimated cost, when a price is documented
+ * (insufficient-balance; settings with property max-cost) */
+#define GST_APIXO_ERROR_FIELD_ESTIMATED_COST "estimated-cost"
 
 /* A setting is refused before anything is sent (nothing is billed). */
 #define GST_APIXO_REASON_SETTINGS "settings"
@@ -68,6 +74,10 @@ G_BEGIN_DECLS
 #define GST_APIXO_REASON_ABANDONED "abandoned"
 /* The service answered something this version does not know. */
 #define GST_APIXO_REASON_UNKNOWN_STATE "unknown-state"
+/* The balance cannot pay for the request: check-balance found it below the
+ * estimate (nothing was sent), or the service refused the submission
+ * (HTTP 402, or "Insufficient credits"). */
+#define GST_APIXO_REASON_INSUFFICIENT_BALANCE "insufficient-balance"
 /* A result URL or a redirect of it points into loopback, link-local,
  * private or unique-local space (not base-url's own class): not fetched.
  * GST_RESOURCE_ERROR_NOT_AUTHORIZED. */

@@ -23,7 +23,8 @@
  *   the task is started (gst_apixo_task_start() posts to the worker, which
  *   orders the writes before the callbacks' reads) and cleared by end()
  *   after the task and the spool are freed (no callback runs any more):
- *   no lock.
+ *   no lock.  So are estimated_cost and billed_seconds (set_cost() on the
+ *   streaming thread before launch(), reset by end()).
  * - gen->lock is never held while calling the task, a callback, or
  *   anything that cancels; of the spool, only its size is asked under it.
  * - Lock order: gen->lock before the spool's lock (get_size()); the spool
@@ -43,6 +44,7 @@
 #include "gstapixogeneration.h"
 #include "gstapixoerror.h"
 #include "gstapixonetpolicy.h"
+#include "gstapixoprogress.h"
 #include "gstapixotask.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
@@ -66,6 +68,8 @@ struct _GstApixoGeneration {
   GstApixoDelivery *delivery; /* the journal's record, the cache entry */
   gchar *resume_id;           /* a task to resume instead of submitting */
   gint64 submit_time;         /* the task's submission (Unix µs), 0: unknown */
+  gdouble estimated_cost;     /* USD of a submission; < 0: unknown */
+  gdouble billed_seconds;     /* of a submission; < 0: unknown */
 
   GMutex lock;
   GCond cond;
@@ -92,6 +96,7 @@ gst_apixo_generation_new (const GstApixoGenerationCallbacks *callbacks,
                            "APIXO generation state");
   gen->callbacks = callbacks;
   gen->user_data = user_data;
+  gen->estimated_cost = gen->billed_seconds = -1;
   g_mutex_init (&gen->lock);
   g_cond_init (&gen->cond);
   return gen;
@@ -165,14 +170,22 @@ redact_error (GstApixoGeneration *gen, const GError *error)
   return copy;
 }
 
+/* @percent: -1 when unknown */
+static void
+post_progress_at (GstApixoGeneration *gen, GstProgressType type,
+                  const gchar *code, const gchar *text, gint percent)
+{
+  gchar *clean = redact (gen, text);
+
+  gen->callbacks->progress (type, code, clean, percent, gen->user_data);
+  g_free (clean);
+}
+
 static void
 post_progress (GstApixoGeneration *gen, GstProgressType type, const gchar *code,
                const gchar *text)
 {
-  gchar *clean = redact (gen, text);
-
-  gen->callbacks->progress (type, code, clean, gen->user_data);
-  g_free (clean);
+  post_progress_at (gen, type, code, text, -1);
 }
 
 static void
@@ -285,6 +298,34 @@ on_task_queued (GstApixoTask *task, gpointer user_data)
                                              G_TYPE_STRING, "queued", NULL));
 }
 
+/* What a submission costs, where a page documents it: "estimated-cost"
+ * and "billed-seconds" (doubles), each only when known. */
+static void
+add_cost_fields (GstApixoGeneration *gen, GstStructure *s)
+{
+  if (gen->estimated_cost >= 0)
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, gen->estimated_cost,
+                       NULL);
+  if (gen->billed_seconds >= 0)
+    gst_structure_set (s, "billed-seconds", G_TYPE_DOUBLE, gen->billed_seconds,
+                       NULL);
+}
+
+/* check-balance read the balance, before submitting. */
+static void
+on_task_balance (GstApixoTask *task, gdouble usd, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  GstStructure *s =
+      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "balance",
+                         "balance", G_TYPE_DOUBLE, usd, NULL);
+
+  if (gen->estimated_cost >= 0)
+    gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, gen->estimated_cost,
+                       NULL);
+  post_task_message (gen, s);
+}
+
 static void
 on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
 {
@@ -316,7 +357,23 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
     gen->submit_time = g_get_real_time ();
   else if (gen->submit_time > 0)
     gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->submit_time, NULL);
+  if (!resumed)
+    add_cost_fields (gen, s);
   post_task_message (gen, s);
+}
+
+/* A task's progress (gstapixoprogress.h): a GST_MESSAGE_PROGRESS for
+ * people, the "state" event for applications. */
+static void
+post_state (GstApixoGeneration *gen, const GstApixoProgress *p)
+{
+  gchar *text = gst_apixo_progress_describe (p);
+
+  post_progress_at (gen, GST_PROGRESS_TYPE_CONTINUE,
+                    GST_APIXO_GENERATION_PROGRESS_CODE, text,
+                    gst_apixo_progress_percent (p));
+  g_free (text);
+  post_task_message (gen, gst_apixo_progress_new_state_event (p));
 }
 
 static void
@@ -327,6 +384,7 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
   GstApixoGeneration *gen = user_data;
   static const gchar *const known[] = { "pending", "processing", "success",
                                         "failed", NULL };
+  GstApixoProgress p;
   gchar *text;
 
   if (!changed)
@@ -340,17 +398,20 @@ on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
     g_free (text);
   }
 
-  text = g_strdup_printf ("Task %s: %s (%.0f s)", status->task_id,
-                          status->state, elapsed);
-  post_progress (gen, GST_PROGRESS_TYPE_CONTINUE,
-                 GST_APIXO_GENERATION_PROGRESS_CODE, text);
-  g_free (text);
-  post_task_message (
-      gen,
-      gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "state",
-                         "task-id", G_TYPE_STRING, status->task_id, "state",
-                         G_TYPE_STRING, status->state, "elapsed", G_TYPE_DOUBLE,
-                         elapsed, "poll-count", G_TYPE_UINT, poll_count, NULL));
+  gst_apixo_progress_init (&p, gen->config);
+  p.task_id = status->task_id;
+  p.state = status->state;
+  p.elapsed = elapsed;
+  p.poll_count = poll_count;
+  post_state (gen, &p);
+}
+
+/* Between polls, and while the task is held back: the same report. */
+static void
+on_task_heartbeat (GstApixoTask *task, const GstApixoProgress *progress,
+                   gpointer user_data)
+{
+  post_state (user_data, progress);
 }
 
 static void spool_progress (GstApixoSpool *spool, guint64 received,
@@ -488,8 +549,8 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
 }
 
 static const GstApixoTaskCallbacks task_callbacks = {
-  on_task_queued,   on_task_submitted, on_task_polled,
-  on_task_finished, on_task_sending,
+  on_task_queued,  on_task_submitted, on_task_polled,    on_task_finished,
+  on_task_sending, on_task_balance,   on_task_heartbeat,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */
@@ -657,6 +718,14 @@ drop_pay_once (GstApixoGeneration *gen)
   gen->submit_time = 0;
 }
 
+void
+gst_apixo_generation_set_cost (GstApixoGeneration *gen, gdouble estimated_cost,
+                               gdouble billed_seconds)
+{
+  gen->estimated_cost = estimated_cost;
+  gen->billed_seconds = billed_seconds;
+}
+
 gboolean
 gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
                              GstApixoRunConfig *config, JsonNode *body,
@@ -670,6 +739,7 @@ gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
   }
   task = gst_apixo_task_new (worker, config, body, gen->resume_id,
                              &task_callbacks, gen);
+  gst_apixo_task_set_estimated_cost (task, gen->estimated_cost);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
@@ -944,6 +1014,7 @@ gst_apixo_generation_end (GstApixoGeneration *gen)
   drop_spool (gen);
   /* an open record stays open: the next run of it resumes its task */
   drop_pay_once (gen);
+  gen->estimated_cost = gen->billed_seconds = -1;
 
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);

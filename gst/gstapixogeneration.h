@@ -43,9 +43,10 @@ typedef struct {
   /* An "apixo-task" element message to post.  Takes @s. */
   void (*task_message) (GstStructure *s, gpointer user_data);
   /* A GST_MESSAGE_PROGRESS to post (@code: see
-   * GST_APIXO_GENERATION_PROGRESS_CODE). */
+   * GST_APIXO_GENERATION_PROGRESS_CODE) with @percent in its "percent"
+   * field (-1: GStreamer's default). */
   void (*progress) (GstProgressType type, const gchar *code, const gchar *text,
-                    gpointer user_data);
+                    gint percent, gpointer user_data);
   /* An error or warning (@type) to post through the element's error route,
    * with @details (an "apixo-error" structure, taken) and the source
    * location that raised it. */
@@ -89,6 +90,15 @@ void gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
  * "resumed" message. */
 void gst_apixo_generation_set_resume (GstApixoGeneration *gen,
                                       const gchar *task_id, gint64 submit_time);
+
+/* Streaming thread, before launch() with a body: what the submission
+ * costs where a page documents it (USD, billed seconds; < 0: unknown),
+ * said in the "submitted" and "balance" messages; the task's check-balance
+ * compares the balance with @estimated_cost.  Unknown until set, and again
+ * after end(). */
+void gst_apixo_generation_set_cost (GstApixoGeneration *gen,
+                                    gdouble estimated_cost,
+                                    gdouble billed_seconds);
 
 /* Streaming thread, instead of launch(): the result is here already (@fd,
  * taken: a complete file of @size bytes from the cache, a replay or

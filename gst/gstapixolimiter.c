@@ -296,6 +296,25 @@ gst_apixo_limiter_tasks_full (GstApixoLimiter *limiter)
              limiter->max_tasks;
 }
 
+GstApixoLimiterHold
+gst_apixo_limiter_wait_hold (GstApixoLimiterWait *wait)
+{
+  GstApixoLimiter *limiter = wait->limiter;
+  gint ahead;
+
+  if (wait->for_task) {
+    /* the waits queued ahead take the slots that free first */
+    ahead = g_queue_link_index (&limiter->task_waits, &wait->link);
+    return limiter->max_tasks > 0 &&
+                   limiter->tasks + ahead >= limiter->max_tasks
+               ? GST_APIXO_LIMITER_HOLD_TASK_SLOT
+               : GST_APIXO_LIMITER_HOLD_NONE;
+  }
+  return limiter_request_delay (limiter, g_get_monotonic_time ()) > 0
+             ? GST_APIXO_LIMITER_HOLD_RATE
+             : GST_APIXO_LIMITER_HOLD_NONE;
+}
+
 guint
 gst_apixo_limiter_queued (GstApixoLimiter *limiter)
 {

@@ -57,6 +57,16 @@ void gst_apixo_limiter_release_task (GstApixoLimiter *limiter);
  * Must not be called after the grant. */
 void gst_apixo_limiter_cancel (GstApixoLimiterWait *wait);
 
+/* What holds back a wait that was not granted yet. */
+typedef enum {
+  GST_APIXO_LIMITER_HOLD_NONE,      /* granted at the next dispatch */
+  GST_APIXO_LIMITER_HOLD_TASK_SLOT, /* every task slot is taken */
+  GST_APIXO_LIMITER_HOLD_RATE,      /* the request window is full */
+} GstApixoLimiterHold;
+
+/* Must not be called after the grant. */
+GstApixoLimiterHold gst_apixo_limiter_wait_hold (GstApixoLimiterWait *wait);
+
 /* TRUE when every task slot is taken (a new task will be queued). */
 gboolean gst_apixo_limiter_tasks_full (GstApixoLimiter *limiter);
 

@@ -257,6 +257,12 @@ gst_apixo_local_inputs_describe (GstApixoLocalInputs *inputs,
     gst_structure_set (message, "server-port", G_TYPE_UINT, port, NULL);
 }
 
+gdouble
+gst_apixo_local_inputs_get_billed_seconds (GstApixoLocalInputs *inputs)
+{
+  return inputs->billed_seconds;
+}
+
 GHashTable *
 gst_apixo_local_inputs_get_digests (GstApixoLocalInputs *inputs)
 {

@@ -102,6 +102,11 @@ void gst_apixo_local_inputs_withdraw (GstApixoLocalInputs *inputs);
 void gst_apixo_local_inputs_describe (GstApixoLocalInputs *inputs,
                                       GstStructure *message);
 
+/* Any thread, after resolve().  The seconds an input-priced model
+ * (wan-2-2-animate) bills for the probed inputs; -1: not billed by input,
+ * or not known. */
+gdouble gst_apixo_local_inputs_get_billed_seconds (GstApixoLocalInputs *inputs);
+
 /* Streaming thread, after a successful resolve(): each local URI of the
  * request -> "sha256:HEX" of its data (owned by @inputs), for the run's
  * identity. */

@@ -44,6 +44,10 @@
  *   for text-to-video (the page's text-to-video example) and resolution
  *   720p for image-to-video (the cheaper of the two), each only when
  *   neither size nor resolution is set.
+ * - Typical times are the upper end of the page's range (wan-2-5,
+ *   wan-2-5-video): a run past it is "taking longer than usual".  veo-3-1
+ *   and sora-2-pro give only an average (~2 and ~3 minutes): their typical
+ *   time is that average plus one minute (180 s, 240 s).
  * - wan-2-2-animate: typical time 600 s (no page figure: the service's
  *   general give-up advice for video), polls 60 s / 15 s (general advice).
  * - Every known model: a prompt that is set must contain more than white
@@ -224,6 +228,7 @@ typedef struct {
   guint uses;                        /* U_* bits not implied by the rest */
   const gint *durations;             /* 0-terminated; NULL: not used */
   gint derive_duration;
+  gint default_duration;           /* service default, for billing */
   const gchar *default_resolution; /* service default, for rules by res */
   const gchar *const *types;       /* wan-2-2-animate; [0] derived */
   guint min_videos, max_videos;
@@ -420,6 +425,7 @@ static const ModelRules MODELS[] = {
       .shapes = WAN25V_SHAPES,
       .uses = U_NEGATIVE | U_PROMPT_EXTEND | U_SEED | U_AUDIO | U_WATERMARK,
       .durations = DUR_5_10,
+      .default_duration = 5,
       .default_resolution = "1080p",
       .seed_min = 0,
       .seed_max = SEED_MAX,
@@ -2000,6 +2006,149 @@ gdouble
 gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec)
 {
   return spec_timing (spec)->typical;
+}
+
+gboolean
+gst_apixo_request_spec_typical_documented (const GstApixoRequestSpec *spec)
+{
+  /* every documented figure has its own table; the general advice is the
+   * fallback of the rest */
+  return spec_timing (spec) != GENERAL_TIMING;
+}
+
+/* ------------------------------------------------------------------ */
+/* Prices                                                             */
+
+/* One documented price: USD per billed second of @model's requests in
+ * @mode at @resolution (NULL: any).  Only what a page documents: a request
+ * without a row has no estimate, never a guess.  Adding a price is adding a
+ * row. */
+typedef struct {
+  const gchar *model;
+  const gchar *mode;
+  const gchar *resolution;
+  gdouble usd_per_second;
+} Price;
+
+static const Price PRICES[] = {
+  /* wan-2-5-video.txt, "Billing": total_cost = duration_seconds *
+   * resolution_unit_price */
+  { "wan-2-5-video", "text-to-video", "480p", 0.05 },
+  { "wan-2-5-video", "text-to-video", "720p", 0.10 },
+  { "wan-2-5-video", "text-to-video", "1080p", 0.15 },
+  { "wan-2-5-video", "image-to-video", "480p", 0.05 },
+  { "wan-2-5-video", "image-to-video", "720p", 0.10 },
+  { "wan-2-5-video", "image-to-video", "1080p", 0.15 },
+};
+
+static gboolean
+matches_or_any (const gchar *rule, const gchar *value)
+{
+  return rule == NULL || g_strcmp0 (rule, value) == 0;
+}
+
+/* The row pricing @spec (@m: its model's rules), NULL if none. */
+static const Price *
+price_lookup (const ModelRules *m, const GstApixoRequestSpec *spec)
+{
+  const gchar *res =
+      spec->resolution ? spec->resolution : m->default_resolution;
+
+  for (guint i = 0; i < G_N_ELEMENTS (PRICES); i++) {
+    if (g_str_equal (PRICES[i].model, m->info.id) &&
+        matches_or_any (PRICES[i].mode, spec->mode) &&
+        matches_or_any (PRICES[i].resolution, res))
+      return &PRICES[i];
+  }
+  return NULL;
+}
+
+static gboolean
+model_has_price (const ModelRules *m)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (PRICES); i++) {
+    if (g_str_equal (PRICES[i].model, m->info.id))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+gdouble
+gst_apixo_request_spec_billed_seconds (const GstApixoRequestSpec *spec)
+{
+  const ModelRules *m = rules_lookup (spec->model);
+
+  /* billed by an input's duration (probed later), or billing undocumented */
+  if (m == NULL || m->billed_max_seconds > 0 || !model_has_price (m))
+    return -1;
+  if (spec->duration > 0)
+    return spec->duration;
+  return m->default_duration > 0 ? m->default_duration : -1;
+}
+
+/* Why @spec (@m: its model's rules, may be NULL) has no price. */
+static gchar *
+no_price_reason (const ModelRules *m, const GstApixoRequestSpec *spec)
+{
+  if (m == NULL)
+    return g_strdup_printf ("model '%s' is not in this version's catalogue, "
+                            "so no price is known for it",
+                            GST_STR_NULL (spec->model));
+  if (model_has_price (m))
+    return g_strdup_printf (
+        "the %s page documents no price for mode %s at resolution %s",
+        m->info.id, GST_STR_NULL (spec->mode),
+        spec->resolution ? spec->resolution
+                         : GST_STR_NULL (m->default_resolution));
+  if (m->billed_max_seconds > 0)
+    return g_strdup_printf (
+        "the %s page documents no price, only the billed seconds (the "
+        "input video's duration, %g to %g s)",
+        m->info.id, m->billed_min_seconds, m->billed_max_seconds);
+  return g_strdup_printf ("the %s page documents no price", m->info.id);
+}
+
+gboolean
+gst_apixo_request_spec_estimate_cost (const GstApixoRequestSpec *spec,
+                                      gdouble billed_seconds, gdouble *usd,
+                                      gchar **why_unknown)
+{
+  const ModelRules *m = rules_lookup (spec->model);
+  const Price *price = m ? price_lookup (m, spec) : NULL;
+
+  if (price == NULL) {
+    if (why_unknown != NULL)
+      *why_unknown = no_price_reason (m, spec);
+    return FALSE;
+  }
+  if (billed_seconds < 0)
+    billed_seconds = gst_apixo_request_spec_billed_seconds (spec);
+  if (billed_seconds < 0) {
+    if (why_unknown != NULL)
+      *why_unknown = g_strdup_printf ("the billed seconds of this %s request "
+                                      "are not known yet",
+                                      m->info.id);
+    return FALSE;
+  }
+  /* whole micro-USD, as the service's balance: no 0.25000000000000006 */
+  *usd = (gint64)(billed_seconds * price->usd_per_second * 1e6 + 0.5) / 1e6;
+  return TRUE;
+}
+
+gchar *
+gst_apixo_usd_to_string (gdouble usd)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+  const gchar *dot;
+  gsize len;
+
+  /* cents at least, micro-USD at most, in any locale */
+  g_ascii_formatd (buf, sizeof (buf), "%.6f", usd);
+  len = strlen (buf);
+  dot = strchr (buf, '.');
+  while (dot != NULL && buf[len - 1] == '0' && dot < buf + len - 3)
+    buf[--len] = '\0';
+  return g_strdup_printf ("%s USD", buf);
 }
 
 /* ------------------------------------------------------------------ */

@@ -157,6 +157,14 @@ void gst_apixo_request_spec_poll_advice (const GstApixoRequestSpec *spec,
  * this request shape; used to grow the poll interval gently once exceeded. */
 gdouble gst_apixo_request_spec_typical_time (const GstApixoRequestSpec *spec);
 
+/* TRUE when the model's page documents a generation time for this request
+ * shape (the typical time above is then that figure); FALSE for a model
+ * whose page gives none (wan-2-2-animate) and for unknown models, whose
+ * typical time is only the service's general give-up advice: progress can
+ * then give no estimate of the time left. */
+gboolean
+gst_apixo_request_spec_typical_documented (const GstApixoRequestSpec *spec);
+
 /* Additive helpers. */
 
 /* A spec URI meaning "the data arriving on the element's sink pad NAME"
@@ -206,6 +214,31 @@ gst_apixo_model_media_limits (const gchar *model, GstApixoMediaKind kind);
  * model not billed by input duration. */
 gdouble gst_apixo_model_billed_seconds (const gchar *model,
                                         gdouble input_seconds);
+
+/* Billing.  Only documented prices are known (the catalogue's price table:
+ * wan-2-5-video per generated second by resolution); no other price is
+ * ever guessed. */
+
+/* The seconds @spec (derived) is billed for when its model bills the
+ * generated duration: duration, or the page's default when unset.  -1 when
+ * unknown from the spec: billed by an input's duration (wan-2-2-animate:
+ * see gst_apixo_model_billed_seconds()), or billing not documented. */
+gdouble gst_apixo_request_spec_billed_seconds (const GstApixoRequestSpec *spec);
+
+/* The estimated cost of @spec (derived) in USD, rounded to micro-USD:
+ * billed seconds times the documented unit price.  @billed_seconds: the
+ * seconds billed when known from the inputs (< 0: from the spec).  TRUE
+ * with *@usd; FALSE when no price is documented for this request or its
+ * billed seconds are unknown, with *@why_unknown (may be NULL; free it) a
+ * phrase saying which, e.g. "the veo-3-1 page documents no price". */
+gboolean gst_apixo_request_spec_estimate_cost (const GstApixoRequestSpec *spec,
+                                               gdouble billed_seconds,
+                                               gdouble *usd,
+                                               gchar **why_unknown);
+
+/* "0.25 USD", "74.87 USD", "0.004 USD": cents at least, micro-USD at most,
+ * locale-independent.  Free with g_free(). */
+gchar *gst_apixo_usd_to_string (gdouble usd);
 
 G_END_DECLS
 

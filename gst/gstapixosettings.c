@@ -36,6 +36,7 @@
 #define DEFAULT_POLL_DELAY -1.0
 #define DEFAULT_POLL_INTERVAL -1.0
 #define DEFAULT_DEADLINE 1800
+#define DEFAULT_PROGRESS_INTERVAL 10.0
 #define DEFAULT_SERVER_ADDRESS "127.0.0.1"
 #define DEFAULT_JOURNAL TRUE
 #define DEFAULT_CACHE FALSE
@@ -71,6 +72,7 @@ gst_apixo_settings_init (GstApixoSettings *s)
   s->poll_delay = DEFAULT_POLL_DELAY;
   s->poll_interval = DEFAULT_POLL_INTERVAL;
   s->deadline = DEFAULT_DEADLINE;
+  s->progress_interval = DEFAULT_PROGRESS_INTERVAL;
   gst_apixo_http_settings_init (&s->http);
   s->server_address = g_strdup (DEFAULT_SERVER_ADDRESS);
   s->journal = DEFAULT_JOURNAL;
@@ -127,6 +129,7 @@ enum {
   PROP_POLL_DELAY,
   PROP_POLL_INTERVAL,
   PROP_DEADLINE,
+  PROP_PROGRESS_INTERVAL,
   PROP_TIMEOUT,
   PROP_RETRIES,
   PROP_RETRY_BACKOFF_FACTOR,
@@ -151,6 +154,8 @@ enum {
   PROP_REQUEST_TYPE,
   PROP_CALLBACK_URL,
   PROP_EXTRA_INPUT,
+  PROP_MAX_COST,
+  PROP_CHECK_BALANCE,
   PROP_ALLOW_INSECURE_HTTP,
   N_PROPS,
 };
@@ -224,6 +229,15 @@ install_task_properties (GObjectClass *klass, guint first)
                "(the task may still run and be billed: it can be resumed with "
                "task-id); 0 = no limit",
                0, G_MAXUINT, DEFAULT_DEADLINE, RW));
+  install (
+      klass, first, PROP_PROGRESS_INTERVAL,
+      g_param_spec_double (
+          "progress-interval", "Progress interval",
+          "Seconds between two progress reports (a GST_MESSAGE_PROGRESS and "
+          "an apixo-task \"state\" message with percent, eta and waiting-for)"
+          " while the task is waiting, whatever it waits for: the service, "
+          "the model's rate or concurrency limit, a retry; 0.1 to 3600",
+          -INFINITY, INFINITY, DEFAULT_PROGRESS_INTERVAL, RW_LAX));
 }
 
 /* souphttpsrc's knobs, for every request. */
@@ -419,6 +433,31 @@ install_request_properties (GObjectClass *klass, guint first)
   gst_type_mark_as_plugin_api (GST_TYPE_APIXO_REQUEST_TYPE, 0);
 }
 
+/* Money: what a run will cost and what the account has left. */
+static void
+install_money_properties (GObjectClass *klass, guint first)
+{
+  /* any double (lax): start() refuses negatives and NaN with a SETTINGS
+   * error, see check_numeric_settings() */
+  GParamSpec *max_cost = g_param_spec_double (
+      "max-cost", "Max cost",
+      "Most USD a request may cost, by the model page's documented price "
+      "(wan-2-5-video: duration x price per second of its resolution); a "
+      "request estimated above it, or with no documented price, is refused "
+      "before anything is sent; 0 = no limit",
+      -G_MAXDOUBLE, G_MAXDOUBLE, 0, RW_LAX);
+
+  install (klass, first, PROP_MAX_COST, max_cost);
+  install (klass, first, PROP_CHECK_BALANCE,
+           g_param_spec_boolean (
+               "check-balance", "Check balance",
+               "Before submitting, read the account's balance and post it "
+               "(apixo-task event 'balance'); a balance below the request's "
+               "estimated cost is an error before anything is sent, and so is "
+               "a balance that cannot be read",
+               FALSE, RW));
+}
+
 guint
 gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
 {
@@ -426,6 +465,7 @@ gst_apixo_settings_install_properties (GObjectClass *klass, guint first_prop_id)
   install_http_properties (klass, first_prop_id);
   install_local_properties (klass, first_prop_id);
   install_request_properties (klass, first_prop_id);
+  install_money_properties (klass, first_prop_id);
   return first_prop_id + N_PROPS;
 }
 
@@ -464,6 +504,7 @@ static const Field fields[N_PROPS] = {
   [PROP_POLL_DELAY] = { OFFSET (poll_delay) },
   [PROP_POLL_INTERVAL] = { OFFSET (poll_interval) },
   [PROP_DEADLINE] = { OFFSET (deadline) },
+  [PROP_PROGRESS_INTERVAL] = { OFFSET (progress_interval) },
   [PROP_TIMEOUT] = { OFFSET (http.timeout) },
   [PROP_RETRIES] = { OFFSET (http.retries) },
   [PROP_RETRY_BACKOFF_FACTOR] = { OFFSET (http.retry_backoff_factor) },
@@ -490,6 +531,8 @@ static const Field fields[N_PROPS] = {
   [PROP_REQUEST_TYPE] = { OFFSET (request_type) },
   [PROP_CALLBACK_URL] = { OFFSET (callback_url) },
   [PROP_EXTRA_INPUT] = { OFFSET (extra_input) },
+  [PROP_MAX_COST] = { OFFSET (max_cost) },
+  [PROP_CHECK_BALANCE] = { OFFSET (check_balance) },
   [PROP_ALLOW_INSECURE_HTTP] = { OFFSET (allow_insecure_http) },
 };
 
@@ -690,6 +733,8 @@ check_numeric_settings (const GstApixoSettings *s, const gchar **property,
       "-1 to 86400 seconds, -1 = the model page's advice" },
     { "poll-interval", s->poll_interval, -1, 3600,
       "-1 to 3600 seconds, -1 = the model page's advice" },
+    { "progress-interval", s->progress_interval, 0.1, 3600,
+      "0.1 to 3600 seconds" },
     { "timeout", s->http.timeout, 0, 3600, "0 to 3600 seconds, 0 = none" },
     { "retries", s->http.retries, -1, G_MAXINT,
       "-1 = no limit, or 0 to 2147483647" },
@@ -699,6 +744,8 @@ check_numeric_settings (const GstApixoSettings *s, const gchar **property,
       "0 to 3600 seconds" },
     { "server-port", s->server_port, 0, 65535,
       "0 = any free port, or 1 to 65535" },
+    { "max-cost", s->max_cost, 0, G_MAXDOUBLE,
+      "0 = no limit, or a positive amount of USD" },
   };
   gchar shown[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -732,6 +779,57 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
     return FALSE;
   }
   return TRUE;
+}
+
+/* ---- max-cost ------------------------------------------------------------ */
+
+/* The estimate is known and above max-cost. */
+static void
+set_over_max_cost (const GstApixoSettings *s, const GstApixoRequestSpec *spec,
+                   gdouble estimate, GError **error)
+{
+  gchar *max = gst_apixo_usd_to_string (s->max_cost);
+  gchar *cost = gst_apixo_usd_to_string (estimate);
+
+  g_set_error (
+      error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "max-cost %s is below the estimated cost of this request, %s "
+      "(%s, %g s billed at the price its page documents for %s at "
+      "%s) (allowed: 0 = no limit, or at least %s)",
+      max, cost, spec->model, gst_apixo_request_spec_billed_seconds (spec),
+      GST_STR_NULL (spec->mode),
+      spec->resolution ? spec->resolution : "its default resolution", cost);
+  g_free (max);
+  g_free (cost);
+}
+
+gboolean
+gst_apixo_settings_check_max_cost (const GstApixoSettings *s,
+                                   const GstApixoRequestSpec *spec,
+                                   gdouble *estimate, GError **error)
+{
+  gchar *why = NULL, *max;
+
+  *estimate = -1;
+  if (s->max_cost == 0)
+    return TRUE;
+  if (gst_apixo_request_spec_estimate_cost (spec, -1, estimate, &why)) {
+    if (*estimate <= s->max_cost)
+      return TRUE;
+    set_over_max_cost (s, spec, *estimate, error);
+    return FALSE;
+  }
+  /* never a guess: a limit that cannot be checked is not a limit */
+  *estimate = -1;
+  max = gst_apixo_usd_to_string (s->max_cost);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "max-cost %s cannot be honoured: the cost of this request "
+               "cannot be estimated, as %s (allowed for this request: 0 = no "
+               "limit)",
+               max, why);
+  g_free (max);
+  g_free (why);
+  return FALSE;
 }
 
 /* The fields of the request every model shares, from the settings. */

@@ -36,6 +36,7 @@ typedef struct {
   gdouble poll_delay;
   gdouble poll_interval;
   guint deadline;
+  gdouble progress_interval;
   GstApixoHttpSettings http;
   gboolean allow_insecure_http; /* http:// base-url to a remote host */
   gchar *save_location;
@@ -56,6 +57,10 @@ typedef struct {
   GstApixoRequestType request_type;
   gchar *callback_url;
   GstStructure *extra_input;
+  /* money: read the balance before submitting; refuse estimates above
+   * max_cost USD (0: no limit) */
+  gboolean check_balance;
+  gdouble max_cost;
 } GstApixoSettings;
 
 /* The defaults (base-url and proxy from the environment, as documented). */
@@ -87,6 +92,15 @@ gboolean gst_apixo_settings_get_property (const GstApixoSettings *s, guint id,
  * set to its name, otherwise. */
 gboolean gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
                                    GError **error);
+
+/* Any thread (start(), after gst_apixo_settings_finish_spec(); not when
+ * resuming).  With max-cost set, the estimate of @spec (no input probed
+ * yet) must be known and at most max-cost.  FALSE + a
+ * GST_RESOURCE_ERROR_SETTINGS error about max-cost otherwise, *@estimate
+ * set to the estimate in USD (-1: no price documented). */
+gboolean gst_apixo_settings_check_max_cost (const GstApixoSettings *s,
+                                            const GstApixoRequestSpec *spec,
+                                            gdouble *estimate, GError **error);
 
 /* Any thread (start()).  Completes the request an element described with
  * the fields every model shares (provider, request-type, callback-url,

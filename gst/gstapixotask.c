@@ -13,7 +13,9 @@
  * Thread safety notes
  * -------------------
  * After gst_apixo_task_new() every field is used on the worker thread only,
- * so there is no lock.  Lifetime: task->refcount (worker thread only) counts
+ * so there is no lock (estimated_cost is set before gst_apixo_task_start(),
+ * which posts to the worker: the write is ordered before its reads).
+ * Lifetime: task->refcount (worker thread only) counts
  * the owner's reference plus one per operation in flight (a request or a
  * limiter wait); timers hold none (they are destroyed with the task).
  * gst_apixo_task_free() hands the owner's reference to the worker
@@ -30,6 +32,7 @@
 
 #include "gstapixotask.h"
 #include "gstapixolimiter.h"
+#include "gstapixoprogress.h"
 
 #include <string.h>
 
@@ -69,6 +72,8 @@ struct _GstApixoTask {
   GCancellable *cancellable;
   GSource *timer; /* next poll or retry */
   GSource *deadline_timer;
+  gdouble estimated_cost;    /* USD; < 0: unknown */
+  GstApixoApiError *refusal; /* a 402 said once the balance is read */
 
   gchar *task_id;
   gboolean submitting; /* a submit request is sent and unanswered */
@@ -80,10 +85,18 @@ struct _GstApixoTask {
   gdouble interval; /* current poll interval, s */
   gboolean closed;
 
+  /* progress reports while the task waits (see "progress" below) */
+  GSource *heartbeat;
+  gchar *retry_why; /* the failure the scheduled retry follows */
+  gint64 retry_due; /* when it goes (monotonic µs) */
+
   FreeSync *free_sync;
 };
 
 static void task_request (GstApixoTask *task, RequestKind kind);
+static gboolean task_refused_for_balance (GstApixoTask *task,
+                                          GstApixoApiError *err);
+static void task_stop_progress (GstApixoTask *task);
 
 /* ---- lifetime ------------------------------------------------------------ */
 
@@ -123,6 +136,7 @@ task_unref (GstApixoTask *task)
   sync = task->free_sync;
   task_clear_timer (&task->timer);
   task_clear_timer (&task->deadline_timer);
+  task_stop_progress (task);
   task_release_slot (task);
   if (task->limiter != NULL)
     gst_apixo_limiter_unref (task->limiter);
@@ -133,6 +147,9 @@ task_unref (GstApixoTask *task)
   g_free (task->task_id);
   g_free (task->resume_id);
   g_free (task->last_state);
+  if (task->refusal != NULL)
+    gst_apixo_api_error_clear (task->refusal);
+  g_free (task->refusal);
   g_free (task);
 
   if (sync != NULL) {
@@ -170,7 +187,14 @@ gst_apixo_task_new (GstApixoWorker *worker, GstApixoRunConfig *config,
   task->user_data = user_data;
   task->cancellable = g_cancellable_new ();
   task->interval = config->poll_interval;
+  task->estimated_cost = -1;
   return task;
+}
+
+void
+gst_apixo_task_set_estimated_cost (GstApixoTask *task, gdouble usd)
+{
+  task->estimated_cost = usd;
 }
 
 static gboolean
@@ -188,6 +212,7 @@ task_shutdown (gpointer data)
   }
   task_clear_timer (&task->timer);
   task_clear_timer (&task->deadline_timer);
+  task_stop_progress (task);
   /* The service has no cancel endpoint: a submitted task keeps running
    * there, but this process stops counting it. */
   task_release_slot (task);
@@ -249,6 +274,7 @@ task_finish (GstApixoTask *task, const GstApixoTaskStatus *status,
 {
   task_clear_timer (&task->timer);
   task_clear_timer (&task->deadline_timer);
+  task_stop_progress (task);
   task_release_slot (task);
   if (!task->closed) {
     task->closed = TRUE;
@@ -271,6 +297,100 @@ task_resume_hint (GstApixoTask *task)
   return g_strdup_printf (" Task %s may still be running and billed: set "
                           "task-id=%s (model=%s) to resume it.",
                           task->task_id, task->task_id, task->model);
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+/* A heartbeat on the worker reports the task every progress-interval
+ * seconds from its start to its end, whatever it waits for: the service
+ * says nothing between polls (a minute at first for some models), and the
+ * limiter or a backoff may hold the task for longer still. */
+
+static void
+task_note_retry (GstApixoTask *task, GstApixoApiError *err, gdouble delay)
+{
+  g_free (task->retry_why);
+  task->retry_why = g_strdup (err->error->message);
+  task->retry_due = g_get_monotonic_time () + (gint64)(delay * G_USEC_PER_SEC);
+}
+
+/* The service's last state, or where the task is before it has one. */
+static const gchar *
+task_state_word (GstApixoTask *task)
+{
+  if (task->task_id == NULL)
+    return task->submitting ? "submitting" : "queued";
+  return task->last_state ? task->last_state : "submitted";
+}
+
+/* What holds the task back, if anything: sets @p's waiting-for and
+ * returns why, for a person. */
+static gchar *
+task_hold (GstApixoTask *task, GstApixoProgress *p)
+{
+  const GstApixoModelInfo *info = gst_apixo_model_lookup (task->model);
+  gint64 left;
+
+  if (task->wait != NULL && info != NULL) {
+    switch (gst_apixo_limiter_wait_hold (task->wait)) {
+      case GST_APIXO_LIMITER_HOLD_TASK_SLOT:
+        p->waiting_for = GST_APIXO_WAITING_TASK_SLOT;
+        return g_strdup_printf ("%s allows %u unfinished tasks at once, and "
+                                "this process has them",
+                                task->model, info->concurrent_tasks);
+      case GST_APIXO_LIMITER_HOLD_RATE:
+        p->waiting_for = GST_APIXO_WAITING_RATE_LIMIT;
+        return g_strdup_printf ("%s allows %u requests a minute, and this "
+                                "process made them",
+                                task->model, info->requests_per_minute);
+      default:
+        break;
+    }
+  } else if (task->timer != NULL && task->attempt > 0) {
+    p->waiting_for = GST_APIXO_WAITING_RETRY;
+    left = task->retry_due - g_get_monotonic_time ();
+    return g_strdup_printf ("%s; attempt %u in %.0f s", task->retry_why,
+                            task->attempt + 1,
+                            MAX (left, 0) / (gdouble)G_USEC_PER_SEC);
+  }
+  return NULL;
+}
+
+static gboolean
+task_heartbeat (gpointer data)
+{
+  GstApixoTask *task = data;
+  GstApixoProgress p;
+  gchar *why;
+
+  gst_apixo_progress_init (&p, task->config);
+  p.task_id = task->task_id;
+  p.state = task_state_word (task);
+  p.elapsed = task_elapsed (task);
+  p.poll_count = task->poll_count;
+  p.why = why = task_hold (task, &p);
+  task->callbacks.heartbeat (task, &p, task->user_data);
+  g_free (why);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+task_start_progress (GstApixoTask *task)
+{
+  gdouble interval = task->config->settings.progress_interval;
+
+  if (task->callbacks.heartbeat == NULL || !(interval > 0))
+    return;
+  task->heartbeat = g_timeout_source_new ((guint)(interval * 1000));
+  g_source_set_callback (task->heartbeat, task_heartbeat, task, NULL);
+  g_source_attach (task->heartbeat, g_main_context_get_thread_default ());
+}
+
+static void
+task_stop_progress (GstApixoTask *task)
+{
+  task_clear_timer (&task->heartbeat);
+  g_clear_pointer (&task->retry_why, g_free);
 }
 
 /* ---- fail codes ---------------------------------------------------------- */
@@ -339,12 +459,18 @@ task_timer_fired (gpointer data)
 }
 
 static void
-task_schedule (GstApixoTask *task, gdouble seconds)
+task_schedule_full (GstApixoTask *task, gdouble seconds, GSourceFunc func)
 {
   task_clear_timer (&task->timer);
   task->timer = g_timeout_source_new ((guint)(MAX (seconds, 0) * 1000));
-  g_source_set_callback (task->timer, task_timer_fired, task, NULL);
+  g_source_set_callback (task->timer, func, task, NULL);
   g_source_attach (task->timer, g_main_context_get_thread_default ());
+}
+
+static void
+task_schedule (GstApixoTask *task, gdouble seconds)
+{
+  task_schedule_full (task, seconds, task_timer_fired);
 }
 
 /* Seconds until the next poll, given the polls made so far. */
@@ -381,6 +507,8 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
   GError *error;
   gchar *hint;
 
+  if (task_refused_for_balance (task, err))
+    return;
   task->attempt++;
   if (err->transient && (retries < 0 || task->attempt <= (guint)retries) &&
       (kind == REQUEST_STATUS || err->not_processed)) {
@@ -390,6 +518,7 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
               task->task_id ? task->task_id : "(submit)", err->error->message,
               task->attempt, delay);
     task_schedule (task, delay);
+    task_note_retry (task, err, delay);
     return;
   }
 
@@ -494,6 +623,204 @@ task_polled (GObject *source, GAsyncResult *result, gpointer data)
   task_unref (task);
 }
 
+/* ---- money: check-balance, the balance behind a refusal ------------------ */
+
+static void
+task_read_balance (GstApixoTask *task, GAsyncReadyCallback callback)
+{
+  gst_apixo_client_balance_async (task->client, task->worker, task->cancellable,
+                                  callback, task_ref (task));
+}
+
+/* " (balance X, estimated cost Y)": what is known of them. */
+static gchar *
+task_money_text (GstApixoTask *task, gdouble balance)
+{
+  GString *text = g_string_new (NULL);
+  gchar *usd;
+
+  if (balance >= 0) {
+    usd = gst_apixo_usd_to_string (balance);
+    g_string_append_printf (text, "balance %s", usd);
+    g_free (usd);
+  }
+  if (task->estimated_cost >= 0) {
+    usd = gst_apixo_usd_to_string (task->estimated_cost);
+    g_string_append_printf (text, "%sestimated cost %s",
+                            text->len > 0 ? ", " : "", usd);
+    g_free (usd);
+  }
+  if (text->len > 0) {
+    g_string_prepend (text, " (");
+    g_string_append_c (text, ')');
+  }
+  return g_string_free (text, FALSE);
+}
+
+/* Reason insufficient-balance, with the balance (< 0: not read) and the
+ * estimate when known. */
+static GstStructure *
+task_money_details (GstApixoTask *task, guint http_status, gint api_code,
+                    gdouble balance)
+{
+  GstStructure *details = task_details (
+      task, GST_APIXO_REASON_INSUFFICIENT_BALANCE, http_status, api_code);
+
+  if (balance >= 0)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_BALANCE, G_TYPE_DOUBLE,
+                       balance, NULL);
+  if (task->estimated_cost >= 0)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_ESTIMATED_COST,
+                       G_TYPE_DOUBLE, task->estimated_cost, NULL);
+  return details;
+}
+
+static void
+task_refusal_said (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GstApixoTask *task = data;
+  GstApixoApiError *r = task->refusal;
+  GstApixoApiError err = {
+    0,
+  };
+  gdouble usd = -1;
+  gchar *money, *hint;
+
+  /* a balance that cannot be read is only left out */
+  if (!gst_apixo_client_balance_finish (task->client, result, &usd, &err))
+    usd = -1;
+  if (!task->closed) {
+    money = task_money_text (task, usd);
+    hint = task_resume_hint (task);
+    task_finish (task, NULL,
+                 g_error_new (GST_RESOURCE_ERROR, r->error->code, "%s%s.%s",
+                              r->error->message, money, hint),
+                 task_money_details (task, r->http_status, r->api_code, usd));
+    g_free (money);
+    g_free (hint);
+  }
+  gst_apixo_api_error_clear (&err);
+  task_unref (task);
+}
+
+/* The service refused for want of balance (402, "Insufficient credits"):
+ * the error says the balance, read once after the refusal (bounded by the
+ * HTTP timeout, like every request).  TRUE when it took @err over. */
+static gboolean
+task_refused_for_balance (GstApixoTask *task, GstApixoApiError *err)
+{
+  if (!err->insufficient_balance || task->refusal != NULL)
+    return FALSE;
+  task->refusal = g_new0 (GstApixoApiError, 1);
+  *task->refusal = *err;
+  err->error = NULL; /* taken */
+  task_read_balance (task, task_refusal_said);
+  return TRUE;
+}
+
+static void task_balance_read (GObject *source, GAsyncResult *result,
+                               gpointer data);
+
+static gboolean
+task_balance_timer_fired (gpointer data)
+{
+  GstApixoTask *task = data;
+
+  g_clear_pointer (&task->timer, g_source_unref);
+  task_read_balance (task, task_balance_read);
+  return G_SOURCE_REMOVE;
+}
+
+/* check-balance could not read it: retried like a status request, then an
+ * error (the user asked for the check: nothing is submitted without it). */
+static void
+task_balance_unread (GstApixoTask *task, GstApixoApiError *err)
+{
+  gint retries = task->config->settings.http.retries;
+  gdouble delay;
+
+  if (err->transient && (retries < 0 || ++task->attempt <= (guint)retries)) {
+    delay = gst_apixo_http_backoff_delay (&task->config->settings.http,
+                                          task->attempt, err->retry_after);
+    GST_INFO ("balance: %s; retry %u in %.2f s", err->error->message,
+              task->attempt, delay);
+    task_schedule_full (task, delay, task_balance_timer_fired);
+    return;
+  }
+  task_finish (
+      task, NULL,
+      g_error_new (GST_RESOURCE_ERROR, err->error->code,
+                   "check-balance: the balance could not be read (%s); "
+                   "nothing was submitted (set check-balance=false to submit "
+                   "without reading it)",
+                   err->error->message),
+      task_details (task,
+                    err->http_status ? GST_APIXO_REASON_HTTP
+                                     : GST_APIXO_REASON_NETWORK,
+                    err->http_status, err->api_code));
+}
+
+/* check-balance read it: posted, then compared with the estimate. */
+static void
+task_balance_known (GstApixoTask *task, gdouble usd)
+{
+  gchar *money;
+
+  task->attempt = 0;
+  GST_INFO ("balance %f USD, estimated cost %f USD", usd, task->estimated_cost);
+  if (task->callbacks.balance != NULL)
+    task->callbacks.balance (task, usd, task->user_data);
+  if (task->closed)
+    return;
+  if (task->estimated_cost < 0 || usd >= task->estimated_cost) {
+    task_request (task, REQUEST_SUBMIT);
+    return;
+  }
+  money = task_money_text (task, usd);
+  task_finish (task, NULL,
+               g_error_new (GST_RESOURCE_ERROR,
+                            GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+                            "Insufficient APIXO balance for this request%s: "
+                            "nothing was submitted (check-balance). Add "
+                            "balance to the account of this API key, or use "
+                            "another key",
+                            money),
+               task_money_details (task, 0, 0, usd));
+  g_free (money);
+}
+
+static void
+task_balance_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GstApixoTask *task = data;
+  GstApixoApiError err = {
+    0,
+  };
+  gdouble usd = -1;
+  gboolean read;
+
+  read = gst_apixo_client_balance_finish (task->client, result, &usd, &err);
+  if (!task->closed) {
+    if (read)
+      task_balance_known (task, usd);
+    else
+      task_balance_unread (task, &err);
+  }
+  gst_apixo_api_error_clear (&err);
+  task_unref (task);
+}
+
+/* A task slot is ours: submit, once check-balance has read the balance
+ * (before the journal's intent: a refusal leaves no "sending" record). */
+static void
+task_submit_when_funded (GstApixoTask *task)
+{
+  if (task->config->settings.check_balance)
+    task_read_balance (task, task_balance_read);
+  else
+    task_request (task, REQUEST_SUBMIT);
+}
+
 /* ---- requests ------------------------------------------------------------ */
 
 static void
@@ -530,7 +857,7 @@ task_slot_granted (gpointer data)
 
   task->wait = NULL;
   task->holds_slot = TRUE;
-  task_request (task, REQUEST_SUBMIT);
+  task_submit_when_funded (task);
   task_unref (task); /* the slot wait's reference */
 }
 
@@ -605,6 +932,7 @@ task_begin (gpointer data)
     g_source_attach (task->deadline_timer,
                      g_main_context_get_thread_default ());
   }
+  task_start_progress (task);
 
   if (task->resume_id != NULL) {
     /* An existing task: already counted by the service, no slot needed. */

@@ -16,6 +16,7 @@
 #include "gstapixoclient.h"
 #include "gstapixoerror.h"
 #include "gstapixohttp.h"
+#include "gstapixoprogress.h"
 #include "gstapixorun.h"
 #include "gstapixoworker.h"
 
@@ -58,6 +59,15 @@ typedef struct {
    * answered the service may have created (and bill) a task whose id we do
    * not know yet. */
   void (*sending) (GstApixoTask *task, gpointer user_data);
+  /* Optional: check-balance read the account's balance, @usd, before
+   * submitting (called before the refusal of a balance below the
+   * estimate). */
+  void (*balance) (GstApixoTask *task, gdouble usd, gpointer user_data);
+  /* Optional: the heartbeat, every progress-interval seconds from the
+   * start to the end, whatever the task waits for (@progress: borrowed,
+   * for this call). */
+  void (*heartbeat) (GstApixoTask *task, const GstApixoProgress *progress,
+                     gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  The task of @config's model (it holds a reference): with
@@ -72,6 +82,12 @@ GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
                                   const gchar *resume_id,
                                   const GstApixoTaskCallbacks *callbacks,
                                   gpointer user_data);
+
+/* Any thread, before gst_apixo_task_start().  The estimated cost of the
+ * submission in USD (< 0: unknown, the default): with check-balance, a
+ * balance below it is refused before anything is sent; a refusal of the
+ * service (HTTP 402) says it. */
+void gst_apixo_task_set_estimated_cost (GstApixoTask *task, gdouble usd);
 
 /* Any thread.  Starts the task on the worker. */
 void gst_apixo_task_start (GstApixoTask *task);

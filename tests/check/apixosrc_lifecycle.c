@@ -189,11 +189,7 @@ stop_pipeline (GstElement *pipeline)
 static GstElement *
 start_pipeline (const gchar *launch)
 {
-  GstElement *pipeline = apixo_test_parse (sim, launch);
-
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
-                          GST_STATE_CHANGE_ASYNC);
-  return pipeline;
+  return apixo_test_start (sim, launch);
 }
 
 /* ---- stopping at any moment ---------------------------------------------- */

@@ -953,6 +953,8 @@ static const OutOfRange OUT_OF_RANGE[] = {
   { "wan-2-5", "poll-delay", "inf", "-1 to 86400" },
   { "wan-2-5", "poll-interval", "3600.5", "-1 to 3600" },
   { "wan-2-5", "poll-interval", "-inf", "-1 to 3600" },
+  { "wan-2-5", "progress-interval", "0", "0.1 to 3600" },
+  { "wan-2-5", "progress-interval", "nan", "0.1 to 3600" },
   { "wan-2-5", "timeout", "3601", "0 to 3600" },
   { "wan-2-5", "timeout", "4294967295", "0 to 3600" },
   { "wan-2-5", "retries", "-2", "-1 = no limit" },

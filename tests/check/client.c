@@ -566,6 +566,119 @@ GST_START_TEST (test_limiter_tasks)
 
 GST_END_TEST;
 
+/* apikeys/current-balance: data is the remaining USD, a number >= 0;
+ * anything else is malformed (retried, like a status answer). */
+typedef struct {
+  guint status;
+  const gchar *body;
+  gdouble usd;           /* when read */
+  GstResourceError code; /* else */
+  gboolean transient;
+} BalanceAnswer;
+
+static const BalanceAnswer balance_answers[] = {
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":74.87}", 74.87 },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":0}", 0 },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":12}", 12 },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":-0.5}", -1,
+    GST_RESOURCE_ERROR_READ, TRUE },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":\"74.87\"}", -1,
+    GST_RESOURCE_ERROR_READ, TRUE },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":null}", -1,
+    GST_RESOURCE_ERROR_READ, TRUE },
+  { 200, "{\"code\":200,\"message\":\"success\",\"data\":{}}", -1,
+    GST_RESOURCE_ERROR_READ, TRUE },
+  { 200, "{\"code\":200,\"message\":\"success\"}", -1, GST_RESOURCE_ERROR_READ,
+    TRUE },
+  { 401, "{\"code\":401,\"message\":\"Invalid API key\",\"data\":null}", -1,
+    GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE },
+  { 404, "", -1, GST_RESOURCE_ERROR_NOT_FOUND, FALSE },
+  { 500, "", -1, GST_RESOURCE_ERROR_FAILED, TRUE },
+};
+
+GST_START_TEST (test_balance_answers)
+{
+  const BalanceAnswer *a = &balance_answers[__i__];
+  GBytes *bytes = g_bytes_new (a->body, strlen (a->body));
+  gdouble usd = -1;
+  gboolean read;
+
+  read = gst_apixo_client_parse_balance (client, a->status, bytes, &usd, &err);
+  g_bytes_unref (bytes);
+  if (a->usd >= 0) {
+    fail_unless (read, "%s: %s", a->body, err.error ? err.error->message : "");
+    fail_unless (G_APPROX_VALUE (usd, a->usd, 1e-9), "%s: %f", a->body, usd);
+    fail_unless (err.error == NULL);
+    return;
+  }
+  fail_if (read, "%s read as %f", a->body, usd);
+  fail_unless (err.error != NULL && err.error->code == (gint)a->code, "%s: %s",
+               a->body, err.error ? err.error->message : "no error");
+  fail_unless_equals_int (err.transient, a->transient);
+  /* what failed is said (a refused key is about the key) */
+  fail_unless (a->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED ||
+                   strstr (err.error->message, "balance") != NULL,
+               "%s", err.error->message);
+}
+
+GST_END_TEST;
+
+/* The refusals for want of balance are marked, so that the task can say
+ * the balance; other refusals are not. */
+GST_START_TEST (test_insufficient_balance_marked)
+{
+  g_free (submit (402, "{\"code\":402,\"message\":\"Insufficient balance\","
+                       "\"data\":null}"));
+  fail_unless (err.insufficient_balance);
+  g_free (submit (200, "{\"code\":400,\"message\":\"Insufficient credits\","
+                       "\"data\":null}"));
+  fail_unless (err.insufficient_balance);
+  g_free (submit (403, ""));
+  fail_if (err.insufficient_balance);
+  g_free (submit (400, "{\"code\":400,\"message\":\"Invalid parameters\"}"));
+  fail_if (err.insufficient_balance);
+}
+
+GST_END_TEST;
+
+/* What holds a wait back, for the progress reports: a task wait behind
+ * the last free slot, a request wait behind a full window; nothing for a
+ * wait about to be granted. */
+GST_START_TEST (test_limiter_hold)
+{
+  GstApixoLimiter *limiter = gst_apixo_limiter_get ("key-hold", "m", 2, 1);
+  GstApixoLimiterWait *slot_a, *slot_b, *request;
+  guint granted = 0;
+
+  slot_a = gst_apixo_limiter_acquire_task (limiter, count_grant, &granted);
+  slot_b = gst_apixo_limiter_acquire_task (limiter, count_grant, &granted);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (slot_a),
+                          GST_APIXO_LIMITER_HOLD_NONE);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (slot_b),
+                          GST_APIXO_LIMITER_HOLD_TASK_SLOT);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 1);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (slot_b),
+                          GST_APIXO_LIMITER_HOLD_TASK_SLOT);
+
+  gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  request = gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (request),
+                          GST_APIXO_LIMITER_HOLD_NONE);
+  iterate_until_idle ();
+  fail_unless_equals_int (granted, 3);
+  request = gst_apixo_limiter_acquire_request (limiter, count_grant, &granted);
+  fail_unless_equals_int (gst_apixo_limiter_wait_hold (request),
+                          GST_APIXO_LIMITER_HOLD_RATE);
+
+  gst_apixo_limiter_cancel (request);
+  gst_apixo_limiter_cancel (slot_b);
+  gst_apixo_limiter_release_task (limiter);
+  gst_apixo_limiter_unref (limiter);
+}
+
+GST_END_TEST;
+
 static Suite *
 client_suite (void)
 {
@@ -578,6 +691,9 @@ client_suite (void)
   tcase_add_loop_test (tp, test_submit_failures, 0,
                        G_N_ELEMENTS (submit_failures));
   tcase_add_test (tp, test_submit_success);
+  tcase_add_loop_test (tp, test_balance_answers, 0,
+                       G_N_ELEMENTS (balance_answers));
+  tcase_add_test (tp, test_insufficient_balance_marked);
   tcase_add_test (tp, test_error_detail_said_once);
   tcase_add_test (tp, test_status_states);
   tcase_add_test (tp, test_parsers_fuzz);
@@ -592,6 +708,7 @@ client_suite (void)
   tcase_add_test (tc, test_task_id_and_redact);
   tcase_add_test (tc, test_limiter_requests);
   tcase_add_test (tc, test_limiter_tasks);
+  tcase_add_test (tc, test_limiter_hold);
   return s;
 }
 

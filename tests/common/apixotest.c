@@ -155,6 +155,16 @@ apixo_test_run (GstElement *pipeline, gdouble timeout)
   return run;
 }
 
+GstElement *
+apixo_test_start (SimFixture *sim, const gchar *launch)
+{
+  GstElement *pipeline = apixo_test_parse (sim, launch);
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+                          GST_STATE_CHANGE_ASYNC);
+  return pipeline;
+}
+
 ApixoRun *
 apixo_test_run_launch (SimFixture *sim, const gchar *launch, gdouble timeout)
 {

@@ -68,6 +68,9 @@ ApixoRun *apixo_test_run (GstElement *pipeline, gdouble timeout);
 /* apixo_test_parse + apixo_test_run */
 ApixoRun *apixo_test_run_launch (SimFixture *sim, const gchar *launch,
                                  gdouble timeout);
+/* apixo_test_parse, then PLAYING (asserted asynchronous): the pipeline,
+ * left running for the test to watch and stop. */
+GstElement *apixo_test_start (SimFixture *sim, const gchar *launch);
 void apixo_run_free (ApixoRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ApixoRun, apixo_run_free)
 
