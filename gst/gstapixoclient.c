@@ -442,10 +442,11 @@ static void
 secret_echoed (GstApixoClient *client, CallKind kind, const gchar *what,
                GstApixoApiError *err)
 {
-  api_error_set (err, GST_RESOURCE_ERROR_READ, FALSE, FALSE,
-                 g_strdup_printf ("Malformed answer from the service while "
-                                  "%s: %s holds the API key; refused",
-                                  call_what (kind), what));
+  gchar *why = g_strdup_printf ("%s holds the API key; refused", what);
+
+  malformed_answer (client, kind, why, err);
+  g_free (why);
+  err->transient = FALSE;
   err->reason = GST_APIXO_REASON_MALFORMED;
 }
 
