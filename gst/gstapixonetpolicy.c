@@ -241,7 +241,7 @@ check_uri (Guard *guard, GUri *uri)
   if (gst_apixo_net_holds_secret (text, guard->secret))
     error = g_error_new_literal (
         GST_APIXO_NET_POLICY_ERROR, GST_APIXO_NET_POLICY_ERROR_SECRET,
-        "a redirect of the result URL holds the API key: not followed");
+        "the result URL or a redirect of it holds the API key: not fetched");
   else if (gst_apixo_net_class_of_host (host, &net_class) &&
            !gst_apixo_net_class_allowed (net_class, guard->base_url))
     error = g_error_new (
