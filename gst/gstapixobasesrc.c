@@ -1129,11 +1129,12 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
   if (ret == GST_FLOW_EOS)
     return gst_apixo_generation_wait_downloaded (priv->generation, cancellable);
   if (ret == GST_FLOW_OK) {
-    if (gst_apixo_generation_wait_final (priv->generation, pull,
-                                         offset + gst_buffer_get_size (*buf),
-                                         cancellable) == GST_FLOW_FLUSHING) {
+    ret = gst_apixo_generation_wait_final (priv->generation, pull,
+                                           offset + gst_buffer_get_size (*buf),
+                                           cancellable);
+    if (ret != GST_FLOW_OK) {
       gst_clear_buffer (buf);
-      return GST_FLOW_FLUSHING;
+      return ret;
     }
     update_duration (self, spool);
     if (!priv->tags_sent) {

@@ -31,7 +31,9 @@ G_BEGIN_DECLS
 #define GST_APIXO_ERROR_FIELD_TASK_ID "task-id"
 /* string: the model id */
 #define GST_APIXO_ERROR_FIELD_MODEL "model"
-/* string: the property whose value is refused (reason "settings") */
+/* string: the property whose value is refused (reason "settings"), or the
+ * bound that stopped a download (reason "download": min-speed,
+ * max-result-size, download-deadline) */
 #define GST_APIXO_ERROR_FIELD_PROPERTY "property"
 /* strings: the service's failCode and failMsg (reason "failed") */
 #define GST_APIXO_ERROR_FIELD_FAIL_CODE "fail-code"
@@ -69,6 +71,9 @@ G_BEGIN_DECLS
 #define GST_APIXO_REASON_CANCELLED "cancelled"
 /* The result could not be downloaded or kept. */
 #define GST_APIXO_REASON_DOWNLOAD "download"
+/* The downloaded result is not a complete ISO-BMFF/MP4 file (or came in a
+ * Content-Encoding): nothing of it is kept. */
+#define GST_APIXO_REASON_INVALID_RESULT "invalid-result"
 /* The element stopped watching a task that is still running (and billed):
  * it can be resumed with task-id. */
 #define GST_APIXO_REASON_ABANDONED "abandoned"

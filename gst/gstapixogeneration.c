@@ -43,6 +43,7 @@
 
 #include "gstapixogeneration.h"
 #include "gstapixoerror.h"
+#include "gstapixomp4.h"
 #include "gstapixonetpolicy.h"
 #include "gstapixoprogress.h"
 #include "gstapixotask.h"
@@ -418,10 +419,13 @@ static void spool_progress (GstApixoSpool *spool, guint64 received,
                             gint64 total, gpointer user_data);
 static void spool_finished (GstApixoSpool *spool, const GError *error,
                             gpointer user_data);
+static gboolean spool_verify (GstApixoSpool *spool, gint fd, guint64 size,
+                              GError **error, gpointer user_data);
 
 static const GstApixoSpoolCallbacks spool_callbacks = {
   spool_progress,
   spool_finished,
+  spool_verify,
 };
 
 /* Stores @error, a failure of the download, with @details (taken); the
@@ -583,6 +587,17 @@ spool_progress (GstApixoSpool *spool, guint64 received, gint64 total,
                               G_TYPE_UINT64, received, "total", G_TYPE_INT64,
                               total, "percent", G_TYPE_UINT, percent, NULL));
   g_free (task_id);
+}
+
+/* Worker thread, before the download is declared complete (EOS in push
+ * mode, the keep at save-location, the cache store all wait for that):
+ * every model delivers an MP4 file, so anything else (an error page served
+ * as video, a cut or compressed body) is not the result. */
+static gboolean
+spool_verify (GstApixoSpool *spool, gint fd, guint64 size, GError **error,
+              gpointer user_data)
+{
+  return gst_apixo_mp4_check_fd (fd, size, error);
 }
 
 static void
@@ -788,8 +803,10 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
 {
   GError *error = NULL;
   GstFlowReturn ret = GST_FLOW_EOS;
+  GstApixoSpool *spool;
 
   g_mutex_lock (&gen->lock);
+  spool = gen->spool; /* alive until end(), which waits for this thread */
   while (!gen->download_done && gen->download_error == NULL &&
          !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&gen->cond, &gen->lock);
@@ -798,6 +815,12 @@ gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
   else if (gen->download_error != NULL)
     error = g_error_copy (gen->download_error);
   g_mutex_unlock (&gen->lock);
+  /* The download itself failed (not only the keep): never EOS. */
+  if (error != NULL && !gst_apixo_spool_is_complete (spool)) {
+    gst_apixo_generation_read_failed (gen, error);
+    g_error_free (error);
+    return GST_FLOW_ERROR;
+  }
   /* streamed to the end: delivered (a kept or cached result's record was
    * closed already) */
   if (ret == GST_FLOW_EOS && error == NULL)
@@ -862,10 +885,14 @@ gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
   }
   if (!must_wait_for_final (pull, spool, read_end))
     return GST_FLOW_OK;
-  return gst_apixo_generation_wait_downloaded (gen, cancellable) ==
-                 GST_FLOW_FLUSHING
-             ? GST_FLOW_FLUSHING
-             : GST_FLOW_OK;
+  switch (gst_apixo_generation_wait_downloaded (gen, cancellable)) {
+    case GST_FLOW_FLUSHING:
+      return GST_FLOW_FLUSHING;
+    case GST_FLOW_ERROR:
+      return GST_FLOW_ERROR;
+    default:
+      return GST_FLOW_OK;
+  }
 }
 
 void
@@ -873,18 +900,10 @@ gst_apixo_generation_read_failed (GstApixoGeneration *gen, const GError *error)
 {
   GstApixoSpool *spool;
 
-  const gchar *reason = GST_APIXO_REASON_DOWNLOAD;
-  /* a refusal of the network policy gets its own reason */
-  GError *gst_error = gst_apixo_net_policy_error_to_gst (error, &reason);
-
   g_mutex_lock (&gen->lock);
   spool = gen->spool; /* alive until end(), which waits for this thread */
   g_mutex_unlock (&gen->lock);
-  fail_download (gen, gst_error,
-                 gst_apixo_error_details_new (
-                     reason, GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT,
-                     gst_apixo_spool_get_http_status (spool), NULL));
-  g_error_free (gst_error);
+  fail_download (gen, error, gst_apixo_spool_error_details (spool));
   gst_apixo_generation_post_error (gen);
 }
 

@@ -155,7 +155,9 @@ GstFlowReturn gst_apixo_generation_wait_for_spool (GstApixoGeneration *gen,
 /* Streaming thread.  At the end of the data: waits until the download has
  * finished (the file is complete, and kept with save-location).  EOS, or
  * FLUSHING when @cancellable is cancelled; a failure to keep the file is
- * posted as a warning (the stream itself is complete: EOS). */
+ * posted as a warning (the stream itself is complete: EOS); a failed
+ * download (a bound, a result that is not an MP4 file) is posted as the
+ * error and gives ERROR. */
 GstFlowReturn gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
                                                     GCancellable *cancellable);
 
@@ -163,7 +165,8 @@ GstFlowReturn gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
  * (@pull: in pull mode).  EOS must not go downstream before the file is
  * final: when this read is one that could be followed by EOS, waits for
  * the download to finish (see gst_apixo_generation_wait_downloaded()).
- * FLUSHING when @cancellable is cancelled meanwhile, OK otherwise. */
+ * FLUSHING when @cancellable is cancelled meanwhile, ERROR when the download
+ * failed meanwhile (posted), OK otherwise. */
 GstFlowReturn gst_apixo_generation_wait_final (GstApixoGeneration *gen,
                                                gboolean pull, guint64 read_end,
                                                GCancellable *cancellable);

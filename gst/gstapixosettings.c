@@ -41,6 +41,14 @@
 #define DEFAULT_JOURNAL TRUE
 #define DEFAULT_CACHE FALSE
 #define DEFAULT_CACHE_MAX_SIZE (G_GUINT64_CONSTANT (5) << 30) /* 5 GiB */
+/* The result download's bounds: a generated clip is tens to hundreds of
+ * MB, so 2 GiB leaves room and still stops an endless body long before a
+ * disk fills; 1 KiB/s over 30 s only stops a host that has all but
+ * stopped (curl's --speed-limit/--speed-time shape). */
+#define DEFAULT_MIN_SPEED 1024
+#define DEFAULT_MIN_SPEED_TIME 30
+#define DEFAULT_MAX_RESULT_SIZE (G_GUINT64_CONSTANT (2) << 30) /* 2 GiB */
+#define DEFAULT_DOWNLOAD_DEADLINE 1800
 
 void
 gst_apixo_secret_clear (gchar **secret)
@@ -78,6 +86,10 @@ gst_apixo_settings_init (GstApixoSettings *s)
   s->journal = DEFAULT_JOURNAL;
   s->cache = DEFAULT_CACHE;
   s->cache_max_size = DEFAULT_CACHE_MAX_SIZE;
+  s->min_speed = DEFAULT_MIN_SPEED;
+  s->min_speed_time = DEFAULT_MIN_SPEED_TIME;
+  s->max_result_size = DEFAULT_MAX_RESULT_SIZE;
+  s->download_deadline = DEFAULT_DOWNLOAD_DEADLINE;
   /* Like souphttpsrc: the proxy defaults to $http_proxy. */
   env = g_getenv ("http_proxy");
   s->http.proxy = g_strdup (env && *env ? env : NULL);
@@ -142,6 +154,10 @@ enum {
   PROP_EXTRA_HEADERS,
   PROP_SAVE_LOCATION,
   PROP_SPOOL_DIRECTORY,
+  PROP_MIN_SPEED,
+  PROP_MIN_SPEED_TIME,
+  PROP_MAX_RESULT_SIZE,
+  PROP_DOWNLOAD_DEADLINE,
   PROP_CACHE_DIRECTORY,
   PROP_JOURNAL,
   PROP_CACHE,
@@ -354,6 +370,46 @@ install_pay_once_properties (GObjectClass *klass, guint first)
                FALSE, RW));
 }
 
+/* The bounds of the result download: a host that trickles, sends without
+ * end or takes forever gets a clear error, not a hang or a full disk. */
+static void
+install_download_properties (GObjectClass *klass, guint first)
+{
+  static const struct {
+    guint id;
+    const gchar *name, *nick, *blurb;
+    guint default_value;
+  } seconds_and_speeds[] = {
+    { PROP_MIN_SPEED, "min-speed", "Minimum speed",
+      "Bytes per second a result download must average over any "
+      "min-speed-time window, or the transfer is dropped and resumed (per "
+      "retries); 0 = no check",
+      DEFAULT_MIN_SPEED },
+    { PROP_MIN_SPEED_TIME, "min-speed-time", "Minimum speed time",
+      "Seconds of the window min-speed is measured over, 1 to 3600",
+      DEFAULT_MIN_SPEED_TIME },
+    { PROP_DOWNLOAD_DEADLINE, "download-deadline", "Download deadline",
+      "Seconds the whole result download (all its retries) may take before "
+      "it fails (the task id stays valid: set task-id to fetch the result "
+      "again); 0 = no limit",
+      DEFAULT_DOWNLOAD_DEADLINE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (seconds_and_speeds); i++)
+    install (klass, first, seconds_and_speeds[i].id,
+             g_param_spec_uint (seconds_and_speeds[i].name,
+                                seconds_and_speeds[i].nick,
+                                seconds_and_speeds[i].blurb, 0, G_MAXUINT,
+                                seconds_and_speeds[i].default_value, RW));
+  install (klass, first, PROP_MAX_RESULT_SIZE,
+           g_param_spec_uint64 (
+               "max-result-size", "Maximum result size",
+               "Largest result accepted, in bytes: a larger announced size "
+               "fails before the body is read, a body growing past it is cut "
+               "there and fails; 0 = no limit",
+               0, G_MAXUINT64, DEFAULT_MAX_RESULT_SIZE, RW));
+}
+
 /* What lives on this machine: the result's files, the media server that
  * publishes local inputs. */
 static void
@@ -374,6 +430,7 @@ install_local_properties (GObjectClass *klass, guint first)
                "into (it has no name there, and goes at stop or when the "
                "process ends); NULL = the system temp directory",
                NULL, RW));
+  install_download_properties (klass, first);
   install_pay_once_properties (klass, first);
   install (
       klass, first, PROP_PUBLIC_URL,
@@ -517,6 +574,10 @@ static const Field fields[N_PROPS] = {
   [PROP_EXTRA_HEADERS] = { OFFSET (http.extra_headers) },
   [PROP_SAVE_LOCATION] = { OFFSET (save_location) },
   [PROP_SPOOL_DIRECTORY] = { OFFSET (spool_directory) },
+  [PROP_MIN_SPEED] = { OFFSET (min_speed) },
+  [PROP_MIN_SPEED_TIME] = { OFFSET (min_speed_time) },
+  [PROP_MAX_RESULT_SIZE] = { OFFSET (max_result_size) },
+  [PROP_DOWNLOAD_DEADLINE] = { OFFSET (download_deadline) },
   [PROP_CACHE_DIRECTORY] = { OFFSET (cache_directory) },
   [PROP_JOURNAL] = { OFFSET (journal) },
   [PROP_CACHE] = { OFFSET (cache) },
@@ -742,6 +803,7 @@ check_numeric_settings (const GstApixoSettings *s, const gchar **property,
       "0 to 3600 seconds" },
     { "retry-backoff-max", s->http.retry_backoff_max, 0, 3600,
       "0 to 3600 seconds" },
+    { "min-speed-time", s->min_speed_time, 1, 3600, "1 to 3600 seconds" },
     { "server-port", s->server_port, 0, 65535,
       "0 = any free port, or 1 to 65535" },
     { "max-cost", s->max_cost, 0, G_MAXDOUBLE,

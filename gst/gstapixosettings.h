@@ -41,6 +41,11 @@ typedef struct {
   gboolean allow_insecure_http; /* http:// base-url to a remote host */
   gchar *save_location;
   gchar *spool_directory;
+  /* the result download's bounds (0: none) */
+  guint min_speed; /* bytes/s over min_speed_time s */
+  guint min_speed_time;
+  guint64 max_result_size;
+  guint download_deadline; /* s */
   /* pay once: the journal and the result cache (NULL directory: the
    * user's cache directory, see gst_apixo_settings_cache_directory()) */
   gchar *cache_directory;

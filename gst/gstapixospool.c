@@ -32,7 +32,9 @@
  *   (HTTP settings, save-location) is immutable too (the config is shared
  *   with the element and the task, and read without a lock).
  * - Holds: every SpoolTransfer alive and every idle/timer/thread callback
- *   that may still run counts one hold.  The worker releases a hold as the
+ *   that may still run counts one hold.  A transfer's own timers (no
+ *   progress, min-speed samples, download-deadline, backoff) are covered by
+ *   its hold: they are destroyed before transfer_free() releases it.  The worker releases a hold as the
  *   very last thing it does with the spool; free() waits for zero holds.
  * - Lock order: a GCancellable's internal lock (its "cancelled" handler takes
  *   spool->lock), then spool->lock, then the worker GMainContext's lock
@@ -79,7 +81,19 @@
  *   server just ignores ranges: restart from 0, overwriting identical bytes,
  *   and send no more far-ahead ranges.
  * - Retries count consecutive failures without progress (new bytes beyond
- *   the furthest point reached reset the count).
+ *   the furthest point reached reset the count).  A transfer dropped for
+ *   being slower than min-speed made progress by definition: those drops
+ *   are counted apart and never reset, so a trickle cannot retry forever.
+ * - Bounds: min-speed is sampled once a second per attempt of the
+ *   sequential download (a window of min-speed-time samples slides over
+ *   them); max-result-size is checked on the announced length and on every
+ *   write; download-deadline is one timer over the whole sequential
+ *   download (attempts and backoffs).  Each failure notes its cause (reason,
+ *   property) for gst_apixo_spool_error_details().
+ * - Verification: the body's end only means the result once the verify
+ *   callback says so (an MP4 check).  A body whose end was the connection
+ *   closing (no length, not chunked) may have been cut: that download
+ *   starts again from byte 0 within the retry budget.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -87,6 +101,7 @@
 #endif
 
 #include "gstapixospool.h"
+#include "gstapixoerror.h"
 #include "gstapixonetpolicy.h"
 
 #include <errno.h>
@@ -162,6 +177,8 @@ struct _GstApixoSpool {
   gboolean kept; /* renamed to keep_location */
   GError *error; /* failed for good */
   guint http_status;
+  const gchar *fail_reason;   /* GST_APIXO_REASON_*, with error */
+  const gchar *fail_property; /* the bound that stopped it, or NULL */
   gboolean started;
   gboolean closing; /* free() has begun */
   guint holds;
@@ -179,8 +196,11 @@ struct _GstApixoSpool {
   gchar *last_modified;
   guint64 high_water; /* furthest byte the sequential download reached */
   guint64 last_progress;
-  gint64 progress_total; /* spool->total as the worker last set it */
-  guint attempts;        /* consecutive failures without progress */
+  gint64 progress_total;       /* spool->total as the worker last set it */
+  guint attempts;              /* consecutive failures without progress */
+  guint slow_failures;         /* drops below min-speed (never reset) */
+  const gchar *cause_reason;   /* of the current attempt's failure */
+  const gchar *cause_property; /* (static strings; NULL: a download error) */
 };
 
 struct _SpoolTransfer {
@@ -197,7 +217,14 @@ struct _SpoolTransfer {
   GSource *backoff;          /* sequential download between attempts */
   gint64 last_activity;      /* monotonic time of the last progress */
   gboolean timed_out;
-  guint8 *buf; /* read_async() buffer (not pollable streams only) */
+  GSource *speed;    /* min-speed: one sample a second (this attempt) */
+  guint64 *samples;  /* t->pos, a second apart: a ring of min-speed-time + 1 */
+  guint n_samples;   /* taken this attempt */
+  gboolean too_slow; /* cancelled by the min-speed check */
+  GSource *deadline; /* download-deadline (sequential, all attempts) */
+  gboolean deadline_passed;
+  gboolean eof_body; /* this answer's body ends when the connection closes */
+  guint8 *buf;       /* read_async() buffer (not pollable streams only) */
 };
 
 static void transfer_send (SpoolTransfer *t);
@@ -472,6 +499,11 @@ transfer_end_attempt (SpoolTransfer *t)
     g_source_destroy (t->readable);
     g_clear_pointer (&t->readable, g_source_unref);
   }
+  if (t->speed != NULL) {
+    g_source_destroy (t->speed);
+    g_clear_pointer (&t->speed, g_source_unref);
+  }
+  t->too_slow = FALSE;
   t->pollable = NULL;
   if (t->stream != NULL) {
     /* Closing mid-body makes libsoup drop the connection without reading
@@ -496,6 +528,11 @@ transfer_free (SpoolTransfer *t)
     g_source_destroy (t->backoff);
     g_clear_pointer (&t->backoff, g_source_unref);
   }
+  if (t->deadline != NULL) {
+    g_source_destroy (t->deadline);
+    g_clear_pointer (&t->deadline, g_source_unref);
+  }
+  g_free (t->samples);
   if (t->range != NULL) {
     g_ptr_array_remove (spool->range_transfers, t);
     g_mutex_lock (&spool->lock);
@@ -564,6 +601,58 @@ transfer_arm_stall (SpoolTransfer *t)
   g_source_set_ready_time (t->stall,
                            t->last_activity +
                                t->spool->http->timeout * G_TIME_SPAN_SECOND);
+}
+
+/* Worker.  What the failure to come is about: @reason (GST_APIXO_REASON_*,
+ * NULL: download) and the @property naming the bound that stopped it (NULL:
+ * none).  Static strings. */
+static void
+spool_cause (GstApixoSpool *spool, const gchar *reason, const gchar *property)
+{
+  spool->cause_reason = reason;
+  spool->cause_property = property;
+}
+
+/* Worker, once a second while the sequential body arrives: drops the
+ * attempt when the last min-speed-time seconds brought fewer than
+ * min-speed bytes a second (curl's --speed-limit/--speed-time). */
+static gboolean
+transfer_check_speed (gpointer data)
+{
+  SpoolTransfer *t = data;
+  const GstApixoSettings *s = &t->spool->config->settings;
+  guint ring = s->min_speed_time + 1;
+  guint64 oldest;
+
+  t->samples[t->n_samples++ % ring] = t->pos;
+  if (t->too_slow || t->n_samples < ring)
+    return G_SOURCE_CONTINUE;
+  oldest = t->samples[t->n_samples % ring];
+  if (t->pos - oldest >= (guint64)s->min_speed * s->min_speed_time)
+    return G_SOURCE_CONTINUE;
+  GST_DEBUG ("%s: %" G_GUINT64_FORMAT " bytes in the last %u s, less than "
+             "min-speed %u bytes/s",
+             t->spool->log_name, t->pos - oldest, s->min_speed_time,
+             s->min_speed);
+  t->too_slow = TRUE;
+  g_cancellable_cancel (t->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Worker.  Starts sampling the sequential body's speed (min-speed > 0). */
+static void
+transfer_arm_speed (SpoolTransfer *t)
+{
+  const GstApixoSettings *s = &t->spool->config->settings;
+
+  if (t->range != NULL || s->min_speed == 0 || s->min_speed_time == 0)
+    return;
+  if (t->samples == NULL)
+    t->samples = g_new (guint64, s->min_speed_time + 1);
+  t->samples[0] = t->pos;
+  t->n_samples = 1;
+  t->speed = gst_apixo_worker_add_timeout (t->spool->worker, 1000,
+                                           transfer_check_speed, t, NULL);
 }
 
 /* Worker.  Cancels the far-ahead requests (the download ended). */
@@ -635,6 +724,9 @@ seq_fail (SpoolTransfer *t, GError *error, guint http_status)
   if (spool->error == NULL) {
     spool->error = g_error_copy (error);
     spool->http_status = http_status;
+    spool->fail_reason =
+        spool->cause_reason ? spool->cause_reason : GST_APIXO_REASON_DOWNLOAD;
+    spool->fail_property = spool->cause_property;
   }
   g_cond_broadcast (&spool->cond);
   g_mutex_unlock (&spool->lock);
@@ -666,8 +758,10 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
   guint status = error ? 0 : soup_message_get_status (t->msg);
   gint retries = spool->http->retries;
   gdouble delay;
+  guint tries;
 
   spool->attempts++;
+  tries = MAX (spool->attempts, spool->slow_failures);
   /* Resuming needs a strong validator (If-Range): without one a changed
    * file would be spliced onto what readers already have. */
   if (t->pos > 0 && spool_if_range (spool) == NULL) {
@@ -687,12 +781,15 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
     g_free (why);
     return;
   }
-  if (retries >= 0 && spool->attempts > (guint)retries) {
+  if (retries >= 0 && tries > (guint)retries) {
     GError *gst_error;
-    gchar *extra =
-        g_strdup_printf (" (gave up after %u attempts)", spool->attempts);
+    gchar *extra = g_strdup_printf (" (gave up after %u attempts)", tries);
 
-    if (error != NULL) {
+    if (error != NULL && error->domain == GST_RESOURCE_ERROR) {
+      /* ours already (the verify callback's) */
+      gst_error = g_error_new (error->domain, error->code, "%s%s",
+                               error->message, extra);
+    } else if (error != NULL) {
       gchar *what = g_strdup_printf ("downloading the result from %s%s",
                                      spool->host, extra);
 
@@ -736,22 +833,66 @@ range_fail (SpoolTransfer *t, const gchar *why, gboolean disable)
 }
 
 /* Worker.  The network policy refused @t's URL, a redirect of it or the
- * address it connects to (@error taken): never retried. */
+ * address it connects to (@error, GST_APIXO_NET_POLICY_ERROR, taken):
+ * never retried; the error says why, with its reason. */
 static void
 transfer_refused (SpoolTransfer *t, GError *error)
 {
+  const gchar *reason = NULL;
+  GError *gst_error;
+
   if (t->range != NULL) {
     range_fail (t, error->message, TRUE);
     g_error_free (error);
-  } else {
-    seq_fail (t, error, 0);
+    return;
   }
+  gst_error = gst_apixo_net_policy_error_to_gst (error, &reason);
+  g_error_free (error);
+  spool_cause (t->spool, reason, NULL);
+  seq_fail (t, gst_error, 0);
+}
+
+/* Worker.  download-deadline passed: the download fails for good (asking
+ * again cannot make it sooner). */
+static void
+seq_deadline_fail (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+
+  spool_cause (spool, NULL, "download-deadline");
+  seq_fail (t,
+            g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                         "Failed downloading the result from %s: not "
+                         "complete within download-deadline (%u s)",
+                         spool->host,
+                         spool->config->settings.download_deadline),
+            0);
+}
+
+static gboolean
+seq_deadline (gpointer data)
+{
+  SpoolTransfer *t = data;
+
+  g_clear_pointer (&t->deadline, g_source_unref);
+  t->deadline_passed = TRUE;
+  if (t->backoff != NULL) {
+    g_source_destroy (t->backoff);
+    g_clear_pointer (&t->backoff, g_source_unref);
+    seq_deadline_fail (t);
+  } else if (t->cancellable != NULL) {
+    /* transfer_error() fails it */
+    g_cancellable_cancel (t->cancellable);
+  }
+  return G_SOURCE_REMOVE;
 }
 
 /* Worker.  A transport error on @t (taken). */
 static void
 transfer_error (SpoolTransfer *t, GError *error)
 {
+  gboolean cancelled =
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   GError *refused =
       t->spool->stopping ? NULL : gst_apixo_net_policy_take_error (t->msg);
 
@@ -761,18 +902,33 @@ transfer_error (SpoolTransfer *t, GError *error)
     return;
   }
   if (t->spool->stopping ||
-      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-       !t->timed_out)) {
+      (cancelled && !t->timed_out && !t->too_slow && !t->deadline_passed)) {
     g_error_free (error);
     transfer_free (t);
     return;
   }
-  if (t->timed_out &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+  if (t->deadline_passed) {
+    g_error_free (error);
+    seq_deadline_fail (t);
+    return;
+  }
+  if (t->too_slow && cancelled) {
+    const GstApixoSettings *s = &t->spool->config->settings;
+
+    g_clear_error (&error);
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                         "slower than min-speed (%u bytes/s over %u s)",
+                         s->min_speed, s->min_speed_time);
+    t->spool->slow_failures++;
+    spool_cause (t->spool, NULL, "min-speed");
+  } else if (t->timed_out && cancelled) {
     g_clear_error (&error);
     error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no data for %u s",
                          t->spool->http->timeout);
   }
+  if (t->range == NULL &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+    spool_cause (t->spool, GST_APIXO_REASON_INVALID_RESULT, NULL);
   if (t->range != NULL) {
     range_fail (t, error->message, FALSE);
     g_error_free (error);
@@ -822,6 +978,38 @@ content_type_is_media (SoupMessageHeaders *hdrs)
            g_str_equal (type, "application/xml"));
 }
 
+/* TRUE if the body comes as stored: no Content-Encoding, or identity.
+ * Accept-Encoding: identity was sent; a host that compresses anyway would
+ * make every offset wrong (and deflate bytes are not the file). */
+static gboolean
+encoding_is_identity (SoupMessageHeaders *hdrs)
+{
+  const gchar *encoding =
+      soup_message_headers_get_list (hdrs, "Content-Encoding");
+
+  return encoding == NULL || g_ascii_strcasecmp (encoding, "identity") == 0;
+}
+
+static guint64
+spool_max_size (GstApixoSpool *spool)
+{
+  guint64 max = spool->config->settings.max_result_size;
+
+  return max == 0 ? G_MAXUINT64 : max;
+}
+
+/* Worker.  The result is larger than max-result-size: @what says how we
+ * know.  Not retried: it will not shrink. */
+static GError *
+too_large_error (GstApixoSpool *spool, const gchar *what)
+{
+  spool_cause (spool, NULL, "max-result-size");
+  return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                      "Failed downloading the result from %s: %s, more than "
+                      "max-result-size (%" G_GUINT64_FORMAT " bytes)",
+                      spool->host, what, spool_max_size (spool));
+}
+
 /* Worker.  Headers of the sequential download.  Returns TRUE to read the
  * body; otherwise @t was handed on (retry, failure). */
 static gboolean
@@ -840,6 +1028,19 @@ seq_got_headers (SpoolTransfer *t)
       seq_retry (t, NULL, gst_apixo_http_retry_after (t->msg));
     else
       seq_fail (t, status_error (spool, t->msg, NULL), status);
+    return FALSE;
+  }
+
+  if (!encoding_is_identity (hdrs)) {
+    spool_cause (spool, GST_APIXO_REASON_INVALID_RESULT, NULL);
+    seq_fail (t,
+              g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                           "Failed downloading the result from %s: the "
+                           "server sent it with a Content-Encoding other "
+                           "than identity, which was asked for (the body is "
+                           "not the file as stored)",
+                           spool->host),
+              0);
     return FALSE;
   }
 
@@ -903,16 +1104,14 @@ seq_got_headers (SpoolTransfer *t)
     seq_fail (t, changed_error (spool), 0);
     return FALSE;
   }
-  if (total >= 0 && (guint64)total > GST_APIXO_SPOOL_MAX_SIZE) {
+  if (total >= 0 && (guint64)total > spool_max_size (spool)) {
+    gchar *what;
+
     g_mutex_unlock (&spool->lock);
-    seq_fail (
-        t,
-        g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-                     "Failed downloading the result from %s: %" G_GINT64_FORMAT
-                     " bytes is more than the "
-                     "%" G_GUINT64_FORMAT " bytes allowed",
-                     spool->host, total, GST_APIXO_SPOOL_MAX_SIZE),
-        0);
+    what = g_strdup_printf ("it is announced as %" G_GINT64_FORMAT " bytes",
+                            total);
+    seq_fail (t, too_large_error (spool, what), 0);
+    g_free (what);
     return FALSE;
   }
   if (total >= 0 && spool->total < 0) {
@@ -921,6 +1120,9 @@ seq_got_headers (SpoolTransfer *t)
   } else {
     total = -1; /* nothing new */
   }
+  /* No length and not chunked (HTTP/1.0 style): only the connection
+   * closing ends it, so a cut looks like the end (see seq_verify()). */
+  t->eof_body = soup_message_headers_get_encoding (hdrs) == SOUP_ENCODING_EOF;
   /* An answer without a length (chunked) still ends at the known size. */
   t->limit = spool->total >= 0 ? (guint64)spool->total : 0;
   g_mutex_unlock (&spool->lock);
@@ -991,12 +1193,49 @@ keep_done (GObject *source, GAsyncResult *result, gpointer data)
   transfer_free (t);
 }
 
+/* Worker.  Whether the complete body is the result (the verify callback).
+ * FALSE: @t was handed on (retried from byte 0 when the body may have been
+ * cut by the connection closing, failed otherwise). */
+static gboolean
+seq_verify (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+  GError *error = NULL;
+
+  if (spool->callbacks.verify == NULL ||
+      spool->callbacks.verify (spool, spool->fd, t->pos, &error,
+                               spool->user_data))
+    return TRUE;
+  spool_cause (spool, GST_APIXO_REASON_INVALID_RESULT, NULL);
+  if (!t->eof_body || t->limit > 0) {
+    seq_fail (t, error, 0);
+    return FALSE;
+  }
+  /* No length to compare with: the close may have cut it.  Again from the
+   * start (a resume would need a length and a validator to be safe). */
+  t->pos = 0;
+  g_mutex_lock (&spool->lock);
+  spool->seq_pos = 0;
+  spool->ranges_disabled = TRUE;
+  g_mutex_unlock (&spool->lock);
+  seq_retry (t, error, -1);
+  return FALSE;
+}
+
 /* Worker.  Every byte is in the file. */
 static void
 seq_complete (SpoolTransfer *t)
 {
   GstApixoSpool *spool = t->spool;
   GTask *task;
+
+  if (!seq_verify (t))
+    return;
+  if (t->deadline != NULL) {
+    /* over: keeping the file is not downloading it */
+    g_source_destroy (t->deadline);
+    g_clear_pointer (&t->deadline, g_source_unref);
+  }
 
   GST_INFO ("%s: complete, %" G_GUINT64_FORMAT " bytes", spool->log_name,
             t->pos);
@@ -1026,6 +1265,7 @@ static void
 seq_eof (SpoolTransfer *t)
 {
   if (t->limit > 0 && t->pos < t->limit) {
+    spool_cause (t->spool, GST_APIXO_REASON_INVALID_RESULT, NULL);
     seq_retry (t,
                g_error_new (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
                             "the body ended after %" G_GUINT64_FORMAT
@@ -1155,19 +1395,23 @@ transfer_got_data (SpoolTransfer *t, const guint8 *data, gsize n)
   GError *error = NULL;
   guint64 end = t->pos + n;
 
-  if ((t->limit > 0 && end > t->limit) || end > GST_APIXO_SPOOL_MAX_SIZE) {
+  if (t->limit > 0 && end > t->limit) {
     if (t->range != NULL) {
       range_fail (t, "more bytes than announced", TRUE);
     } else {
-      seq_fail (
-          t,
-          g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-                       "Failed downloading the result from %s: the "
-                       "server sent more than %" G_GUINT64_FORMAT " bytes",
-                       spool->host,
-                       t->limit > 0 ? t->limit : GST_APIXO_SPOOL_MAX_SIZE),
-          0);
+      seq_fail (t,
+                g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                             "Failed downloading the result from %s: the "
+                             "server sent more than %" G_GUINT64_FORMAT
+                             " bytes",
+                             spool->host, t->limit),
+                0);
     }
+    return FALSE;
+  }
+  /* An endless body is cut at the bound: nothing past it is written. */
+  if (t->range == NULL && end > spool_max_size (spool)) {
+    seq_fail (t, too_large_error (spool, "the body grew past it"), 0);
     return FALSE;
   }
   if (!write_all (spool->fd, data, n, t->pos, &error)) {
@@ -1382,6 +1626,7 @@ transfer_sent (GObject *source, GAsyncResult *result, gpointer data)
   if (t->range != NULL ? !range_got_headers (t) : !seq_got_headers (t))
     return;
   transfer_arm_stall (t);
+  transfer_arm_speed (t);
   transfer_read (t);
 }
 
@@ -1399,6 +1644,8 @@ transfer_send (SpoolTransfer *t)
     transfer_free (t);
     return;
   }
+  if (t->range == NULL)
+    spool_cause (spool, NULL, NULL); /* a new attempt */
   t->msg = gst_apixo_http_new_message ("GET", spool->uri, spool->http, &error);
   if (t->msg == NULL) {
     g_clear_error (&error);
@@ -1449,8 +1696,13 @@ static gboolean
 seq_begin (gpointer data)
 {
   SpoolTransfer *t = data;
+  guint deadline = t->spool->config->settings.download_deadline;
 
   t->spool->seq = t;
+  if (deadline > 0)
+    t->deadline = gst_apixo_worker_add_timeout (
+        t->spool->worker, MIN (deadline, G_MAXUINT / 1000) * 1000, seq_deadline,
+        t, NULL);
   transfer_send (t);
   return G_SOURCE_REMOVE;
 }
@@ -1677,6 +1929,12 @@ spool_check_read (GstApixoSpool *spool, guint64 offset, guint size,
 
   if (g_cancellable_is_cancelled (cancellable) || spool->closing)
     return GST_FLOW_FLUSHING;
+  /* Before the end of the file: a download that failed (a result that is
+   * not one, a bound) never ends in EOS. */
+  if (spool->error != NULL) {
+    g_propagate_error (error, g_error_copy (spool->error));
+    return GST_FLOW_ERROR;
+  }
   if (spool->total >= 0) {
     if (offset >= (guint64)spool->total)
       return GST_FLOW_EOS;
@@ -1685,10 +1943,6 @@ spool_check_read (GstApixoSpool *spool, guint64 offset, guint size,
   if (intervals_first_missing (spool->have, offset) >= want_end) {
     *end = want_end;
     return GST_FLOW_OK;
-  }
-  if (spool->error != NULL) {
-    g_propagate_error (error, g_error_copy (spool->error));
-    return GST_FLOW_ERROR;
   }
   return SPOOL_FLOW_WAIT;
 }
@@ -1854,6 +2108,24 @@ gst_apixo_spool_get_http_status (GstApixoSpool *spool)
   status = spool->http_status;
   g_mutex_unlock (&spool->lock);
   return status;
+}
+
+GstStructure *
+gst_apixo_spool_error_details (GstApixoSpool *spool)
+{
+  GstStructure *details;
+
+  g_return_val_if_fail (spool != NULL, NULL);
+
+  g_mutex_lock (&spool->lock);
+  details = gst_apixo_error_details_new (
+      spool->fail_reason ? spool->fail_reason : GST_APIXO_REASON_DOWNLOAD,
+      GST_APIXO_ERROR_FIELD_HTTP_STATUS, G_TYPE_UINT, spool->http_status, NULL);
+  if (spool->fail_property != NULL)
+    gst_structure_set (details, GST_APIXO_ERROR_FIELD_PROPERTY, G_TYPE_STRING,
+                       spool->fail_property, NULL);
+  g_mutex_unlock (&spool->lock);
+  return details;
 }
 
 void

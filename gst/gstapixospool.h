@@ -34,14 +34,18 @@ G_BEGIN_DECLS
  *   it stopped (If-Range with the ETag, so a changed file is not spliced),
  *   within the HTTP retry budget, with backoff.
  * - No Authorization header is ever sent (result hosts are not the API).
+ * - Bounded by the run config's min-speed / min-speed-time (a transfer
+ *   slower than that over a window is dropped and resumed, within the retry
+ *   budget), max-result-size (announced or received: fails at once) and
+ *   download-deadline (the whole download, retries included).
+ * - A body in any Content-Encoding but identity is refused (offsets are
+ *   those of the file as stored); a complete body is handed to the verify
+ *   callback before the download is declared complete (and kept).
  * - The spool file lives in @dir (removed by gst_apixo_spool_free()), or is
  *   written as "<keep-location>.part" and renamed to @keep_location once
  *   complete (kept).
  */
 typedef struct _GstApixoSpool GstApixoSpool;
-
-/* Largest result accepted (announced or received): 8 GiB. */
-#define GST_APIXO_SPOOL_MAX_SIZE (G_GUINT64_CONSTANT (8) << 30)
 
 /* Called on the worker thread, with no spool lock held.  Not called any more
  * once gst_apixo_spool_free() has begun (a callback already running then
@@ -56,6 +60,13 @@ typedef struct {
    * or an HTTP status error naming the status). Called once. */
   void (*finished) (GstApixoSpool *spool, const GError *error,
                     gpointer user_data);
+  /* optional: is the complete body (@size bytes at @fd, read with pread())
+   * the result?  Called once the body ended, before the download is
+   * complete or kept; FALSE + @error (GST_RESOURCE_ERROR_READ) makes it fail
+   * (reason invalid-result), after retrying from the start when the body's
+   * end was only the connection closing (it may have been cut). */
+  gboolean (*verify) (GstApixoSpool *spool, gint fd, guint64 size,
+                      GError **error, gpointer user_data);
 } GstApixoSpoolCallbacks;
 
 /* Any thread.  The spool of a run of @config (it holds a reference): its
@@ -129,6 +140,13 @@ const gchar *gst_apixo_spool_get_path (GstApixoSpool *spool);
  * for good (e.g. 404), 0 if it did not fail on an HTTP status: for the
  * "http-status" field of error details. */
 guint gst_apixo_spool_get_http_status (GstApixoSpool *spool);
+
+/* Any thread.  The "apixo-error" details of the failure that made the
+ * download fail for good (gstapixoerror.h): the reason (download, or
+ * invalid-result for a body that is not the result), the http-status and,
+ * when a bound stopped it, the property naming that bound (min-speed,
+ * max-result-size, download-deadline).  Newly allocated. */
+GstStructure *gst_apixo_spool_error_details (GstApixoSpool *spool);
 
 /* Any thread but the worker's.  Cancels the transfers, waits until the
  * worker has let go of the spool, removes the temporary file (a kept file

@@ -767,13 +767,20 @@ GST_START_TEST (test_key_in_redirect)
 
 GST_END_TEST;
 
+static void
+answer_forbidden_with_key (SoupServer *soup, SoupServerMessage *msg,
+                           const char *path, GHashTable *query, gpointer data)
+{
+  soup_server_message_set_status (msg, 403, "Forbidden for " SECRET);
+}
+
 /* ...in the reason phrase of the result host's error answer: the error
  * says what happened, without the key. */
 GST_START_TEST (test_key_in_reason_phrase)
 {
   ApixoTestServer *server = apixo_test_server_start ();
-  g_autofree gchar *result = apixo_test_server_add_status (
-      server, "result.mp4", 403, "Forbidden for " SECRET);
+  g_autofree gchar *result = apixo_test_server_add_handler (
+      server, "result.mp4", answer_forbidden_with_key, NULL);
   g_autofree gchar *base = fake_api (server, "127.0.0.1", TASK_ID, result);
   ApixoRun *run = run_refused_unlogged (base, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
                                         "download");

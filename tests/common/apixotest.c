@@ -622,9 +622,9 @@ apixo_test_write_temp (GBytes *data, const gchar *name)
 typedef struct {
   GBytes *data;
   gchar *content_type;
-  gchar *location; /* a redirect route */
-  guint status;    /* a status route: answers only this (and reason) */
-  gchar *reason;
+  gchar *location;             /* a redirect route */
+  SoupServerCallback callback; /* a route the test answers itself */
+  gpointer callback_data;
   guint requests;
   guint authorized; /* requests with an Authorization header */
 } Route;
@@ -648,7 +648,6 @@ route_free (Route *r)
     g_bytes_unref (r->data);
   g_free (r->content_type);
   g_free (r->location);
-  g_free (r->reason);
   g_free (r);
 }
 
@@ -670,9 +669,15 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   } else if (route->location != NULL) {
     route->requests++;
     soup_server_message_set_redirect (msg, 302, route->location);
-  } else if (route->status != 0) {
+  } else if (route->callback != NULL) {
+    SoupServerCallback callback = route->callback;
+    gpointer callback_data = route->callback_data;
+
     route->requests++;
-    soup_server_message_set_status (msg, route->status, route->reason);
+    /* without the lock: the callback may ask for counts */
+    g_mutex_unlock (&server->lock);
+    callback (soup, msg, path, query, callback_data);
+    return;
   } else {
     route->requests++;
     soup_server_message_set_status (msg, 200, NULL);
@@ -816,13 +821,13 @@ apixo_test_server_add_redirect (ApixoTestServer *server, const gchar *name,
 }
 
 gchar *
-apixo_test_server_add_status (ApixoTestServer *server, const gchar *name,
-                              guint status, const gchar *reason)
+apixo_test_server_add_handler (ApixoTestServer *server, const gchar *name,
+                               SoupServerCallback callback, gpointer user_data)
 {
   Route *route = g_new0 (Route, 1);
 
-  route->status = status;
-  route->reason = g_strdup (reason);
+  route->callback = callback;
+  route->callback_data = user_data;
   g_mutex_lock (&server->lock);
   g_hash_table_replace (server->routes, g_strconcat ("/", name, NULL), route);
   g_mutex_unlock (&server->lock);

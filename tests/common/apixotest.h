@@ -7,6 +7,7 @@
 #define __APIXO_TEST_H__
 
 #include <gst/gst.h>
+#include <libsoup/soup.h>
 
 #include "simfixture.h"
 
@@ -147,10 +148,13 @@ guint apixo_test_server_requests (ApixoTestServer *server, const gchar *name);
 gchar *apixo_test_server_add_redirect (ApixoTestServer *server,
                                        const gchar *name,
                                        const gchar *location);
-/* Answers /<name> with @status and the reason phrase @reason (NULL: the
- * standard one), no body; returns the URL. */
-gchar *apixo_test_server_add_status (ApixoTestServer *server, const gchar *name,
-                                     guint status, const gchar *reason);
+/* Answers /<name> with @callback (counted like the others), called on the
+ * server's thread, whose GMainContext is its thread-default one (for
+ * bodies the callback sends over time); returns the URL. */
+gchar *apixo_test_server_add_handler (ApixoTestServer *server,
+                                      const gchar *name,
+                                      SoupServerCallback callback,
+                                      gpointer user_data);
 /* Requests to /<name> that carried an Authorization header. */
 guint apixo_test_server_authorized (ApixoTestServer *server, const gchar *name);
 guint apixo_test_server_port (ApixoTestServer *server);
