@@ -459,10 +459,11 @@ detail (ApixoRun *run, const gchar *field)
   return gst_structure_get_string (run->error_details, field);
 }
 
+/* The save-location of run_fake()'s runs. */
 static gchar *
 save_path (void)
 {
-  return g_build_filename (tmpdir, "result.mp4", NULL);
+  return g_strconcat (tmpdir, G_DIR_SEPARATOR_S "result.mp4", NULL);
 }
 
 /* Runs the element against the fake API at @base_url, keeping the result
