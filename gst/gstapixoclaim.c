@@ -230,6 +230,7 @@ gst_apixo_claim_close (GstApixoClaim *claim, GstApixoJournalState state,
                        const gchar *message, GError **error)
 {
   GstApixoJournalRecord *r;
+  GstApixoLease *done = NULL;
   gboolean ok = TRUE;
 
   g_mutex_lock (&claim->lock);
@@ -244,8 +245,16 @@ gst_apixo_claim_close (GstApixoClaim *claim, GstApixoJournalState state,
     g_free (r->message);
     r->message = g_strdup (message);
     ok = write_record (claim, error);
+    /* A closed record says all a waiting run needs (share the kept file,
+     * or fetch the task's result again): the lease goes now, not when this
+     * element stops -- a pipeline left PLAYING after EOS would otherwise
+     * hold every other run of its request back. */
+    if (ok)
+      done = g_steal_pointer (&claim->lease);
   }
   g_mutex_unlock (&claim->lock);
+  /* outside claim->lock: releasing takes the worker context's lock */
+  gst_apixo_lease_release (done);
   return ok;
 }
 

@@ -80,7 +80,9 @@ gboolean gst_apixo_claim_succeeded (GstApixoClaim *claim,
                                     const gchar *result_url, GError **error);
 
 /* Closes the record: DELIVERED at @location (NULL: streamed only) with
- * @size bytes, or FAILED with @message.  No-op when closed already. */
+ * @size bytes, or FAILED with @message.  No-op when closed already.  A
+ * record closed drops the lease at once: a run waiting for this one reads
+ * the record and goes on, while this element may still be PLAYING. */
 gboolean gst_apixo_claim_close (GstApixoClaim *claim,
                                 GstApixoJournalState state,
                                 const gchar *location, guint64 size,

@@ -18,8 +18,8 @@
  *   by wake() after a wait's cancellable was cancelled.  Task and spool
  *   callbacks (worker thread), the streaming thread's waits and
  *   abandon()/end() (application thread) meet there.
- * - callbacks and user_data are set at creation and read-only.  worker
- *   and config are set by launch() on the streaming thread before
+ * - callbacks and user_data are set at creation and read-only.  worker,
+ *   config and webhook are set by launch() on the streaming thread before
  *   the task is started (gst_apixo_task_start() posts to the worker, which
  *   orders the writes before the callbacks' reads) and cleared by end()
  *   after the task and the spool are freed (no callback runs any more):
@@ -71,6 +71,7 @@ struct _GstApixoGeneration {
   gint64 submit_time;         /* the task's submission (Unix µs), 0: unknown */
   gdouble estimated_cost;     /* USD of a submission; < 0: unknown */
   gdouble billed_seconds;     /* of a submission; < 0: unknown */
+  GstApixoWebhook *webhook;   /* our receiver of the task's deliveries */
 
   GMutex lock;
   GCond cond;
@@ -360,6 +361,10 @@ on_task_submitted (GstApixoTask *task, const gchar *task_id, gpointer user_data)
     gst_structure_set (s, "submit-time", G_TYPE_INT64, gen->submit_time, NULL);
   if (!resumed)
     add_cost_fields (gen, s);
+  /* where the tunnel behind public-url must point to reach our receiver */
+  if (gen->webhook != NULL && !resumed)
+    gst_structure_set (s, "server-port", G_TYPE_UINT,
+                       gst_apixo_webhook_get_port (gen->webhook), NULL);
   post_task_message (gen, s);
 }
 
@@ -552,9 +557,23 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
   gst_apixo_delivery_sending (gen->delivery);
 }
 
+/* A delivery to our receiver was confirmed (or not) by a status request. */
+static void
+on_task_confirmed (GstApixoTask *task, gboolean final, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+  gchar *task_id = gst_apixo_generation_dup_task_id (gen);
+
+  post_task_message (
+      gen, gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "callback",
+                              "task-id", G_TYPE_STRING, task_id, "confirmed",
+                              G_TYPE_BOOLEAN, final, NULL));
+  g_free (task_id);
+}
+
 static const GstApixoTaskCallbacks task_callbacks = {
   on_task_queued,  on_task_submitted, on_task_polled,    on_task_finished,
-  on_task_sending, on_task_balance,   on_task_heartbeat,
+  on_task_sending, on_task_balance,   on_task_heartbeat, on_task_confirmed,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */
@@ -741,20 +760,55 @@ gst_apixo_generation_set_cost (GstApixoGeneration *gen, gdouble estimated_cost,
   gen->billed_seconds = billed_seconds;
 }
 
+/* Streaming thread: request-type=callback with public-url and no
+ * callback-url: our receiver, registered before the submission leaves (a
+ * delivery may come before its answer), its URL sent as @body's
+ * callback_url.  FALSE with the error stored (or cancelled). */
+static gboolean
+launch_webhook (GstApixoGeneration *gen, const GstApixoRunConfig *config,
+                JsonNode *body, GCancellable *cancellable)
+{
+  const GstApixoSettings *s = &config->settings;
+  GError *error = NULL;
+
+  if (!config->spec->callback_receiver)
+    return TRUE;
+  if (gen->webhook == NULL) /* kept after a cancelled launch */
+    gen->webhook = gst_apixo_webhook_new (s->public_url, s->server_address,
+                                          s->server_port, cancellable, &error);
+  if (gen->webhook == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      gst_apixo_generation_fail (gen, error, NULL);
+    g_error_free (error);
+    return FALSE;
+  }
+  json_object_set_string_member (json_node_get_object (body), "callback_url",
+                                 gst_apixo_webhook_get_url (gen->webhook));
+  return TRUE;
+}
+
 gboolean
 gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
                              GstApixoRunConfig *config, JsonNode *body,
                              GCancellable *cancellable)
 {
   GstApixoTask *task;
+  gboolean submitting = body != NULL;
 
   if (gen->config == NULL) { /* again after a cancelled launch */
     gen->worker = worker;
     gen->config = gst_apixo_run_config_ref (config);
   }
+  if (submitting && !launch_webhook (gen, config, body, cancellable)) {
+    json_node_unref (body);
+    drop_pay_once (gen); /* nothing was sent: the next launch decides */
+    return FALSE;
+  }
   task = gst_apixo_task_new (worker, config, body, gen->resume_id,
                              &task_callbacks, gen);
   gst_apixo_task_set_estimated_cost (task, gen->estimated_cost);
+  if (submitting && gen->webhook != NULL)
+    gst_apixo_task_set_webhook (task, gen->webhook);
   g_mutex_lock (&gen->lock);
   /* unlock() (a stop, a flushing seek, an EOS) may have come since the
    * last wait: never submit then. */
@@ -1034,6 +1088,8 @@ gst_apixo_generation_end (GstApixoGeneration *gen)
   /* an open record stays open: the next run of it resumes its task */
   drop_pay_once (gen);
   gen->estimated_cost = gen->billed_seconds = -1;
+  /* after the task: deliveries from now on answer 404 */
+  g_clear_pointer (&gen->webhook, gst_apixo_webhook_free);
 
   /* nothing runs any more: the task and the spool are gone */
   g_clear_pointer (&gen->config, gst_apixo_run_config_unref);

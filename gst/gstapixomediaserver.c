@@ -14,14 +14,17 @@
  * -------------------
  * - servers_lock (static GMutex) guards the servers table (bind key ->
  *   server), every server's refcount and bound_key.
- * - server->lock guards server->entries (token -> Entry) and the start/stop
- *   hand-over (phase, start_error); server->cond is signalled when the phase
+ * - server->lock guards server->entries (token -> Entry),
+ *   server->receivers (token -> Receiver) and the start/stop hand-over (phase, start_error); server->cond is signalled when the phase
  *   changes or a wait is cancelled.  address and port are written once by
  *   the worker before the phase becomes RUNNING, read-only afterwards.
  * - server->soup and every Response live on the worker thread only (libsoup
  *   objects belong to the thread whose context they were created in).
  * - Entries are immutable once published and refcounted atomically: a
  *   response under way keeps its entry (and the open file) after withdraw.
+ *   Receivers likewise: a delivery being reported keeps its receiver, whose
+ *   notify runs when the last reference goes (on the worker, or in
+ *   remove_receiver()); their func is called without any lock held.
  * - Lock order: servers_lock, then server->lock.  Neither is held while
  *   calling libsoup, while waiting for the worker (the waits use
  *   server->cond), nor around g_cancellable_connect/disconnect.
@@ -61,6 +64,11 @@ GST_DEBUG_CATEGORY_STATIC (apixo_media_server_debug);
 #define TOKEN_BYTES 32
 #define TOKEN_CHARS 43
 #define PATH_PREFIX "/m/"
+/* Receivers (webhooks): "/w/<token>", bodies of at most RECEIVE_MAX bytes
+ * (a delivery is a status envelope of a few hundred bytes; it is only a
+ * wake-up, so nothing in it is needed). */
+#define RECEIVER_PREFIX "/w/"
+#define RECEIVE_MAX (64 * 1024)
 /* How long accepting pauses after accept() failed (e.g. no file
  * descriptor left). */
 #define ACCEPT_PAUSE_MS 250
@@ -104,7 +112,8 @@ struct _GstApixoMediaServer {
   GCond cond;
   Phase phase;
   GError *start_error;
-  GHashTable *entries; /* token -> Entry */
+  GHashTable *entries;   /* token -> Entry */
+  GHashTable *receivers; /* token -> Receiver */
 };
 
 /* An open connection (worker thread). */
@@ -125,6 +134,13 @@ typedef struct {
   const gchar *extension;
   gchar *etag;
 } Entry;
+
+typedef struct {
+  gint refcount;
+  GstApixoMediaServerReceiveFunc func;
+  gpointer user_data;
+  GDestroyNotify notify;
+} Receiver;
 
 /* One GET response being streamed (worker thread). */
 typedef struct {
@@ -204,6 +220,16 @@ entry_unref (Entry *entry)
   g_free (entry->content_type);
   g_free (entry->etag);
   g_free (entry);
+}
+
+static void
+receiver_unref (Receiver *receiver)
+{
+  if (!g_atomic_int_dec_and_test (&receiver->refcount))
+    return;
+  if (receiver->notify != NULL)
+    receiver->notify (receiver->user_data);
+  g_free (receiver);
 }
 
 /* 256 bits from the kernel CSPRNG, base64url without padding.  Never falls
@@ -502,6 +528,91 @@ respond_entry (SoupServerMessage *msg, Entry *entry, gboolean head)
   response_next_chunk (msg, r);
 }
 
+/* ---- receivers (worker thread) ------------------------------------------- */
+
+/* "/w/<token>" -> "<token>" (NULL if the path has not that shape). */
+static gchar *
+receiver_token (const gchar *path)
+{
+  const gchar *t;
+
+  if (path == NULL || !g_str_has_prefix (path, RECEIVER_PREFIX))
+    return NULL;
+  t = path + strlen (RECEIVER_PREFIX);
+  if (strlen (t) != TOKEN_CHARS)
+    return NULL;
+  return g_strdup (t);
+}
+
+static Receiver *
+lookup_receiver (GstApixoMediaServer *server, const gchar *path)
+{
+  gchar *token = receiver_token (path);
+  Receiver *receiver = NULL;
+
+  if (token == NULL)
+    return NULL;
+  g_mutex_lock (&server->lock);
+  receiver = g_hash_table_lookup (server->receivers, token);
+  if (receiver != NULL) /* a delivery being reported keeps it */
+    g_atomic_int_inc (&receiver->refcount);
+  g_mutex_unlock (&server->lock);
+  g_free (token);
+  return receiver;
+}
+
+/* Before a receiver's body is read: only a bounded one is (libsoup reads
+ * a chunked body whole, so it is refused: a delivery has a length). */
+static void
+early_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
+               GHashTable *query, gpointer user_data)
+{
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (req);
+  guint status = 0;
+
+  if (!g_str_has_prefix (path, RECEIVER_PREFIX))
+    return;
+  if (encoding == SOUP_ENCODING_CHUNKED)
+    status = SOUP_STATUS_LENGTH_REQUIRED;
+  else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+           soup_message_headers_get_content_length (req) > RECEIVE_MAX)
+    status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+  if (status == 0)
+    return;
+  /* the unread body must not be taken for the next request */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  respond_error (msg, status);
+}
+
+/* A POST on a receiver's path: 200 at once (the service retries what is
+ * not answered 200 within 30 s), then the receiver is told. */
+static void
+handle_receiver (GstApixoMediaServer *server, SoupServerMessage *msg,
+                 const char *path, const gchar *method)
+{
+  Receiver *receiver = lookup_receiver (server, path);
+
+  GST_DEBUG ("%s %s: %s", method, path, receiver ? "receiver" : "not found");
+  if (receiver == NULL) {
+    respond_error (msg, SOUP_STATUS_NOT_FOUND);
+    return;
+  }
+  if (method != SOUP_METHOD_POST) {
+    soup_message_headers_replace (
+        soup_server_message_get_response_headers (msg), "Allow", "POST");
+    respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED);
+  } else {
+    soup_message_headers_replace (
+        soup_server_message_get_response_headers (msg), "Cache-Control",
+        "no-store");
+    respond_error (msg, SOUP_STATUS_OK);
+    receiver->func (receiver->user_data);
+  }
+  receiver_unref (receiver);
+}
+
 static void
 handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
                 GHashTable *query, gpointer user_data)
@@ -513,6 +624,10 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
   Entry *entry = NULL;
   gchar *token;
 
+  if (g_str_has_prefix (path, RECEIVER_PREFIX)) {
+    handle_receiver (server, msg, path, method);
+    return;
+  }
   if (method != SOUP_METHOD_GET && !head) {
     soup_message_headers_replace (
         soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
@@ -836,6 +951,8 @@ server_start_cb (gpointer data)
                     G_CALLBACK (on_request_done), server);
   g_signal_connect (server->soup, "request-aborted",
                     G_CALLBACK (on_request_done), server);
+  soup_server_add_early_handler (server->soup, NULL, early_request, server,
+                                 NULL);
   soup_server_add_handler (server->soup, NULL, handle_request, server, NULL);
   server_listen (server, &error);
   if (error != NULL) {
@@ -921,6 +1038,7 @@ server_free (GstApixoMediaServer *server)
 {
   g_hash_table_unref (server->entries);
   g_hash_table_unref (server->conns);
+  g_hash_table_unref (server->receivers);
   g_clear_error (&server->start_error);
   g_free (server->key);
   g_free (server->bound_key);
@@ -950,6 +1068,8 @@ server_new (const gchar *key, const gchar *address, guint port)
       "APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS);
   server->max_connections = limit_from_env (
       "APIXO_MEDIA_SERVER_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS);
+  server->receivers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify)receiver_unref);
   server->worker = gst_apixo_worker_acquire ();
   return server;
 }
@@ -1174,6 +1294,59 @@ gst_apixo_media_server_withdraw (GstApixoMediaServer *server, const gchar *path)
     GST_INFO ("withdrew a published input from %s:%u", server->address,
               server->port);
   return removed;
+}
+
+gchar *
+gst_apixo_media_server_add_receiver (GstApixoMediaServer *server,
+                                     GstApixoMediaServerReceiveFunc func,
+                                     gpointer user_data, GDestroyNotify notify,
+                                     GError **error)
+{
+  Receiver *receiver;
+  gchar *token, *path;
+
+  g_return_val_if_fail (server != NULL && func != NULL, NULL);
+
+  token = new_token (error);
+  if (token == NULL)
+    return NULL;
+  receiver = g_new0 (Receiver, 1);
+  receiver->refcount = 1;
+  receiver->func = func;
+  receiver->user_data = user_data;
+  receiver->notify = notify;
+  path = g_strconcat (RECEIVER_PREFIX, token, NULL);
+  GST_INFO ("receiving deliveries on %s:%u", server->address, server->port);
+  GST_DEBUG ("receiver path %s", path);
+  g_mutex_lock (&server->lock);
+  g_hash_table_insert (server->receivers, token, receiver);
+  g_mutex_unlock (&server->lock);
+  return path;
+}
+
+gboolean
+gst_apixo_media_server_remove_receiver (GstApixoMediaServer *server,
+                                        const gchar *path)
+{
+  gchar *token = receiver_token (path);
+  gpointer key = NULL, receiver = NULL;
+
+  g_return_val_if_fail (server != NULL, FALSE);
+
+  if (token != NULL) {
+    /* unref'd outside the lock: its notify may do anything */
+    g_mutex_lock (&server->lock);
+    g_hash_table_steal_extended (server->receivers, token, &key, &receiver);
+    g_mutex_unlock (&server->lock);
+    g_free (key);
+    g_free (token);
+  }
+  GST_DEBUG ("removed receiver %s: %s", GST_STR_NULL (path),
+             receiver ? "done" : "was not registered");
+  if (receiver == NULL)
+    return FALSE;
+  receiver_unref (receiver);
+  return TRUE;
 }
 
 guint

@@ -40,6 +40,8 @@ G_BEGIN_DECLS
  * environment variables APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS and
  * APIXO_MEDIA_SERVER_MAX_CONNECTIONS (read when a server is made) change
  * these.
+ * Receivers (webhooks) live at secret paths too ("/w/<token>"): POST only,
+ * answered 200 at once (see gst_apixo_media_server_add_receiver()).
  */
 typedef struct _GstApixoMediaServer GstApixoMediaServer;
 
@@ -87,6 +89,36 @@ gchar *gst_apixo_media_server_publish (GstApixoMediaServer *server,
  * on; responses under way may finish).  FALSE if it was not published. */
 gboolean gst_apixo_media_server_withdraw (GstApixoMediaServer *server,
                                           const gchar *path);
+
+/**
+ * GstApixoMediaServerReceiveFunc:
+ * @user_data: as given to gst_apixo_media_server_add_receiver()
+ *
+ * A POST reached a receiver's path (worker thread).  The server has
+ * answered it 200 already; the body is not passed on: a receiver only
+ * learns that something arrived.
+ */
+typedef void (*GstApixoMediaServerReceiveFunc) (gpointer user_data);
+
+/* Any thread.  Registers a receiver (a webhook): POSTs to the returned
+ * secret path ("/w/<43 chars>", the token 256 bits from the kernel) with a
+ * body of at most 64 KiB and a Content-Length are answered 200 at once and
+ * reported to @func on the worker thread; larger bodies 413, chunked ones
+ * 411, other methods 405.  @notify frees @user_data once the receiver is
+ * removed and no call of @func runs any more (it may run on the worker).
+ * Free the path with g_free(); it is a secret: DEBUG logs only.  Fails
+ * with GST_RESOURCE_ERROR_OPEN_READ when the kernel gives no random
+ * bytes (@notify is not called then). */
+gchar *gst_apixo_media_server_add_receiver (GstApixoMediaServer *server,
+                                            GstApixoMediaServerReceiveFunc func,
+                                            gpointer user_data,
+                                            GDestroyNotify notify,
+                                            GError **error);
+
+/* Any thread.  Stops receiving on @path at once (404 from now on).  FALSE
+ * if it was not registered. */
+gboolean gst_apixo_media_server_remove_receiver (GstApixoMediaServer *server,
+                                                 const gchar *path);
 
 /* For tests: how many paths are published, and how many responses are being
  * streamed right now (all servers of the process). */

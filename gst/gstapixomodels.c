@@ -63,6 +63,9 @@
  *   is accepted only for a loopback host (localhost, 127.0.0.0/8, ::1), so
  *   tests can point apixo-sim at a local receiver.  A callback-url without
  *   request-type=callback is an error (the service would never call it).
+ *   request-type=callback without callback-url needs public-url: the
+ *   element then receives the delivery on its media server (the URL
+ *   follows public-url's rule, http or https).
  * - file:// URIs in image-uris/video-uris/audio-uri are local inputs the
  *   element publishes itself: validation accepts them, the JSON body never
  *   carries them (see gst_apixo_request_spec_has_local_inputs()).
@@ -1304,10 +1307,16 @@ check_delivery (const GstApixoRequestSpec *spec, GError **error)
   gboolean callback = spec->request_type == GST_APIXO_REQUEST_TYPE_CALLBACK;
   gchar *shown;
 
-  if (callback && (spec->callback_url == NULL || !*spec->callback_url))
+  if (callback && (spec->callback_url == NULL || !*spec->callback_url)) {
+    if (spec->callback_receiver)
+      return TRUE; /* our own receiver, on public-url */
     return fail (error,
-                 "request-type 'callback' needs a callback-url "
-                 "(allowed: a public https:// URL receiving the result)");
+                 "request-type 'callback' needs a callback-url or a "
+                 "public-url (allowed: callback-url, a public https:// URL "
+                 "receiving the result; or public-url, the public base URL "
+                 "of this element's media server, which then receives it "
+                 "itself)");
+  }
   if (!callback && spec->callback_url) {
     shown = excerpt (spec->callback_url);
     fail (error,

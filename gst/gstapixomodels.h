@@ -83,6 +83,10 @@ typedef struct {
   gboolean provider_set;
   GstApixoRequestType request_type;
   gchar *callback_url;
+  /* request-type=callback with public-url and no callback-url: the element
+   * receives the delivery itself; callback_url is its receiver's, set just
+   * before submission (gstapixowebhook.h) */
+  gboolean callback_receiver;
   GstStructure *extra_input; /* merged into "input", last word */
 } GstApixoRequestSpec;
 

@@ -471,14 +471,18 @@ install_request_properties (GObjectClass *klass, guint first)
   install (klass, first, PROP_REQUEST_TYPE,
            g_param_spec_enum (
                "request-type", "Request type",
-               "async, or callback: the service also POSTs the final status to "
-               "callback-url (the element still polls)",
+               "async, or callback: the service also POSTs the final status "
+               "to callback-url (your receiver: the element still polls), or, "
+               "without callback-url, to the element's own receiver on "
+               "public-url (a delivery wakes the element, which then polls "
+               "rarely)",
                GST_TYPE_APIXO_REQUEST_TYPE, GST_APIXO_REQUEST_TYPE_ASYNC, RW));
   install (klass, first, PROP_CALLBACK_URL,
            g_param_spec_string (
                "callback-url", "Callback URL",
                "Public HTTPS URL the service POSTs the final status to "
-               "(request-type=callback)",
+               "(request-type=callback); unset with public-url set: the "
+               "element's own receiver there",
                NULL, RW));
   install (klass, first, PROP_EXTRA_INPUT,
            g_param_spec_boxed (
@@ -903,6 +907,10 @@ add_request_fields (const GstApixoSettings *s, GstApixoRequestSpec *spec)
   spec->request_type = s->request_type;
   g_free (spec->callback_url);
   spec->callback_url = g_strdup (s->callback_url);
+  spec->callback_receiver =
+      s->request_type == GST_APIXO_REQUEST_TYPE_CALLBACK &&
+      (s->callback_url == NULL || *s->callback_url == '\0') &&
+      s->public_url != NULL && *s->public_url != '\0';
   g_clear_pointer (&spec->extra_input, gst_structure_free);
   spec->extra_input =
       s->extra_input ? gst_structure_copy (s->extra_input) : NULL;

@@ -23,7 +23,10 @@
  * the worker drops the last reference.  Once task->closed is set no
  * callback runs.  task->config, the run configuration shared with the
  * element, the client and the spool, is immutable: read without a lock
- * (its refcount is atomic).
+ * (its refcount is atomic).  task->webhook is set before the task starts
+ * (gst_apixo_task_start() posts to the worker, which orders the write);
+ * the webhook calls back on the worker thread only, between attach (in
+ * task_begin) and detach (with the last reference).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -33,6 +36,7 @@
 #include "gstapixotask.h"
 #include "gstapixolimiter.h"
 #include "gstapixoprogress.h"
+#include "gstapixowebhook.h"
 
 #include <string.h>
 
@@ -43,6 +47,17 @@ GST_DEBUG_CATEGORY_STATIC (apixo_task_debug);
  * poll, up to MAX_GROWN_INTERVAL (or the configured interval if larger). */
 #define INTERVAL_GROWTH 1.25
 #define MAX_GROWN_INTERVAL 30.0
+
+/* With our own webhook receiver a delivery says when to look, and polls
+ * are only a safety net for lost deliveries (the service gives up after 3
+ * retries): the first at SAFETY_FIRST_FACTOR x the first poll, then every
+ * SAFETY_INTERVAL_FACTOR x the poll interval (both from poll-delay and
+ * poll-interval, or the page's advice: e.g. veo-3-1 180 s, then 60 s).
+ * Confirmations that deliveries trigger are at least a poll interval
+ * apart: a flood of forged deliveries never costs more status requests
+ * than polling would. */
+#define SAFETY_FIRST_FACTOR 2.0
+#define SAFETY_INTERVAL_FACTOR 12.0
 
 typedef struct {
   GMutex lock;
@@ -87,8 +102,12 @@ struct _GstApixoTask {
 
   /* progress reports while the task waits (see "progress" below) */
   GSource *heartbeat;
-  gchar *retry_why; /* the failure the scheduled retry follows */
-  gint64 retry_due; /* when it goes (monotonic µs) */
+  gchar *retry_why;         /* the failure the scheduled retry follows */
+  gint64 retry_due;         /* when it goes (monotonic µs) */
+  GstApixoWebhook *webhook; /* our receiver of deliveries, or NULL */
+  gboolean woken;           /* a delivery awaits its confirmation */
+  gboolean confirming;      /* the status request out confirms one */
+  gint64 confirm_time;      /* when the last confirmation left, 0: never */
 
   FreeSync *free_sync;
 };
@@ -97,6 +116,7 @@ static void task_request (GstApixoTask *task, RequestKind kind);
 static gboolean task_refused_for_balance (GstApixoTask *task,
                                           GstApixoApiError *err);
 static void task_stop_progress (GstApixoTask *task);
+static void task_webhook_detach (GstApixoTask *task);
 
 /* ---- lifetime ------------------------------------------------------------ */
 
@@ -134,6 +154,7 @@ task_unref (GstApixoTask *task)
     return;
 
   sync = task->free_sync;
+  task_webhook_detach (task);
   task_clear_timer (&task->timer);
   task_clear_timer (&task->deadline_timer);
   task_stop_progress (task);
@@ -473,6 +494,114 @@ task_schedule (GstApixoTask *task, gdouble seconds)
   task_schedule_full (task, seconds, task_timer_fired);
 }
 
+/* ---- webhook (our own receiver) ------------------------------------------ */
+
+static gdouble
+task_webhook_confirm_delay (GstApixoTask *task)
+{
+  gdouble since;
+
+  if (task->confirm_time == 0)
+    return 0;
+  since =
+      (g_get_monotonic_time () - task->confirm_time) / (gdouble)G_USEC_PER_SEC;
+  return MAX (0, task->config->poll_interval - since);
+}
+
+/* Worker: a delivery reached our receiver.  Deliveries are unsigned: one
+ * only says "look now", and the status answer that follows is all that is
+ * trusted.  A task waiting for its next poll looks at once; a retry keeps
+ * its backoff; a request under way, or a submission not answered yet, is
+ * followed by the confirmation. */
+static void
+task_webhook_woken (gpointer data)
+{
+  GstApixoTask *task = data;
+  const gchar *id = task->task_id ? task->task_id : "(submitting)";
+
+  if (task->closed) {
+    GST_DEBUG ("task %s: a delivery after the end, ignored", id);
+    return;
+  }
+  GST_INFO ("task %s: a delivery arrived; a status request confirms it", id);
+  task->woken = TRUE;
+  if (task->task_id != NULL && task->timer != NULL && task->attempt == 0)
+    task_schedule (task, task_webhook_confirm_delay (task));
+}
+
+/* Worker (task_begin): deliveries that came before count too. */
+static void
+task_webhook_attach (GstApixoTask *task)
+{
+  if (task->webhook != NULL &&
+      gst_apixo_webhook_attach (task->webhook, task_webhook_woken, task) > 0)
+    task->woken = TRUE;
+}
+
+/* Worker, with the last reference: no delivery reaches the task after. */
+static void
+task_webhook_detach (GstApixoTask *task)
+{
+  if (task->webhook == NULL)
+    return;
+  gst_apixo_webhook_detach (task->webhook);
+  g_clear_pointer (&task->webhook, gst_apixo_webhook_unref);
+}
+
+/* Worker: a status request leaves; with a delivery waiting, it is that
+ * delivery's confirmation (a retry of it too). */
+static void
+task_webhook_sending_status (GstApixoTask *task)
+{
+  if (!task->woken)
+    return;
+  task->woken = FALSE;
+  task->confirming = TRUE;
+  task->confirm_time = g_get_monotonic_time ();
+}
+
+/* Worker: a status answer.  The confirmation's says whether the delivery
+ * told of a real end; a forged one (another task, a fake success or
+ * failure) cost this one request and changed nothing. */
+static void
+task_webhook_answered (GstApixoTask *task, const GstApixoTaskStatus *status)
+{
+  gboolean final;
+
+  if (!task->confirming)
+    return;
+  task->confirming = FALSE;
+  final = g_str_equal (status->state, "success") ||
+          g_str_equal (status->state, "failed");
+  GST_INFO ("task %s: delivery confirmed: %s", task->task_id,
+            final ? "the task has ended" : "the task has not ended (forged?)");
+  if (task->callbacks.confirmed != NULL)
+    task->callbacks.confirmed (task, final, task->user_data);
+}
+
+/* Seconds until the next poll with our receiver: a delivery's confirmation,
+ * else the safety net (see SAFETY_FIRST_FACTOR). */
+static gdouble
+task_webhook_poll_delay (GstApixoTask *task)
+{
+  const GstApixoRunConfig *c = task->config;
+  gdouble first = SAFETY_FIRST_FACTOR * c->first_poll;
+  gdouble elapsed = task_elapsed (task);
+
+  if (task->woken)
+    return task_webhook_confirm_delay (task);
+  if (elapsed < first)
+    return first - elapsed;
+  return SAFETY_INTERVAL_FACTOR * c->poll_interval;
+}
+
+void
+gst_apixo_task_set_webhook (GstApixoTask *task, GstApixoWebhook *webhook)
+{
+  g_return_if_fail (task->webhook == NULL);
+  task->webhook = gst_apixo_webhook_ref (webhook);
+}
+
 /* Seconds until the next poll, given the polls made so far. */
 static gdouble
 task_next_poll_delay (GstApixoTask *task)
@@ -483,6 +612,8 @@ task_next_poll_delay (GstApixoTask *task)
 
   if (task->resume_id != NULL && task->poll_count == 0)
     return 0;
+  if (task->webhook != NULL)
+    return task_webhook_poll_delay (task);
   if (elapsed < c->first_poll) {
     /* early check for fast failures, then the documented first poll */
     if (c->settings.early_poll > 0 && elapsed < c->settings.early_poll &&
@@ -593,6 +724,7 @@ task_handle_status (GstApixoTask *task, GstApixoTaskStatus *status)
                           task_elapsed (task), task->user_data);
   if (task->closed)
     return;
+  task_webhook_answered (task, status);
 
   if (g_str_equal (status->state, "success"))
     task_finish (task, status, NULL, NULL);
@@ -836,6 +968,7 @@ task_request_granted (gpointer data)
     gst_apixo_client_submit_async (task->client, task->worker, task->body,
                                    task->cancellable, task_submitted, task);
   } else {
+    task_webhook_sending_status (task);
     gst_apixo_client_status_async (task->client, task->worker, task->task_id,
                                    task->cancellable, task_polled, task);
   }
@@ -921,6 +1054,7 @@ task_begin (gpointer data)
   if (task->closed)
     return G_SOURCE_REMOVE;
   task->start_time = g_get_monotonic_time ();
+  task_webhook_attach (task);
   /* the documented rate limits; 0: unlimited (a model we do not know) */
   task->limiter = gst_apixo_limiter_get (c->api_key, task->model,
                                          info ? info->requests_per_minute : 0,

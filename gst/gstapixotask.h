@@ -18,6 +18,7 @@
 #include "gstapixohttp.h"
 #include "gstapixoprogress.h"
 #include "gstapixorun.h"
+#include "gstapixowebhook.h"
 #include "gstapixoworker.h"
 
 G_BEGIN_DECLS
@@ -68,6 +69,11 @@ typedef struct {
    * for this call). */
   void (*heartbeat) (GstApixoTask *task, const GstApixoProgress *progress,
                      gpointer user_data);
+  /* Optional: a delivery to the task's webhook was confirmed by a status
+   * request; @final: that request found the task ended (success or
+   * failed; the end follows through finished), FALSE: it had not (a
+   * forged delivery). */
+  void (*confirmed) (GstApixoTask *task, gboolean final, gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  The task of @config's model (it holds a reference): with
@@ -88,6 +94,11 @@ GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
  * balance below it is refused before anything is sent; a refusal of the
  * service (HTTP 402) says it. */
 void gst_apixo_task_set_estimated_cost (GstApixoTask *task, gdouble usd);
+/* Any thread, before start().  Callback mode with our own receiver: the
+ * task (which takes a reference) is woken by @webhook's deliveries and
+ * confirms each with a status request; its polls become a slow safety net
+ * (2 x the first poll, then every 12 x the poll interval). */
+void gst_apixo_task_set_webhook (GstApixoTask *task, GstApixoWebhook *webhook);
 
 /* Any thread.  Starts the task on the worker. */
 void gst_apixo_task_start (GstApixoTask *task);

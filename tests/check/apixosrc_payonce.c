@@ -629,6 +629,59 @@ GST_START_TEST (test_seek_after_eos)
 
 GST_END_TEST;
 
+/* Waits for @pipeline's "apixo-task" message with event=@event. */
+static void
+wait_task_event (GstElement *pipeline, const gchar *event)
+{
+  for (;;) {
+    GstMessage *msg = apixo_test_wait_message (
+        pipeline, GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR, WAIT_S);
+    const GstStructure *s;
+    gboolean found;
+
+    fail_unless (msg != NULL, "no '%s' event within %d s", event, WAIT_S);
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "error before '%s'",
+             event);
+    s = gst_message_get_structure (msg);
+    found = gst_structure_has_name (s, "apixo-task") &&
+            g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0;
+    gst_message_unref (msg);
+    if (found)
+      return;
+  }
+}
+
+/* A pipeline left PLAYING after its EOS does not hold back a second one
+ * of the same request that waited for it: the record is closed at
+ * delivery, and the second shares the result the first kept, with no new
+ * task.  (The first's download is slowed down so that the second surely
+ * starts waiting before it ends.) */
+GST_START_TEST (test_second_pipeline_while_first_plays)
+{
+  g_autofree gchar *stream = tmp_file ("later.mp4");
+  g_autofree gchar *tail = g_strdup_printf ("filesink location=%s", stream);
+  g_autofree gchar *line = launch_line ("", tail);
+  GstElement *earlier, *later;
+
+  sim_fixture_add_fault_full (sim, "result", "slow", 1, 5, NULL);
+  earlier = apixo_test_start (sim, line);
+  wait_task_event (earlier, "submitted");
+  later = apixo_test_start (sim, line);
+  wait_task_event (later, "waiting");
+  wait_eos (earlier);
+  wait_task_event (later, "shared");
+  wait_eos (later);
+  assert_billed (1);
+  gst_element_set_state (later, GST_STATE_NULL);
+  gst_element_set_state (earlier, GST_STATE_NULL);
+  gst_object_unref (later);
+  gst_object_unref (earlier);
+  assert_output (stream);
+  assert_output (out_path);
+}
+
+GST_END_TEST;
+
 /* ---- the result cache ---------------------------------------------------- */
 
 /* The line of a cache=true run whose stream goes to <tmpdir>/@stream. */
@@ -799,6 +852,7 @@ apixosrc_payonce_suite (void)
   tcase_add_test (processes, test_processes_share_one_task);
   tcase_add_test (replays, test_play_again_after_eos);
   tcase_add_test (replays, test_seek_after_eos);
+  tcase_add_test (replays, test_second_pipeline_while_first_plays);
   tcase_add_test (cache, test_cache_hit);
   tcase_add_test (cache, test_corrupt_cache_entry);
   tcase_add_test (cache, test_read_only_cache_directory);

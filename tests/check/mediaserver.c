@@ -234,6 +234,101 @@ served_close (Served *s)
   g_clear_pointer (&s->file, g_free);
 }
 
+/* ---- receivers ------------------------------------------------------------ */
+
+typedef struct {
+  gint received;
+  gint freed;
+} Deliveries;
+
+static void
+on_received (gpointer data)
+{
+  g_atomic_int_inc (&((Deliveries *)data)->received);
+}
+
+static void
+on_receiver_freed (gpointer data)
+{
+  g_atomic_int_inc (&((Deliveries *)data)->freed);
+}
+
+/* POSTs @size bytes to @url (@size < 0: a chunked body of 10 bytes). */
+static guint
+post_bytes (SoupSession *session, const gchar *url, gssize size)
+{
+  SoupMessage *msg = soup_message_new ("POST", url);
+  gchar *data = g_malloc0 (MAX (size, 10));
+  GBytes *answer;
+  guint status;
+
+  if (size >= 0) {
+    GBytes *body = g_bytes_new_take (data, size);
+
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+    g_bytes_unref (body);
+  } else {
+    GInputStream *stream =
+        g_memory_input_stream_new_from_data (data, 10, g_free);
+
+    soup_message_set_request_body (msg, "application/json", stream, -1);
+    g_object_unref (stream);
+  }
+  answer = soup_session_send_and_read (session, msg, NULL, NULL);
+  status = soup_message_get_status (msg);
+  g_clear_pointer (&answer, g_bytes_unref);
+  g_object_unref (msg);
+  return status;
+}
+
+/* A receiver answers 200 to a bounded POST on its own secret path and
+ * tells its function before the answer leaves; anything else is refused
+ * and not told.  Removed: 404, and its data freed. */
+GST_START_TEST (test_receivers)
+{
+  GstApixoMediaServer *server = acquire_loopback ();
+  SoupSession *session = client_new ();
+  Deliveries d = { 0, 0 };
+  gchar *path, *url, *guess;
+  Reply *r;
+
+  path = gst_apixo_media_server_add_receiver (server, on_received, &d,
+                                              on_receiver_freed, NULL);
+  fail_unless (path != NULL && g_str_has_prefix (path, "/w/"));
+  fail_unless_equals_int (strlen (path), 3 + TOKEN_CHARS);
+  url = url_for (server, path);
+  guess = url_for (server, "/w/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+
+  fail_unless_equals_int (post_bytes (session, url, 100), 200);
+  fail_unless_equals_int (g_atomic_int_get (&d.received), 1);
+  fail_unless_equals_int (post_bytes (session, url, 64 * 1024), 200);
+  fail_unless_equals_int (g_atomic_int_get (&d.received), 2);
+
+  fail_unless_equals_int (post_bytes (session, url, 64 * 1024 + 1), 413);
+  fail_unless_equals_int (post_bytes (session, url, -1), 411);
+  r = request (session, "GET", url, NULL, NULL);
+  fail_unless_equals_int (r->status, 405);
+  fail_unless_equals_string (reply_header (r, "Allow"), "POST");
+  reply_free (r);
+  fail_unless_equals_int (post_bytes (session, guess, 10), 404);
+  fail_unless_equals_int (g_atomic_int_get (&d.received), 2);
+  fail_unless_equals_int (g_atomic_int_get (&d.freed), 0);
+
+  fail_unless (gst_apixo_media_server_remove_receiver (server, path));
+  fail_unless_equals_int (g_atomic_int_get (&d.freed), 1);
+  fail_unless_equals_int (post_bytes (session, url, 10), 404);
+  fail_if (gst_apixo_media_server_remove_receiver (server, path));
+  fail_unless_equals_int (g_atomic_int_get (&d.received), 2);
+
+  gst_apixo_media_server_release (server);
+  g_object_unref (session);
+  g_free (guess);
+  g_free (url);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* ---- serving ------------------------------------------------------------ */
 
 GST_START_TEST (test_serve_file)
@@ -1586,6 +1681,7 @@ mediaserver_suite (void)
   tcase_add_test (tc, test_ranges);
   tcase_add_test (tc, test_head);
   tcase_add_test (tc, test_not_found_and_withdraw);
+  tcase_add_test (tc, test_receivers);
   tcase_add_test (tc, test_paths_unguessable);
   tcase_add_test (tc, test_large_file_streamed);
   tcase_add_test (tc, test_concurrent_clients);
