@@ -26,7 +26,9 @@
 #endif
 
 #include "gstapixoclient.h"
+#include "gstapixoerror.h"
 #include "gstapixojson.h"
+#include "gstapixonetpolicy.h"
 
 #include <string.h>
 
@@ -99,27 +101,6 @@ gst_apixo_api_error_clear (GstApixoApiError *e)
   g_clear_error (&e->error);
   memset (e, 0, sizeof (*e));
   e->retry_after = -1;
-}
-
-gchar *
-gst_apixo_redact (const gchar *text, const gchar *secret)
-{
-  GString *out;
-  const gchar *p, *hit;
-  gsize len;
-
-  if (text == NULL)
-    return NULL;
-  if (secret == NULL || *secret == '\0')
-    return g_strdup (text);
-  len = strlen (secret);
-  out = g_string_new (NULL);
-  for (p = text; (hit = strstr (p, secret)) != NULL; p = hit + len) {
-    g_string_append_len (out, p, hit - p);
-    g_string_append (out, "***");
-  }
-  g_string_append (out, p);
-  return g_string_free (out, FALSE);
 }
 
 /* @url without what may be secret (a signed path or query, a webhook
@@ -454,6 +435,21 @@ malformed_answer (GstApixoClient *client, CallKind kind, const gchar *why,
                                   call_what (kind), why));
 }
 
+/* The service echoed the API key in @what: refused whatever the state (the
+ * key would go back in every status request's query, or to a result
+ * host), never retried, and never repeated in the message. */
+static void
+secret_echoed (GstApixoClient *client, CallKind kind, const gchar *what,
+               GstApixoApiError *err)
+{
+  gchar *why = g_strdup_printf ("%s holds the API key; refused", what);
+
+  malformed_answer (client, kind, why, err);
+  g_free (why);
+  err->transient = FALSE;
+  err->reason = GST_APIXO_REASON_MALFORMED;
+}
+
 static void
 append_detail (GstApixoClient *client, gchar **message, const gchar *detail)
 {
@@ -546,7 +542,9 @@ gst_apixo_client_parse_submit (GstApixoClient *client, guint status,
         JSON_NODE_HOLDS_OBJECT (data)
             ? gst_apixo_json_get_string (json_node_get_object (data), "taskId")
             : NULL;
-    if (gst_apixo_task_id_is_valid (task_id))
+    if (gst_apixo_net_holds_secret (task_id, client->api_key))
+      secret_echoed (client, CALL_SUBMIT, "the task id", err);
+    else if (gst_apixo_task_id_is_valid (task_id))
       ret = g_strdup (task_id);
     else
       malformed_answer (client, CALL_SUBMIT, "no valid data.taskId", err);
@@ -630,6 +628,15 @@ parse_result_json (const gchar *result_json)
   return (gchar **)g_ptr_array_free (out, FALSE);
 }
 
+static gboolean
+uris_hold_secret (gchar **uris, const gchar *secret)
+{
+  for (; *uris != NULL; uris++)
+    if (gst_apixo_net_holds_secret (*uris, secret))
+      return TRUE;
+  return FALSE;
+}
+
 GstApixoTaskStatus *
 gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
                                guint status, GBytes *body,
@@ -674,6 +681,10 @@ gst_apixo_client_parse_status (GstApixoClient *client, const gchar *task_id,
           err, GST_RESOURCE_ERROR_FAILED, FALSE, FALSE,
           g_strdup ("The service reported success but gave no valid result "
                     "URL (resultJson)"));
+      g_clear_pointer (&st, gst_apixo_task_status_free);
+    } else if (uris_hold_secret (st->result_uris, client->api_key)) {
+      /* fetching it would hand the key to the result host */
+      secret_echoed (client, CALL_STATUS, "a result URL", err);
       g_clear_pointer (&st, gst_apixo_task_status_free);
     }
   } else if (g_str_equal (st->state, "failed")) {

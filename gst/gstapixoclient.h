@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gstapixohttp.h"
+#include "gstapixonetpolicy.h"
 #include "gstapixorun.h"
 #include "gstapixoworker.h"
 
@@ -58,6 +59,8 @@ typedef struct {
   gdouble retry_after;    /* s; -1 when not given */
   /* HTTP 402, or a 400 about credits/balance: the account cannot pay */
   gboolean insufficient_balance;
+  const gchar *reason; /* the apixo-error reason when the client knows
+                           * it (static), e.g. "malformed"; NULL: derived */
 } GstApixoApiError;
 
 void gst_apixo_api_error_clear (GstApixoApiError *e);
@@ -119,9 +122,7 @@ gboolean gst_apixo_client_parse_balance (GstApixoClient *client, guint status,
 /* TRUE if @task_id is a plausible task id (bounded, safe characters). */
 gboolean gst_apixo_task_id_is_valid (const gchar *task_id);
 
-/* Replaces every occurrence of @secret in @text by "***" (in place copy).
- * Used on any text that may echo a request. */
-gchar *gst_apixo_redact (const gchar *text, const gchar *secret);
+/* gst_apixo_redact(): see gstapixonetpolicy.h */
 
 G_END_DECLS
 

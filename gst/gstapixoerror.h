@@ -83,6 +83,10 @@ G_BEGIN_DECLS
  * estimate (nothing was sent), or the service refused the submission
  * (HTTP 402, or "Insufficient credits"). */
 #define GST_APIXO_REASON_INSUFFICIENT_BALANCE "insufficient-balance"
+/* A result URL or a redirect of it points into loopback, link-local,
+ * private or unique-local space (not base-url's own class): not fetched.
+ * GST_RESOURCE_ERROR_NOT_AUTHORIZED. */
+#define GST_APIXO_REASON_BLOCKED_ADDRESS "blocked-address"
 /* Anything else (an error posted without a reason). */
 /* warning: the journal or the result cache (cache-directory) could not be
  * used or written; the run goes on without it */

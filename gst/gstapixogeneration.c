@@ -44,6 +44,7 @@
 #include "gstapixogeneration.h"
 #include "gstapixoerror.h"
 #include "gstapixomp4.h"
+#include "gstapixonetpolicy.h"
 #include "gstapixoprogress.h"
 #include "gstapixotask.h"
 
@@ -130,17 +131,82 @@ gst_apixo_generation_dup_task_id (GstApixoGeneration *gen)
 
 /* ---- reporting ------------------------------------------------------------ */
 
+/* What is posted holds strings from the network (task id, state, result
+ * URL, fail code and message, reason phrases): the sources refuse or
+ * redact the API key already; this is the last guard before the bus.
+ * (No config before launch: nothing came from the network then.) */
+static gchar *
+redact (GstApixoGeneration *gen, const gchar *text)
+{
+  return gst_apixo_redact (
+      text,
+      gst_apixo_net_secret_to_find (gen->config ? gen->config->api_key : NULL));
+}
+
+static gboolean
+redact_field (GQuark field, GValue *value, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+
+  if (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL)
+    g_value_take_string (value, redact (gen, g_value_get_string (value)));
+  return TRUE;
+}
+
+/* @s (NULL or owned) with every string field redacted, in place. */
+static GstStructure *
+redact_structure (GstApixoGeneration *gen, GstStructure *s)
+{
+  if (s != NULL)
+    gst_structure_map_in_place (s, redact_field, gen);
+  return s;
+}
+
+static GError *
+redact_error (GstApixoGeneration *gen, const GError *error)
+{
+  gchar *message = redact (gen, error->message);
+  GError *copy = g_error_new_literal (error->domain, error->code, message);
+
+  g_free (message);
+  return copy;
+}
+
+/* @percent: -1 when unknown */
+static void
+post_progress_at (GstApixoGeneration *gen, GstProgressType type,
+                  const gchar *code, const gchar *text, gint percent)
+{
+  gchar *clean = redact (gen, text);
+
+  gen->callbacks->progress (type, code, clean, percent, gen->user_data);
+  g_free (clean);
+}
+
 static void
 post_progress (GstApixoGeneration *gen, GstProgressType type, const gchar *code,
                const gchar *text)
 {
-  gen->callbacks->progress (type, code, text, -1, gen->user_data);
+  post_progress_at (gen, type, code, text, -1);
 }
 
 static void
 post_task_message (GstApixoGeneration *gen, GstStructure *s)
 {
-  gen->callbacks->task_message (s, gen->user_data);
+  gen->callbacks->task_message (redact_structure (gen, s), gen->user_data);
+}
+
+/* Takes @details. */
+static void
+post_error_message (GstApixoGeneration *gen, GstMessageType type,
+                    const GError *error, GstStructure *details,
+                    const gchar *file, const gchar *function, gint line)
+{
+  GError *clean = redact_error (gen, error);
+
+  gen->callbacks->error (type, clean, redact_structure (gen, details), file,
+                         function, line, gen->user_data);
+  g_error_free (clean);
 }
 
 /* A GST_RESOURCE_ERROR warning (@code) saying @message, for @reason. */
@@ -151,9 +217,9 @@ warn_at (GstApixoGeneration *gen, GstResourceError code, const gchar *reason,
 {
   GError *error = g_error_new_literal (GST_RESOURCE_ERROR, code, message);
 
-  gen->callbacks->error (GST_MESSAGE_WARNING, error,
-                         gst_apixo_error_details_new (reason, NULL), file,
-                         function, line, gen->user_data);
+  post_error_message (gen, GST_MESSAGE_WARNING, error,
+                      gst_apixo_error_details_new (reason, NULL), file,
+                      function, line);
   g_error_free (error);
 }
 
@@ -192,8 +258,8 @@ gst_apixo_generation_post_error (GstApixoGeneration *gen)
 
   post_progress (gen, GST_PROGRESS_TYPE_ERROR,
                  GST_APIXO_GENERATION_PROGRESS_CODE, error->message);
-  gen->callbacks->error (GST_MESSAGE_ERROR, error, details, __FILE__,
-                         GST_FUNCTION, __LINE__, gen->user_data);
+  post_error_message (gen, GST_MESSAGE_ERROR, error, details, __FILE__,
+                      GST_FUNCTION, __LINE__);
   g_error_free (error);
 }
 
@@ -309,9 +375,9 @@ post_state (GstApixoGeneration *gen, const GstApixoProgress *p)
 {
   gchar *text = gst_apixo_progress_describe (p);
 
-  gen->callbacks->progress (GST_PROGRESS_TYPE_CONTINUE,
-                            GST_APIXO_GENERATION_PROGRESS_CODE, text,
-                            gst_apixo_progress_percent (p), gen->user_data);
+  post_progress_at (gen, GST_PROGRESS_TYPE_CONTINUE,
+                    GST_APIXO_GENERATION_PROGRESS_CODE, text,
+                    gst_apixo_progress_percent (p));
   g_free (text);
   post_task_message (gen, gst_apixo_progress_new_state_event (p));
 }

@@ -27,6 +27,7 @@
 #endif
 
 #include "gstapixolocalinputs.h"
+#include "gstapixomediaserver.h"
 
 #include <string.h>
 
@@ -188,9 +189,14 @@ publish_one (GstApixoLocalInputs *inputs, const gchar *model,
                                      cancellable, error);
   if (url == NULL)
     return FALSE;
-  /* The URL is a secret while published: DEBUG only. */
-  GST_DEBUG ("%s (%s) published as %s", property,
-             gst_apixo_input_get_content_type (input), url);
+  /* The URL is a secret while published: never logged whole. */
+  if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_DEBUG) {
+    gchar *shown = gst_apixo_media_server_path_for_log (url);
+
+    GST_DEBUG ("%s (%s) published as %s", property,
+               gst_apixo_input_get_content_type (input), shown);
+    g_free (shown);
+  }
   g_free (*slot);
   *slot = url;
   return TRUE;

@@ -28,6 +28,8 @@
  * - Lock order: servers_lock, then server->lock.  Neither is held while
  *   calling libsoup, while waiting for the worker (the waits use
  *   server->cond), nor around g_cancellable_connect/disconnect.
+ * - server->conns (the open connections, their timers) lives on the worker
+ *   thread only, like server->soup.
  * - Streaming threads never wait for the worker except in acquire()
  *   (interruptible by the cancellable) and in the last release() (the
  *   worker only closes sockets, which does not block).
@@ -70,6 +72,18 @@ GST_DEBUG_CATEGORY_STATIC (apixo_media_server_debug);
 /* How long accepting pauses after accept() failed (e.g. no file
  * descriptor left). */
 #define ACCEPT_PAUSE_MS 250
+/* A connection that sends no complete request headers for this long (idle
+ * between requests, or sending them slowly), or whose response makes no
+ * progress for this long, is closed: each one holds a descriptor.  Tests
+ * shorten it with APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS (read when a server
+ * is made, on the thread that asks for it). */
+#define DEFAULT_IDLE_TIMEOUT_MS (30 * 1000)
+/* Connections open at once per server; further ones are closed at once
+ * (APIXO_MEDIA_SERVER_MAX_CONNECTIONS, for tests). */
+#define DEFAULT_MAX_CONNECTIONS 256
+/* Characters of a token shown in logs: enough to tell paths apart, far
+ * too few to fetch one. */
+#define TOKEN_LOG_CHARS 4
 
 typedef enum {
   PHASE_STARTING,
@@ -90,6 +104,10 @@ struct _GstApixoMediaServer {
   GSource *listen_source; /* worker thread; NULL while accepting pauses */
   GSource *resume_source; /* worker thread: the end of that pause */
 
+  GHashTable *conns;     /* worker thread: remote address -> Conn */
+  guint idle_timeout_ms; /* set in server_new() */
+  guint max_connections;
+
   GMutex lock;
   GCond cond;
   Phase phase;
@@ -97,6 +115,16 @@ struct _GstApixoMediaServer {
   GHashTable *entries;   /* token -> Entry */
   GHashTable *receivers; /* token -> Receiver */
 };
+
+/* An open connection (worker thread). */
+typedef struct {
+  GstApixoMediaServer *server;
+  GSocket *socket;      /* weak: alive while libsoup uses the connection */
+  gchar *remote;        /* the client's address and port: its key */
+  GSource *timer;       /* the idle/slow-header/stalled response limit */
+  gint64 last_activity; /* monotonic: idle since, or last bytes written */
+  gboolean busy;        /* a request is read, its response under way */
+} Conn;
 
 typedef struct {
   gint refcount;
@@ -123,6 +151,19 @@ typedef struct {
 static GMutex servers_lock;
 static GHashTable *servers; /* key -> server (not a reference) */
 static gint n_streaming;
+static gint n_connections;
+
+static guint
+limit_from_env (const gchar *name, guint fallback)
+{
+  const gchar *value = g_getenv (name);
+  guint64 n;
+
+  if (value == NULL ||
+      !g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT, &n, NULL))
+    return fallback;
+  return (guint)n;
+}
 
 static void
 media_server_init_debug (void)
@@ -236,6 +277,36 @@ token_from_path (const gchar *path, const gchar **extension)
     return NULL;
   *extension = t + TOKEN_CHARS + 1;
   return g_strndup (t, TOKEN_CHARS);
+}
+
+gchar *
+gst_apixo_media_server_path_for_log (const gchar *text)
+{
+  const gchar *at = text ? g_strrstr (text, PATH_PREFIX) : NULL;
+  const gchar *end;
+
+  if (at == NULL)
+    return g_strdup (text);
+  at += strlen (PATH_PREFIX);
+  for (end = at; *end != '\0' && *end != '.' && *end != '/' && *end != '?';
+       end++)
+    ;
+  return g_strdup_printf ("%.*s%.*s...%s", (gint)(at - text), text,
+                          (gint)MIN (end - at, TOKEN_LOG_CHARS), at, end);
+}
+
+/* The path is the only protection of a published file: never logged
+ * whole, at any level. */
+static void
+debug_path (const gchar *event, const gchar *path, const gchar *detail)
+{
+  gchar *shown;
+
+  if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) < GST_LEVEL_DEBUG)
+    return;
+  shown = gst_apixo_media_server_path_for_log (path);
+  GST_DEBUG ("%s %s: %s", event, GST_STR_NULL (shown), detail);
+  g_free (shown);
 }
 
 /* ---- byte ranges --------------------------------------------------------- */
@@ -574,13 +645,147 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
     g_mutex_unlock (&server->lock);
     g_free (token);
   }
-  GST_DEBUG ("%s %s: %s", method, path, entry ? "published" : "not found");
+  debug_path (method, path, entry ? "published" : "not found");
   if (entry == NULL) {
     respond_error (msg, SOUP_STATUS_NOT_FOUND);
     return;
   }
   respond_entry (msg, entry, head);
   entry_unref (entry);
+}
+
+/* ---- connections (worker thread) ----------------------------------------- */
+
+static void conn_arm (Conn *c, guint ms);
+static void conn_gone (gpointer data, GObject *where_the_object_was);
+
+static void
+conn_free (Conn *c)
+{
+  if (c->socket != NULL)
+    g_object_weak_unref (G_OBJECT (c->socket), conn_gone, c);
+  if (c->timer != NULL)
+    g_source_destroy (c->timer);
+  g_clear_pointer (&c->timer, g_source_unref);
+  g_free (c->remote);
+  g_free (c);
+  GST_LOG ("connection closed, %d open in the process",
+           g_atomic_int_add (&n_connections, -1) - 1);
+}
+
+/* libsoup let go of the connection (closed by either side): its streams,
+ * which hold the socket, are gone. */
+static void
+conn_gone (gpointer data, GObject *where_the_object_was)
+{
+  Conn *c = data;
+
+  c->socket = NULL;
+  g_hash_table_remove (c->server->conns, c->remote);
+}
+
+/* The limit, checked lazily: activity only notes the time, and the timer,
+ * when it fires, moves itself to that time + the timeout. */
+static gboolean
+conn_timer_fired (gpointer data)
+{
+  Conn *c = data;
+  gint64 quiet_ms = (g_get_monotonic_time () - c->last_activity) / 1000;
+
+  g_clear_pointer (&c->timer, g_source_unref);
+  if (quiet_ms < c->server->idle_timeout_ms) {
+    conn_arm (c, c->server->idle_timeout_ms - (guint)quiet_ms);
+    return G_SOURCE_REMOVE;
+  }
+  GST_DEBUG ("closing a connection %s for %u ms",
+             c->busy ? "whose response is stalled" : "without a request",
+             c->server->idle_timeout_ms);
+  /* libsoup sees the end of the stream and closes its side. */
+  g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_arm (Conn *c, guint ms)
+{
+  c->timer = gst_apixo_worker_add_timeout (c->server->worker, MAX (ms, 1),
+                                           conn_timer_fired, c, NULL);
+}
+
+/* A connection just accepted; FALSE when there are too many already. */
+/* (libsoup 3.2 gives no socket for a message of a connection handed to
+ * it as a stream: connections are known by their remote address.) */
+static gboolean
+conn_add (GstApixoMediaServer *server, GSocket *socket, GSocketAddress *remote)
+{
+  Conn *c;
+
+  if (g_hash_table_size (server->conns) >= server->max_connections) {
+    GST_DEBUG ("%u connections open already: closing a new one",
+               server->max_connections);
+    return FALSE;
+  }
+  c = g_new0 (Conn, 1);
+  c->server = server;
+  c->socket = socket;
+  c->remote = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote));
+  g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
+  c->last_activity = g_get_monotonic_time ();
+  g_atomic_int_inc (&n_connections);
+  g_hash_table_replace (server->conns, c->remote, c);
+  conn_arm (c, server->idle_timeout_ms);
+  return TRUE;
+}
+
+static Conn *
+conn_of (GstApixoMediaServer *server, SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  gchar *key;
+  Conn *c;
+
+  if (remote == NULL)
+    return NULL;
+  key = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote));
+  c = g_hash_table_lookup (server->conns, key);
+  g_free (key);
+  return c;
+}
+
+/* Notes activity on @msg's connection: @busy, its response is under way
+ * (bytes written, or complete headers read); else idle from now on. */
+static Conn *
+conn_mark (GstApixoMediaServer *server, SoupServerMessage *msg, gboolean busy)
+{
+  Conn *c = conn_of (server, msg);
+
+  if (c != NULL) {
+    c->busy = busy;
+    c->last_activity = g_get_monotonic_time ();
+  }
+  return c;
+}
+
+static void
+on_wrote_body_data (SoupServerMessage *msg, guint size, gpointer data)
+{
+  conn_mark (data, msg, TRUE);
+}
+
+/* Complete headers (and body) read: the response is under way. */
+static void
+on_request_read (SoupServer *soup, SoupServerMessage *msg, gpointer data)
+{
+  if (conn_mark (data, msg, TRUE) != NULL)
+    g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data),
+                      data);
+}
+
+/* The response is over: idle until the next request's headers. */
+static void
+on_request_done (SoupServer *soup, SoupServerMessage *msg, gpointer data)
+{
+  conn_mark (data, msg, FALSE);
 }
 
 /* ---- start / stop (worker thread) ---------------------------------------- */
@@ -645,6 +850,7 @@ on_incoming (GSocket *listen_socket, GIOCondition condition, gpointer data)
   GSocketAddress *local, *remote;
   GError *error = NULL;
   GSocket *socket = g_socket_accept (listen_socket, NULL, &error);
+  gboolean served;
 
   if (socket == NULL) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
@@ -661,12 +867,16 @@ on_incoming (GSocket *listen_socket, GIOCondition condition, gpointer data)
   conn = g_socket_connection_factory_create_connection (socket);
   local = g_socket_get_local_address (socket, NULL);
   remote = g_socket_get_remote_address (socket, NULL);
-  if (!soup_server_accept_iostream (server->soup, G_IO_STREAM (conn), local,
-                                    remote, &error)) {
+  /* (one too many: closed at once) */
+  served = local != NULL && remote != NULL && conn_add (server, socket, remote);
+  if (served && !soup_server_accept_iostream (server->soup, G_IO_STREAM (conn),
+                                              local, remote, &error)) {
     GST_WARNING ("cannot serve a connection: %s", error->message);
     g_clear_error (&error);
-    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    served = FALSE;
   }
+  if (!served)
+    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   g_clear_object (&local);
   g_clear_object (&remote);
   g_object_unref (conn);
@@ -735,6 +945,12 @@ server_start_cb (gpointer data)
   GError *error = NULL;
 
   server->soup = soup_server_new ("server-header", "gst-apixo", NULL);
+  g_signal_connect (server->soup, "request-read", G_CALLBACK (on_request_read),
+                    server);
+  g_signal_connect (server->soup, "request-finished",
+                    G_CALLBACK (on_request_done), server);
+  g_signal_connect (server->soup, "request-aborted",
+                    G_CALLBACK (on_request_done), server);
   soup_server_add_early_handler (server->soup, NULL, early_request, server,
                                  NULL);
   soup_server_add_handler (server->soup, NULL, handle_request, server, NULL);
@@ -777,7 +993,8 @@ server_stop_cb (gpointer data)
     g_socket_close (server->listen_socket, NULL);
     g_clear_object (&server->listen_socket);
     /* Closes every connection: responses under way end (their state is
-     * freed with their message). */
+     * freed with their message).  Their timers first. */
+    g_hash_table_remove_all (server->conns);
     soup_server_disconnect (server->soup);
     g_clear_object (&server->soup);
     GST_INFO ("media server on %s:%u stopped", server->address, server->port);
@@ -820,6 +1037,7 @@ static void
 server_free (GstApixoMediaServer *server)
 {
   g_hash_table_unref (server->entries);
+  g_hash_table_unref (server->conns);
   g_hash_table_unref (server->receivers);
   g_clear_error (&server->start_error);
   g_free (server->key);
@@ -844,6 +1062,12 @@ server_new (const gchar *key, const gchar *address, guint port)
   g_cond_init (&server->cond);
   server->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify)entry_unref);
+  server->conns = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify)conn_free);
+  server->idle_timeout_ms = limit_from_env (
+      "APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS);
+  server->max_connections = limit_from_env (
+      "APIXO_MEDIA_SERVER_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS);
   server->receivers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)receiver_unref);
   server->worker = gst_apixo_worker_acquire ();
@@ -1041,7 +1265,7 @@ gst_apixo_media_server_publish (GstApixoMediaServer *server,
   path = g_strconcat (PATH_PREFIX, token, ".", entry->extension, NULL);
   GST_INFO ("publishing %" G_GUINT64_FORMAT " bytes of %s on %s:%u",
             entry->size, entry->content_type, server->address, server->port);
-  GST_DEBUG ("published %s as %s", filename, path);
+  debug_path ("published", path, filename);
 
   g_mutex_lock (&server->lock);
   g_hash_table_insert (server->entries, token, entry);
@@ -1065,8 +1289,7 @@ gst_apixo_media_server_withdraw (GstApixoMediaServer *server, const gchar *path)
     g_mutex_unlock (&server->lock);
     g_free (token);
   }
-  GST_DEBUG ("withdrew %s: %s", GST_STR_NULL (path),
-             removed ? "done" : "was not published");
+  debug_path ("withdrew", path, removed ? "done" : "was not published");
   if (removed)
     GST_INFO ("withdrew a published input from %s:%u", server->address,
               server->port);
@@ -1135,6 +1358,12 @@ gst_apixo_media_server_count_published (GstApixoMediaServer *server)
   n = g_hash_table_size (server->entries);
   g_mutex_unlock (&server->lock);
   return n;
+}
+
+guint
+gst_apixo_media_server_count_connections (void)
+{
+  return (guint)g_atomic_int_get (&n_connections);
 }
 
 guint

@@ -30,7 +30,16 @@ G_BEGIN_DECLS
  * If-None-Match/If-Range; it is streamed from the file in fixed-size chunks
  * as the client consumes them (memory does not grow with the file size).
  * Unknown or withdrawn paths answer 404, methods other than GET/HEAD 405.
- * The path is a secret while published: it is logged only at DEBUG level.
+ * The path is a secret while published: it is never logged whole (see
+ * gst_apixo_media_server_path_for_log()).
+ *
+ * Connections are bounded: one that sends no complete request headers
+ * within 30 s (idle between requests, or sending them slowly), or whose
+ * response makes no progress for 30 s, is closed; beyond 256 connections
+ * at once per server, new ones are closed at once.  For tests, the
+ * environment variables APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS and
+ * APIXO_MEDIA_SERVER_MAX_CONNECTIONS (read when a server is made) change
+ * these.
  * Receivers (webhooks) live at secret paths too ("/w/<token>"): POST only,
  * answered 200 at once (see gst_apixo_media_server_add_receiver()).
  */
@@ -115,6 +124,15 @@ gboolean gst_apixo_media_server_remove_receiver (GstApixoMediaServer *server,
  * streamed right now (all servers of the process). */
 guint gst_apixo_media_server_count_published (GstApixoMediaServer *server);
 guint gst_apixo_media_server_count_streaming (void);
+
+/* @text (a published path, or a URL ending in one) as it may be logged:
+ * the token cut to its first characters ("/m/AbC1....png").  Free with
+ * g_free(). */
+gchar *gst_apixo_media_server_path_for_log (const gchar *text);
+
+/* For tests: the connections open right now (all servers of the process;
+ * any thread). */
+guint gst_apixo_media_server_count_connections (void);
 
 /* The file name extension used for @content_type ("png", "jpg", "mp4",
  * ...; "bin" when unknown).  Static string. */

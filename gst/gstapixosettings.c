@@ -26,6 +26,7 @@
 #endif
 
 #include "gstapixosettings.h"
+#include "gstapixonetpolicy.h"
 
 #include <math.h>
 #include <string.h>
@@ -171,6 +172,7 @@ enum {
   PROP_EXTRA_INPUT,
   PROP_MAX_COST,
   PROP_CHECK_BALANCE,
+  PROP_ALLOW_INSECURE_HTTP,
   N_PROPS,
 };
 
@@ -294,6 +296,12 @@ install_http_properties (GObjectClass *klass, guint first)
            g_param_spec_boolean (
                "ssl-strict", "SSL strict",
                "Verify TLS certificates (strongly recommended)", TRUE, RW));
+  install (klass, first, PROP_ALLOW_INSECURE_HTTP,
+           g_param_spec_boolean (
+               "allow-insecure-http", "Allow insecure HTTP",
+               "Accept an http:// base-url to a host that is not loopback "
+               "(the API key then crosses the network in clear text)",
+               FALSE, RW));
   install (klass, first, PROP_TLS_DATABASE,
            g_param_spec_object (
                "tls-database", "TLS database",
@@ -590,6 +598,7 @@ static const Field fields[N_PROPS] = {
   [PROP_EXTRA_INPUT] = { OFFSET (extra_input) },
   [PROP_MAX_COST] = { OFFSET (max_cost) },
   [PROP_CHECK_BALANCE] = { OFFSET (check_balance) },
+  [PROP_ALLOW_INSECURE_HTTP] = { OFFSET (allow_insecure_http) },
 };
 
 /* Enum fields are stored and read as gint, like GLib's enum values. */
@@ -734,6 +743,30 @@ check_base_url (const gchar *url, GError **error)
   return FALSE;
 }
 
+/* The Bearer key goes with every API request: in clear text only to this
+ * host, unless the user said so. */
+static gboolean
+check_base_url_secure (const GstApixoSettings *s, GError **error)
+{
+  GUri *uri = g_uri_parse (s->base_url, G_URI_FLAGS_NONE, NULL);
+  GstApixoNetClass net_class;
+  gboolean ok =
+      s->allow_insecure_http ||
+      g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ||
+      (gst_apixo_net_class_of_host (g_uri_get_host (uri), &net_class) &&
+       net_class == GST_APIXO_NET_CLASS_LOOPBACK);
+
+  g_uri_unref (uri);
+  if (ok)
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "base-url '%s' would send the API key in clear text: http:// "
+               "is allowed only to a loopback host (localhost, 127.0.0.0/8, "
+               "::1); use https://, or set allow-insecure-http=true",
+               s->base_url);
+  return FALSE;
+}
+
 static gboolean
 check_ssl_ca_file (GstApixoHttpSettings *http, GError **error)
 {
@@ -800,7 +833,8 @@ gboolean
 gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
                           GError **error)
 {
-  if (!check_base_url (s->base_url, error)) {
+  if (!check_base_url (s->base_url, error) ||
+      !check_base_url_secure (s, error)) {
     *property = "base-url";
     return FALSE;
   }

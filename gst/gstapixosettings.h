@@ -38,6 +38,7 @@ typedef struct {
   guint deadline;
   gdouble progress_interval;
   GstApixoHttpSettings http;
+  gboolean allow_insecure_http; /* http:// base-url to a remote host */
   gchar *save_location;
   gchar *spool_directory;
   /* the result download's bounds (0: none) */

@@ -102,6 +102,7 @@
 
 #include "gstapixospool.h"
 #include "gstapixoerror.h"
+#include "gstapixonetpolicy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -668,16 +669,32 @@ spool_cancel_ranges (GstApixoSpool *spool)
   }
 }
 
+/* @text from the result host (a reason phrase, a header) as it may be
+ * shown: without the API key, bounded.  A copy (NULL for NULL). */
+static gchar *
+spool_redact (GstApixoSpool *spool, const gchar *text)
+{
+  gchar *clean = gst_apixo_redact (
+      text, gst_apixo_net_secret_to_find (spool->config->api_key));
+
+  if (clean != NULL && strlen (clean) > 200)
+    clean[200] = '\0';
+  return clean;
+}
+
 static GError *
 status_error (GstApixoSpool *spool, SoupMessage *msg, const gchar *extra)
 {
   guint status = soup_message_get_status (msg);
-  const gchar *reason = soup_message_get_reason_phrase (msg);
+  gchar *reason = spool_redact (spool, soup_message_get_reason_phrase (msg));
   GstResourceError code = GST_RESOURCE_ERROR_READ;
   const gchar *why = "";
+  GError *error;
 
-  if (reason == NULL || *reason == '\0')
-    reason = soup_status_get_phrase (status);
+  if (reason == NULL || *reason == '\0') {
+    g_free (reason);
+    reason = g_strdup (soup_status_get_phrase (status));
+  }
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE) {
     code = GST_RESOURCE_ERROR_NOT_FOUND;
     why = ": the result URL is no longer available (result URLs expire)";
@@ -687,10 +704,12 @@ status_error (GstApixoSpool *spool, SoupMessage *msg, const gchar *extra)
     why = ": access to the result URL was refused (signed result URLs "
           "expire)";
   }
-  return g_error_new (GST_RESOURCE_ERROR, code,
-                      "Failed downloading the result from %s: HTTP %u %s%s%s",
-                      spool->host, status, reason ? reason : "", why,
-                      extra ? extra : "");
+  error = g_error_new (GST_RESOURCE_ERROR, code,
+                       "Failed downloading the result from %s: HTTP %u %s%s%s",
+                       spool->host, status, reason ? reason : "", why,
+                       extra ? extra : "");
+  g_free (reason);
+  return error;
 }
 
 /* Worker.  The download failed for good: @error (taken) goes to readers and
@@ -813,6 +832,26 @@ range_fail (SpoolTransfer *t, const gchar *why, gboolean disable)
   transfer_free (t);
 }
 
+/* Worker.  The network policy refused @t's URL, a redirect of it or the
+ * address it connects to (@error, GST_APIXO_NET_POLICY_ERROR, taken):
+ * never retried; the error says why, with its reason. */
+static void
+transfer_refused (SpoolTransfer *t, GError *error)
+{
+  const gchar *reason = NULL;
+  GError *gst_error;
+
+  if (t->range != NULL) {
+    range_fail (t, error->message, TRUE);
+    g_error_free (error);
+    return;
+  }
+  gst_error = gst_apixo_net_policy_error_to_gst (error, &reason);
+  g_error_free (error);
+  spool_cause (t->spool, reason, NULL);
+  seq_fail (t, gst_error, 0);
+}
+
 /* Worker.  download-deadline passed: the download fails for good (asking
  * again cannot make it sooner). */
 static void
@@ -854,7 +893,14 @@ transfer_error (SpoolTransfer *t, GError *error)
 {
   gboolean cancelled =
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  GError *refused =
+      t->spool->stopping ? NULL : gst_apixo_net_policy_take_error (t->msg);
 
+  if (refused != NULL) {
+    g_error_free (error);
+    transfer_refused (t, refused);
+    return;
+  }
   if (t->spool->stopping ||
       (cancelled && !t->timed_out && !t->too_slow && !t->deadline_passed)) {
     g_error_free (error);
@@ -1001,13 +1047,17 @@ seq_got_headers (SpoolTransfer *t)
   /* A gateway, proxy or captive portal may answer 200 with an error page:
    * that is not the result (retried, never served or kept). */
   if (!content_type_is_media (hdrs)) {
+    gchar *type = spool_redact (
+        spool, soup_message_headers_get_content_type (hdrs, NULL));
+
     seq_retry (
         t,
         g_error_new (
             G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
             "the server answered %s instead of the video (an error page?)",
-            soup_message_headers_get_content_type (hdrs, NULL)),
+            type),
         -1);
+    g_free (type);
     return FALSE;
   }
 
@@ -1630,6 +1680,12 @@ transfer_send (SpoolTransfer *t)
   }
 
   t->cancellable = g_cancellable_new ();
+  if (!gst_apixo_net_policy_watch (t->msg, spool->config->settings.base_url,
+                                   spool->config->api_key, t->cancellable,
+                                   &error)) {
+    transfer_refused (t, error);
+    return;
+  }
   transfer_arm_stall (t);
   soup_session_send_async (
       gst_apixo_http_get_session (spool->worker, spool->http), t->msg,

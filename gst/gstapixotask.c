@@ -654,8 +654,9 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
   }
 
   if (kind == REQUEST_SUBMIT && !err->not_processed) {
-    details = task_details (task, GST_APIXO_REASON_OUTCOME_UNKNOWN,
-                            err->http_status, err->api_code);
+    details = task_details (
+        task, err->reason ? err->reason : GST_APIXO_REASON_OUTCOME_UNKNOWN,
+        err->http_status, err->api_code);
     error = g_error_new (
         GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
         "The outcome of the submission is unknown (%s): the service may "
@@ -665,8 +666,9 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
         err->error->message);
   } else {
     details = task_details (task,
-                            err->http_status ? GST_APIXO_REASON_HTTP
-                                             : GST_APIXO_REASON_NETWORK,
+                            err->reason        ? err->reason
+                            : err->http_status ? GST_APIXO_REASON_HTTP
+                                               : GST_APIXO_REASON_NETWORK,
                             err->http_status, err->api_code);
     hint = task_resume_hint (task);
     error = g_error_new (GST_RESOURCE_ERROR, err->error->code, "%s.%s",

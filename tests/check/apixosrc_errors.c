@@ -601,6 +601,7 @@ GST_START_TEST (test_dns_failure)
   run = apixo_test_run_launch (
       NULL,
       "apixosrc name=src base-url=http://" DNS_HOST "/api/v1 api-key=k "
+      "allow-insecure-http=true "
       "model=wan-2-5-video prompt=errors retries=0 ! fakesink",
       60);
   fail_unless (run->error != NULL);

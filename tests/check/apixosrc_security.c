@@ -8,13 +8,18 @@
 #endif
 
 #include <gst/check/gstcheck.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include "apixotest.h"
+#include "gstapixojson.h"
 
 #define SECRET "sk-live-SECRET-7f3a9c1e5b"
 
-APIXO_TEST_FIXTURE (0.01, NULL)
+APIXO_TEST_FIXTURE (0.01, "security")
 
 /* Everything a message carries, as text. */
 static gchar *
@@ -385,6 +390,411 @@ GST_START_TEST (test_key_refused_is_not_repeated)
 
 GST_END_TEST;
 
+/* ---- what the network sends back (issue 15) ---------------------------- */
+
+#define TASK_ID "task_nettrust_1"
+
+/* {"code": 200, "message": "success", "data": {...}}: the members of data
+ * go into the builder returned, then envelope_end(). */
+static JsonBuilder *
+envelope_begin (void)
+{
+  JsonBuilder *b = gst_apixo_json_object_begin ();
+
+  gst_apixo_json_add_int (b, "code", 200);
+  gst_apixo_json_add_string (b, "message", "success");
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_object (b);
+  return b;
+}
+
+static gchar *
+envelope_end (JsonBuilder *b)
+{
+  gsize length;
+
+  json_builder_end_object (b); /* data */
+  return gst_apixo_json_object_end (b, FALSE, &length);
+}
+
+static void
+add_json_route (ApixoTestServer *server, const gchar *name, gchar *json)
+{
+  GBytes *body = g_bytes_new_take (json, strlen (json));
+
+  g_free (apixo_test_server_add (server, name, body, "application/json"));
+  g_bytes_unref (body);
+}
+
+/* A fake APIXO API on @server, reached at @host: its generateTask answers
+ * @task_id, its statusTask says the task succeeded with @result_url.
+ * Returns its base URL. */
+static gchar *
+fake_api (ApixoTestServer *server, const gchar *host, const gchar *task_id,
+          const gchar *result_url)
+{
+  JsonBuilder *b = envelope_begin ();
+  gchar *result_json;
+
+  gst_apixo_json_add_string (b, "taskId", task_id);
+  add_json_route (server, "api/v1/generateTask/wan-2-5", envelope_end (b));
+
+  result_json = g_strdup_printf ("{\"resultUrls\":[\"%s\"]}", result_url);
+  b = envelope_begin ();
+  gst_apixo_json_add_string (b, "taskId", task_id);
+  gst_apixo_json_add_string (b, "state", "success");
+  gst_apixo_json_add_string (b, "resultJson", result_json);
+  add_json_route (server, "api/v1/statusTask/wan-2-5", envelope_end (b));
+  g_free (result_json);
+
+  return g_strdup_printf (strchr (host, ':') ? "http://[%s]:%u/api/v1"
+                                             : "http://%s:%u/api/v1",
+                          host, apixo_test_server_port (server));
+}
+
+static const gchar *
+detail (ApixoRun *run, const gchar *field)
+{
+  fail_unless (run->error_details != NULL);
+  return gst_structure_get_string (run->error_details, field);
+}
+
+/* The save-location of run_fake()'s runs. */
+static gchar *
+save_path (void)
+{
+  return g_strconcat (tmpdir, G_DIR_SEPARATOR_S "result.mp4", NULL);
+}
+
+/* Runs the element against the fake API at @base_url, keeping the result
+ * at save_path(). */
+static ApixoRun *
+run_fake (const gchar *base_url, const gchar *args)
+{
+  gchar *save = save_path ();
+  gchar *all = g_strdup_printf ("timeout=3 retries=0 save-location=%s %s", save,
+                                args ? args : "");
+  ApixoRun *run = run_against (base_url, all);
+
+  g_free (all);
+  g_free (save);
+  return run;
+}
+
+/* The run failed with @reason (@code), for the task of the fake API,
+ * and left nothing at save-location. */
+static void
+assert_refused (ApixoRun *run, GstResourceError code, const gchar *reason)
+{
+  gchar *save = save_path ();
+  gchar *part = g_strconcat (save, ".part", NULL);
+
+  fail_unless (run->error != NULL, "not refused");
+  fail_unless (run->error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int (run->error->code, code);
+  fail_unless_equals_string (detail (run, "reason"), reason);
+  fail_if (g_file_test (save, G_FILE_TEST_EXISTS));
+  fail_if (g_file_test (part, G_FILE_TEST_EXISTS));
+  assert_no_secret_on_bus (run);
+  g_free (part);
+  g_free (save);
+}
+
+/* Result URLs into link-local (a cloud's metadata service), private and
+ * unique-local space, as literal addresses: refused before any connection
+ * (nothing listens there), while base-url is on loopback. */
+static const gchar *const BLOCKED_RESULT_URLS[] = {
+  "http://169.254.169.254/latest/user-data",
+  "http://10.0.0.1:9/result.mp4",
+  "http://[fd00::1]:9/result.mp4",
+  "http://[fe80::1]:9/result.mp4",
+  "http://[::ffff:169.254.169.254]/latest/user-data",
+  "http://192.168.1.1:9/result.mp4",
+};
+
+GST_START_TEST (test_result_url_blocked)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  gchar *base =
+      fake_api (server, "127.0.0.1", TASK_ID, BLOCKED_RESULT_URLS[__i__]);
+  ApixoRun *run = run_fake (base, NULL);
+
+  assert_refused (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "blocked-address");
+  /* the result can still be fetched: the task is named */
+  fail_unless_equals_string (detail (run, "task-id"), TASK_ID);
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+  g_free (base);
+}
+
+GST_END_TEST;
+
+/* A result URL on the (allowed) loopback host that redirects there. */
+static const gchar *const BLOCKED_REDIRECTS[] = {
+  "http://169.254.169.254/latest/user-data",
+  "http://10.0.0.1:9/result.mp4",
+};
+
+GST_START_TEST (test_result_redirect_blocked)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  gchar *result = apixo_test_server_add_redirect (server, "result.mp4",
+                                                  BLOCKED_REDIRECTS[__i__]);
+  gchar *base = fake_api (server, "127.0.0.1", TASK_ID, result);
+  ApixoRun *run = run_fake (base, NULL);
+
+  assert_refused (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "blocked-address");
+  fail_unless_equals_string (detail (run, "task-id"), TASK_ID);
+  fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 1);
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+  g_free (base);
+  g_free (result);
+}
+
+GST_END_TEST;
+
+static gboolean
+is_private (const struct sockaddr *sa)
+{
+  if (sa->sa_family == AF_INET) {
+    const guint8 *b =
+        (const guint8 *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+    return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+           (b[0] == 192 && b[1] == 168);
+  }
+  return (((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr[0] & 0xfe) ==
+         0xfc;
+}
+
+/* An address of this host that is neither loopback nor link-local, a
+ * private or unique-local one first; NULL if there is none. */
+static gchar *
+local_address (void)
+{
+  struct ifaddrs *list, *i;
+  gchar *found = NULL;
+
+  fail_unless (getifaddrs (&list) == 0);
+  for (gint pass = 0; pass < 2 && found == NULL; pass++) {
+    for (i = list; i != NULL && found == NULL; i = i->ifa_next) {
+      GSocketAddress *sa;
+      GInetAddress *inet;
+
+      if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET &&
+                                  i->ifa_addr->sa_family != AF_INET6))
+        continue;
+      if (pass == 0 && !is_private (i->ifa_addr))
+        continue;
+      sa = g_socket_address_new_from_native (
+          i->ifa_addr, i->ifa_addr->sa_family == AF_INET
+                           ? sizeof (struct sockaddr_in)
+                           : sizeof (struct sockaddr_in6));
+      inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+      if (!g_inet_address_get_is_loopback (inet) &&
+          !g_inet_address_get_is_link_local (inet) &&
+          !g_inet_address_get_is_any (inet))
+        found = g_inet_address_to_string (inet);
+      g_object_unref (sa);
+    }
+  }
+  freeifaddrs (list);
+  return found;
+}
+
+/* A name (not "localhost", which is loopback by its text) that resolves
+ * to loopback addresses only: this host's name, else "localhost.". */
+static const gchar *
+loopback_name (void)
+{
+  const gchar *names[] = { g_get_host_name (), "localhost." };
+
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++) {
+    GList *addrs = g_resolver_lookup_by_name (g_resolver_get_default (),
+                                              names[n], NULL, NULL);
+    gboolean loopback = addrs != NULL;
+
+    for (GList *l = addrs; l != NULL; l = l->next)
+      loopback = loopback && g_inet_address_get_is_loopback (l->data);
+    g_resolver_free_addresses (addrs);
+    if (loopback)
+      return names[n];
+  }
+  return NULL;
+}
+
+/* base-url on another address of this host (not loopback): a result URL
+ * whose host name resolves to loopback is refused when the connection is
+ * made (what a name resolves to is checked, not its text); and one on
+ * base-url's own address is fetched (base-url's class is exempt). */
+GST_START_TEST (test_resolved_address_blocked)
+{
+  g_autofree gchar *address = local_address ();
+  const gchar *name = loopback_name ();
+  ApixoTestServer *server;
+  g_autoptr (GBytes) mp4 = NULL;
+  g_autofree gchar *result = NULL, *save = save_path ();
+  gchar *base, *url;
+  ApixoRun *run;
+  ApixoMediaInfo info;
+
+  if (address == NULL || name == NULL) {
+    g_printerr ("test_resolved_address_blocked: SKIPPED: no address but "
+                "loopback and link-local here, or no name of loopback\n");
+    return;
+  }
+  server = apixo_test_server_start_any ();
+  mp4 = apixo_test_make_mp4 (1, 320, 240);
+  result = apixo_test_server_add (server, "result.mp4", mp4, "video/mp4");
+  url = g_strdup_printf ("http://%s:%u/result.mp4", name,
+                         apixo_test_server_port (server));
+  base = fake_api (server, address, TASK_ID, url);
+  run = run_fake (base, "allow-insecure-http=true");
+  assert_refused (run, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "blocked-address");
+  fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 0);
+  apixo_run_free (run);
+  g_free (base);
+  g_free (url);
+
+  /* the same file on base-url's own address: fetched, kept, decodable */
+  url = g_strdup_printf (strchr (address, ':') ? "http://[%s]:%u/result.mp4"
+                                               : "http://%s:%u/result.mp4",
+                         address, apixo_test_server_port (server));
+  /* (the same task: the journal resumes it rather than submit again) */
+  base = fake_api (server, address, TASK_ID, url);
+  run = run_fake (base, "allow-insecure-http=true");
+  fail_unless (run->error == NULL, "%s", run->error->message);
+  fail_unless (run->eos);
+  fail_unless (apixo_test_probe_file (save, &info));
+  fail_unless_equals_int (info.width, 320);
+  fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 1);
+
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+  g_free (base);
+  g_free (url);
+}
+
+GST_END_TEST;
+
+/* Runs against the fake API at @base_url, capturing every log line: the
+ * run is refused with @code and @reason, and the key is in no log line. */
+static ApixoRun *
+run_refused_unlogged (const gchar *base_url, GstResourceError code,
+                      const gchar *reason)
+{
+  ApixoRun *run;
+  GString *logs;
+
+  apixo_test_capture_logs_start ();
+  run = run_fake (base_url, NULL);
+  logs = apixo_test_capture_logs_stop ();
+  assert_refused (run, code, reason);
+  assert_no_secret_in_logs (logs);
+  g_string_free (logs, TRUE);
+  return run;
+}
+
+/* The service echoes the key as the task id: refused as malformed (it
+ * would go back in every status request's query), in no message and no
+ * log line. */
+GST_START_TEST (test_key_as_task_id)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  gchar *base =
+      fake_api (server, "127.0.0.1", SECRET, "http://127.0.0.1:9/result.mp4");
+  /* (an answer to a submission: the task may exist, it is not sent again) */
+  ApixoRun *run =
+      run_refused_unlogged (base, GST_RESOURCE_ERROR_FAILED, "malformed");
+
+  fail_unless_equals_int (
+      apixo_test_server_requests (server, "api/v1/generateTask/wan-2-5"), 1);
+  fail_unless_equals_int (
+      apixo_test_server_requests (server, "api/v1/statusTask/wan-2-5"), 0);
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+  g_free (base);
+}
+
+GST_END_TEST;
+
+/* ...in a result URL: refused as malformed, never fetched (the result host
+ * would get the key), in no message and no log line. */
+GST_START_TEST (test_key_in_result_url)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  GBytes *mp4 = apixo_test_make_mp4 (1, 320, 240);
+  gchar *result =
+      apixo_test_server_add (server, "result.mp4", mp4, "video/mp4");
+  gchar *url = g_strconcat (result, "?token=" SECRET, NULL);
+  gchar *base = fake_api (server, "127.0.0.1", TASK_ID, url);
+  ApixoRun *run =
+      run_refused_unlogged (base, GST_RESOURCE_ERROR_READ, "malformed");
+
+  fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 0);
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+  g_bytes_unref (mp4);
+  g_free (base);
+  g_free (url);
+  g_free (result);
+}
+
+GST_END_TEST;
+
+/* ...in the URL a result host redirects to: not followed (the next host
+ * would get the key), refused as malformed. */
+GST_START_TEST (test_key_in_redirect)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  g_autoptr (GBytes) mp4 = apixo_test_make_mp4 (1, 320, 240);
+  g_autofree gchar *target =
+      apixo_test_server_add (server, "elsewhere.mp4", mp4, "video/mp4");
+  g_autofree gchar *location = g_strconcat (target, "?token=" SECRET, NULL);
+  g_autofree gchar *result =
+      apixo_test_server_add_redirect (server, "result.mp4", location);
+  g_autofree gchar *base = fake_api (server, "127.0.0.1", TASK_ID, result);
+  ApixoRun *run =
+      run_refused_unlogged (base, GST_RESOURCE_ERROR_READ, "malformed");
+
+  fail_unless_equals_string (detail (run, "task-id"), TASK_ID);
+  fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 1);
+  fail_unless_equals_int (apixo_test_server_requests (server, "elsewhere.mp4"),
+                          0);
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+}
+
+GST_END_TEST;
+
+static void
+answer_forbidden_with_key (SoupServer *soup, SoupServerMessage *msg,
+                           const char *path, GHashTable *query, gpointer data)
+{
+  soup_server_message_set_status (msg, 403, "Forbidden for " SECRET);
+}
+
+/* ...in the reason phrase of the result host's error answer: the error
+ * says what happened, without the key. */
+GST_START_TEST (test_key_in_reason_phrase)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  g_autofree gchar *result = apixo_test_server_add_handler (
+      server, "result.mp4", answer_forbidden_with_key, NULL);
+  g_autofree gchar *base = fake_api (server, "127.0.0.1", TASK_ID, result);
+  ApixoRun *run = run_refused_unlogged (base, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+                                        "download");
+
+  fail_unless (strstr (run->error->message, "403") != NULL, "%s",
+               run->error->message);
+  fail_unless_equals_int (apixo_test_server_requests (server, "result.mp4"), 1);
+  apixo_run_free (run);
+  apixo_test_server_stop (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixosrc_security_suite (void)
 {
@@ -398,6 +808,19 @@ apixosrc_security_suite (void)
   tcase_add_test (tc, test_key_refused_is_not_repeated);
   tcase_add_test (tc, test_key_not_sent_on_redirect);
   tcase_add_test (tc, test_url_secrets_not_logged);
+
+  tc = tcase_create ("network");
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_loop_test (tc, test_result_url_blocked, 0,
+                       G_N_ELEMENTS (BLOCKED_RESULT_URLS));
+  tcase_add_loop_test (tc, test_result_redirect_blocked, 0,
+                       G_N_ELEMENTS (BLOCKED_REDIRECTS));
+  tcase_add_test (tc, test_resolved_address_blocked);
+  tcase_add_test (tc, test_key_as_task_id);
+  tcase_add_test (tc, test_key_in_result_url);
+  tcase_add_test (tc, test_key_in_redirect);
+  tcase_add_test (tc, test_key_in_reason_phrase);
   return s;
 }
 

@@ -800,6 +800,26 @@ GST_START_TEST (test_base_url_without_host)
 
 GST_END_TEST;
 
+/* http:// to a host that is not loopback would carry the Bearer key in
+ * clear text: refused, naming base-url, unless allow-insecure-http is set
+ * (issue 15; loopback http://, the sim's, is what every other test uses). */
+static const gchar *const CLEARTEXT_BASE_URLS[] = {
+  "http://api.apixo.ai/api/v1",
+  "http://10.0.0.1:8080/api/v1",
+  "http://[fd00::1]/api/v1",
+  "http://localhost.example.com/api/v1",
+};
+
+GST_START_TEST (test_cleartext_base_url)
+{
+  const gchar *url = CLEARTEXT_BASE_URLS[__i__];
+
+  assert_base_url_rejected (url);
+  assert_nothing_sent (url);
+}
+
+GST_END_TEST;
+
 /* ---- unknown model ------------------------------------------------------- */
 
 /* A model id this version does not know: a warning that names it, then the
@@ -1031,6 +1051,8 @@ apixosrc_validation_suite (void)
   tcase_add_loop_test (tc, test_accepted, 0, G_N_ELEMENTS (ACCEPTED));
   tcase_add_loop_test (tc, test_base_url_without_host, 0,
                        G_N_ELEMENTS (HOSTLESS_BASE_URLS));
+  tcase_add_loop_test (tc, test_cleartext_base_url, 0,
+                       G_N_ELEMENTS (CLEARTEXT_BASE_URLS));
   tcase_add_loop_test (tc, test_out_of_range, 0, G_N_ELEMENTS (OUT_OF_RANGE));
   return s;
 }

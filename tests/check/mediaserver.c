@@ -1070,24 +1070,28 @@ GST_END_TEST;
 
 /* ---- running out of file descriptors ------------------------------------ */
 
+/* Counts the log lines holding @text (at @level; 0: any level), to wait
+ * for what the server did. */
 typedef struct {
   GMutex lock;
   GCond cond;
-  guint accept_failures;
-} AcceptWatch;
+  GstDebugLevel level;
+  const gchar *text;
+  guint count;
+} LineWatch;
 
 static void
-watch_accept (GstDebugCategory *category, GstDebugLevel level,
-              const gchar *file, const gchar *function, gint line,
-              GObject *object, GstDebugMessage *message, gpointer user_data)
+watch_lines (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+             const gchar *function, gint line, GObject *object,
+             GstDebugMessage *message, gpointer user_data)
 {
-  AcceptWatch *w = user_data;
+  LineWatch *w = user_data;
 
-  if (level != GST_LEVEL_WARNING ||
-      strstr (gst_debug_message_get (message), "accept failed") == NULL)
+  if ((w->level != 0 && level != w->level) ||
+      strstr (gst_debug_message_get (message), w->text) == NULL)
     return;
   g_mutex_lock (&w->lock);
-  w->accept_failures++;
+  w->count++;
   g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
 }
@@ -1103,7 +1107,7 @@ GST_START_TEST (test_accept_without_descriptors)
   if (under_valgrind ())
     return;
 
-  AcceptWatch w = { 0 };
+  LineWatch w = { .level = GST_LEVEL_WARNING, .text = "accept failed" };
   GstApixoMediaServer *server = acquire_loopback ();
   gchar *file = write_pattern ("input.bin", 1000);
   gchar *path = publish (server, file, "image/png");
@@ -1123,7 +1127,7 @@ GST_START_TEST (test_accept_without_descriptors)
   g_cond_init (&w.cond);
   gst_debug_set_active (TRUE);
   gst_debug_set_threshold_for_name ("apixomediaserver", GST_LEVEL_WARNING);
-  gst_debug_add_log_function (watch_accept, &w, NULL);
+  gst_debug_add_log_function (watch_lines, &w, NULL);
 
   /* every descriptor number from the lowest free one up is refused */
   fail_unless (getrlimit (RLIMIT_NOFILE, &saved) == 0);
@@ -1139,18 +1143,18 @@ GST_START_TEST (test_accept_without_descriptors)
   fail_unless (g_socket_send (client, request, strlen (request), NULL, NULL) ==
                (gssize)strlen (request));
   g_mutex_lock (&w.lock);
-  while (w.accept_failures == 0 && g_cond_wait_until (&w.cond, &w.lock, end))
+  while (w.count == 0 && g_cond_wait_until (&w.cond, &w.lock, end))
     ;
   g_mutex_unlock (&w.lock);
   fail_unless (setrlimit (RLIMIT_NOFILE, &saved) == 0);
-  fail_unless (w.accept_failures > 0, "accept() never failed");
+  fail_unless (w.count > 0, "accept() never failed");
 
   /* descriptors again: the waiting connection is served */
   fail_unless (
       g_socket_receive (client, answer, sizeof (answer) - 1, NULL, NULL) > 0);
   fail_unless (g_str_has_prefix (answer, "HTTP/1.1 200"), "%s", answer);
 
-  gst_debug_remove_log_function (watch_accept);
+  gst_debug_remove_log_function (watch_lines);
   gst_debug_unset_threshold_for_name ("apixomediaserver");
   g_object_unref (client);
   g_object_unref (addr);
@@ -1187,13 +1191,13 @@ capture_log (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
   g_mutex_unlock (&cap->lock);
 }
 
-GST_START_TEST (test_paths_not_logged_above_debug)
+GST_START_TEST (test_paths_never_logged)
 {
   LogCapture cap = { 0 };
   GstApixoMediaServer *server;
   SoupSession *session = client_new ();
   gchar *file = write_pattern ("input.bin", 1000);
-  gchar *path, *url, *token;
+  gchar *path, *url, *token, *shown;
 
   g_mutex_init (&cap.lock);
   cap.info = g_string_new (NULL);
@@ -1213,13 +1217,19 @@ GST_START_TEST (test_paths_not_logged_above_debug)
   gst_debug_remove_log_function (capture_log);
   gst_debug_unset_threshold_for_name ("apixo*");
   token = g_strndup (path + 3, TOKEN_CHARS);
-  /* The capture works (publishing is logged at INFO, the path at DEBUG)... */
+  /* The capture works (publishing is logged at INFO, the path cut to its
+   * first characters at DEBUG)... */
   fail_unless (strstr (cap.info->str, "publishing") != NULL);
-  fail_unless (strstr (cap.debug->str, token) != NULL);
-  /* ...and no INFO+ line holds the token or a large piece of it. */
+  shown = g_strdup_printf ("/m/%.4s...", token);
+  fail_unless (strstr (cap.debug->str, shown) != NULL);
+  /* ...and no line at any level holds the token or a large piece of it
+   * (the path is the only protection of a published file; issue 15). */
   fail_unless (strstr (cap.info->str, token) == NULL);
+  fail_unless (strstr (cap.debug->str, token) == NULL);
   token[12] = '\0';
   fail_unless (strstr (cap.info->str, token) == NULL);
+  fail_unless (strstr (cap.debug->str, token) == NULL);
+  g_free (shown);
 
   g_string_free (cap.info, TRUE);
   g_string_free (cap.debug, TRUE);
@@ -1229,6 +1239,178 @@ GST_START_TEST (test_paths_not_logged_above_debug)
   g_free (path);
   g_free (file);
   g_object_unref (session);
+}
+GST_END_TEST;
+
+/* ---- connection hygiene ------------------------------------------------- */
+
+/* Open descriptors of this process. */
+static guint
+count_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+/* A client connected to @server, waiting at most 10 s for any answer. */
+static GSocket *
+connect_client (GstApixoMediaServer *server)
+{
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr =
+      g_inet_socket_address_new (lo, gst_apixo_media_server_get_port (server));
+  GSocket *client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, NULL);
+
+  g_socket_set_timeout (client, 10);
+  fail_unless (g_socket_connect (client, addr, NULL, NULL));
+  g_object_unref (addr);
+  g_object_unref (lo);
+  return client;
+}
+
+static void
+client_send (GSocket *client, const gchar *text)
+{
+  fail_unless (g_socket_send (client, text, strlen (text), NULL, NULL) ==
+               (gssize)strlen (text));
+}
+
+/* The server closed @client's connection (end of stream, no answer). */
+static void
+assert_closed_by_server (GSocket *client)
+{
+  gchar buf[64];
+  GError *error = NULL;
+  gssize n = g_socket_receive (client, buf, sizeof (buf), NULL, &error);
+
+  fail_unless (n == 0, "not closed by the server: %s",
+               n < 0 ? error->message : "it answered");
+}
+
+/* Watches for the server letting go of connections. */
+static void
+close_watch_start (LineWatch *w)
+{
+  w->text = "connection closed";
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("apixomediaserver", GST_LEVEL_LOG);
+  gst_debug_add_log_function (watch_lines, w, NULL);
+}
+
+/* Waits (up to 30 s) until the server let go of @n connections. */
+static void
+close_watch_wait (LineWatch *w, guint n)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&w->lock);
+  while (w->count < n && g_cond_wait_until (&w->cond, &w->lock, end))
+    ;
+  fail_unless (w->count >= n, "%u of %u connections closed", w->count, n);
+  g_mutex_unlock (&w->lock);
+}
+
+static void
+close_watch_stop (LineWatch *w)
+{
+  gst_debug_remove_log_function (watch_lines);
+  gst_debug_unset_threshold_for_name ("apixomediaserver");
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->cond);
+}
+
+#define IDLE_CLIENTS 40
+
+/* Connections that never send a request, and connections that send
+ * headers without their end (a slow client, slowloris), are closed after
+ * the idle timeout (shortened here), and their descriptors with them; the
+ * server still serves.  (1000 such connections once stayed open.) */
+GST_START_TEST (test_idle_connections_closed)
+{
+  GstApixoMediaServer *server;
+  SoupSession *session = client_new ();
+  gchar *file = write_pattern ("input.bin", 1000);
+  GSocket *clients[2 * IDLE_CLIENTS];
+  LineWatch w = { 0 };
+  gchar *path, *url;
+  guint fds, i;
+
+  g_setenv ("APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS", "300", TRUE);
+  server = acquire_loopback ();
+  g_unsetenv ("APIXO_MEDIA_SERVER_IDLE_TIMEOUT_MS");
+  path = publish (server, file, "image/png");
+  url = url_for (server, path);
+  close_watch_start (&w);
+  fds = count_fds ();
+
+  for (i = 0; i < 2 * IDLE_CLIENTS; i++) {
+    clients[i] = connect_client (server);
+    if (i % 2 == 1)
+      client_send (clients[i], "GET /m/x.png HTTP/1.1\r\nHost: x\r\n");
+  }
+  for (i = 0; i < 2 * IDLE_CLIENTS; i++)
+    assert_closed_by_server (clients[i]);
+  close_watch_wait (&w, 2 * IDLE_CLIENTS);
+  for (i = 0; i < 2 * IDLE_CLIENTS; i++)
+    g_object_unref (clients[i]);
+  fail_unless_equals_int (count_fds (), fds);
+
+  fail_unless_equals_int (status_of (session, "GET", url), 200);
+  close_watch_stop (&w);
+  g_object_unref (session);
+  gst_apixo_media_server_release (server);
+  g_free (url);
+  g_free (path);
+  g_free (file);
+}
+GST_END_TEST;
+
+/* At most MAX_CONNECTIONS at once: a further connection is closed at
+ * once, and those already open are still served. */
+GST_START_TEST (test_connections_bounded)
+{
+  GstApixoMediaServer *server;
+  gchar *file = write_pattern ("input.bin", 1000);
+  GSocket *clients[8], *extra;
+  gchar *path, *request;
+  gchar answer[64] = { 0 };
+  guint i;
+
+  g_setenv ("APIXO_MEDIA_SERVER_MAX_CONNECTIONS", "8", TRUE);
+  server = acquire_loopback ();
+  g_unsetenv ("APIXO_MEDIA_SERVER_MAX_CONNECTIONS");
+  path = publish (server, file, "image/png");
+  request = g_strdup_printf (
+      "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+
+  /* (the server accepts them in the order they connect: the ninth is the
+   * one too many) */
+  for (i = 0; i < G_N_ELEMENTS (clients); i++)
+    clients[i] = connect_client (server);
+  extra = connect_client (server);
+  assert_closed_by_server (extra);
+
+  client_send (clients[0], request);
+  fail_unless (g_socket_receive (clients[0], answer, sizeof (answer) - 1, NULL,
+                                 NULL) > 0);
+  fail_unless (g_str_has_prefix (answer, "HTTP/1.1 200"), "%s", answer);
+
+  g_object_unref (extra);
+  for (i = 0; i < G_N_ELEMENTS (clients); i++)
+    g_object_unref (clients[i]);
+  gst_apixo_media_server_release (server);
+  g_free (request);
+  g_free (path);
+  g_free (file);
 }
 GST_END_TEST;
 
@@ -1509,7 +1691,9 @@ mediaserver_suite (void)
   tcase_add_test (tc, test_acquire_cancelled);
   tcase_add_test (tc, test_fixed_port_cancelled_then_acquired);
   tcase_add_test (tc, test_accept_without_descriptors);
-  tcase_add_test (tc, test_paths_not_logged_above_debug);
+  tcase_add_test (tc, test_paths_never_logged);
+  tcase_add_test (tc, test_idle_connections_closed);
+  tcase_add_test (tc, test_connections_bounded);
   suite_add_tcase (s, tc);
 
   tcase_add_checked_fixture (tp, setup_tmpdir, teardown_tmpdir);

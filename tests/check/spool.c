@@ -554,6 +554,10 @@ run_config_new (const GstApixoHttpSettings *http, const gchar *dir,
   s.spool_directory = g_strdup (dir);
   s.save_location = g_strdup (keep);
   s.api_key = g_strdup ("never-sent-to-result-hosts");
+  /* The service of these runs is on loopback, like their result hosts:
+   * results on loopback may be fetched (gstapixonetpolicy). */
+  g_free (s.base_url);
+  s.base_url = g_strdup ("http://127.0.0.1/api/v1");
   spec->model = g_strdup ("veo-3-1");
   return gst_apixo_run_config_new (&s, spec, NULL);
 }

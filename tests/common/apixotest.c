@@ -638,6 +638,7 @@ struct _ApixoTestServer {
   GMainLoop *loop;
   SoupServer *server;
   guint port;
+  gboolean any; /* every address of the host, not 127.0.0.1 only */
 };
 
 static void
@@ -687,6 +688,25 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   g_mutex_unlock (&server->lock);
 }
 
+/* Every address of the host: IPv6's wildcard, which takes IPv4 too
+ * (dual stack), else IPv4's.  (Not soup_server_listen_all(): libsoup 3.2
+ * leaks an address object there.) */
+static void
+listen_any (SoupServer *soup)
+{
+  const gchar *const wildcards[] = { "::", "0.0.0.0" };
+  gboolean listening = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (wildcards) && !listening; i++) {
+    GSocketAddress *any =
+        g_inet_socket_address_new_from_string (wildcards[i], 0);
+
+    listening = soup_server_listen (soup, any, 0, NULL);
+    g_object_unref (any);
+  }
+  fail_unless (listening);
+}
+
 static gpointer
 server_thread (gpointer data)
 {
@@ -696,8 +716,11 @@ server_thread (gpointer data)
   g_main_context_push_thread_default (server->context);
   server->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (server->server, NULL, server_handler, server, NULL);
-  fail_unless (soup_server_listen_local (server->server, 0,
-                                         SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
+  if (server->any)
+    listen_any (server->server);
+  else
+    fail_unless (soup_server_listen_local (server->server, 0,
+                                           SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
   uris = soup_server_get_uris (server->server);
   g_mutex_lock (&server->lock);
   server->port = g_uri_get_port (uris->data);
@@ -714,11 +737,12 @@ server_thread (gpointer data)
   return NULL;
 }
 
-ApixoTestServer *
-apixo_test_server_start (void)
+static ApixoTestServer *
+test_server_start (gboolean any)
 {
   ApixoTestServer *server = g_new0 (ApixoTestServer, 1);
 
+  server->any = any;
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
   server->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -731,6 +755,18 @@ apixo_test_server_start (void)
     g_cond_wait (&server->cond, &server->lock);
   g_mutex_unlock (&server->lock);
   return server;
+}
+
+ApixoTestServer *
+apixo_test_server_start (void)
+{
+  return test_server_start (FALSE);
+}
+
+ApixoTestServer *
+apixo_test_server_start_any (void)
+{
+  return test_server_start (TRUE);
 }
 
 static gboolean

@@ -136,6 +136,9 @@ gchar *apixo_test_write_temp (GBytes *data, const gchar *name);
  * sim must fetch (image_urls, audio_urls, video_urls).  Counts requests. */
 typedef struct _ApixoTestServer ApixoTestServer;
 ApixoTestServer *apixo_test_server_start (void);
+/* The same, listening on every address of this host (IPv4 and IPv6) on
+ * one port: reachable through a non-loopback address too. */
+ApixoTestServer *apixo_test_server_start_any (void);
 void apixo_test_server_stop (ApixoTestServer *server);
 /* Serves @data at /<name>; returns the URL. */
 gchar *apixo_test_server_add (ApixoTestServer *server, const gchar *name,
