@@ -285,6 +285,10 @@ gst_apixo_media_server_path_for_log (const gchar *text)
   const gchar *at = text ? g_strrstr (text, PATH_PREFIX) : NULL;
   const gchar *end;
 
+  /* a receiver's path is a secret of the same kind (same prefix length) */
+  G_STATIC_ASSERT (sizeof (PATH_PREFIX) == sizeof (RECEIVER_PREFIX));
+  if (at == NULL && text != NULL)
+    at = g_strrstr (text, RECEIVER_PREFIX);
   if (at == NULL)
     return g_strdup (text);
   at += strlen (PATH_PREFIX);
@@ -594,7 +598,7 @@ handle_receiver (GstApixoMediaServer *server, SoupServerMessage *msg,
 {
   Receiver *receiver = lookup_receiver (server, path);
 
-  GST_DEBUG ("%s %s: %s", method, path, receiver ? "receiver" : "not found");
+  debug_path (method, path, receiver ? "receiver" : "not found");
   if (receiver == NULL) {
     respond_error (msg, SOUP_STATUS_NOT_FOUND);
     return;
@@ -1317,7 +1321,7 @@ gst_apixo_media_server_add_receiver (GstApixoMediaServer *server,
   receiver->notify = notify;
   path = g_strconcat (RECEIVER_PREFIX, token, NULL);
   GST_INFO ("receiving deliveries on %s:%u", server->address, server->port);
-  GST_DEBUG ("receiver path %s", path);
+  debug_path ("receiver", path, "added");
   g_mutex_lock (&server->lock);
   g_hash_table_insert (server->receivers, token, receiver);
   g_mutex_unlock (&server->lock);
@@ -1341,8 +1345,7 @@ gst_apixo_media_server_remove_receiver (GstApixoMediaServer *server,
     g_free (key);
     g_free (token);
   }
-  GST_DEBUG ("removed receiver %s: %s", GST_STR_NULL (path),
-             receiver ? "done" : "was not registered");
+  debug_path ("receiver", path, receiver ? "removed" : "was not registered");
   if (receiver == NULL)
     return FALSE;
   receiver_unref (receiver);

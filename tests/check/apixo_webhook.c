@@ -510,12 +510,13 @@ GST_START_TEST (test_explicit_callback_url)
 
 GST_END_TEST;
 
-/* The derived URL is a secret: only the media server's DEBUG lines (as for
- * published inputs) hold its token; no other line, at any level. */
+/* The derived URL is a secret: its token is in no log line at any level
+ * (the media server's DEBUG lines show its first characters, as for
+ * published inputs). */
 GST_START_TEST (test_url_not_logged)
 {
   Watch w;
-  gchar *task_id, **lines;
+  gchar *task_id, **lines, *short_form;
   const gchar *token;
   GString *logs;
   JsonObject *task;
@@ -529,15 +530,18 @@ GST_START_TEST (test_url_not_logged)
   task = sim_fixture_get_task (sim, task_id);
   assert_derived_url (&w, task);
   token = strstr (task_callback_url (task), "/w/") + 3;
+  short_form = g_strdup_printf ("/w/%.4s...", token);
   lines = g_strsplit (logs->str, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++) {
-    if (strstr (lines[i], token) == NULL)
-      continue;
-    seen++;
-    fail_unless (g_str_has_prefix (lines[i], "apixomediaserver "),
-                 "the token is logged: %s", lines[i]);
+    fail_if (strstr (lines[i], token) != NULL, "the token is logged: %s",
+             lines[i]);
+    if (strstr (lines[i], short_form) != NULL)
+      seen++;
   }
+  /* the capture works: the server's DEBUG lines name the receiver by
+   * the token's first characters only */
   fail_unless (seen > 0, "the capture saw no DEBUG line of the server");
+  g_free (short_form);
   g_strfreev (lines);
   g_string_free (logs, TRUE);
   watch_finish (&w, task, task_id);
