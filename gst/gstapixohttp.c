@@ -237,7 +237,11 @@ typedef struct {
   GByteArray *body;
   GInputStream *stream;
   SoupMessage *msg;
+  gulong wrote_handler;
+  gboolean written; /* the request's headers were written */
 } BoundedSend;
+
+G_DEFINE_QUARK (gst - apixo - http - error - quark, gst_apixo_http_error)
 
 static void
 bounded_send_free (BoundedSend *b)
@@ -252,6 +256,8 @@ bounded_send_free (BoundedSend *b)
   }
   g_clear_object (&b->inner);
   g_clear_object (&b->stream);
+  if (b->msg != NULL)
+    g_signal_handler_disconnect (b->msg, b->wrote_handler);
   g_clear_object (&b->msg);
   if (b->body != NULL)
     g_byte_array_unref (b->body);
@@ -302,8 +308,17 @@ bounded_fail (GTask *task, GError *error)
   if (b->timed_out &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     g_clear_error (&error);
-    error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                         "no answer within %u s", b->timeout);
+    /* Queued behind busy connections, the request never left: saying so
+     * lets a submission be retried instead of being taken for one whose
+     * answer was lost (which would refuse to submit it ever again). */
+    if (!b->written)
+      error = g_error_new (GST_APIXO_HTTP_ERROR, GST_APIXO_HTTP_ERROR_NOT_SENT,
+                           "no connection within %u s (the request was "
+                           "never sent)",
+                           b->timeout);
+    else
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           "no answer within %u s", b->timeout);
   }
   g_task_return_error (task, error);
   g_object_unref (task);
@@ -384,6 +399,14 @@ bounded_sent (GObject *source, GAsyncResult *result, gpointer data)
   bounded_read_more (task);
 }
 
+static void
+bounded_wrote_headers (SoupMessage *msg, gpointer data)
+{
+  BoundedSend *b = data;
+
+  b->written = TRUE;
+}
+
 void
 gst_apixo_http_send_bounded_async (SoupSession *session, SoupMessage *msg,
                                    gsize max_bytes, guint timeout,
@@ -411,6 +434,8 @@ gst_apixo_http_send_bounded_async (SoupSession *session, SoupMessage *msg,
    * callbacks so that nothing is left pending on the worker context. */
   g_task_set_task_data (task, b, (GDestroyNotify)bounded_send_free);
   b->msg = g_object_ref (msg);
+  b->wrote_handler = g_signal_connect (msg, "wrote-headers",
+                                       G_CALLBACK (bounded_wrote_headers), b);
 
   bounded_arm_timer (task);
   soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, b->inner,
@@ -447,7 +472,9 @@ gst_apixo_http_error_is_before_send (const GError *error)
 {
   if (error == NULL)
     return FALSE;
-  if (error->domain == G_RESOLVER_ERROR)
+  if (error->domain == G_RESOLVER_ERROR ||
+      g_error_matches (error, GST_APIXO_HTTP_ERROR,
+                       GST_APIXO_HTTP_ERROR_NOT_SENT))
     return TRUE;
   /* The server certificate is checked during the handshake, before any
    * byte of the request is sent; so is the TLS backend's presence and the
@@ -592,6 +619,10 @@ gst_apixo_http_error_to_gst (const GError *error, SoupMessage *msg,
              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND)) {
     code = GST_RESOURCE_ERROR_NOT_FOUND;
     reason = g_strdup_printf ("host not found: %s", error->message);
+  } else if (g_error_matches (error, GST_APIXO_HTTP_ERROR,
+                              GST_APIXO_HTTP_ERROR_NOT_SENT)) {
+    code = GST_RESOURCE_ERROR_OPEN_READ;
+    reason = g_strdup_printf ("could not connect: %s", error->message);
   } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
     code = GST_RESOURCE_ERROR_READ;
     reason = g_strdup_printf ("timed out: %s", error->message);

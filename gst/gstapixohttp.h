@@ -75,7 +75,9 @@ void gst_apixo_http_add_extra_headers (SoupMessage *msg,
 /* Worker thread.  Sends @msg on @session and reads the whole body, failing
  * with G_IO_ERROR_MESSAGE_TOO_LARGE past @max_bytes and with
  * G_IO_ERROR_TIMED_OUT when no progress is made for @timeout seconds (0: no
- * limit).  Cancelling @cancellable fails with G_IO_ERROR_CANCELLED. */
+ * limit), or GST_APIXO_HTTP_ERROR_NOT_SENT when those seconds passed before
+ * the request was written.  Cancelling @cancellable fails with
+ * G_IO_ERROR_CANCELLED. */
 void gst_apixo_http_send_bounded_async (SoupSession *session, SoupMessage *msg,
                                         gsize max_bytes, guint timeout,
                                         GCancellable *cancellable,
@@ -93,9 +95,19 @@ gboolean gst_apixo_http_status_is_transient (guint status);
  * unreachable, premature end of body). */
 gboolean gst_apixo_http_error_is_transient (const GError *error);
 
+/* Errors of gst_apixo_http_send_bounded_async() of its own. */
+#define GST_APIXO_HTTP_ERROR (gst_apixo_http_error_quark ())
+GQuark gst_apixo_http_error_quark (void);
+
+typedef enum {
+  /* The timeout passed before the request's headers were written (it
+   * waited for a connection: the session's connections were all busy). */
+  GST_APIXO_HTTP_ERROR_NOT_SENT,
+} GstApixoHttpError;
+
 /* TRUE when the error proves the request never reached the server
- * (connection refused, DNS failure, unreachable): a submit can be retried
- * without risking a second task. */
+ * (connection refused, DNS failure, unreachable, GST_APIXO_HTTP_ERROR_NOT_SENT):
+ * a submit can be retried without risking a second task. */
 gboolean gst_apixo_http_error_is_before_send (const GError *error);
 
 /* Retry-After header in seconds (delta-seconds or HTTP date); -1 if none. */
