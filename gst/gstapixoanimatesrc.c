@@ -29,7 +29,7 @@
  * gst-play-1.0 "apixo://wan-2-2-animate?image=https://example.com/character.png&video=https://example.com/motion.mp4&resolution=720p"
  * ]| Play an animation (the API key from APIXO_API_KEY).
  * |[
- * gst-launch-1.0 apixoanimatesrc image-uri=https://example.com/character.png video-uri=https://example.com/motion.mp4 ! decodebin ! autovideosink
+ * gst-launch-1.0 apixoanimatesrc image-uri=https://example.com/character.png video-uri=https://example.com/motion.mp4 ! decodebin ! videoconvert ! autovideosink
  * ]| The same as an element.
  */
 
