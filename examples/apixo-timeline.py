@@ -57,21 +57,21 @@ def clip_uris(args):
 def build_timeline(project, uris):
     """A timeline of @uris end to end; each clip as long as its asset."""
     timeline = project.extract()
-    video = GES.VideoTrack.new()
-    video.set_restriction_caps(Gst.Caps.from_string(TIMELINE_CAPS))
-    timeline.add_track(video)
-    timeline.add_track(GES.AudioTrack.new())
+    picture, sound = GES.VideoTrack.new(), GES.AudioTrack.new()
+    # every clip scaled to one size and rate, whatever its model made
+    picture.set_restriction_caps(Gst.Caps.from_string(TIMELINE_CAPS))
+    for track in (picture, sound):
+        timeline.add_track(track)
     layer = timeline.append_layer()
-    start = 0
     for uri in uris:
         print("discovering %s" % uri, flush=True)
         # discovery generates the clip (or finds it in the cache)
         asset = project.create_asset_sync(uri, GES.UriClip)
-        length = asset.get_duration()
-        layer.add_asset(asset, start, 0, length, GES.TrackType.UNKNOWN)
-        print("  %.2f s at %.2f s" % (length / Gst.SECOND, start / Gst.SECOND),
-              flush=True)
-        start += length
+        end = timeline.get_duration()
+        layer.add_asset(asset, end, 0, asset.get_duration(),
+                        GES.TrackType.UNKNOWN)
+        print("  %.2f s at %.2f s" % (asset.get_duration() / Gst.SECOND,
+                                      end / Gst.SECOND), flush=True)
     return timeline
 
 
