@@ -14,7 +14,8 @@
  * - cache=true: the cache entry's metadata holds the same sidecar; a second
  *   run served from the cache (no new task) keeps the file at its own
  *   save-location with the sidecar of the task that generated it, and the
- *   entry keeps its sidecar after that use (its metadata was rewritten).
+ *   entry keeps its sidecar after that use (its metadata was rewritten);
+ *   an entry stored before sidecars gets one made from its metadata.
  *
  * Synchronisation: bus messages (EOS) and the sim's records; never sleeps.
  */
@@ -163,9 +164,10 @@ GST_START_TEST (test_unknown_members_are_null)
 
 GST_END_TEST;
 
-/* The metadata of the cache's only entry (transfer full). */
+/* The metadata of the cache's only entry (transfer full); its path in
+ * *@path if not NULL. */
 static JsonObject *
-read_cache_entry (void)
+read_cache_entry (gchar **path_out)
 {
   gchar *dir = g_build_filename (g_getenv ("XDG_CACHE_HOME"), "gst-apixo",
                                  "results", NULL);
@@ -182,6 +184,8 @@ read_cache_entry (void)
     n++;
     path = g_build_filename (dir, name, NULL);
     entry = read_object (path);
+    if (path_out != NULL)
+      *path_out = g_strdup (path);
     g_free (path);
   }
   fail_unless_equals_int (n, 1);
@@ -194,7 +198,7 @@ read_cache_entry (void)
 static void
 assert_entry_sidecar (JsonNode *sidecar)
 {
-  JsonObject *entry = read_cache_entry ();
+  JsonObject *entry = read_cache_entry (NULL);
 
   fail_unless (
       json_node_equal (json_object_get_member (entry, "sidecar"), sidecar));
@@ -227,6 +231,40 @@ GST_START_TEST (test_with_the_cache_entry)
 
 GST_END_TEST;
 
+/* An entry stored before sidecars (no "sidecar" member: the metadata is
+ * still valid) served to a save-location: a sidecar made from what the
+ * entry knows (its task, its times) and the request. */
+GST_START_TEST (test_entry_without_sidecar)
+{
+  JsonObject *kept = kept_sidecar (KITE "seed=9 cache=true", "kept.mp4");
+  gchar *path = NULL;
+  JsonObject *entry = read_cache_entry (&path);
+  JsonGenerator *gen = json_generator_new ();
+  JsonNode *root = json_node_init_object (json_node_alloc (), entry);
+  JsonObject *served;
+
+  json_object_remove_member (entry, "sidecar");
+  json_generator_set_root (gen, root);
+  fail_unless (json_generator_to_file (gen, path, NULL));
+  served = kept_sidecar (KITE "seed=9 cache=true", "again.mp4");
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  assert_sidecar_of_task (served);
+  fail_unless_equals_int (json_object_get_int_member (served, "seed"), 9);
+  fail_unless_equals_float (
+      json_object_get_double_member (served, "estimated-cost"), 0.25);
+  fail_unless_equals_string (
+      json_object_get_string_member (served, "submit-time"),
+      json_object_get_string_member (kept, "submit-time"));
+  json_object_unref (served);
+  json_node_unref (root);
+  g_object_unref (gen);
+  json_object_unref (entry);
+  json_object_unref (kept);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixo_sidecar_suite (void)
 {
@@ -239,6 +277,7 @@ apixo_sidecar_suite (void)
   tcase_add_test (tc, test_beside_save_location);
   tcase_add_test (tc, test_unknown_members_are_null);
   tcase_add_test (tc, test_with_the_cache_entry);
+  tcase_add_test (tc, test_entry_without_sidecar);
   return s;
 }
 
