@@ -435,10 +435,9 @@ static const Invalid INVALID[] = {
       "did you mean sora-2-pro?" } },
   /* a plain path where a URI goes: the file:// URI it means */
   { "image-uris: an absolute path",
-    { "model", "veo-3-1", "prompt", "x", "image-uris", "/srv/media/a.png",
-      NULL },
-    { "image-uris '/srv/media/a.png'", "not a valid URI",
-      "did you mean file:///srv/media/a.png?" } },
+    { "model", "veo-3-1", "prompt", "x", "image-uris", "/srv/a.png", NULL },
+    { "image-uris '/srv/a.png'", "it looks like a local path",
+      "did you mean file:///srv/a.png?" } },
   { "image-uris: a relative path, from the current directory",
     { "model", "veo-3-1", "prompt", "x", "image-uris", IMG1 "|b c.png", NULL },
     { "image-uris 'b c.png'", "file://", "/b%20c.png?" } },
