@@ -43,7 +43,7 @@
  * ]| Local files on the sink pads, published through a tunnel that reaches
  * port 8089 of this machine.
  * |[
- * gst-launch-1.0 apixoanimate type=replace image-uri=https://example.com/character.png video-uri=https://example.com/motion.mp4 save-location=replaced.mp4 ! decodebin ! autovideosink
+ * gst-launch-1.0 apixoanimate type=replace image-uri=https://example.com/character.png video-uri=https://example.com/motion.mp4 save-location=replaced.mp4 ! decodebin ! videoconvert ! autovideosink
  * ]| Inputs the service can fetch itself.
  */
 

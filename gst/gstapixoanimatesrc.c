@@ -29,7 +29,7 @@
  * gst-play-1.0 "apixo://wan-2-2-animate?image=https://example.com/character.png&video=https://example.com/motion.mp4&resolution=720p"
  * ]| Play an animation (the API key from APIXO_API_KEY).
  * |[
- * gst-launch-1.0 apixoanimatesrc image-uri=https://example.com/character.png video-uri=https://example.com/motion.mp4 ! decodebin ! autovideosink
+ * gst-launch-1.0 apixoanimatesrc image-uri=https://example.com/character.png video-uri=https://example.com/motion.mp4 ! decodebin ! videoconvert ! autovideosink
  * ]| The same as an element.
  */
 
@@ -483,6 +483,24 @@ gst_apixo_animate_src_get_pad_input (GstApixoBaseSrc *base, const gchar *name)
 
 /* ---- the request --------------------------------------------------------- */
 
+/* A plain path in image-uri/video-uri: named as this element's property
+ * (the catalogue would name image-uris), with the file:// URI it means. */
+static gboolean
+check_not_a_path (const gchar *what, const gchar *uri, GError **error)
+{
+  gchar *suggestion = gst_apixo_uri_suggest_file_uri (uri);
+
+  if (suggestion == NULL)
+    return TRUE;
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "%s-uri '%s' is not a valid URI: it looks like a local path; a "
+               "local file is given as a file:// URI, did you mean %s? "
+               "(allowed: an http(s) URL or a file:// URI)",
+               what, uri, suggestion);
+  g_free (suggestion);
+  return FALSE;
+}
+
 /* One input from the URI property or the pad, never both, never none. */
 static gboolean
 choose_input (const gchar *what, const gchar *uri, gboolean has_pad,
@@ -504,6 +522,8 @@ choose_input (const gchar *what, const gchar *uri, gboolean has_pad,
         what, what, what, MODEL, what);
     return FALSE;
   }
+  if (uri != NULL && !check_not_a_path (what, uri, error))
+    return FALSE;
   *uris = g_new0 (gchar *, 2);
   (*uris)[0] =
       uri ? g_strdup (uri) : g_strconcat (GST_APIXO_PAD_URI_PREFIX, what, NULL);

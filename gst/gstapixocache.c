@@ -379,6 +379,7 @@ meta_copy (const GstApixoCacheMeta *meta)
     if (field_is_string (&meta_fields[i]))
       *s = g_strdup (*s);
   }
+  copy->sidecar = g_strdup (meta->sidecar);
   return copy;
 }
 
@@ -391,6 +392,8 @@ gst_apixo_cache_meta_free (GstApixoCacheMeta *meta)
     if (field_is_string (&meta_fields[i]))
       g_free (G_STRUCT_MEMBER (gchar *, meta, meta_fields[i].offset));
   }
+  if (meta != NULL)
+    g_free (meta->sidecar);
   g_free (meta);
 }
 
@@ -429,6 +432,32 @@ builder_add_stamp (JsonBuilder *b, const CacheStamp *stamp)
   json_builder_end_object (b);
 }
 
+/* Optional (entries stored before sidecars have none): an object, for
+ * people reading the file, not a string. */
+static void
+builder_add_sidecar (JsonBuilder *b, const gchar *sidecar)
+{
+  JsonNode *node = sidecar ? json_from_string (sidecar, NULL) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
+    g_clear_pointer (&node, json_node_unref);
+    return;
+  }
+  json_builder_set_member_name (b, "sidecar");
+  json_builder_add_value (b, node);
+}
+
+/* The "sidecar" member if it is an object; anything else is ignored (it
+ * never decides whether the entry is served). */
+static gchar *
+parse_sidecar (JsonObject *obj)
+{
+  JsonNode *node = json_object_get_member (obj, "sidecar");
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_to_string (node, TRUE)
+                                               : NULL;
+}
+
 static gchar *
 meta_to_json (const GstApixoCacheMeta *meta, const CacheStamp *stamp,
               gsize *length)
@@ -439,6 +468,7 @@ meta_to_json (const GstApixoCacheMeta *meta, const CacheStamp *stamp,
   builder_add_fields (b, &version_field, 1, &version);
   builder_add_fields (b, meta_fields, G_N_ELEMENTS (meta_fields), meta);
   builder_add_stamp (b, stamp);
+  builder_add_sidecar (b, meta->sidecar);
   /* Pretty: people read it to find what they paid for. */
   return gst_apixo_json_object_end (b, TRUE, length);
 }
@@ -531,6 +561,8 @@ meta_parse (const gchar *text, gsize length, const gchar *key,
   if (root == NULL ||
       !parse_meta_object (json_node_get_object (root), key, meta, stamp))
     g_clear_pointer (&meta, gst_apixo_cache_meta_free);
+  else
+    meta->sidecar = parse_sidecar (json_node_get_object (root));
   g_clear_pointer (&root, json_node_unref);
   return meta;
 }

@@ -56,6 +56,8 @@ typedef struct {
   guint64 size;      /* set by the cache */
   gchar *checksum;   /* "sha256:HEX" (or the algorithm chosen), set by the
                       * cache */
+  gchar *sidecar;    /* the result's sidecar (JSON object text,
+                      * gstapixosidecar.h), NULL: none (older entries) */
 } GstApixoCacheMeta;
 
 void gst_apixo_cache_meta_free (GstApixoCacheMeta *meta);

@@ -14,7 +14,8 @@
  * -------------------
  * - claim, cache, identity, model, save_location, warn and user_data are
  *   set at creation and read-only (the claim and the cache have their own
- *   rules: gstapixoclaim.c, gstapixocache.c).
+ *   rules: gstapixoclaim.c, gstapixocache.c).  sidecar is set on the
+ *   worker before complete(), which copies it for the store thread.
  * - The steps are called one at a time per run (the task's callbacks and
  *   the spool's on the worker, streamed() on the streaming thread after the
  *   download is over), so the record's writes keep their order.
@@ -53,6 +54,7 @@ struct _GstApixoDelivery {
   GstApixoIdentity *identity;
   gchar *model;
   gchar *save_location;
+  gchar *sidecar; /* set before complete(), by the same thread */
   GstApixoDeliveryWarnFunc warn;
   gpointer user_data;
 
@@ -252,6 +254,7 @@ gst_apixo_delivery_complete (GstApixoDelivery *d, GstApixoSpool *spool,
   store->meta.task_id = g_strdup (task_id);
   store->meta.model = g_strdup (d->model);
   store->meta.task_time = task_time;
+  store->meta.sidecar = g_strdup (d->sidecar);
   store->done = done;
   store->done_data = done_data;
   store->cancellable = g_cancellable_new ();
@@ -261,6 +264,15 @@ gst_apixo_delivery_complete (GstApixoDelivery *d, GstApixoSpool *spool,
   store->thread = g_thread_new ("apixo-cache-store", cache_store_thread, store);
   g_mutex_unlock (&d->store_lock);
   return FALSE;
+}
+
+void
+gst_apixo_delivery_set_sidecar (GstApixoDelivery *d, const gchar *sidecar)
+{
+  if (d == NULL)
+    return;
+  g_free (d->sidecar);
+  d->sidecar = g_strdup (sidecar);
 }
 
 /* free(): a running store is cancelled (hashing stops at the next read)
@@ -284,6 +296,7 @@ stop_cache_store (GstApixoDelivery *d)
   g_free (store->meta.request);
   g_free (store->meta.task_id);
   g_free (store->meta.model);
+  g_free (store->meta.sidecar);
   g_free (store);
 }
 
@@ -298,6 +311,7 @@ gst_apixo_delivery_free (GstApixoDelivery *d)
   gst_apixo_identity_free (d->identity);
   g_free (d->model);
   g_free (d->save_location);
+  g_free (d->sidecar);
   g_mutex_clear (&d->store_lock);
   g_free (d);
 }

@@ -72,6 +72,10 @@ gboolean gst_apixo_delivery_complete (GstApixoDelivery *d, GstApixoSpool *spool,
 /* Streaming thread: the result went to EOS: delivered. */
 void gst_apixo_delivery_streamed (GstApixoDelivery *d);
 
+/* The result's sidecar (JSON text, gstapixosidecar.h), stored with its
+ * cache entry: call it before complete(). */
+void gst_apixo_delivery_set_sidecar (GstApixoDelivery *d, const gchar *sidecar);
+
 /* Any thread but the worker's.  Stops a cache store (cancelled, joined:
  * its @done has run when this returns), releases the claim (an open record stays
  * open, for the next run to resume), frees.  NULL is ignored. */

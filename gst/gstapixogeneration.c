@@ -46,6 +46,7 @@
 #include "gstapixomp4.h"
 #include "gstapixonetpolicy.h"
 #include "gstapixoprogress.h"
+#include "gstapixosidecar.h"
 #include "gstapixotask.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_generation_debug);
@@ -619,6 +620,30 @@ spool_verify (GstApixoSpool *spool, gint fd, guint64 size, GError **error,
   return gst_apixo_mp4_check_fd (fd, size, error);
 }
 
+/* Worker.  The result is complete (and kept): its sidecar beside the kept
+ * file, and for its cache entry.  Written durably here, like the journal's
+ * records: a small file, and EOS must not overtake it. */
+static void
+write_sidecar (GstApixoGeneration *gen, const gchar *task_id)
+{
+  const gchar *location = gen->config->settings.save_location;
+  GstApixoSidecarInfo info = { gen->config->spec, task_id, gen->submit_time,
+                               g_get_real_time (), gen->estimated_cost };
+  gchar *json = gst_apixo_sidecar_to_json (&info), *text;
+  GError *error = NULL;
+
+  if (location != NULL && !gst_apixo_sidecar_write (location, json, &error)) {
+    text = g_strdup_printf ("The result is kept as %s, but where it came from "
+                            "could not be written beside it: %s",
+                            location, error->message);
+    warn (gen, GST_RESOURCE_ERROR_WRITE, GST_APIXO_REASON_DOWNLOAD, text);
+    g_free (text);
+    g_error_free (error);
+  }
+  gst_apixo_delivery_set_sidecar (gen->delivery, json);
+  g_free (json);
+}
+
 static void
 spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
 {
@@ -631,6 +656,7 @@ spool_finished (GstApixoSpool *spool, const GError *error, gpointer user_data)
     /* The streaming thread reports it when it reads there. */
     GST_WARNING ("download of task %s failed: %s", task_id, error->message);
   } else {
+    write_sidecar (gen, task_id);
     /* Posted before the streaming thread may go EOS, so that applications
      * see it first. */
     s = gst_structure_new ("apixo-task", "event", G_TYPE_STRING, "downloaded",

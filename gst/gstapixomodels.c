@@ -652,6 +652,20 @@ gst_apixo_uri_is_local (const gchar *uri)
                  g_str_has_prefix (uri, GST_APIXO_PAD_URI_PREFIX));
 }
 
+gchar *
+gst_apixo_uri_suggest_file_uri (const gchar *value)
+{
+  gchar *path, *uri;
+
+  /* "C:..." or "http:..." has a scheme: not a plain path */
+  if (value == NULL || *value == '\0' || g_uri_peek_scheme (value) != NULL)
+    return NULL;
+  path = g_canonicalize_filename (value, NULL);
+  uri = g_filename_to_uri (path, NULL, NULL);
+  g_free (path);
+  return uri;
+}
+
 static gboolean
 strv_has_local (gchar **uris)
 {
@@ -1065,6 +1079,8 @@ gst_apixo_models_describe_allowed (const gchar *property)
 /* ------------------------------------------------------------------ */
 /* Generic checks (every model, known or not)                         */
 
+static const gchar *closest_model (const gchar *model);
+
 static gboolean
 check_model_id (const gchar *model, GError **error)
 {
@@ -1072,6 +1088,7 @@ check_model_id (const gchar *model, GError **error)
   gboolean ok = len > 0 && len <= MAX_MODEL_ID_BYTES &&
                 (g_ascii_islower (model[0]) || g_ascii_isdigit (model[0]));
   gchar *known, *shown;
+  const gchar *closest;
 
   for (gsize i = 0; ok && i < len; i++) {
     ok = g_ascii_islower (model[i]) || g_ascii_isdigit (model[i]) ||
@@ -1086,11 +1103,13 @@ check_model_id (const gchar *model, GError **error)
     return FALSE;
   }
   shown = excerpt (model ? model : "");
+  closest = len <= MAX_MODEL_ID_BYTES ? closest_model (model) : NULL;
   fail (error,
         "model %s is not a valid model id (allowed: lowercase letters, digits, "
         "'.' and '-', starting with a letter or digit, at most %d bytes; "
-        "known: %s)",
-        shown, MAX_MODEL_ID_BYTES, known);
+        "known: %s)%s%s%s",
+        shown, MAX_MODEL_ID_BYTES, known, closest ? "; did you mean " : "",
+        closest ? closest : "", closest ? "?" : "");
   g_free (known);
   g_free (shown);
   return FALSE;
@@ -1186,6 +1205,27 @@ parse_uri (const gchar *name, const gchar *uri, GError **error)
   return parsed;
 }
 
+/* A plain path where a URI is expected (the usual first try with a local
+ * file): say which file:// URI it would be. */
+static gboolean
+check_not_a_path (const gchar *name, const gchar *uri, GError **error)
+{
+  gchar *suggestion = gst_apixo_uri_suggest_file_uri (uri);
+  gchar *shown;
+
+  if (suggestion == NULL)
+    return TRUE;
+  shown = excerpt (uri);
+  fail (error,
+        "%s %s is not a valid URI: it looks like a local path; a local file "
+        "is given as a file:// URI, did you mean %s? (allowed: http:// or "
+        "https:// URLs with a host, or file:///path for a local input)",
+        name, shown, suggestion);
+  g_free (shown);
+  g_free (suggestion);
+  return FALSE;
+}
+
 /* http(s) with a host, or a file:// URI of a local input (which the
  * element publishes itself). */
 static gboolean
@@ -1199,6 +1239,8 @@ check_input_uri (const gchar *name, const gchar *uri, GError **error)
   /* data the element receives on a sink pad */
   if (g_str_has_prefix (uri, GST_APIXO_PAD_URI_PREFIX))
     return TRUE;
+  if (!check_not_a_path (name, uri, error))
+    return FALSE;
   parsed = parse_uri (name, uri, error);
   if (parsed == NULL)
     return FALSE;
@@ -1853,11 +1895,92 @@ check_model (const ModelRules *m, const GstApixoRequestSpec *spec,
          check_in_list ("type", spec->type, m->types, m, NULL, U_TYPE, error);
 }
 
+/* @s lowercased without its punctuation: "Veo_3.1" and "veo-3-1" are the
+ * same id to a reader. */
+static gchar *
+model_id_letters (const gchar *s)
+{
+  GString *out = g_string_new (NULL);
+
+  for (; *s; s++) {
+    if (g_ascii_isalnum (*s))
+      g_string_append_c (out, g_ascii_tolower (*s));
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Levenshtein distance, one row at a time (model ids are short). */
+static guint
+edit_distance (const gchar *a, const gchar *b)
+{
+  guint la = strlen (a), lb = strlen (b);
+  guint *row = g_new (guint, lb + 1);
+  guint diag, up, d;
+
+  for (guint j = 0; j <= lb; j++)
+    row[j] = j;
+  for (guint i = 1; i <= la; i++) {
+    diag = row[0];
+    row[0] = i;
+    for (guint j = 1; j <= lb; j++) {
+      up = row[j];
+      d = MIN (MIN (row[j] + 1, row[j - 1] + 1),
+               diag + (a[i - 1] == b[j - 1] ? 0 : 1));
+      diag = up;
+      row[j] = d;
+    }
+  }
+  d = row[lb];
+  g_free (row);
+  return d;
+}
+
+/* The catalogue's model id @model is most likely a typo of, or NULL when
+ * none is close: at most one edit in four letters, punctuation aside
+ * ("veo3" -> veo-3-1; "wan-3-0" is not wan-2-5, it may be a newer model). */
+static const gchar *
+closest_model (const gchar *model)
+{
+  gchar *letters = model_id_letters (model), *known;
+  const gchar *best = NULL;
+  guint best_d = G_MAXUINT, d;
+
+  for (guint i = 0; i < G_N_ELEMENTS (MODELS); i++) {
+    known = model_id_letters (MODELS[i].info.id);
+    d = edit_distance (letters, known);
+    if (d <= MAX (1, strlen (known) / 4) && d < best_d) {
+      best = MODELS[i].info.id;
+      best_d = d;
+    }
+    g_free (known);
+  }
+  g_free (letters);
+  return best;
+}
+
+/* A model id close to a known one and no mode: a typo, not a new model;
+ * said before the missing mode it would otherwise be reported as. */
+static gboolean
+fail_unknown_model (const gchar *model, const gchar *closest, GError **error)
+{
+  gchar *known = g_strjoinv (", ", (gchar **)gst_apixo_model_list ());
+
+  fail (error,
+        "unknown model '%s', did you mean %s? (allowed: %s; another model id "
+        "is sent unchecked only with mode set)",
+        model, closest, known);
+  g_free (known);
+  return FALSE;
+}
+
 static gboolean
 check_unknown (const GstApixoRequestSpec *spec, gchar **warning, GError **error)
 {
+  const gchar *closest = closest_model (spec->model);
   gchar *known;
 
+  if ((spec->mode == NULL || !*spec->mode) && closest != NULL)
+    return fail_unknown_model (spec->model, closest, error);
   if (spec->mode == NULL || !*spec->mode)
     return fail (
         error,
@@ -1872,8 +1995,10 @@ check_unknown (const GstApixoRequestSpec *spec, gchar **warning, GError **error)
     known = g_strjoinv (", ", (gchar **)gst_apixo_model_list ());
     *warning =
         g_strdup_printf ("model '%s' is not in this version's "
-                         "catalogue (known: %s); the request is sent unchecked",
-                         spec->model, known);
+                         "catalogue (known: %s%s%s); the request is sent "
+                         "unchecked",
+                         spec->model, known, closest ? "; did you mean " : "",
+                         closest ? closest : "");
     g_free (known);
   }
   return TRUE;

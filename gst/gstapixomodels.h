@@ -178,6 +178,10 @@ gst_apixo_request_spec_typical_documented (const GstApixoRequestSpec *spec);
 /* TRUE for a file:// or apixo-pad: URI: a local input the element must
  * publish. */
 gboolean gst_apixo_uri_is_local (const gchar *uri);
+/* The file:// URI of @value when it is a plain local path (no scheme;
+ * relative to the current directory), for a message suggesting it; NULL
+ * otherwise.  Free with g_free(). */
+gchar *gst_apixo_uri_suggest_file_uri (const gchar *value);
 /* TRUE if image-uris, video-uris or audio-uri hold a local input. */
 gboolean
 gst_apixo_request_spec_has_local_inputs (const GstApixoRequestSpec *spec);

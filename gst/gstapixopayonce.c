@@ -25,6 +25,7 @@
 
 #include "gstapixopayonce.h"
 #include "gstapixoerror.h"
+#include "gstapixosidecar.h"
 
 #include <errno.h>
 #include <string.h>
@@ -118,10 +119,11 @@ warn_cache_directory (const GstApixoPayOnceCallbacks *cb, const gchar *what,
 /* A cache hit with a save-location: the result is kept there too, as a
  * download would have been ("<save-location>.part", renamed once
  * complete). */
-static void
+static gboolean
 keep_copy (const gchar *entry, const gchar *location,
            const GstApixoPayOnceCallbacks *cb, GCancellable *cancellable)
 {
+  gboolean ok = TRUE;
   GFile *src = g_file_new_for_path (entry);
   gchar *part_path = g_strconcat (location, ".part", NULL);
   GFile *part = g_file_new_for_path (part_path);
@@ -141,11 +143,43 @@ keep_copy (const gchar *entry, const gchar *location,
       g_free (text);
     }
     g_unlink (part_path);
+    ok = FALSE;
   }
   g_clear_error (&error);
   g_object_unref (part);
   g_object_unref (src);
   g_free (part_path);
+  return ok;
+}
+
+/* The sidecar of a cached result kept at @location: the entry's own (the
+ * task that generated it), or for an entry stored before sidecars, made
+ * from what the entry's metadata knows. */
+static void
+keep_sidecar (const GstApixoCacheMeta *meta, const gchar *location,
+              const GstApixoRunConfig *config,
+              const GstApixoPayOnceCallbacks *cb)
+{
+  GstApixoSidecarInfo info = { config->spec, meta->task_id, meta->task_time,
+                               meta->store_time, -1 };
+  gchar *json = meta->sidecar ? g_strdup (meta->sidecar) : NULL, *text;
+  GError *error = NULL;
+
+  if (json == NULL) {
+    if (!gst_apixo_request_spec_estimate_cost (config->spec, -1,
+                                               &info.estimated_cost, NULL))
+      info.estimated_cost = -1;
+    json = gst_apixo_sidecar_to_json (&info);
+  }
+  if (!gst_apixo_sidecar_write (location, json, &error)) {
+    text = g_strdup_printf ("The cached result is kept as %s, but where it "
+                            "came from could not be written beside it: %s",
+                            location, error->message);
+    cb->warning (text, cb->user_data);
+    g_free (text);
+    g_error_free (error);
+  }
+  g_free (json);
 }
 
 /* cache=true: the cache (kept in the decision for the result to be stored
@@ -174,8 +208,9 @@ try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   location = g_strdup_printf ("%s/%s.mp4", gst_apixo_cache_get_dir (d->cache),
                               identity->cache_key);
   GST_INFO ("cache hit: %s", location);
-  if (config->settings.save_location != NULL)
-    keep_copy (location, config->settings.save_location, cb, cancellable);
+  if (config->settings.save_location != NULL &&
+      keep_copy (location, config->settings.save_location, cb, cancellable))
+    keep_sidecar (meta, config->settings.save_location, config, cb);
   serve (d, fd, size, meta->task_id, "cached", location);
   g_free (location);
   gst_apixo_cache_meta_free (meta);

@@ -421,7 +421,8 @@ install_local_properties (GObjectClass *klass, guint first)
           "save-location", "Save location",
           "Keep the finished result at this path (result URLs expire: keep "
           "what you paid for); written as <path>.part, renamed when "
-          "complete; NULL = keep nothing",
+          "complete, with <path>.json beside it (model, prompt, seed, task "
+          "id, times, estimated cost); NULL = keep nothing",
           NULL, RW));
   install (klass, first, PROP_SPOOL_DIRECTORY,
            g_param_spec_string (

@@ -46,13 +46,13 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 apixosrc model=veo-3-1 prompt="a calm ocean turning into a storm" ! decodebin ! autovideosink
+ * gst-launch-1.0 apixosrc model=veo-3-1 prompt="a calm ocean turning into a storm" ! decodebin ! videoconvert ! autovideosink
  * ]| Generate and play.
  * |[
  * gst-launch-1.0 apixosrc model=wan-2-5-video prompt="clouds drifting over a mountain lake" resolution=720p duration=5 save-location=lake.mp4 ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! autovideosink
  * ]| Generate, keep the file, and decode explicitly.
  * |[
- * gst-launch-1.0 apixosrc model=veo-3-1 prompt="from dawn to dusk" image-uris="<https://example.com/first.jpg,https://example.com/last.jpg>" ! decodebin ! autovideosink
+ * gst-launch-1.0 apixosrc model=veo-3-1 prompt="from dawn to dusk" image-uris="<https://example.com/first.jpg,https://example.com/last.jpg>" ! decodebin ! videoconvert ! autovideosink
  * ]| Two images on veo-3-1: first and last frames.
  * |[
  * gst-launch-1.0 apixosrc model=sora-2-pro task-id=task_12345678 ! filesink location=result.mp4

@@ -414,6 +414,20 @@ task_stop_progress (GstApixoTask *task)
   g_clear_pointer (&task->retry_why, g_free);
 }
 
+/* A status answer of 404: the task is not known under this model (a task
+ * is found only with the model it was submitted with), so running the same
+ * again would only fail again. */
+static gchar *
+task_not_found_hint (GstApixoTask *task)
+{
+  if (task->task_id == NULL)
+    return g_strdup ("");
+  return g_strdup_printf (" Task %s is not known with model=%s: check that "
+                          "task-id and model are the ones it was submitted "
+                          "with.",
+                          task->task_id, task->model);
+}
+
 /* ---- fail codes ---------------------------------------------------------- */
 
 static GstResourceError
@@ -670,7 +684,8 @@ task_retry_or_fail (GstApixoTask *task, RequestKind kind, GstApixoApiError *err)
                             : err->http_status ? GST_APIXO_REASON_HTTP
                                                : GST_APIXO_REASON_NETWORK,
                             err->http_status, err->api_code);
-    hint = task_resume_hint (task);
+    hint = err->http_status == 404 ? task_not_found_hint (task)
+                                   : task_resume_hint (task);
     error = g_error_new (GST_RESOURCE_ERROR, err->error->code, "%s.%s",
                          err->error->message, hint);
     g_free (hint);

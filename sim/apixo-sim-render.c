@@ -237,6 +237,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree gchar *scene_name = NULL, *prompt = NULL, *video = NULL;
+  g_autofree gchar *model = NULL;
   g_autofree gchar *audio_file = NULL, *cache_dir = NULL, *probe_kind = NULL;
   g_autofree gchar *fetch_url = NULL, *field = NULL, *data_dir = NULL;
   g_autofree gchar *formats = NULL;
@@ -257,6 +258,8 @@ main (int argc, char **argv)
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "frames per second (24)", "N" },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration, "seconds (5)", "S" },
     { "prompt", 0, 0, G_OPTION_ARG_STRING, &prompt, "prompt", "TEXT" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, "model id shown in the label",
+      "ID" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed (0)", "N" },
     { "image", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &images, "input image",
       "FILE" },
@@ -368,6 +371,7 @@ main (int argc, char **argv)
   spec.with_audio = audio;
   spec.audio_path = audio_file;
   spec.prompt = prompt;
+  spec.model = model;
   spec.seed = seed;
   for (guint i = 0; images && images[i] && i < 3; i++)
     spec.image_paths[spec.n_images++] = images[i];

@@ -86,7 +86,7 @@ GST_DEBUG_CATEGORY_STATIC (sim_render_debug);
 #define GST_CAT_DEFAULT sim_render_debug
 
 /* Bump when the pictures or the encoding change: it is part of the key. */
-#define RENDER_VERSION "apixo-sim-render/2"
+#define RENDER_VERSION "apixo-sim-render/3"
 
 #define RENDER_THREADS 2
 #define PREPARE_THREADS 4
@@ -102,6 +102,9 @@ GST_DEBUG_CATEGORY_STATIC (sim_render_debug);
 /* 2026-01-01T00:00:00Z in seconds since 1904-01-01 (QuickTime epoch). */
 #define FIXED_QT_TIME G_GUINT64_CONSTANT (3850070400)
 #define MAX_MOOV_SIZE (64 * 1024 * 1024)
+/* The label's prompt excerpt (see label_prompt_words()) */
+#define LABEL_WORDS 6
+#define LABEL_CHARS 40
 
 /* ------------------------------------------------------------------ */
 /* Elements and the Debian packages that ship them */
@@ -119,6 +122,7 @@ static const ElementPackage required_elements[] = {
   { "appsink", "gstreamer1.0-plugins-base" },
   { "decodebin", "gstreamer1.0-plugins-base" },
   { "videoconvert", "gstreamer1.0-plugins-base" },
+  { "textoverlay", "gstreamer1.0-plugins-base" },
   { "videoscale", "gstreamer1.0-plugins-base" },
   { "videorate", "gstreamer1.0-plugins-base" },
   { "audioconvert", "gstreamer1.0-plugins-base" },
@@ -175,7 +179,7 @@ sim_render_check_elements (GError **error)
 
 typedef struct {
   SimRenderSpec spec; /* its strings point at the copies below */
-  gchar *prompt, *audio_path, *video_path, *image_paths[3];
+  gchar *prompt, *model, *audio_path, *video_path, *image_paths[3];
   gchar *cache_dir;
 } Request;
 
@@ -186,6 +190,7 @@ request_new (const SimRenderSpec *spec, const gchar *cache_dir)
 
   r->spec = *spec;
   r->spec.prompt = r->prompt = g_strdup (spec->prompt);
+  r->spec.model = r->model = g_strdup (spec->model);
   r->spec.audio_path = r->audio_path = g_strdup (spec->audio_path);
   r->spec.video_path = r->video_path = g_strdup (spec->video_path);
   r->spec.n_images = MIN (spec->n_images, 3);
@@ -204,6 +209,7 @@ request_free (gpointer data)
   Request *r = data;
 
   g_free (r->prompt);
+  g_free (r->model);
   g_free (r->audio_path);
   g_free (r->video_path);
   for (guint i = 0; i < 3; i++)
@@ -353,6 +359,7 @@ sim_render_spec_key (const SimRenderSpec *spec, GError **error)
   checksum_int (sum, "audio", spec_has_audio (spec));
   checksum_str (sum, "prompt", spec->prompt);
   checksum_int (sum, "seed", spec->seed);
+  checksum_str (sum, "model", spec->model);
   checksum_int (sum, "moov_at_end", !!spec->moov_at_end);
   checksum_int (sum, "no_bframes", !!spec->no_bframes);
   checksum_int (sum, "bitrate", spec->bitrate_kbps);
@@ -1245,6 +1252,70 @@ renderer_load_inputs (Renderer *r, GError **error)
 }
 
 /* ------------------------------------------------------------------ */
+/* The label: what was asked, over the picture */
+
+/* Scenes made from the prompt alone get the label; scenes made from input
+ * media are left clean (their pictures are compared with the inputs). */
+static gboolean
+spec_has_label (const SimRenderSpec *spec)
+{
+  return spec->scene == SIM_SCENE_TEXT || spec->scene == SIM_SCENE_REFERENCE;
+}
+
+/* The prompt's first LABEL_WORDS words, at most LABEL_CHARS bytes, "..."
+ * when cut. */
+static gchar *
+label_prompt_words (const gchar *prompt)
+{
+  g_auto (GStrv) words = g_strsplit_set (prompt ? prompt : "", " \t\r\n", -1);
+  GString *out = g_string_new (NULL);
+  guint n = 0, i;
+
+  for (i = 0; words[i] != NULL; i++) {
+    if (*words[i] == '\0')
+      continue;
+    if (n == LABEL_WORDS || out->len + strlen (words[i]) + 1 > LABEL_CHARS)
+      break;
+    if (n++ > 0)
+      g_string_append_c (out, ' ');
+    g_string_append (out, words[i]);
+  }
+  for (; words[i] != NULL && *words[i] == '\0'; i++)
+    ;
+  if (words[i] != NULL)
+    g_string_append (out, "...");
+  return g_string_free (out, FALSE);
+}
+
+/* "veo-3-1  seed 42" over "a lighthouse at dusk", as Pango markup. */
+static gchar *
+label_markup (const SimRenderSpec *spec)
+{
+  g_autofree gchar *words = label_prompt_words (spec->prompt);
+  g_autofree gchar *text = g_strdup_printf (
+      "%s%sseed %" G_GINT64_FORMAT "\n%s", spec->model ? spec->model : "",
+      spec->model ? "  " : "", spec->seed, words);
+
+  return g_markup_escape_text (text, -1);
+}
+
+/* Bottom left, a line of text about 1/18 of the frame high: below the
+ * REFERENCE cells (which end at 4/5 of the height). */
+static void
+label_setup (GstElement *label, const SimRenderSpec *spec, gint h)
+{
+  g_autofree gchar *markup = label_markup (spec);
+  g_autofree gchar *font = g_strdup_printf ("Sans Bold %dpx", MAX (h / 18, 8));
+
+  g_object_set (label, "text", markup, "font-desc", font, "auto-resize", FALSE,
+                "shaded-background", FALSE, "draw-outline", TRUE, "draw-shadow",
+                FALSE, "line-alignment", 0, "xpad", MAX (h / 60, 2), "ypad",
+                MAX (h / 60, 2), NULL);
+  gst_util_set_object_arg (G_OBJECT (label), "halignment", "left");
+  gst_util_set_object_arg (G_OBJECT (label), "valignment", "bottom");
+}
+
+/* ------------------------------------------------------------------ */
 /* The encoding pipeline */
 
 static GstElement *
@@ -1258,13 +1329,14 @@ encoder_pipeline_new (Renderer *r, const gchar *out_path,
   GstAppSrcCallbacks vcb = { video_need_data, NULL, NULL };
   GstAppSrcCallbacks acb = { audio_need_data, NULL, NULL };
   const gchar *desc_video =
-      "appsrc name=vsrc format=time stream-type=stream ! videoconvert ! "
+      "appsrc name=vsrc format=time stream-type=stream ! %s videoconvert ! "
       "video/x-raw,format=I420 ! x264enc name=venc ! "
-      "video/x-h264,profile=high ! mp4mux name=mux ! filesink name=sink";
+      "video/x-h264,profile=high ! mp4mux name=mux ! filesink name=sink%s";
   const gchar *desc_audio = " appsrc name=asrc format=time stream-type=stream "
                             "! audioconvert ! avenc_aac bitrate=128000 ! mux.";
-  g_autofree gchar *desc =
-      g_strconcat (desc_video, spec_has_audio (spec) ? desc_audio : "", NULL);
+  g_autofree gchar *desc = g_strdup_printf (
+      desc_video, spec_has_label (spec) ? "textoverlay name=label !" : "",
+      spec_has_audio (spec) ? desc_audio : "");
 
   pipe = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &err);
   if (!pipe) {
@@ -1272,6 +1344,12 @@ encoder_pipeline_new (Renderer *r, const gchar *out_path,
                  "cannot build the encoder: %s", err->message);
     g_error_free (err);
     return NULL;
+  }
+
+  if (spec_has_label (spec)) {
+    e = gst_bin_get_by_name (GST_BIN (pipe), "label");
+    label_setup (e, spec, r->h);
+    gst_object_unref (e);
   }
 
   e = gst_bin_get_by_name (GST_BIN (pipe), "vsrc");

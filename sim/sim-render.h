@@ -66,6 +66,9 @@ typedef struct {
   gboolean no_bframes;  /* default FALSE: H.264 with B-frames */
   guint bitrate_kbps;   /* 0: automatic */
   gboolean noise;       /* incompressible picture (big files) */
+  /* shown with the seed and the prompt's first words over the TEXT and
+   * REFERENCE scenes (a label people tell clips apart by); may be NULL */
+  const gchar *model;
 } SimRenderSpec;
 
 /* Deterministic key (hex) of everything that shapes the output, including

@@ -355,6 +355,7 @@ start_render (SimTask *task)
   spec.audio_path = audio ? audio->path : NULL;
   spec.prompt = job->prompt;
   spec.seed = job->seed;
+  spec.model = task->model->name;
   for (guint i = 0; i < task->media->len && spec.n_images < 3; i++) {
     SimMedia *m = g_ptr_array_index (task->media, i);
     if (m && m->kind == SIM_MEDIA_IMAGE)

@@ -1622,6 +1622,14 @@ static const RejectedInputs REJECTED_INPUTS[] = {
     .image = "character.png",
     .video = "motion.mp4",
     .mention = { "1080p" } },
+  /* a plain path where a URI goes: the property, and the file:// URI it
+   * means (relative paths from the current directory) */
+  { .props = "image-uri=/srv/media/character.png "
+             "video-uri=https://example.com/m.mp4",
+    .mention = { "image-uri '/srv/media/character.png'",
+                 "did you mean file:///srv/media/character.png?" } },
+  { .props = "image-uri=https://example.com/c.png video-uri=motion.mp4",
+    .mention = { "video-uri 'motion.mp4'", "/motion.mp4?" } },
 };
 
 GST_START_TEST (test_rejected_inputs)

@@ -481,6 +481,48 @@ GST_START_TEST (test_resume_unknown_task)
 
 GST_END_TEST;
 
+/* Resuming a task with another model than its own: the service does not
+ * find it under that model (404).  The error names the model it was asked
+ * with and says to check both; it does not suggest the same settings
+ * again ("set task-id=... to resume it"), which would fail the same way. */
+GST_START_TEST (test_resume_with_the_wrong_model)
+{
+  ApixoRun *done = apixo_test_run_launch (
+      sim, SRC_FMT "prompt=\"a kite [sim:duration=1]\" ! fakesink", 60);
+  gchar *task_id = apixo_test_only_task_id (sim);
+  gchar *src = g_strdup_printf ("apixosrc @SIM@ name=src model=veo-3-1 "
+                                "task-id=%s",
+                                task_id);
+  gchar *same =
+      g_strdup_printf ("task-id=%s (model=veo-3-1) to resume", task_id);
+  ApixoRun *run;
+
+  fail_unless (done->eos && done->error == NULL);
+  run = run_failing_src (sim, src);
+  assert_code (run, GST_RESOURCE_ERROR_NOT_FOUND);
+  fail_unless_equals_int (detail_http_status (run), 404);
+  fail_unless_equals_string (detail_string (run, "task-id"), task_id);
+  fail_unless (strstr (run->error->message, "model=veo-3-1") != NULL, "%s",
+               run->error->message);
+  fail_unless (strstr (run->error->message, "check that task-id and model") !=
+                   NULL,
+               "%s", run->error->message);
+  fail_unless (strstr (run->error->message, same) == NULL, "%s",
+               run->error->message);
+  fail_unless (strstr (run->error->message, "to resume it") == NULL, "%s",
+               run->error->message);
+  /* only the one task, submitted once */
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  apixo_run_free (run);
+  apixo_run_free (done);
+  g_free (same);
+  g_free (src);
+  g_free (task_id);
+}
+
+GST_END_TEST;
+
 /* A state this version does not know: reported as given (a warning naming
  * it), and the element keeps waiting until the task ends. */
 GST_START_TEST (test_unknown_state)
@@ -879,6 +921,7 @@ apixosrc_errors_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_loop_test (tc, test_fail_code, 0, G_N_ELEMENTS (fail_codes));
   tcase_add_test (tc, test_image_url_closed_port);
+  tcase_add_test (tc, test_resume_with_the_wrong_model);
   tcase_add_test (tc, test_image_url_not_found);
   tcase_add_test (tc, test_http_401);
   tcase_add_test (tc, test_balance_http_402);

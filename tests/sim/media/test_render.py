@@ -263,6 +263,64 @@ class Determinism(unittest.TestCase):
             self.assertNotEqual(f1.read(), f2.read())
 
 
+def changed_pixels(a, b, x0, y0, x1, y1, threshold=64):
+    """How many pixels of the region (fractions) of frames @a and @b differ
+    by more than @threshold in some channel."""
+    w, h, da = a
+    _, _, db = b
+    n = 0
+    for y in range(int(y0 * h), int(y1 * h)):
+        for x in range(int(x0 * w), int(x1 * w)):
+            i = (y * w + x) * 3
+            if max(abs(da[i + c] - db[i + c]) for c in range(3)) > threshold:
+                n += 1
+    return n
+
+
+class Label(unittest.TestCase):
+    """Renders made from the prompt (TEXT, REFERENCE) show the model, the
+    seed and the prompt's first words at the bottom left, so that a person
+    can tell clips apart; the rest of the picture is the scene's."""
+
+    def first_frame(self, *args):
+        return mc.Decoded(render_path(*args), rgb_frames=(0,)).rgb[0]
+
+    def assertOnlyLabelDiffers(self, a, b):
+        # the label's band: many pixels changed (text, not noise)
+        self.assertGreater(changed_pixels(a, b, 0.0, 0.8, 0.75, 1.0), 40)
+        # above it the same scene
+        for i in range(4):
+            region = (i / 4, 0.0, (i + 1) / 4, 0.7)
+            self.assertLessEqual(
+                mc.colour_distance(mc.average(a, *region),
+                                   mc.average(b, *region)), 2, region)
+
+    def test_model_shown(self):
+        args = ("--scene", "text", "--prompt", "a red kite over the dunes",
+                "--seed", 3, "--duration", 1)
+        self.assertOnlyLabelDiffers(
+            self.first_frame(*args, "--model", "veo-3-1"),
+            self.first_frame(*args, "--model", "sora-2-pro"))
+
+    def test_seed_shown_over_reference_cells(self):
+        # REFERENCE: the label stays below the cells (which end at 4/5)
+        args = ("--scene", "reference", "--prompt", "refs", "--image",
+                Inputs.red, "--duration", 1, "--model", "veo-3-1")
+        a = self.first_frame(*args, "--seed", 10)
+        b = self.first_frame(*args, "--seed", 19)
+        self.assertGreater(changed_pixels(a, b, 0.0, 0.8, 0.75, 1.0), 20)
+        self.assertLessEqual(mc.colour_distance(
+            mc.average(a, 0.4, 0.45, 0.6, 0.55), (220, 30, 30)), COLOUR_TOL)
+
+    def test_two_prompts_visibly_different(self):
+        args = ("--scene", "text", "--seed", 1, "--duration", 1, "--model",
+                "wan-2-5-video")
+        a = self.first_frame(*args, "--prompt", "a red kite over the dunes")
+        b = self.first_frame(*args, "--prompt", "a lighthouse at dusk")
+        self.assertGreater(mc.frame_difference(a, b), 20)
+        self.assertGreater(changed_pixels(a, b, 0.0, 0.8, 0.75, 1.0), 40)
+
+
 class Pictures(unittest.TestCase):
     def assertColour(self, got, want, what=""):
         self.assertLessEqual(mc.colour_distance(got, want), COLOUR_TOL,
