@@ -121,9 +121,11 @@ worker_thread (gpointer data)
  * first time while one of them is inside another class's class_init (seen:
  * our worker creating the first GTask while the application's thread
  * initialised a libsoup class that needs GTask).  Register what the worker
- * uses before it runs. */
-static void
-worker_ensure_types (void)
+ * uses before it runs: at plugin load, on the thread that loads it (the
+ * worker starts on a streaming thread, which may run next to an
+ * application's own first use of libsoup), and again here. */
+void
+gst_apixo_worker_ensure_types (void)
 {
   g_type_ensure (G_TYPE_TASK);
   g_type_ensure (G_TYPE_CANCELLABLE);
@@ -139,7 +141,7 @@ worker_start (void)
 {
   GstApixoWorker *worker = g_new0 (GstApixoWorker, 1);
 
-  worker_ensure_types ();
+  gst_apixo_worker_ensure_types ();
 
   g_mutex_init (&worker->lock);
   g_cond_init (&worker->cond);
