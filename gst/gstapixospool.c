@@ -1919,6 +1919,26 @@ gst_apixo_spool_start (GstApixoSpool *spool, const gchar *uri)
                            NULL);
 }
 
+/* spool->lock held, spool->error set: TRUE when the transfer broke off
+ * before the announced end (no bound named), so the bytes that arrived
+ * are the start of the result and a reader gets them, then the error where
+ * they stop.  A file that arrived whole and was refused (not an MP4 file)
+ * or a body of no announced length serves nothing more. */
+static gboolean
+spool_serves_arrived (GstApixoSpool *spool)
+{
+  return spool->fail_property == NULL && spool->total >= 0 &&
+         intervals_first_missing (spool->have, 0) < (guint64)spool->total;
+}
+
+/* spool->lock held: the failure, for a reader. */
+static GstFlowReturn
+spool_read_error (GstApixoSpool *spool, GError **error)
+{
+  g_propagate_error (error, g_error_copy (spool->error));
+  return GST_FLOW_ERROR;
+}
+
 /* spool->lock held.  SPOOL_FLOW_WAIT, or the answer (GST_FLOW_OK: serve
  * [offset, *end)). */
 static GstFlowReturn
@@ -1929,21 +1949,24 @@ spool_check_read (GstApixoSpool *spool, guint64 offset, guint size,
 
   if (g_cancellable_is_cancelled (cancellable) || spool->closing)
     return GST_FLOW_FLUSHING;
-  /* Before the end of the file: a download that failed (a result that is
-   * not one, a bound) never ends in EOS. */
-  if (spool->error != NULL) {
-    g_propagate_error (error, g_error_copy (spool->error));
-    return GST_FLOW_ERROR;
-  }
+  /* A download that failed never ends in EOS.  A refused result (not an
+   * MP4 file, a bound) is refused at once, whatever bytes are here: a
+   * reader such as qtdemux in pull mode would otherwise play a cut file
+   * to its own end.  A transfer broken off for good still serves the bytes
+   * that arrived before the break (spool_serves_arrived()). */
+  if (spool->error != NULL && !spool_serves_arrived (spool))
+    return spool_read_error (spool, error);
   if (spool->total >= 0) {
     if (offset >= (guint64)spool->total)
-      return GST_FLOW_EOS;
+      return spool->error ? spool_read_error (spool, error) : GST_FLOW_EOS;
     want_end = MIN (want_end, (guint64)spool->total);
   }
   if (intervals_first_missing (spool->have, offset) >= want_end) {
     *end = want_end;
     return GST_FLOW_OK;
   }
+  if (spool->error != NULL)
+    return spool_read_error (spool, error);
   return SPOOL_FLOW_WAIT;
 }
 
