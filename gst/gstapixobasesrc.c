@@ -1077,6 +1077,15 @@ pay_once_message (GstStructure *s, gpointer user_data)
   gst_apixo_base_src_post_task_message (user_data, s);
 }
 
+/* Waiting for another run of the same request: a task's heartbeat. */
+static void
+pay_once_waiting (gdouble elapsed, gpointer user_data)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (user_data);
+
+  gst_apixo_generation_post_waiting (priv->generation, priv->config, elapsed);
+}
+
 static void
 pay_once_warning (const gchar *text, gpointer user_data)
 {
@@ -1140,7 +1149,7 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GstApixoPayOnceCallbacks callbacks = { pay_once_message, pay_once_warning,
-                                         self };
+                                         pay_once_waiting, self };
   GstApixoPayOnce d;
   gboolean ok = FALSE, found;
 

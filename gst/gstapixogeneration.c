@@ -383,6 +383,22 @@ post_state (GstApixoGeneration *gen, const GstApixoProgress *p)
   post_task_message (gen, gst_apixo_progress_new_state_event (p));
 }
 
+void
+gst_apixo_generation_post_waiting (GstApixoGeneration *gen,
+                                   const GstApixoRunConfig *config,
+                                   gdouble elapsed)
+{
+  GstApixoProgress p;
+
+  gst_apixo_progress_init (&p, config);
+  p.state = "queued";
+  p.elapsed = elapsed;
+  p.waiting_for = GST_APIXO_WAITING_SAME_REQUEST;
+  p.why = "it holds the request's journal record; its result will be "
+          "shared, with no new task";
+  post_state (gen, &p);
+}
+
 static void
 on_task_polled (GstApixoTask *task, const GstApixoTaskStatus *status,
                 gboolean changed, guint poll_count, gdouble elapsed,
@@ -833,6 +849,8 @@ gst_apixo_generation_launch (GstApixoGeneration *gen, GstApixoWorker *worker,
   task = gst_apixo_task_new (worker, config, body, gen->resume_id,
                              &task_callbacks, gen);
   gst_apixo_task_set_estimated_cost (task, gen->estimated_cost);
+  if (!submitting)
+    gst_apixo_task_set_resumed_submit_time (task, gen->submit_time);
   if (submitting && gen->webhook != NULL)
     gst_apixo_task_set_webhook (task, gen->webhook);
   g_mutex_lock (&gen->lock);

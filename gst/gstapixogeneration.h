@@ -91,6 +91,14 @@ void gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
 void gst_apixo_generation_set_resume (GstApixoGeneration *gen,
                                       const gchar *task_id, gint64 submit_time);
 
+/* Streaming thread, before launch(): the heartbeat of a run that waits
+ * for another live run of the same request (the journal's lease),
+ * @elapsed seconds after it began to: a PROGRESS and a "state" event with
+ * waiting-for "same-request", as a task's heartbeat. */
+void gst_apixo_generation_post_waiting (GstApixoGeneration *gen,
+                                        const GstApixoRunConfig *config,
+                                        gdouble elapsed);
+
 /* Streaming thread, before launch() with a body: what the submission
  * costs where a page documents it (USD, billed seconds; < 0: unknown),
  * said in the "submitted" and "balance" messages; the task's check-balance

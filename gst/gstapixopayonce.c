@@ -323,6 +323,34 @@ follow_verdict (GstApixoPayOnce *d, GstApixoClaimVerdict verdict,
   }
 }
 
+/* The reports of a wait for another live run: the "waiting" event once,
+ * then a heartbeat every progress-interval, like a task's. */
+typedef struct {
+  gint64 since; /* monotonic µs; 0: not waiting yet */
+  gint64 next;  /* the next heartbeat, monotonic µs */
+  gdouble interval;
+} WaitBeat;
+
+static void
+wait_beat (WaitBeat *beat, const GstApixoPayOnceCallbacks *cb)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 step = (gint64)(beat->interval * G_USEC_PER_SEC);
+
+  if (beat->since == 0) {
+    beat->since = now;
+    beat->next = now + step;
+    cb->message (gst_structure_new ("apixo-task", "event", G_TYPE_STRING,
+                                    "waiting", NULL),
+                 cb->user_data);
+  } else if (now >= beat->next && step > 0) {
+    beat->next = now + step;
+    if (cb->waiting != NULL)
+      cb->waiting ((now - beat->since) / (gdouble)G_USEC_PER_SEC,
+                   cb->user_data);
+  }
+}
+
 /* journal=true: the identity's lease (waiting for a live holder), then
  * its record's verdict. */
 static void
@@ -332,20 +360,15 @@ decide_by_journal (GstApixoPayOnce *d, const GstApixoRunConfig *config,
                    GCancellable *cancellable)
 {
   GstApixoClaimVerdict verdict;
-  gboolean said_waiting = FALSE;
+  WaitBeat beat = { 0, 0, config->settings.progress_interval };
   GError *error = NULL;
 
   d->claim = gst_apixo_claim_new (dir, identity, config->spec->model, heartbeat,
                                   &error);
   while (d->claim != NULL && gst_apixo_claim_try (d->claim, &verdict, &error) &&
          verdict == GST_APIXO_CLAIM_BUSY) {
-    if (!said_waiting) {
-      said_waiting = TRUE;
-      cb->message (gst_structure_new ("apixo-task", "event", G_TYPE_STRING,
-                                      "waiting", NULL),
-                   cb->user_data);
-    }
-    if (!wait_step (cancellable, WAIT_STEP_MS)) {
+    wait_beat (&beat, cb);
+    if (!wait_step (cancellable, MIN (WAIT_STEP_MS, beat.interval * 1000))) {
       d->action = GST_APIXO_PAY_ONCE_CANCELLED;
       return;
     }

@@ -72,6 +72,9 @@ typedef struct {
   void (*message) (GstStructure *s, gpointer user_data);
   /* a GST_RESOURCE_ERROR warning with reason cache-directory */
   void (*warning) (const gchar *text, gpointer user_data);
+  /* still waiting for another live run of the same request, @elapsed
+   * seconds after the wait began: every progress-interval seconds */
+  void (*waiting) (gdouble elapsed, gpointer user_data);
   gpointer user_data;
 } GstApixoPayOnceCallbacks;
 

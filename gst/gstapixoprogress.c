@@ -77,6 +77,7 @@ gst_apixo_waiting_for_nick (GstApixoWaitingFor waiting_for)
     [GST_APIXO_WAITING_RATE_LIMIT] = "rate-limit",
     [GST_APIXO_WAITING_TASK_SLOT] = "task-slot",
     [GST_APIXO_WAITING_RETRY] = "retry",
+    [GST_APIXO_WAITING_SAME_REQUEST] = "same-request",
   };
 
   g_return_val_if_fail (waiting_for < G_N_ELEMENTS (nicks), "generation");
@@ -132,6 +133,8 @@ gst_apixo_progress_describe (const GstApixoProgress *p)
     [GST_APIXO_WAITING_RATE_LIMIT] = "waiting for the request rate limit",
     [GST_APIXO_WAITING_TASK_SLOT] = "waiting for a free task slot",
     [GST_APIXO_WAITING_RETRY] = "waiting to retry",
+    [GST_APIXO_WAITING_SAME_REQUEST] =
+        "waiting for another run of the same request",
   };
   GString *text = g_string_new (NULL);
 

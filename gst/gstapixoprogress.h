@@ -19,10 +19,11 @@ G_BEGIN_DECLS
 /* What a task that has not finished waits for (the "waiting-for" field of
  * the "state" event). */
 typedef enum {
-  GST_APIXO_WAITING_GENERATION, /* the service: submission, generation */
-  GST_APIXO_WAITING_RATE_LIMIT, /* the model's requests per minute */
-  GST_APIXO_WAITING_TASK_SLOT,  /* the model's concurrent tasks */
-  GST_APIXO_WAITING_RETRY,      /* a backoff after a failed request */
+  GST_APIXO_WAITING_GENERATION,   /* the service: submission, generation */
+  GST_APIXO_WAITING_RATE_LIMIT,   /* the model's requests per minute */
+  GST_APIXO_WAITING_TASK_SLOT,    /* the model's concurrent tasks */
+  GST_APIXO_WAITING_RETRY,        /* a backoff after a failed request */
+  GST_APIXO_WAITING_SAME_REQUEST, /* another run of the same request */
 } GstApixoWaitingFor;
 
 /**

@@ -13,8 +13,9 @@
  * Thread safety notes
  * -------------------
  * After gst_apixo_task_new() every field is used on the worker thread only,
- * so there is no lock (estimated_cost is set before gst_apixo_task_start(),
- * which posts to the worker: the write is ordered before its reads).
+ * so there is no lock (estimated_cost and resumed_submit_time are set
+ * before gst_apixo_task_start(), which posts to the worker: the writes are
+ * ordered before their reads).
  * Lifetime: task->refcount (worker thread only) counts
  * the owner's reference plus one per operation in flight (a request or a
  * limiter wait); timers hold none (they are destroyed with the task).
@@ -97,7 +98,8 @@ struct _GstApixoTask {
   guint attempt;     /* consecutive failures of this request */
   gint64 start_time; /* monotonic µs */
   gint64 submit_time;
-  gdouble interval; /* current poll interval, s */
+  gint64 resumed_submit_time; /* a resumed task's submission, Unix µs */
+  gdouble interval;           /* current poll interval, s */
   gboolean closed;
 
   /* progress reports while the task waits (see "progress" below) */
@@ -216,6 +218,12 @@ void
 gst_apixo_task_set_estimated_cost (GstApixoTask *task, gdouble usd)
 {
   task->estimated_cost = usd;
+}
+
+void
+gst_apixo_task_set_resumed_submit_time (GstApixoTask *task, gint64 unix_us)
+{
+  task->resumed_submit_time = unix_us;
 }
 
 static gboolean
@@ -1087,6 +1095,10 @@ task_begin (gpointer data)
     /* An existing task: already counted by the service, no slot needed. */
     task->task_id = g_strdup (task->resume_id);
     task->submit_time = task->start_time;
+    /* its time so far counts from its submission, when we know it */
+    if (task->resumed_submit_time > 0)
+      task->submit_time -=
+          MAX (g_get_real_time () - task->resumed_submit_time, 0);
     task->callbacks.submitted (task, task->task_id, task->user_data);
     task_request (task, REQUEST_STATUS);
     return G_SOURCE_REMOVE;

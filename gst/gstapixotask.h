@@ -94,6 +94,11 @@ GstApixoTask *gst_apixo_task_new (GstApixoWorker *worker,
  * balance below it is refused before anything is sent; a refusal of the
  * service (HTTP 402) says it. */
 void gst_apixo_task_set_estimated_cost (GstApixoTask *task, gdouble usd);
+/* Any thread, before start().  A resumed task was submitted at @unix_us
+ * (g_get_real_time(); 0: unknown, the default): its elapsed time, percent
+ * and poll schedule count from then, not from the resumption. */
+void gst_apixo_task_set_resumed_submit_time (GstApixoTask *task,
+                                             gint64 unix_us);
 /* Any thread, before start().  Callback mode with our own receiver: the
  * task (which takes a reference) is woken by @webhook's deliveries and
  * confirms each with a status request; its polls become a slow safety net

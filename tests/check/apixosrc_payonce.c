@@ -47,6 +47,7 @@
 #define HEIGHT 480
 #define N_FRAMES (5 * 24)
 /* Quick polls and retries: the sim runs at TIME_SCALE. */
+#define EARLY_POLL_S 0.05
 #define TIMING                                                                 \
   "early-poll=0.05 poll-delay=0.1 poll-interval=0.05 "                         \
   "retry-backoff-factor=0.01 "
@@ -295,6 +296,38 @@ assert_resumed (const gchar *name, const gchar *task_id)
   fail_unless (resumed, "%s did not say it resumed %s", name, task_id);
 }
 
+/* Every "state" report of the task in the child @name's log counts its
+ * time from the submission, at least @at_least seconds ago when it was
+ * made (not from the moment the child resumed the task); there is one. */
+static void
+assert_elapsed_since_submission (const gchar *name, gdouble at_least)
+{
+  g_autofree gchar *path = g_strdup_printf ("%s/%s.out", tmpdir, name);
+  g_autofree gchar *out = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint reports = 0;
+
+  fail_unless (g_file_get_contents (path, &out, NULL, NULL));
+  lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const gchar *text = strstr (lines[i], "apixo-task, event=(string)state");
+    GstStructure *s = text ? gst_structure_from_string (text, NULL) : NULL;
+    gdouble elapsed;
+
+    if (s != NULL && gst_structure_has_field (s, "task-id")) {
+      fail_unless (gst_structure_get_double (s, "elapsed", &elapsed));
+      fail_unless (elapsed >= at_least,
+                   "%s: elapsed %.3f s in %s; the task was submitted at "
+                   "least %.3f s before",
+                   name, elapsed, text, at_least);
+      reports++;
+    }
+    g_clear_pointer (&s, gst_structure_free);
+  }
+  fail_unless (reports > 0, "%s posted no state report of its task", name);
+}
+
 /* The file at @path decodes to what every run asks for. */
 static void
 assert_output (const gchar *path)
@@ -453,9 +486,15 @@ stop_and_run_again (const gchar *route, guint count, gint sig)
   Child *child;
   gint status;
 
+  gint64 reached, again;
+
   sim_fixture_add_fault_full (sim, route, "slow", 1, HOLD_S, NULL);
   child = child_start ("stopped", line);
   child_reached (child, route, count);
+  /* its first poll came early-poll after the submission's answer at the
+   * soonest: the task was submitted before now - EARLY_POLL_S (half of it
+   * is counted below, a margin for when the journal wrote the time) */
+  reached = g_get_monotonic_time ();
   task_id = apixo_test_only_task_id (sim);
   status = child_signal (child, sig);
   child_free (child);
@@ -465,9 +504,12 @@ stop_and_run_again (const gchar *route, guint count, gint sig)
   else /* gst-launch-1.0 stops the pipeline and exits by itself */
     fail_unless (WIFEXITED (status), "wait status 0x%x", status);
 
+  again = g_get_monotonic_time ();
   run_child ("again", line);
   assert_billed (1);
   assert_resumed ("again", task_id);
+  assert_elapsed_since_submission (
+      "again", (again - reached) / (gdouble)G_USEC_PER_SEC + EARLY_POLL_S / 2);
   assert_output (out_path);
   assert_no_part ();
 }
@@ -651,23 +693,68 @@ wait_task_event (GstElement *pipeline, const gchar *event)
   }
 }
 
+/* Waits for @pipeline's heartbeat while it waits for another run of its
+ * request: a PROGRESS (continue) and a "state" event, not submitted,
+ * waiting for "same-request", some time after it began to wait. */
+static void
+wait_same_request_heartbeat (GstElement *pipeline)
+{
+  gboolean progress = FALSE, state = FALSE;
+
+  while (!progress || !state) {
+    GstMessage *msg = apixo_test_wait_message (
+        pipeline,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_PROGRESS | GST_MESSAGE_ERROR, WAIT_S);
+    const GstStructure *s;
+    GstProgressType type;
+    gchar *code = NULL, *text = NULL;
+    gdouble elapsed = 0;
+
+    fail_unless (msg != NULL, "no heartbeat within %d s", WAIT_S);
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "error");
+    s = gst_message_get_structure (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_PROGRESS) {
+      gst_message_parse_progress (msg, &type, &code, &text);
+      progress = progress || (type == GST_PROGRESS_TYPE_CONTINUE &&
+                              strstr (text, "same request") != NULL);
+    } else if (gst_structure_has_name (s, "apixo-task") &&
+               g_strcmp0 (gst_structure_get_string (s, "event"), "state") ==
+                   0) {
+      fail_unless_equals_string (gst_structure_get_string (s, "waiting-for"),
+                                 "same-request");
+      fail_unless_equals_string (gst_structure_get_string (s, "state"),
+                                 "queued");
+      fail_if (gst_structure_has_field (s, "task-id"));
+      fail_unless (gst_structure_get_double (s, "elapsed", &elapsed));
+      fail_unless (elapsed > 0);
+      state = TRUE;
+    }
+    g_free (code);
+    g_free (text);
+    gst_message_unref (msg);
+  }
+}
+
 /* A pipeline left PLAYING after its EOS does not hold back a second one
  * of the same request that waited for it: the record is closed at
  * delivery, and the second shares the result the first kept, with no new
- * task.  (The first's download is slowed down so that the second surely
+ * task.  While it waits, it reports that it does, like a task.  (The first's download is slowed down so that the second surely
  * starts waiting before it ends.) */
 GST_START_TEST (test_second_pipeline_while_first_plays)
 {
   g_autofree gchar *stream = tmp_file ("later.mp4");
   g_autofree gchar *tail = g_strdup_printf ("filesink location=%s", stream);
   g_autofree gchar *line = launch_line ("", tail);
+  /* the same request; its reports every 0.1 s */
+  g_autofree gchar *beating = launch_line ("progress-interval=0.1", tail);
   GstElement *earlier, *later;
 
   sim_fixture_add_fault_full (sim, "result", "slow", 1, 5, NULL);
   earlier = apixo_test_start (sim, line);
   wait_task_event (earlier, "submitted");
-  later = apixo_test_start (sim, line);
+  later = apixo_test_start (sim, beating);
   wait_task_event (later, "waiting");
+  wait_same_request_heartbeat (later);
   wait_eos (earlier);
   wait_task_event (later, "shared");
   wait_eos (later);
