@@ -216,7 +216,10 @@ install_signals (GObjectClass *gobject_class)
    * for, when it names one), "estimated-cost" (double, USD, where
    * a price is documented and the run submits), "billed-seconds" (double,
    * when known), "concurrent-tasks" and "requests-per-minute" (uint, the
-   * model's documented limits); when not, "error" (the GError start()
+   * model's documented limits), "request-key" (the run identity's cache
+   * key, as in the sidecar of a result it makes; only for a submission
+   * without local inputs, whose digests are not read here); when not,
+   * "error" (the GError start()
    * would post), "message" and the fields of its "apixo-error" details
    * ("reason", "property", "model", "estimated-cost").  A local input's
    * billed seconds are only known once probed: not here.
@@ -779,6 +782,22 @@ check_idle (GstApixoBaseSrc *self, GError **error, GstStructure **details)
   return NULL;
 }
 
+/* The run identity's cache key (the sidecar's "request-key"), when it is
+ * known without reading anything: a submission with no local input. */
+static void
+set_request_key (GstStructure *s, const GstApixoRunConfig *config)
+{
+  GstApixoIdentity *identity;
+
+  if (config->settings.task_id != NULL ||
+      gst_apixo_request_spec_has_local_inputs (config->spec))
+    return;
+  identity = gst_apixo_identity_new (config, NULL);
+  gst_structure_set (s, "request-key", G_TYPE_STRING, identity->cache_key,
+                     NULL);
+  gst_apixo_identity_free (identity);
+}
+
 static GstStructure *
 gst_apixo_base_src_validate (GstApixoBaseSrc *self)
 {
@@ -801,6 +820,7 @@ gst_apixo_base_src_validate (GstApixoBaseSrc *self)
   if (config->settings.task_id == NULL &&
       gst_apixo_request_spec_estimate_cost (config->spec, billed, &usd, NULL))
     gst_structure_set (s, "estimated-cost", G_TYPE_DOUBLE, usd, NULL);
+  set_request_key (s, config);
   info = gst_apixo_model_lookup (config->spec->model);
   if (info != NULL)
     gst_structure_set (s, "concurrent-tasks", G_TYPE_UINT,

@@ -69,10 +69,11 @@ struct _GstApixoGeneration {
   GstApixoRunConfig *config;
   GstApixoDelivery *delivery; /* the journal's record, the cache entry */
   gchar *resume_id;           /* a task to resume instead of submitting */
-  gint64 submit_time;         /* the task's submission (Unix µs), 0: unknown */
-  gdouble estimated_cost;     /* USD of a submission; < 0: unknown */
-  gdouble billed_seconds;     /* of a submission; < 0: unknown */
-  GstApixoWebhook *webhook;   /* our receiver of the task's deliveries */
+  gchar *request_key;       /* the run identity's cache key, for the sidecar */
+  gint64 submit_time;       /* the task's submission (Unix µs), 0: unknown */
+  gdouble estimated_cost;   /* USD of a submission; < 0: unknown */
+  gdouble billed_seconds;   /* of a submission; < 0: unknown */
+  GstApixoWebhook *webhook; /* our receiver of the task's deliveries */
 
   GMutex lock;
   GCond cond;
@@ -643,8 +644,9 @@ static void
 write_sidecar (GstApixoGeneration *gen, const gchar *task_id)
 {
   const gchar *location = gen->config->settings.save_location;
-  GstApixoSidecarInfo info = { gen->config->spec, task_id, gen->submit_time,
-                               g_get_real_time (), gen->estimated_cost };
+  GstApixoSidecarInfo info = { gen->config->spec,   task_id,
+                               gen->submit_time,    g_get_real_time (),
+                               gen->estimated_cost, gen->request_key };
   gchar *json = gst_apixo_sidecar_to_json (&info), *text;
   GError *error = NULL;
 
@@ -719,6 +721,8 @@ gst_apixo_generation_set_pay_once (GstApixoGeneration *gen,
 {
   g_return_if_fail (gen->delivery == NULL);
 
+  g_free (gen->request_key);
+  gen->request_key = g_strdup (identity->cache_key);
   gen->delivery = gst_apixo_delivery_new (
       claim, cache, identity, config->spec->model,
       config->settings.save_location, delivery_warn, gen);
@@ -791,6 +795,7 @@ drop_pay_once (GstApixoGeneration *gen)
 {
   g_clear_pointer (&gen->delivery, gst_apixo_delivery_free);
   g_clear_pointer (&gen->resume_id, g_free);
+  g_clear_pointer (&gen->request_key, g_free);
   gen->submit_time = 0;
 }
 

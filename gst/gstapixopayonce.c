@@ -157,11 +157,13 @@ keep_copy (const gchar *entry, const gchar *location,
  * from what the entry's metadata knows. */
 static void
 keep_sidecar (const GstApixoCacheMeta *meta, const gchar *location,
-              const GstApixoRunConfig *config,
+              const GstApixoRunConfig *config, const GstApixoIdentity *identity,
               const GstApixoPayOnceCallbacks *cb)
 {
-  GstApixoSidecarInfo info = { config->spec, meta->task_id, meta->task_time,
-                               meta->store_time, -1 };
+  GstApixoSidecarInfo info = {
+    config->spec, meta->task_id,      meta->task_time, meta->store_time,
+    -1,           identity->cache_key
+  };
   gchar *json = meta->sidecar ? g_strdup (meta->sidecar) : NULL, *text;
   GError *error = NULL;
 
@@ -210,7 +212,7 @@ try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   GST_INFO ("cache hit: %s", location);
   if (config->settings.save_location != NULL &&
       keep_copy (location, config->settings.save_location, cb, cancellable))
-    keep_sidecar (meta, config->settings.save_location, config, cb);
+    keep_sidecar (meta, config->settings.save_location, config, identity, cb);
   serve (d, fd, size, meta->task_id, "cached", location);
   g_free (location);
   gst_apixo_cache_meta_free (meta);

@@ -93,6 +93,7 @@ gst_apixo_sidecar_to_json (const GstApixoSidecarInfo *info)
     json_builder_add_double_value (b, info->estimated_cost);
   else
     json_builder_add_null_value (b);
+  add_string_or_null (b, "request-key", info->request_key);
   add_request (b, spec);
   return gst_apixo_json_object_end (b, TRUE, &length);
 }

@@ -30,6 +30,7 @@ typedef struct {
   gint64 submit_time;              /* Unix µs, 0: unknown */
   gint64 complete_time;            /* Unix µs, 0: unknown */
   gdouble estimated_cost;          /* USD, < 0: unknown */
+  const gchar *request_key;        /* the run identity's cache key, or NULL */
 } GstApixoSidecarInfo;
 
 /* The sidecar of @info as JSON text (indented). */

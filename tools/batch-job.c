@@ -140,9 +140,9 @@ batch_job_new (const BatchRow *row, const gchar *output_dir)
 void
 batch_job_free (BatchJob *job)
 {
-  gchar **strings[] = { &job->id,      &job->output,   &job->model,
-                        &job->task_id, &job->served,   &job->error,
-                        &job->reason,  &job->fail_code };
+  gchar **strings[] = { &job->id,      &job->output,    &job->model,
+                        &job->task_id, &job->served,    &job->error,
+                        &job->reason,  &job->fail_code, &job->request_key };
 
   if (job->pipeline != NULL) {
     gst_element_set_state (job->pipeline, GST_STATE_NULL);
@@ -418,6 +418,8 @@ batch_job_validate (BatchJob *job, const BatchDefaults *defaults,
     if (!gst_structure_get_uint (verdict, "concurrent-tasks",
                                  &job->concurrent_tasks))
       job->concurrent_tasks = 1;
+    job->request_key =
+        g_strdup (gst_structure_get_string (verdict, "request-key"));
     /* "1280*720": what the output's picture must be */
     if (gst_structure_has_field (verdict, "size") &&
         sscanf (gst_structure_get_string (verdict, "size"), "%d*%d",

@@ -39,6 +39,7 @@ typedef struct {
   gdouble estimate; /* USD; < 0: no documented price */
   guint concurrent_tasks;
   gint want_width, want_height; /* the size asked for; 0: not named */
+  gchar *request_key;           /* the run identity's key; NULL: not known */
 
   BatchJobState state;
   gchar *task_id;
@@ -69,7 +70,8 @@ BatchJob *batch_job_new (const BatchRow *row, const gchar *output_dir);
 void batch_job_free (BatchJob *job);
 
 /* The element's own checks (its "validate" action signal) on the row's
- * properties: TRUE, with ->estimate and ->concurrent_tasks; or FALSE and
+ * properties: TRUE, with ->estimate, ->concurrent_tasks and ->request_key;
+ * or FALSE and
  * @error "line N: field F: <the element's message>". */
 gboolean batch_job_validate (BatchJob *job, const BatchDefaults *defaults,
                              GError **error);

@@ -17,7 +17,9 @@
 #include "batch-runner.h"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gst/pbutils/pbutils.h>
+#include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
 
@@ -324,13 +326,66 @@ all_over (Runner *r)
   return TRUE;
 }
 
+/* A sidecar is a few hundred bytes: a larger file is not one of ours. */
+#define SIDECAR_MAX_BYTES (1024 * 1024)
+
+/* The "request-key" of the sidecar beside @output (docs/pay-once.md), or
+ * NULL when there is none or it does not say. */
+static gchar *
+sidecar_request_key (const gchar *output)
+{
+  gchar *path = g_strconcat (output, ".json", NULL), *text = NULL, *key = NULL;
+  JsonParser *parser = json_parser_new ();
+  JsonNode *root, *member = NULL;
+  GStatBuf st;
+  gsize length = 0;
+
+  if (g_stat (path, &st) == 0 && st.st_size <= SIDECAR_MAX_BYTES &&
+      g_file_get_contents (path, &text, &length, NULL) &&
+      length <= SIDECAR_MAX_BYTES &&
+      json_parser_load_from_data (parser, text, length, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (root))
+    member =
+        json_object_get_member (json_node_get_object (root), "request-key");
+  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+      json_node_get_value_type (member) == G_TYPE_STRING)
+    key = g_strdup (json_node_get_string (member));
+  g_object_unref (parser);
+  g_free (text);
+  g_free (path);
+  return key;
+}
+
+/* The output there was made for another request than the job's: its row
+ * changed since (both keys known and different). */
+static gboolean
+output_is_of_another_request (Runner *r, BatchJob *job)
+{
+  gchar *key = job->request_key ? sidecar_request_key (job->output) : NULL;
+  gboolean other = key != NULL && strcmp (key, job->request_key) != 0;
+  gchar *text;
+
+  if (other) {
+    text = g_strdup_printf ("job %s: %s was made for another request (its row "
+                            "changed): generating it again",
+                            job->id, job->output);
+    batch_display_note (r->display, "changed", text);
+    g_free (text);
+  }
+  g_free (key);
+  return other;
+}
+
 static void
 start (Runner *r, BatchJob *job)
 {
   r->active++;
   job->start_time = g_get_real_time ();
-  /* done in an earlier run (killed, crashed, Ctrl-C): not paid again */
-  if (g_file_test (job->output, G_FILE_TEST_EXISTS))
+  /* done in an earlier run (killed, crashed, Ctrl-C): not paid again; an
+   * output of the row as it was before is replaced */
+  if (g_file_test (job->output, G_FILE_TEST_EXISTS) &&
+      !output_is_of_another_request (r, job))
     discover (r, job, BATCH_JOB_CHECKING);
   else
     launch (r, job);

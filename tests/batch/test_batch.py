@@ -310,6 +310,42 @@ class BatchTest(unittest.TestCase):
         for i in range(1, 21):
             self.assert_good_output(os.path.join(self.out, "j%02d.mp4" % i))
 
+    def test_changed_row_generated_again(self):
+        """A re-run skips what is done, but an output made for a row that
+        has changed since is generated again (its sidecar's request-key is
+        not the row's): one new task, for that row only."""
+        m = self.manifest([row("a red kite", id="kite"),
+                           row("a quiet lake", id="lake")])
+        p = self.run_batch(m)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(self.sim.tasks()), 2)
+
+        m = self.manifest([row("a red kite", id="kite"),
+                           row("a quiet lake at dusk", id="lake")])
+        p = self.run_batch(m, "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        notes = [json.loads(line) for line in p.stdout.splitlines()]
+        changed = [e for e in notes if e["event"] == "changed"]
+        self.assertEqual(len(changed), 1, notes)
+        self.assertIn("job lake", changed[0]["message"])
+        self.assertEqual(len(self.sim.tasks()), 3)
+        self.assertEqual(self.sim.count("generate"), 3)
+        _, jobs = self.read_report()
+        self.assertEqual(jobs["kite"]["state"], "skipped")
+        self.assertEqual(jobs["lake"]["state"], "succeeded")
+        self.assertTrue(jobs["lake"]["paid"])
+        lake = os.path.join(self.out, "lake.mp4")
+        with open(lake + ".json") as f:
+            self.assertEqual(json.load(f)["prompt"], "a quiet lake at dusk")
+        self.assert_good_output(lake)
+
+        # and the same command once more: nothing changed, nothing paid
+        p = self.run_batch(m)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(self.sim.tasks()), 3)
+        _, jobs = self.read_report()
+        self.assertEqual({j["state"] for j in jobs.values()}, {"skipped"})
+
     def test_interrupt_leaves_tasks_to_the_journal(self):
         rows = [row("long %d [sim:delay=600]" % i, id="long%d" % i)
                 for i in (1, 2)]

@@ -108,6 +108,27 @@ kept_sidecar (const gchar *src, const gchar *name)
   return sidecar;
 }
 
+/* The request-key of the "validate" verdict of @src (a source element
+ * description) with save-location @name in tmpdir (transfer full). */
+static gchar *
+validated_key (const gchar *src, const gchar *name)
+{
+  gchar *out = g_build_filename (tmpdir, name, NULL);
+  gchar *launch = g_strdup_printf ("%s save-location=%s", src, out);
+  GstElement *element = apixo_test_parse (sim, launch);
+  GstStructure *verdict = NULL;
+  gchar *key;
+
+  g_signal_emit_by_name (element, "validate", &verdict);
+  key = g_strdup (gst_structure_get_string (verdict, "request-key"));
+  fail_unless (key != NULL, "no request-key: %" GST_PTR_FORMAT, verdict);
+  gst_structure_free (verdict);
+  gst_object_unref (element);
+  g_free (launch);
+  g_free (out);
+  return key;
+}
+
 /* @sidecar is that of the sim's only task: its id, its input. */
 static void
 assert_sidecar_of_task (JsonObject *sidecar)
@@ -130,6 +151,10 @@ assert_sidecar_of_task (JsonObject *sidecar)
   fail_unless (json_node_equal (json_object_get_member (request, "input"),
                                 json_object_get_member (sent, "input")));
   fail_if (json_object_has_member (request, "callback_url"));
+  /* the run identity's key: 64 hex digits */
+  fail_unless (g_regex_match_simple (
+      "^[0-9a-f]{64}$", json_object_get_string_member (sidecar, "request-key"),
+      0, 0));
   json_object_unref (task);
   g_free (id);
 }
@@ -137,8 +162,17 @@ assert_sidecar_of_task (JsonObject *sidecar)
 GST_START_TEST (test_beside_save_location)
 {
   JsonObject *sidecar = kept_sidecar (KITE "seed=7 cache=false", "kite.mp4");
+  gchar *key = validated_key (KITE "seed=7 cache=false", "kite.mp4");
+  gchar *other = validated_key (KITE "seed=8 cache=false", "kite.mp4");
 
   assert_sidecar_of_task (sidecar);
+  /* what validate says the request is, before anything is sent: the key
+   * a re-run compares (gst-apixo-batch), another for another request */
+  fail_unless_equals_string (
+      json_object_get_string_member (sidecar, "request-key"), key);
+  fail_if (g_strcmp0 (key, other) == 0);
+  g_free (other);
+  g_free (key);
   fail_unless_equals_int (json_object_get_int_member (sidecar, "seed"), 7);
   fail_unless_equals_float (
       json_object_get_double_member (sidecar, "estimated-cost"), 0.25);
@@ -206,6 +240,16 @@ assert_entry_sidecar (JsonNode *sidecar)
   json_object_unref (entry);
 }
 
+/* The cache's only entry is stored under @key. */
+static void
+assert_entry_key (const gchar *key)
+{
+  JsonObject *entry = read_cache_entry (NULL);
+
+  fail_unless_equals_string (json_object_get_string_member (entry, "key"), key);
+  json_object_unref (entry);
+}
+
 GST_START_TEST (test_with_the_cache_entry)
 {
   JsonObject *kept = kept_sidecar (KITE "seed=8 cache=true", "kept.mp4");
@@ -215,6 +259,7 @@ GST_START_TEST (test_with_the_cache_entry)
 
   assert_sidecar_of_task (kept);
   assert_entry_sidecar (kept_node);
+  assert_entry_key (json_object_get_string_member (kept, "request-key"));
 
   /* served from the cache: no new task; the sidecar of the one that
    * generated it, beside the new location */
@@ -256,6 +301,9 @@ GST_START_TEST (test_entry_without_sidecar)
   fail_unless_equals_string (
       json_object_get_string_member (served, "submit-time"),
       json_object_get_string_member (kept, "submit-time"));
+  fail_unless_equals_string (
+      json_object_get_string_member (served, "request-key"),
+      json_object_get_string_member (kept, "request-key"));
   json_object_unref (served);
   json_node_unref (root);
   g_object_unref (gen);
