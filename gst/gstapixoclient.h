@@ -78,6 +78,10 @@ void gst_apixo_client_submit_async (GstApixoClient *client,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data);
+/* Worker thread.  Whether the last submission's request headers were
+ * written to the connection: FALSE for one still waiting for a connection
+ * (or never made), which the service cannot have received. */
+gboolean gst_apixo_client_submission_written (GstApixoClient *client);
 /* The new task id, or NULL and @err filled in. */
 gchar *gst_apixo_client_submit_finish (GstApixoClient *client,
                                        GAsyncResult *result,

@@ -116,6 +116,21 @@ gst_apixo_delivery_sending (GstApixoDelivery *d)
 }
 
 void
+gst_apixo_delivery_unsent (GstApixoDelivery *d)
+{
+  GError *error = NULL;
+
+  if (d == NULL || d->claim == NULL)
+    return;
+  /* closed: the next run of the request submits it */
+  if (!gst_apixo_claim_close (d->claim, GST_APIXO_JOURNAL_FAILED, NULL, 0,
+                              "stopped before the submission was sent: "
+                              "nothing was billed",
+                              &error))
+    journal_failed (d, error);
+}
+
+void
 gst_apixo_delivery_task_id (GstApixoDelivery *d, const gchar *task_id,
                             gboolean resumed)
 {

@@ -54,6 +54,9 @@ gst_apixo_delivery_new (GstApixoClaim *claim, GstApixoCache *cache,
  * task succeeded with @result_url; the task ended with @error and its
  * @details (the record closes only when nothing more can come of it). */
 void gst_apixo_delivery_sending (GstApixoDelivery *d);
+/* The submission announced by sending() never left (stopped while it
+ * waited for a connection): the record closes, nothing was billed. */
+void gst_apixo_delivery_unsent (GstApixoDelivery *d);
 void gst_apixo_delivery_task_id (GstApixoDelivery *d, const gchar *task_id,
                                  gboolean resumed);
 void gst_apixo_delivery_succeeded (GstApixoDelivery *d,

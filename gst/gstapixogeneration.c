@@ -575,6 +575,21 @@ on_task_sending (GstApixoTask *task, gpointer user_data)
   gst_apixo_delivery_sending (gen->delivery);
 }
 
+/* Stopped while the submission waited for a connection: it never left,
+ * so nothing is billed and the journal must not hold it as of unknown
+ * outcome (the next run would refuse to submit). */
+static void
+on_task_unsent (GstApixoTask *task, gpointer user_data)
+{
+  GstApixoGeneration *gen = user_data;
+
+  GST_INFO ("stopped before the submission was sent");
+  g_mutex_lock (&gen->lock);
+  gen->submit_sent = FALSE;
+  g_mutex_unlock (&gen->lock);
+  gst_apixo_delivery_unsent (gen->delivery);
+}
+
 /* A delivery to our receiver was confirmed (or not) by a status request. */
 static void
 on_task_confirmed (GstApixoTask *task, gboolean final, gpointer user_data)
@@ -590,8 +605,9 @@ on_task_confirmed (GstApixoTask *task, gboolean final, gpointer user_data)
 }
 
 static const GstApixoTaskCallbacks task_callbacks = {
-  on_task_queued,  on_task_submitted, on_task_polled,    on_task_finished,
-  on_task_sending, on_task_balance,   on_task_heartbeat, on_task_confirmed,
+  on_task_queued,    on_task_submitted, on_task_polled,
+  on_task_finished,  on_task_sending,   on_task_balance,
+  on_task_heartbeat, on_task_confirmed, on_task_unsent,
 };
 
 /* ---- spool callbacks (worker thread) -------------------------------------- */

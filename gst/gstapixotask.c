@@ -234,6 +234,11 @@ task_shutdown (gpointer data)
   GST_DEBUG ("task %s: shutting down", task->task_id ? task->task_id : "-");
   task->closed = TRUE;
   g_cancellable_cancel (task->cancellable);
+  /* Cancelled on this thread, where the request is written: headers not
+   * written by now never will be, and the service has nothing. */
+  if (task->submitting && !gst_apixo_client_submission_written (task->client) &&
+      task->callbacks.unsent != NULL)
+    task->callbacks.unsent (task, task->user_data);
   if (task->wait != NULL) {
     gst_apixo_limiter_cancel (task->wait);
     task->wait = NULL;
@@ -1041,7 +1046,8 @@ task_deadline_fired (gpointer data)
         task->poll_count, task->last_state ? task->last_state : "unknown",
         hint);
     reason = GST_APIXO_REASON_DEADLINE;
-  } else if (task->submitting) {
+  } else if (task->submitting &&
+             gst_apixo_client_submission_written (task->client)) {
     /* The request went out and its answer did not come back: the service
      * may have created the task, exactly as when a submission fails with
      * an unknown outcome. */

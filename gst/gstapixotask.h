@@ -74,6 +74,10 @@ typedef struct {
    * failed; the end follows through finished), FALSE: it had not (a
    * forged delivery). */
   void (*confirmed) (GstApixoTask *task, gboolean final, gpointer user_data);
+  /* Optional, from gst_apixo_task_free(): the task was freed after
+   * sending (see sending) but before its request's headers were written
+   * (it waited for a connection): the service cannot have it. */
+  void (*unsent) (GstApixoTask *task, gpointer user_data);
 } GstApixoTaskCallbacks;
 
 /* Any thread.  The task of @config's model (it holds a reference): with

@@ -57,6 +57,8 @@
  * by the test's own timeout). */
 #define WAIT_S 60
 #define N_PROCESSES 8
+/* The worker's connections to one host (gstapixoworker.c). */
+#define CONNS_PER_HOST 16
 /* Bytes of a child's output quoted in a failure message. */
 #define LOG_TAIL 1500
 
@@ -769,6 +771,72 @@ GST_START_TEST (test_second_pipeline_while_first_plays)
 
 GST_END_TEST;
 
+/* Waits for @pipeline's "state" report whose state is @state. */
+static void
+wait_state (GstElement *pipeline, const gchar *state)
+{
+  for (;;) {
+    GstMessage *msg = apixo_test_wait_message (
+        pipeline, GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR, WAIT_S);
+    const GstStructure *s;
+    gboolean found;
+
+    fail_unless (msg != NULL, "no '%s' state within %d s", state, WAIT_S);
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "error before '%s'",
+             state);
+    s = gst_message_get_structure (msg);
+    found = gst_structure_has_name (s, "apixo-task") &&
+            g_strcmp0 (gst_structure_get_string (s, "event"), "state") == 0 &&
+            g_strcmp0 (gst_structure_get_string (s, "state"), state) == 0;
+    gst_message_unref (msg);
+    if (found)
+      return;
+  }
+}
+
+/* Stopped while its submission waited for a connection (the worker's 16
+ * to the sim are taken by submissions the sim holds): the request never
+ * left, so the journal does not keep it as of unknown outcome, and the
+ * same request again submits at once and plays. */
+GST_START_TEST (test_stop_before_submission_sent)
+{
+  GString *holders_line = g_string_new (NULL);
+  g_autofree gchar *line = launch_line ("progress-interval=0.1", "fakesink");
+  g_autoptr (ApixoRun) run = NULL;
+  GstElement *holders, *victim;
+
+  sim_fixture_add_fault_full (sim, "generate", "slow", CONNS_PER_HOST, HOLD_S,
+                              NULL);
+  for (guint i = 0; i < CONNS_PER_HOST; i++)
+    g_string_append_printf (holders_line,
+                            "apixosrc base-url=%s api-key=test-key " REQUEST
+                            "journal=false ! fakesink ",
+                            sim_fixture_base_url (sim));
+  holders = apixo_test_start (sim, holders_line->str);
+  g_string_free (holders_line, TRUE);
+  fail_unless (
+      sim_fixture_wait_requests (sim, "generate", CONNS_PER_HOST, WAIT_S));
+
+  victim = apixo_test_start (sim, line);
+  wait_state (victim, "submitting");
+  gst_element_set_state (victim, GST_STATE_NULL);
+  gst_object_unref (victim);
+  gst_element_set_state (holders, GST_STATE_NULL);
+  gst_object_unref (holders);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1),
+                          CONNS_PER_HOST);
+
+  run = apixo_test_run_launch (sim, line, WAIT_S);
+  fail_unless (run->eos && run->error == NULL, "%s",
+               run->error ? run->error->message : "no EOS");
+  fail_unless (apixo_run_task_event (run, "submitted") != NULL);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1),
+                          CONNS_PER_HOST + 1);
+  assert_output (out_path);
+}
+
+GST_END_TEST;
+
 /* ---- the result cache ---------------------------------------------------- */
 
 /* The line of a cache=true run whose stream goes to <tmpdir>/@stream. */
@@ -940,6 +1008,7 @@ apixosrc_payonce_suite (void)
   tcase_add_test (replays, test_play_again_after_eos);
   tcase_add_test (replays, test_seek_after_eos);
   tcase_add_test (replays, test_second_pipeline_while_first_plays);
+  tcase_add_test (replays, test_stop_before_submission_sent);
   tcase_add_test (cache, test_cache_hit);
   tcase_add_test (cache, test_corrupt_cache_entry);
   tcase_add_test (cache, test_read_only_cache_directory);
