@@ -673,9 +673,11 @@ GST_START_TEST (test_seek_after_eos)
 
 GST_END_TEST;
 
-/* Waits for @pipeline's "apixo-task" message with event=@event. */
+/* Waits for @pipeline's "apixo-task" message with event=@event (and, with
+ * @field, whose string @field is @value). */
 static void
-wait_task_event (GstElement *pipeline, const gchar *event)
+wait_task_message (GstElement *pipeline, const gchar *event, const gchar *field,
+                   const gchar *value)
 {
   for (;;) {
     GstMessage *msg = apixo_test_wait_message (
@@ -683,16 +685,25 @@ wait_task_event (GstElement *pipeline, const gchar *event)
     const GstStructure *s;
     gboolean found;
 
-    fail_unless (msg != NULL, "no '%s' event within %d s", event, WAIT_S);
+    fail_unless (msg != NULL, "no '%s' %s within %d s", event,
+                 value ? value : "", WAIT_S);
     fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "error before '%s'",
              event);
     s = gst_message_get_structure (msg);
     found = gst_structure_has_name (s, "apixo-task") &&
-            g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0;
+            g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0 &&
+            (field == NULL ||
+             g_strcmp0 (gst_structure_get_string (s, field), value) == 0);
     gst_message_unref (msg);
     if (found)
       return;
   }
+}
+
+static void
+wait_task_event (GstElement *pipeline, const gchar *event)
+{
+  wait_task_message (pipeline, event, NULL, NULL);
 }
 
 /* Waits for @pipeline's heartbeat while it waits for another run of its
@@ -771,29 +782,6 @@ GST_START_TEST (test_second_pipeline_while_first_plays)
 
 GST_END_TEST;
 
-/* Waits for @pipeline's "state" report whose state is @state. */
-static void
-wait_state (GstElement *pipeline, const gchar *state)
-{
-  for (;;) {
-    GstMessage *msg = apixo_test_wait_message (
-        pipeline, GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR, WAIT_S);
-    const GstStructure *s;
-    gboolean found;
-
-    fail_unless (msg != NULL, "no '%s' state within %d s", state, WAIT_S);
-    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "error before '%s'",
-             state);
-    s = gst_message_get_structure (msg);
-    found = gst_structure_has_name (s, "apixo-task") &&
-            g_strcmp0 (gst_structure_get_string (s, "event"), "state") == 0 &&
-            g_strcmp0 (gst_structure_get_string (s, "state"), state) == 0;
-    gst_message_unref (msg);
-    if (found)
-      return;
-  }
-}
-
 /* Stopped while its submission waited for a connection (the worker's 16
  * to the sim are taken by submissions the sim holds): the request never
  * left, so the journal does not keep it as of unknown outcome, and the
@@ -818,7 +806,7 @@ GST_START_TEST (test_stop_before_submission_sent)
       sim_fixture_wait_requests (sim, "generate", CONNS_PER_HOST, WAIT_S));
 
   victim = apixo_test_start (sim, line);
-  wait_state (victim, "submitting");
+  wait_task_message (victim, "state", "state", "submitting");
   gst_element_set_state (victim, GST_STATE_NULL);
   gst_object_unref (victim);
   gst_element_set_state (holders, GST_STATE_NULL);
