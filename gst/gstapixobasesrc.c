@@ -294,6 +294,9 @@ gst_apixo_base_src_init (GstApixoBaseSrc *self)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
 
+  /* on the thread that makes the element, before any streaming thread
+   * can start the worker (gstapixoworker.c says why) */
+  gst_apixo_worker_ensure_types ();
   gst_apixo_settings_init (&priv->settings);
   priv->cancellable = g_cancellable_new ();
   priv->generation = gst_apixo_generation_new (&generation_callbacks, self);

@@ -121,9 +121,13 @@ worker_thread (gpointer data)
  * first time while one of them is inside another class's class_init (seen:
  * our worker creating the first GTask while the application's thread
  * initialised a libsoup class that needs GTask).  Register what the worker
- * uses before it runs: at plugin load, on the thread that loads it (the
- * worker starts on a streaming thread, which may run next to an
- * application's own first use of libsoup), and again here. */
+ * uses before it runs: when an element is made, on the application's
+ * thread that makes it (the worker starts on a streaming thread, which
+ * may run next to an application's own first use of libsoup), and again
+ * here.  Not at plugin load: registering GTask starts GLib's own worker
+ * thread, and a process that loads plugins and then forks (gst-check's
+ * test runner with an in-process registry scan) would have a child
+ * without it, whose child watches never fire. */
 void
 gst_apixo_worker_ensure_types (void)
 {

@@ -61,8 +61,8 @@ SoupSession *gst_apixo_worker_get_session (GstApixoWorker *worker,
 /* For tests and benchmarks: how many worker threads exist right now (0/1). */
 guint gst_apixo_worker_count_threads (void);
 
-/* Any thread: registers the GLib/libsoup types the worker uses (the
- * plugin's init calls it; see gstapixoworker.c for why). */
+/* Any thread: registers the GLib/libsoup types the worker uses (each
+ * element's instance init calls it; see gstapixoworker.c for why). */
 void gst_apixo_worker_ensure_types (void);
 
 G_END_DECLS

@@ -12,15 +12,12 @@
 #endif
 
 #include "gstapixoelements.h"
-#include "gstapixoworker.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
   gboolean ret = FALSE;
 
-  /* before any element can start the worker on a streaming thread */
-  gst_apixo_worker_ensure_types ();
   ret |= GST_ELEMENT_REGISTER (apixosrc, plugin);
   ret |= GST_ELEMENT_REGISTER (apixoanimate, plugin);
   ret |= GST_ELEMENT_REGISTER (apixoanimatesrc, plugin);
