@@ -667,6 +667,20 @@ check_task_id (const GstApixoSettings *run, const gchar **property,
   return FALSE;
 }
 
+/* The property a refusal of the request is about, for its details: the
+ * model catalogue's messages (gstapixomodels.c, fail()) and the
+ * subclasses' begin with its name.  NULL when that word is none of ours. */
+static const gchar *
+refused_property (GstApixoBaseSrc *self, const GError *error)
+{
+  gchar *word = g_strndup (error->message, strcspn (error->message, " :"));
+  GParamSpec *pspec =
+      g_object_class_find_property (G_OBJECT_GET_CLASS (self), word);
+
+  g_free (word);
+  return pspec != NULL ? pspec->name : NULL;
+}
+
 /* start()'s checks, in order, and the one source of truth for them: the
  * "validate" action signal runs the same.  The run configuration, or NULL
  * with @error and its @details (SETTINGS, or NOT_AUTHORIZED for a missing
@@ -696,7 +710,11 @@ check_run (GstApixoBaseSrc *self, GError **error, GstStructure **details)
       !check_task_id (&run, &property, error))
     goto fail;
   spec = build_valid_spec (self, &run, error);
-  if (spec == NULL || !check_paths (self, &run, spec, &property, error))
+  if (spec == NULL) {
+    property = refused_property (self, *error);
+    goto fail;
+  }
+  if (!check_paths (self, &run, spec, &property, error))
     goto fail;
   /* max-cost, when this run may submit */
   if (run.task_id == NULL &&

@@ -770,6 +770,10 @@ gst_apixo_request_spec_derive (GstApixoRequestSpec *spec)
 /* ------------------------------------------------------------------ */
 /* Describing values and rules (error messages, blurbs)               */
 
+/* A refusal of the request.  Every message begins with the name of the
+ * property at fault, as the user sets it ("resolution '4k' is not
+ * supported..."): the elements name it in the error's details from there
+ * (gstapixobasesrc.c, refused_property()). */
 G_GNUC_PRINTF (2, 3)
 static gboolean
 fail (GError **error, const gchar *format, ...)
@@ -1966,7 +1970,7 @@ fail_unknown_model (const gchar *model, const gchar *closest, GError **error)
   gchar *known = g_strjoinv (", ", (gchar **)gst_apixo_model_list ());
 
   fail (error,
-        "unknown model '%s', did you mean %s? (allowed: %s; another model id "
+        "model '%s' is unknown, did you mean %s? (allowed: %s; another model id "
         "is sent unchecked only with mode set)",
         model, closest, known);
   g_free (known);

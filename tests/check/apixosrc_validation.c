@@ -425,10 +425,10 @@ static const Invalid INVALID[] = {
    * said as such, not as the missing mode of an unknown model */
   { "model typo: did you mean",
     { "model", "veo3", "prompt", "x", NULL },
-    { "unknown model 'veo3'", "did you mean veo-3-1?", "sora-2-pro" } },
+    { "model 'veo3' is unknown", "did you mean veo-3-1?", "sora-2-pro" } },
   { "model typo: a transposition",
     { "model", "wan-2-5-vidoe", "prompt", "x", NULL },
-    { "unknown model 'wan-2-5-vidoe'", "did you mean wan-2-5-video?" } },
+    { "model 'wan-2-5-vidoe' is unknown", "did you mean wan-2-5-video?" } },
   { "model typo: case and punctuation",
     { "model", "Sora_2_Pro", "prompt", "x", NULL },
     { "model 'Sora_2_Pro'", "not a valid model id",
@@ -691,6 +691,21 @@ assert_message_has (const gchar *rule, const GError *error,
                  expect[i]);
 }
 
+/* The details name the refused property: the one the message begins with
+ * (each rule's first expected text starts with it). */
+static void
+assert_property_named (const Invalid *c, const Rejected *r)
+{
+  gchar *want = g_strndup (c->expect[0], strcspn (c->expect[0], " :"));
+
+  fail_unless (r->property[0] != '\0', "%s: no property in the details",
+               c->rule);
+  fail_unless (g_str_equal (r->property, want),
+               "%s: the details name %s, the message %s", c->rule, r->property,
+               want);
+  g_free (want);
+}
+
 GST_START_TEST (test_rejected)
 {
   const Invalid *c = &INVALID[__i__];
@@ -702,6 +717,7 @@ GST_START_TEST (test_rejected)
   assert_one_error (c->rule, &r, GST_RESOURCE_ERROR,
                     GST_RESOURCE_ERROR_SETTINGS);
   assert_message_has (c->rule, r.error, c->expect, G_N_ELEMENTS (c->expect));
+  assert_property_named (c, &r);
   fail_unless_equals_int (r.warnings, 0);
   assert_nothing_sent (c->rule);
   g_clear_error (&r.error);

@@ -205,7 +205,7 @@ class Examples(unittest.TestCase):
         _, err = self.run_child(
             [PYTHON, GENERATE_PY, "veo3", "a storm", self.path("x.mp4")],
             status=1)
-        self.assertIn("unknown model 'veo3', did you mean veo-3-1?", err)
+        self.assertIn("model 'veo3' is unknown, did you mean veo-3-1?", err)
         self.assertIn("  reason: settings\n", err)
         self.assertEqual(self.sim.stats()["requests"]["generate"]["total"], 0)
 
