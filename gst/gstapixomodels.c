@@ -1969,10 +1969,11 @@ fail_unknown_model (const gchar *model, const gchar *closest, GError **error)
 {
   gchar *known = g_strjoinv (", ", (gchar **)gst_apixo_model_list ());
 
-  fail (error,
-        "model '%s' is unknown, did you mean %s? (allowed: %s; another model id "
-        "is sent unchecked only with mode set)",
-        model, closest, known);
+  fail (
+      error,
+      "model '%s' is unknown, did you mean %s? (allowed: %s; another model id "
+      "is sent unchecked only with mode set)",
+      model, closest, known);
   g_free (known);
   return FALSE;
 }
