@@ -219,10 +219,10 @@ install_signals (GObjectClass *gobject_class)
    * model's documented limits), "request-key" (the run identity's cache
    * key, as in the sidecar of a result it makes; only for a submission
    * without local inputs, whose digests are not read here); when not,
-   * "error" (the GError start()
-   * would post), "message" and the fields of its "apixo-error" details
-   * ("reason", "property", "model", "estimated-cost").  A local input's
-   * billed seconds are only known once probed: not here.
+   * "error" (the GError start() would post), "message" and the fields of
+   * its "apixo-error" details ("reason", "property", "model",
+   * "estimated-cost").  A local input's billed seconds are only known
+   * once probed: not here.
    *
    * Returns: (transfer full): the verdict
    */
