@@ -14,10 +14,9 @@
  * -------------------
  * A GstApixoClient is immutable after gst_apixo_client_new(), and so is
  * the run config it shares (key, model, HTTP settings: read without a
- * lock), but for submit_written, which only the worker thread touches
- * (submit_async(), the message's handler, submission_written()); requests
- * run on the worker thread and keep their own state in their GTask.  No
- * locks.
+ * lock), but for submission, which only the worker thread touches
+ * (submit_async(), submission_written()); requests run on the worker
+ * thread and keep their own state in their GTask.  No locks.
  * The API key is only placed in the Authorization header; it is never
  * logged, and any text from the service is passed through
  * gst_apixo_redact() before it can reach a message.
@@ -52,9 +51,7 @@ struct _GstApixoClient {
   const gchar *api_key;
   const gchar *model;
   const GstApixoHttpSettings *http;
-  /* the last submission's request headers were written (g_rc_box, shared
-   * with its message's "wrote-headers" handler; worker thread only) */
-  gboolean *submit_written;
+  SoupMessage *submission; /* the last one's (worker thread only) */
 };
 
 /* What a request is for. */
@@ -283,7 +280,7 @@ gst_apixo_client_free (GstApixoClient *client)
   if (client == NULL)
     return;
   g_free (client->base_url);
-  g_clear_pointer (&client->submit_written, g_rc_box_release);
+  g_clear_object (&client->submission);
   gst_apixo_run_config_unref (client->config);
   g_free (client);
 }
@@ -856,33 +853,6 @@ client_new_call (GstApixoClient *client, CallKind kind, const gchar *method,
   return NULL;
 }
 
-static void
-submission_wrote_headers (SoupMessage *msg, gpointer data)
-{
-  gboolean *written = data;
-
-  *written = TRUE;
-}
-
-static void
-release_flag (gpointer data, GClosure *closure)
-{
-  g_rc_box_release (data);
-}
-
-/* Whether @msg's headers were written, for
- * gst_apixo_client_submission_written(): until they are, the service
- * cannot have the request (its body comes after them). */
-static void
-watch_submission (GstApixoClient *client, SoupMessage *msg)
-{
-  g_clear_pointer (&client->submit_written, g_rc_box_release);
-  client->submit_written = g_rc_box_new0 (gboolean);
-  g_signal_connect_data (
-      msg, "wrote-headers", G_CALLBACK (submission_wrote_headers),
-      g_rc_box_acquire (client->submit_written), release_flag, 0);
-}
-
 void
 gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
                                JsonNode *body, GCancellable *cancellable,
@@ -909,14 +879,15 @@ gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
   soup_message_set_request_body_from_bytes (call->msg, "application/json",
                                             bytes);
   g_bytes_unref (bytes);
-  watch_submission (client, call->msg);
+  g_set_object (&client->submission, call->msg);
   client_send (client, worker, call, cancellable, callback, user_data);
 }
 
 gboolean
 gst_apixo_client_submission_written (GstApixoClient *client)
 {
-  return client->submit_written != NULL && *client->submit_written;
+  return client->submission != NULL &&
+         gst_apixo_http_message_written (client->submission);
 }
 
 gchar *

@@ -238,7 +238,6 @@ typedef struct {
   GInputStream *stream;
   SoupMessage *msg;
   gulong wrote_handler;
-  gboolean written; /* the request's headers were written */
 } BoundedSend;
 
 G_DEFINE_QUARK (gst - apixo - http - error - quark, gst_apixo_http_error)
@@ -311,7 +310,7 @@ bounded_fail (GTask *task, GError *error)
     /* Queued behind busy connections, the request never left: saying so
      * lets a submission be retried instead of being taken for one whose
      * answer was lost (which would refuse to submit it ever again). */
-    if (!b->written)
+    if (!gst_apixo_http_message_written (b->msg))
       error = g_error_new (GST_APIXO_HTTP_ERROR, GST_APIXO_HTTP_ERROR_NOT_SENT,
                            "no connection within %u s (the request was "
                            "never sent)",
@@ -399,12 +398,23 @@ bounded_sent (GObject *source, GAsyncResult *result, gpointer data)
   bounded_read_more (task);
 }
 
+/* set on a message whose request headers were written */
+static GQuark
+written_quark (void)
+{
+  return g_quark_from_static_string ("gst-apixo-http-written");
+}
+
 static void
 bounded_wrote_headers (SoupMessage *msg, gpointer data)
 {
-  BoundedSend *b = data;
+  g_object_set_qdata (G_OBJECT (msg), written_quark (), GINT_TO_POINTER (1));
+}
 
-  b->written = TRUE;
+gboolean
+gst_apixo_http_message_written (SoupMessage *msg)
+{
+  return g_object_get_qdata (G_OBJECT (msg), written_quark ()) != NULL;
 }
 
 void

@@ -86,6 +86,12 @@ void gst_apixo_http_send_bounded_async (SoupSession *session, SoupMessage *msg,
 GBytes *gst_apixo_http_send_bounded_finish (SoupSession *session,
                                             GAsyncResult *result,
                                             GError **error);
+/* Worker thread.  Whether the headers of @msg, sent with
+ * gst_apixo_http_send_bounded_async(), were written to its connection:
+ * until they are, the server cannot have the request (its body comes
+ * after them), and once the send is cancelled on the worker thread they
+ * never will be. */
+gboolean gst_apixo_http_message_written (SoupMessage *msg);
 
 /* TRUE for statuses the service documents as worth retrying
  * (429, 500, 502, 503, 504). */
