@@ -380,25 +380,6 @@ batch_job_make_source (BatchJob *job, const BatchDefaults *defaults,
   return src;
 }
 
-/* The field an element's message is about when its details do not say:
- * the row's (or the defaults') field its message starts with. */
-static const gchar *
-field_of_message (const BatchRow *row, const BatchDefaults *defaults,
-                  const gchar *message)
-{
-  const BatchRow *rows[] = { row, defaults };
-
-  for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
-    for (guint i = 0; i < rows[r]->fields->len; i++) {
-      const BatchField *f = g_ptr_array_index (rows[r]->fields, i);
-      gsize len = strlen (f->name);
-
-      if (strncmp (message, f->name, len) == 0 && message[len] == ' ')
-        return f->name;
-    }
-  return NULL;
-}
-
 gboolean
 batch_job_validate (BatchJob *job, const BatchDefaults *defaults,
                     GError **error)
@@ -426,10 +407,8 @@ batch_job_validate (BatchJob *job, const BatchDefaults *defaults,
                 &job->want_width, &job->want_height) != 2)
       job->want_width = job->want_height = 0;
   } else {
+    /* the element's details name the refused property */
     property = gst_structure_get_string (verdict, "property");
-    if (property == NULL)
-      property = field_of_message (
-          job->row, defaults, gst_structure_get_string (verdict, "message"));
     /* save-location is the row's output */
     if (g_strcmp0 (property, "save-location") == 0)
       property = "output";
