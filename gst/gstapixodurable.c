@@ -205,16 +205,23 @@ gst_apixo_durable_replace_unsynced (const gchar *path, const gchar *contents,
 }
 
 /* Reads at most @max_size + 1 bytes of @fd into a new string (the extra
- * byte tells a file that grew past the bound); NULL with errno set. */
+ * byte tells a file that grew past the bound); NULL with errno set.  The
+ * buffer starts at the size fstat() gave (@hint) and grows only for a file
+ * that grew since: the bound is a limit, not an allocation. */
 static gchar *
-read_bounded (gint fd, gsize max_size, gsize *length)
+read_bounded (gint fd, gsize max_size, gsize hint, gsize *length)
 {
-  gchar *buf = g_malloc (max_size + 2);
-  gsize got = 0;
+  gsize cap = MIN (hint, max_size) + 1, got = 0;
+  gchar *buf = g_malloc (cap + 1);
 
   while (got <= max_size) {
-    ssize_t n = read (fd, buf + got, max_size + 1 - got);
+    ssize_t n;
 
+    if (got == cap) {
+      cap = MIN (2 * cap, max_size + 1);
+      buf = g_realloc (buf, cap + 1);
+    }
+    n = read (fd, buf + got, cap - got);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
@@ -247,7 +254,7 @@ gst_apixo_durable_read_fd (gint fd, const gchar *path, gsize max_size,
         "Cannot read “%s”: not a regular file of at most %" G_GSIZE_FORMAT
         " bytes",
         path, max_size);
-  } else if ((data = read_bounded (fd, max_size, &got)) == NULL) {
+  } else if ((data = read_bounded (fd, max_size, st->st_size, &got)) == NULL) {
     set_errno_error (error, errno, "Cannot read", path);
   } else if (got > max_size) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
