@@ -51,7 +51,8 @@
  *   machine than the last one to record the stamp hashes the file again
  *   (correct, only slower).
  * - Stale part files are swept by their mtime (utimes() can set it; a
- *   live copy writes all along).  "*.tmp" are swept too: the temporary
+ *   live copy writes all along), at the end of every store (stores are
+ *   what leave them).  "*.tmp" are swept too: the temporary
  *   names of the metadata's replacements (gstapixodurable.h).
  * - The "last used" time is in the metadata, not in file times (touching
  *   the file would change its ctime and so the stamp).  Updating it on a
@@ -1049,8 +1050,42 @@ store_linked (GstApixoCache *cache, const gchar *path, gint fd,
 }
 
 static gboolean
+name_is_part (const gchar *name)
+{
+  return g_str_has_suffix (name, CACHE_PART_SUFFIX) ||
+         g_str_has_suffix (name, GST_APIXO_DURABLE_TMP_SUFFIX);
+}
+
+/* Removes the part files of killed stores: untouched (mtime) for
+ * GST_APIXO_CACHE_STALE_PART_S.  A live store writes its part all along.
+ * Done by every store, the only thing that makes part files: a hit
+ * (served at file speed) does not list the directory. */
+static void
+cache_sweep_parts (GstApixoCache *cache)
+{
+  GDir *dir = g_dir_open (cache->dir, 0, NULL);
+  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    gchar *path = g_build_filename (cache->dir, name, NULL);
+    struct stat st;
+
+    if (name_is_part (name) && lstat (path, &st) == 0 && S_ISREG (st.st_mode) &&
+        now_s - st.st_mtim.tv_sec > GST_APIXO_CACHE_STALE_PART_S) {
+      GST_INFO ("removing stale %s", path);
+      unlink_gone (path);
+    }
+    g_free (path);
+  }
+  if (dir != NULL)
+    g_dir_close (dir);
+}
+
+static gboolean
 store_done (GstApixoCache *cache, const GstApixoCacheMeta *meta, gboolean ok)
 {
+  cache_sweep_parts (cache);
   if (ok) {
     GST_INFO ("stored %s (task %s)", meta->key, GST_STR_NULL (meta->task_id));
     cache_evict (cache, meta->key);
@@ -1107,35 +1142,15 @@ gst_apixo_cache_store_fd (GstApixoCache *cache, gint fd, guint64 size,
 
 /* ---- the cache ---------------------------------------------------------- */
 
+/* A directory we may make files in; errno set otherwise. */
 static gboolean
-name_is_part (const gchar *name)
+dir_is_usable (const struct stat *st, const gchar *dir)
 {
-  return g_str_has_suffix (name, CACHE_PART_SUFFIX) ||
-         g_str_has_suffix (name, GST_APIXO_DURABLE_TMP_SUFFIX);
-}
-
-/* Removes the part files of killed stores: untouched (mtime) for
- * GST_APIXO_CACHE_STALE_PART_S.  A live store writes its part all along. */
-static void
-cache_sweep_parts (GstApixoCache *cache)
-{
-  GDir *dir = g_dir_open (cache->dir, 0, NULL);
-  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    gchar *path = g_build_filename (cache->dir, name, NULL);
-    struct stat st;
-
-    if (name_is_part (name) && lstat (path, &st) == 0 && S_ISREG (st.st_mode) &&
-        now_s - st.st_mtim.tv_sec > GST_APIXO_CACHE_STALE_PART_S) {
-      GST_INFO ("removing stale %s", path);
-      unlink_gone (path);
-    }
-    g_free (path);
+  if (!S_ISDIR (st->st_mode)) {
+    errno = ENOTDIR;
+    return FALSE;
   }
-  if (dir != NULL)
-    g_dir_close (dir);
+  return access (dir, W_OK | X_OK) == 0;
 }
 
 GstApixoCache *
@@ -1149,8 +1164,11 @@ gst_apixo_cache_open (const gchar *cache_dir, guint64 max_size, GError **error)
   g_return_val_if_fail (cache_dir != NULL, NULL);
   g_once (&debug_once, cache_init_debug, NULL);
   dir = g_build_filename (cache_dir, "results", NULL);
-  if (g_mkdir_with_parents (dir, 0700) != 0 || stat (dir, &st) != 0 ||
-      access (dir, W_OK | X_OK) != 0) {
+  /* made only when missing: a hit costs one stat() here */
+  if ((stat (dir, &st) != 0 &&
+       (errno != ENOENT || g_mkdir_with_parents (dir, 0700) != 0 ||
+        stat (dir, &st) != 0)) ||
+      !dir_is_usable (&st, dir)) {
     set_errno_error (error, errno, "Cannot use the cache directory", dir);
     g_free (dir);
     return NULL;
@@ -1160,7 +1178,6 @@ gst_apixo_cache_open (const gchar *cache_dir, guint64 max_size, GError **error)
   cache->max_size = max_size;
   strcpy (cache->dir, dir);
   g_free (dir);
-  cache_sweep_parts (cache);
   GST_DEBUG ("opened %s, max size %" G_GUINT64_FORMAT, cache->dir, max_size);
   return cache;
 }

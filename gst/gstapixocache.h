@@ -35,8 +35,8 @@ G_BEGIN_DECLS
  * least recently used ones (their "last used" time in the metadata).
  * Files are written to "<name>.<random>.part" (metadata: ".tmp") and
  * renamed into place; such files untouched for
- * GST_APIXO_CACHE_STALE_PART_S (a killed store) are removed when the cache
- * is opened.  Several processes may share the directory: every change is a
+ * GST_APIXO_CACHE_STALE_PART_S (a killed store) are removed by the next
+ * store (a lookup never lists the directory).  Several processes may share the directory: every change is a
  * rename or an unlink.
  *
  * Blocking file I/O; any thread.
