@@ -118,6 +118,12 @@ typedef struct {
    * its use is noted at stop(), off the hit's path. */
   GstApixoCache *hit_cache;
 
+  /* The spool of a final result and its size (streaming thread, from the
+   * first read that found it final to stop()): a read that does not reach
+   * its end needs nothing else (read_final()). */
+  GstApixoSpool *final_spool;
+  guint64 final_size;
+
   gboolean progress_started; /* streaming thread */
   gboolean tags_sent;        /* streaming thread */
   gboolean duration_set;     /* streaming thread */
@@ -915,6 +921,7 @@ gst_apixo_base_src_stop (GstBaseSrc *bsrc)
     gst_apixo_cache_mark_used (priv->hit_cache, priv->identity->cache_key);
     g_clear_pointer (&priv->hit_cache, gst_apixo_cache_free);
   }
+  priv->final_spool = NULL; /* freed by end() */
   gst_apixo_generation_end (priv->generation);
   /* after the task and the spool: nothing uses them any more */
   g_clear_pointer (&priv->local_inputs, gst_apixo_local_inputs_free);
@@ -1314,6 +1321,16 @@ update_duration (GstApixoBaseSrc *self, GstApixoSpool *spool)
       GST_ELEMENT (self), gst_message_new_duration_changed (GST_OBJECT (self)));
 }
 
+/* The result is final: later reads short of its end take read_final(). */
+static void
+note_final (GstApixoBaseSrc *self, GstApixoSpool *spool)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+
+  if (gst_apixo_spool_get_size (spool, &priv->final_size))
+    priv->final_spool = spool;
+}
+
 static GstFlowReturn
 read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
              guint64 offset, guint size, GCancellable *cancellable,
@@ -1322,6 +1339,7 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GError *error = NULL;
   GstFlowReturn ret;
+  gboolean final = FALSE;
 
   ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
   if (ret == GST_FLOW_ERROR) {
@@ -1334,7 +1352,7 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
   if (ret == GST_FLOW_OK) {
     ret = gst_apixo_generation_wait_final (priv->generation, pull,
                                            offset + gst_buffer_get_size (*buf),
-                                           cancellable);
+                                           cancellable, &final);
     if (ret != GST_FLOW_OK) {
       gst_clear_buffer (buf);
       return ret;
@@ -1344,21 +1362,39 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
       priv->tags_sent = TRUE;
       send_tags (self);
     }
+    if (final)
+      note_final (self, spool);
   }
   return ret;
 }
 
+/* A read of a final result short of its end (a cache hit, a replay, a
+ * finished download): no launch, no wait, no delivery, only the spool,
+ * whose complete bytes never block (a flush is basesrc's own). */
 static GstFlowReturn
-gst_apixo_base_src_create (GstBaseSrc *bsrc, guint64 offset, guint size,
-                           GstBuffer **buf)
+read_final (GstApixoBaseSrc *self, guint64 offset, guint size, GstBuffer **buf)
 {
-  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  GError *error = NULL;
+  GstFlowReturn ret;
+
+  ret =
+      gst_apixo_spool_read (priv->final_spool, offset, size, NULL, buf, &error);
+  if (ret == GST_FLOW_ERROR) {
+    gst_apixo_generation_read_failed (priv->generation, error);
+    g_clear_error (&error);
+  }
+  return ret;
+}
+
+/* Launches the task the first time, waits for the spool, reads. */
+static GstFlowReturn
+read_generated (GstApixoBaseSrc *self, gboolean pull, guint64 offset,
+                guint size, GstBuffer **buf)
+{
   GstApixoBaseSrcPrivate *priv = PRIV (self);
   GCancellable *cancellable;
   GstApixoSpool *spool = NULL;
-  /* Read now: a pad being deactivated (a state change while we are in
-   * here) is already in mode NONE when we return. */
-  gboolean pull = GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL;
   GstFlowReturn ret;
 
   GST_OBJECT_LOCK (self);
@@ -1389,9 +1425,30 @@ gst_apixo_base_src_create (GstBaseSrc *bsrc, guint64 offset, guint size,
   ret = read_result (self, spool, pull, offset, size, cancellable, buf);
 
 done:
+  g_object_unref (cancellable);
+  return ret;
+}
+
+static GstFlowReturn
+gst_apixo_base_src_create (GstBaseSrc *bsrc, guint64 offset, guint size,
+                           GstBuffer **buf)
+{
+  GstApixoBaseSrc *self = GST_APIXO_BASE_SRC (bsrc);
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  /* Read now: a pad being deactivated (a state change while we are in
+   * here) is already in mode NONE when we return. */
+  gboolean pull = GST_PAD_MODE (GST_BASE_SRC_PAD (self)) == GST_PAD_MODE_PULL;
+  GstFlowReturn ret;
+
+  /* the read of the end goes the long way: it delivers the result */
+  if (priv->final_spool != NULL && size < priv->final_size &&
+      offset < priv->final_size - size)
+    ret = read_final (self, offset, size, buf);
+  else
+    ret = read_generated (self, pull, offset, size, buf);
+
   GST_LOG_OBJECT (self, "create %" G_GUINT64_FORMAT "+%u: %s", offset, size,
                   gst_flow_get_name (ret));
-  g_object_unref (cancellable);
   /* In pull mode the caller is downstream's thread (qtdemux, typefind):
    * our error, which says what went wrong, is on the bus already; an ERROR
    * return would only make it add "Internal data stream error" and "no

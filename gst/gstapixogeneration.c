@@ -986,7 +986,8 @@ must_wait_for_final (gboolean pull, GstApixoSpool *spool, guint64 read_end)
 
 GstFlowReturn
 gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
-                                 guint64 read_end, GCancellable *cancellable)
+                                 guint64 read_end, GCancellable *cancellable,
+                                 gboolean *final)
 {
   GstApixoSpool *spool;
   gboolean done;
@@ -995,6 +996,7 @@ gst_apixo_generation_wait_final (GstApixoGeneration *gen, gboolean pull,
   spool = gen->spool; /* alive until end(), which waits for this thread */
   done = gen->download_done;
   g_mutex_unlock (&gen->lock);
+  *final = done;
   /* final already (a served result, or a finished download): nothing to
    * wait for; the read of the end delivers the result */
   if (done) {

@@ -174,10 +174,13 @@ GstFlowReturn gst_apixo_generation_wait_downloaded (GstApixoGeneration *gen,
  * final: when this read is one that could be followed by EOS, waits for
  * the download to finish (see gst_apixo_generation_wait_downloaded()).
  * FLUSHING when @cancellable is cancelled meanwhile, ERROR when the download
- * failed meanwhile (posted), OK otherwise. */
+ * failed meanwhile (posted), OK otherwise.  *final: TRUE when the result
+ * was final already (every byte in, kept if asked; nothing changes until
+ * gst_apixo_generation_end() but the delivery at the read of its end). */
 GstFlowReturn gst_apixo_generation_wait_final (GstApixoGeneration *gen,
                                                gboolean pull, guint64 read_end,
-                                               GCancellable *cancellable);
+                                               GCancellable *cancellable,
+                                               gboolean *final);
 
 /* Any thread, after the cancellable of a wait was cancelled: wakes the
  * waits so that they see it. */
