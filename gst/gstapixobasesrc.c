@@ -31,7 +31,7 @@
  *   streaming thread before the task is started; the worker (generation
  *   callbacks) only uses priv->local_inputs after that, to describe and
  *   withdraw them.  priv->tags_sent and priv->duration_set: streaming
- *   thread only.
+ *   thread only (and start(), before it runs).
  * - priv->generation (gstapixogeneration.c) has its own lock for the
  *   running state (task, spool, task id, stored error); its callbacks come
  *   without it held, on the worker, streaming or application thread.
@@ -114,8 +114,8 @@ typedef struct {
    * and at NULL, streaming thread in launch_task(): never at once). */
   GstApixoIdentity *identity;
   GstApixoKept *kept;
-  /* The cache this run's result came from (streaming thread, then stop()):
-   * its use is noted at stop(), off the hit's path. */
+  /* The cache this run's result came from (start() or the streaming
+   * thread, then stop()): its use is noted at stop(), off the hit's path. */
   GstApixoCache *hit_cache;
 
   /* The spool of a final result and its size (streaming thread, from the
@@ -740,6 +740,8 @@ fail:
   return NULL;
 }
 
+static void find_at_start (GstApixoBaseSrc *self);
+
 static gboolean
 gst_apixo_base_src_start (GstBaseSrc *bsrc)
 {
@@ -760,6 +762,7 @@ gst_apixo_base_src_start (GstBaseSrc *bsrc)
   priv->tags_sent = FALSE;
   priv->duration_set = FALSE;
   GST_DEBUG_OBJECT (self, "started (model %s)", priv->config->spec->model);
+  find_at_start (self);
   return TRUE;
 }
 
@@ -1189,6 +1192,24 @@ set_cost (GstApixoBaseSrc *self)
   gst_apixo_generation_set_cost (priv->generation, usd, billed);
 }
 
+/* A result that is here already (a replay, the cache): served, no task.
+ * start() or the streaming thread. */
+static void
+serve_found (GstApixoBaseSrc *self, GstApixoPayOnce *d)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+
+  gst_apixo_generation_serve (priv->generation, priv->worker, priv->config,
+                              d->fd, d->size, d->task_id,
+                              g_steal_pointer (&d->message));
+  priv->hit_cache = g_steal_pointer (&d->cache);
+  d->fd = -1;
+  /* a run waited for was sharing its result: what was opened closes */
+  if (priv->progress_started)
+    on_progress (GST_PROGRESS_TYPE_COMPLETE, GST_APIXO_GENERATION_PROGRESS_CODE,
+                 "The result of the same request is here: no new task", self);
+}
+
 /* Streaming thread, the local inputs resolved: never pay twice (a replay,
  * the cache, the journal; gstapixopayonce.c), then submit, resume or serve.
  * FALSE with the error stored (or cancelled). */
@@ -1204,12 +1225,12 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
   if (priv->identity == NULL)
     priv->identity = gst_apixo_identity_new (
         priv->config, gst_apixo_local_inputs_get_digests (priv->local_inputs));
-  /* The worker (a thread) only when something is to be sent: a result
-   * that is here already is served at file speed. */
   found = gst_apixo_pay_once_find (&d, priv->config, priv->identity, priv->kept,
-                                   &callbacks, cancellable);
+                                   &callbacks, cancellable, FALSE);
   if (d.action != GST_APIXO_PAY_ONCE_SERVE)
     post_progress_start (self);
+  /* The worker (a thread) only when something is to be sent: a result
+   * that is here already is served at file speed. */
   if (!found) {
     ensure_worker (priv);
     gst_apixo_pay_once_decide (&d, priv->config, priv->identity,
@@ -1220,16 +1241,7 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
     ensure_worker (priv);
   switch (d.action) {
     case GST_APIXO_PAY_ONCE_SERVE:
-      gst_apixo_generation_serve (priv->generation, priv->worker, priv->config,
-                                  d.fd, d.size, d.task_id,
-                                  g_steal_pointer (&d.message));
-      priv->hit_cache = g_steal_pointer (&d.cache);
-      d.fd = -1;
-      /* a run waited for was sharing its result: what was opened closes */
-      if (priv->progress_started)
-        on_progress (
-            GST_PROGRESS_TYPE_COMPLETE, GST_APIXO_GENERATION_PROGRESS_CODE,
-            "The result of the same request is here: no new task", self);
+      serve_found (self, &d);
       ok = TRUE;
       break;
     case GST_APIXO_PAY_ONCE_FAIL:
@@ -1256,6 +1268,36 @@ launch_once (GstApixoBaseSrc *self, GCancellable *cancellable)
   }
   gst_apixo_pay_once_clear (&d);
   return ok;
+}
+
+/* start(), the run config built: a run with nothing to resolve first (no
+ * local input, no task-id) looks now, as filesrc opens its file, for a
+ * result that is here already and takes no time to check (a quick
+ * gst_apixo_pay_once_find(): a replay, a cache entry whose stamp still
+ * matches).  It is served at once: basesrc knows its size before the
+ * first read, and the first read only reads.  Anything else (a miss, an
+ * entry to hash again, a hit to copy to save-location) waits for the full
+ * look of the first read (launch_once()). */
+static void
+find_at_start (GstApixoBaseSrc *self)
+{
+  GstApixoBaseSrcPrivate *priv = PRIV (self);
+  const GstApixoSettings *run = &priv->config->settings;
+  GstApixoPayOnceCallbacks callbacks = { pay_once_message, pay_once_warning,
+                                         pay_once_waiting, self };
+  GstApixoPayOnce d;
+
+  if (priv->resuming || (priv->kept == NULL && !run->cache) ||
+      gst_apixo_request_spec_has_local_inputs (priv->config->spec))
+    return;
+  priv->identity = gst_apixo_identity_new (priv->config, NULL);
+  gst_apixo_pay_once_find (&d, priv->config, priv->identity, priv->kept,
+                           &callbacks, NULL, TRUE);
+  if (d.action == GST_APIXO_PAY_ONCE_SERVE) {
+    serve_found (self, &d);
+    priv->duration_set = TRUE; /* basesrc has the size: nothing to say */
+  }
+  gst_apixo_pay_once_clear (&d);
 }
 
 /* Streaming thread, first create(): publish the local inputs and launch the

@@ -797,6 +797,43 @@ gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key, gint *fd,
   return TRUE;
 }
 
+gboolean
+gst_apixo_cache_lookup_stamped (GstApixoCache *cache, const gchar *key,
+                                gint *fd, guint64 *size,
+                                GstApixoCacheMeta **meta)
+{
+  GstApixoCacheMeta *m = NULL;
+  CacheStamp recorded = { 0 }, now;
+  struct stat st;
+  gint f = -1;
+
+  g_return_val_if_fail (cache != NULL && fd != NULL && size != NULL, FALSE);
+  if (!key_is_valid (key) || meta_load (cache, key, &m, &recorded) != META_OK ||
+      (f = entry_open (cache, key, META_MISSING)) < 0 || fstat (f, &st) != 0 ||
+      !S_ISREG (st.st_mode) || (guint64)st.st_size != m->size) {
+    GST_DEBUG ("no stamped hit for %s", key);
+    if (f >= 0)
+      close (f);
+    gst_apixo_cache_meta_free (m);
+    return FALSE;
+  }
+  stamp_from_stat (&st, &now);
+  if (!stamp_equal (&now, &recorded)) {
+    GST_DEBUG ("%s: its stamp changed, it needs hashing", key);
+    close (f);
+    gst_apixo_cache_meta_free (m);
+    return FALSE;
+  }
+  GST_DEBUG ("stamped hit %s (%" G_GUINT64_FORMAT " bytes)", key, m->size);
+  *fd = f;
+  *size = m->size;
+  if (meta != NULL)
+    *meta = m;
+  else
+    gst_apixo_cache_meta_free (m);
+  return TRUE;
+}
+
 /* ---- eviction ----------------------------------------------------------- */
 
 static void

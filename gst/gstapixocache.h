@@ -81,6 +81,15 @@ gboolean gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key,
                                  gint *fd, guint64 *size,
                                  GstApixoCacheMeta **meta);
 
+/* The same, read-only and without reading the data: a hit only when the
+ * entry's file still has the stamp recorded when it was verified (nothing
+ * to hash); FALSE for anything else, which stays for
+ * gst_apixo_cache_lookup() to verify or remove.  For a look that must
+ * stay short (an element's start()). */
+gboolean gst_apixo_cache_lookup_stamped (GstApixoCache *cache, const gchar *key,
+                                         gint *fd, guint64 *size,
+                                         GstApixoCacheMeta **meta);
+
 /* Records that the entry of @key was used now (least recently used go
  * first).  Nothing when it is gone meanwhile; a failure to write is only
  * logged. */

@@ -189,7 +189,8 @@ keep_sidecar (const GstApixoCacheMeta *meta, const gchar *location,
 static gboolean
 try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
            GCancellable *cancellable, const gchar *dir,
-           const GstApixoIdentity *identity, const GstApixoPayOnceCallbacks *cb)
+           const GstApixoIdentity *identity, const GstApixoPayOnceCallbacks *cb,
+           gboolean quick)
 {
   GstApixoCacheMeta *meta = NULL;
   GError *error = NULL;
@@ -200,12 +201,15 @@ try_cache (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   d->cache =
       gst_apixo_cache_open (dir, config->settings.cache_max_size, &error);
   if (d->cache == NULL) {
-    warn_cache_directory (cb, "the result cache cannot be used", dir, error);
+    if (!quick) /* the full find says it */
+      warn_cache_directory (cb, "the result cache cannot be used", dir, error);
     g_error_free (error);
     return FALSE;
   }
-  if (!gst_apixo_cache_lookup (d->cache, identity->cache_key, &fd, &size,
-                               &meta))
+  if (quick ? !gst_apixo_cache_lookup_stamped (d->cache, identity->cache_key,
+                                               &fd, &size, &meta)
+            : !gst_apixo_cache_lookup (d->cache, identity->cache_key, &fd,
+                                       &size, &meta))
     return FALSE;
   location = g_strdup_printf ("%s/%s.mp4", gst_apixo_cache_get_dir (d->cache),
                               identity->cache_key);
@@ -404,7 +408,7 @@ gst_apixo_pay_once_find (GstApixoPayOnce *d, const GstApixoRunConfig *config,
                          const GstApixoIdentity *identity,
                          const GstApixoKept *kept,
                          const GstApixoPayOnceCallbacks *cb,
-                         GCancellable *cancellable)
+                         GCancellable *cancellable, gboolean quick)
 {
   gchar *dir;
   gboolean found;
@@ -416,10 +420,12 @@ gst_apixo_pay_once_find (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   d->action = GST_APIXO_PAY_ONCE_SUBMIT;
   if (try_kept (d, identity, kept))
     return TRUE;
-  if (!config->settings.cache)
+  /* quick: a hit's copy to save-location is no quick thing */
+  if (!config->settings.cache ||
+      (quick && config->settings.save_location != NULL))
     return FALSE;
   dir = gst_apixo_settings_cache_directory (&config->settings);
-  found = try_cache (d, config, cancellable, dir, identity, cb);
+  found = try_cache (d, config, cancellable, dir, identity, cb, quick);
   g_free (dir);
   return found;
 }

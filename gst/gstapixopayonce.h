@@ -83,13 +83,17 @@ typedef struct {
  * (SERVE, or RESUME of the kept task); FALSE otherwise, with the cache
  * opened in @decision (cache=true) for decide() to go on with.  A hit
  * with save-location copies the result there, interruptibly
- * (@cancellable). */
+ * (@cancellable).
+ * @quick (any thread; start()): only what takes no time and changes
+ * nothing: a replay, or a cache entry whose stamp still matches
+ * (gst_apixo_cache_lookup_stamped()), never with save-location, no
+ * warning; anything else is left to a full find. */
 gboolean gst_apixo_pay_once_find (GstApixoPayOnce *decision,
                                   const GstApixoRunConfig *config,
                                   const GstApixoIdentity *identity,
                                   const GstApixoKept *kept,
                                   const GstApixoPayOnceCallbacks *callbacks,
-                                  GCancellable *cancellable);
+                                  GCancellable *cancellable, gboolean quick);
 
 /* Streaming thread, after find() returned FALSE: the journal's verdict.
  * Waits (interruptibly: @cancellable) only while another live run holds

@@ -508,6 +508,78 @@ GST_START_TEST (test_corrupt_byte)
 
 GST_END_TEST;
 
+/* lookup_stamped(): @key's entry while its stamp is the recorded one,
+ * serving exactly @data. */
+static void
+assert_stamped_hit (const gchar *key, GBytes *data)
+{
+  GstApixoCacheMeta *meta = NULL;
+  g_autoptr (GBytes) got = NULL;
+  guint64 size = 0;
+  gint fd = -1;
+
+  fail_unless (gst_apixo_cache_lookup_stamped (cache, key, &fd, &size, &meta),
+               "no stamped hit for %s", key);
+  assert_equals_uint64 (size, g_bytes_get_size (data));
+  assert_equals_string (meta->key, key);
+  got = read_fd_all (fd);
+  fail_unless (g_bytes_equal (got, data), "the served bytes differ");
+  close (fd);
+  gst_apixo_cache_meta_free (meta);
+}
+
+/* lookup_stamped() says no, and leaves the entry where it is. */
+static void
+assert_stamped_miss (const gchar *key)
+{
+  GstApixoCacheMeta *meta = NULL;
+  guint64 size = 0;
+  gint fd = -1;
+
+  fail_if (gst_apixo_cache_lookup_stamped (cache, key, &fd, &size, &meta));
+  assert_equals_int (fd, -1);
+  fail_unless (meta == NULL);
+  fail_unless (entry_exists (key, ".mp4") && entry_exists (key, ".json"));
+}
+
+/* The quick look (an element's start()) serves only an entry whose file
+ * still has its recorded stamp; one that needs hashing, corrupt or not, is
+ * neither served nor removed: that is lookup()'s. */
+GST_START_TEST (test_lookup_stamped)
+{
+  g_autofree gchar *stored = entry_file (entry_key, ".mp4");
+  guint64 size;
+  guint8 byte;
+  gint fd;
+
+  fail_if (gst_apixo_cache_lookup_stamped (cache, entry_key, &fd, &size, NULL));
+  /* stored from a file since removed (a new ctime, maybe): lookup() may
+   * hash it once; from then on the stamp is the file's */
+  store_and_forget (entry_key, small_data);
+  assert_hit_only (entry_key, small_data);
+  assert_stamped_hit (entry_key, small_data);
+
+  /* touched: the same bytes under a new stamp, hashed by lookup() once */
+  set_mtime (stored, 3600);
+  assert_stamped_miss (entry_key);
+  assert_hit_only (entry_key, small_data);
+  assert_stamped_hit (entry_key, small_data);
+
+  /* a byte changed (and the time with it) */
+  fd = open (stored, O_RDWR);
+  fail_unless (fd >= 0);
+  fail_unless (pread (fd, &byte, 1, SMALL_SIZE / 2) == 1);
+  byte ^= 0x5a;
+  fail_unless (pwrite (fd, &byte, 1, SMALL_SIZE / 2) == 1);
+  close (fd);
+  set_mtime (stored, 7200);
+  assert_stamped_miss (entry_key);
+  assert_miss (entry_key);
+  assert_entry_gone (entry_key);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_truncated)
 {
   g_autofree gchar *stored = entry_file (entry_key, ".mp4");
@@ -878,6 +950,7 @@ apixo_cache_suite (void)
   tcase_add_test (tc, test_meta_too_large);
   tcase_add_test (tc, test_corrupt_byte);
   tcase_add_test (tc, test_truncated);
+  tcase_add_test (tc, test_lookup_stamped);
   tcase_add_test (tc, test_meta_garbage);
   tcase_add_test (tc, test_half_entries);
   tc = cache_tcase (s, "directory");

@@ -887,6 +887,64 @@ GST_START_TEST (test_cache_hit)
 
 GST_END_TEST;
 
+/* A hit without save-location is found when the element starts, as
+ * filesrc opens its file: activated in pull mode, before anything reads,
+ * its size answers a duration query and the bus says "cached"; its bytes
+ * are the entry's, and no request reached the service. */
+GST_START_TEST (test_cache_hit_known_from_start)
+{
+  g_autofree gchar *task_id = fill_cache ();
+  g_autofree gchar *entry = only_cache_entry ();
+  g_autofree gchar *desc = g_strdup_printf (
+      "apixosrc name=src base-url=%s api-key=test-key " REQUEST TIMING
+      "cache-directory=%s cache=true",
+      sim_fixture_base_url (sim), cache_dir);
+  g_autoptr (GstElement) src = gst_parse_launch (desc, NULL);
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (src, "src");
+  g_autoptr (GstBus) bus = gst_bus_new ();
+  g_autoptr (JsonNode) before = sim_activity ();
+  g_autoptr (JsonNode) after = NULL;
+  g_autoptr (GstMessage) msg = NULL;
+  g_autoptr (GstBuffer) buf = NULL;
+  g_autofree gchar *bytes = NULL;
+  gsize length;
+  gint64 duration = -1;
+  GstMapInfo map;
+
+  fail_unless (g_file_get_contents (entry, &bytes, &length, NULL));
+  gst_element_set_bus (src, bus);
+  fail_unless_equals_int (gst_element_set_state (src, GST_STATE_READY),
+                          GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_pad_activate_mode (pad, GST_PAD_MODE_PULL, TRUE));
+
+  fail_unless (gst_element_query_duration (src, GST_FORMAT_BYTES, &duration));
+  fail_unless_equals_int64 (duration, length);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL && gst_message_has_name (msg, "apixo-task") &&
+                   g_strcmp0 (gst_structure_get_string (
+                                  gst_message_get_structure (msg), "event"),
+                              "cached") == 0,
+               "no \"cached\" message when the element started");
+  fail_unless_equals_string (
+      gst_structure_get_string (gst_message_get_structure (msg), "task-id"),
+      task_id);
+
+  fail_unless_equals_int (gst_pad_get_range (pad, 0, length, &buf),
+                          GST_FLOW_OK);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless (map.size == length && memcmp (map.data, bytes, length) == 0);
+  gst_buffer_unmap (buf, &map);
+
+  fail_unless (gst_pad_activate_mode (pad, GST_PAD_MODE_PULL, FALSE));
+  gst_element_set_state (src, GST_STATE_NULL);
+  after = sim_activity ();
+  fail_unless (json_node_equal (before, after),
+               "the cache hit talked to the service: %s then %s",
+               json_to_string (before, FALSE), json_to_string (after, FALSE));
+}
+
+GST_END_TEST;
+
 /* Overwrites 4 KiB in the middle of @path in place: its size stays. */
 static void
 overwrite_middle (const gchar *path)
@@ -998,6 +1056,7 @@ apixosrc_payonce_suite (void)
   tcase_add_test (replays, test_second_pipeline_while_first_plays);
   tcase_add_test (replays, test_stop_before_submission_sent);
   tcase_add_test (cache, test_cache_hit);
+  tcase_add_test (cache, test_cache_hit_known_from_start);
   tcase_add_test (cache, test_corrupt_cache_entry);
   tcase_add_test (cache, test_read_only_cache_directory);
   return s;
