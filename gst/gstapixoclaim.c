@@ -26,6 +26,7 @@
 #endif
 
 #include "gstapixoclaim.h"
+#include "gstapixodebug.h"
 #include "gstapixolease.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_claim_debug);
@@ -58,8 +59,8 @@ gst_apixo_claim_new (const gchar *cache_dir, const GstApixoIdentity *identity,
   GstApixoJournal *journal;
   GstApixoClaim *claim;
 
-  GST_DEBUG_CATEGORY_INIT (apixo_claim_debug, "apixoclaim", 0,
-                           "APIXO run claims (journal)");
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_claim_debug, "apixoclaim", 0,
+                                      "APIXO run claims (journal)");
   journal = gst_apixo_journal_open (cache_dir, error);
   if (journal == NULL)
     return NULL;

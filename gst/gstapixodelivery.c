@@ -30,6 +30,7 @@
 #endif
 
 #include "gstapixodelivery.h"
+#include "gstapixodebug.h"
 #include "gstapixoerror.h"
 
 #include <unistd.h>
@@ -70,7 +71,7 @@ gst_apixo_delivery_new (GstApixoClaim *claim, GstApixoCache *cache,
 {
   GstApixoDelivery *d = g_new0 (GstApixoDelivery, 1);
 
-  GST_DEBUG_CATEGORY_INIT (
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (
       apixo_delivery_debug, "apixodelivery", 0,
       "APIXO: the journal record and cache entry of a run");
   d->claim = claim;

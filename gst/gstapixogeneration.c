@@ -42,6 +42,7 @@
 #endif
 
 #include "gstapixogeneration.h"
+#include "gstapixodebug.h"
 #include "gstapixoerror.h"
 #include "gstapixomp4.h"
 #include "gstapixonetpolicy.h"
@@ -96,8 +97,8 @@ gst_apixo_generation_new (const GstApixoGenerationCallbacks *callbacks,
 {
   GstApixoGeneration *gen = g_new0 (GstApixoGeneration, 1);
 
-  GST_DEBUG_CATEGORY_INIT (apixo_generation_debug, "apixogeneration", 0,
-                           "APIXO generation state");
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_generation_debug, "apixogeneration",
+                                      0, "APIXO generation state");
   gen->callbacks = callbacks;
   gen->user_data = user_data;
   gen->estimated_cost = gen->billed_seconds = -1;

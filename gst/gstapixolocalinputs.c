@@ -27,6 +27,7 @@
 #endif
 
 #include "gstapixolocalinputs.h"
+#include "gstapixodebug.h"
 #include "gstapixomediaserver.h"
 
 #include <string.h>
@@ -81,8 +82,8 @@ gst_apixo_local_inputs_new (const GstApixoLocalInputsConfig *config)
   GstApixoLocalInputs *inputs = g_new0 (GstApixoLocalInputs, 1);
 
   /* Idempotent: the same category every time. */
-  GST_DEBUG_CATEGORY_INIT (apixo_local_inputs_debug, "apixolocalinputs", 0,
-                           "APIXO local inputs");
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (
+      apixo_local_inputs_debug, "apixolocalinputs", 0, "APIXO local inputs");
   inputs->public_url = g_strdup (config->public_url);
   inputs->server_address = g_strdup (config->server_address);
   inputs->server_port = config->server_port;

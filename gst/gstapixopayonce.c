@@ -24,6 +24,7 @@
 #endif
 
 #include "gstapixopayonce.h"
+#include "gstapixodebug.h"
 #include "gstapixoerror.h"
 #include "gstapixosidecar.h"
 
@@ -413,8 +414,8 @@ gst_apixo_pay_once_find (GstApixoPayOnce *d, const GstApixoRunConfig *config,
   gchar *dir;
   gboolean found;
 
-  GST_DEBUG_CATEGORY_INIT (apixo_pay_once_debug, "apixopayonce", 0,
-                           "APIXO: never pay twice");
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_pay_once_debug, "apixopayonce", 0,
+                                      "APIXO: never pay twice");
   memset (d, 0, sizeof (*d));
   d->fd = -1;
   d->action = GST_APIXO_PAY_ONCE_SUBMIT;

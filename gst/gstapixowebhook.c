@@ -30,6 +30,7 @@
 #endif
 
 #include "gstapixowebhook.h"
+#include "gstapixodebug.h"
 #include "gstapixomediaserver.h"
 
 #include <string.h>
@@ -114,8 +115,8 @@ gst_apixo_webhook_new (const gchar *public_url, const gchar *server_address,
   GstApixoMediaServer *server;
 
   g_return_val_if_fail (public_url != NULL, NULL);
-  GST_DEBUG_CATEGORY_INIT (apixo_webhook_debug, "apixowebhook", 0,
-                           "APIXO webhook receiver");
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_webhook_debug, "apixowebhook", 0,
+                                      "APIXO webhook receiver");
 
   server = gst_apixo_media_server_acquire (server_address, server_port,
                                            cancellable, error);
