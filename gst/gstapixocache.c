@@ -551,10 +551,11 @@ parse_meta_object (JsonObject *obj, const gchar *key, GstApixoCacheMeta *meta,
          parse_stamp (obj, stamp);
 }
 
-/* The metadata in @text if it is valid and is @key's; NULL otherwise. */
+/* The metadata in @text if it is valid and is @key's; NULL otherwise.
+ * Its sidecar (text written again from the parsed JSON) only if asked. */
 static GstApixoCacheMeta *
 meta_parse (const gchar *text, gsize length, const gchar *key,
-            CacheStamp *stamp)
+            CacheStamp *stamp, gboolean with_sidecar)
 {
   JsonNode *root = gst_apixo_json_parse_object (text, length, NULL);
   GstApixoCacheMeta *meta = g_new0 (GstApixoCacheMeta, 1);
@@ -562,7 +563,7 @@ meta_parse (const gchar *text, gsize length, const gchar *key,
   if (root == NULL ||
       !parse_meta_object (json_node_get_object (root), key, meta, stamp))
     g_clear_pointer (&meta, gst_apixo_cache_meta_free);
-  else
+  else if (with_sidecar)
     meta->sidecar = parse_sidecar (json_node_get_object (root));
   g_clear_pointer (&root, json_node_unref);
   return meta;
@@ -589,14 +590,14 @@ meta_read (const gchar *path, gsize *length, gboolean *missing)
 
 static MetaState
 meta_load (GstApixoCache *cache, const gchar *key, GstApixoCacheMeta **meta,
-           CacheStamp *stamp)
+           CacheStamp *stamp, gboolean with_sidecar)
 {
   gchar *path = entry_path (cache, key, CACHE_META_SUFFIX);
   gboolean missing = FALSE;
   gsize length = 0;
   gchar *text = meta_read (path, &length, &missing);
 
-  *meta = text ? meta_parse (text, length, key, stamp) : NULL;
+  *meta = text ? meta_parse (text, length, key, stamp, with_sidecar) : NULL;
   if (text != NULL && *meta == NULL)
     GST_WARNING ("invalid metadata %s", path);
   g_free (text);
@@ -737,7 +738,8 @@ gst_apixo_cache_mark_used (GstApixoCache *cache, const gchar *key)
   GError *error = NULL;
 
   g_return_if_fail (cache != NULL);
-  if (!key_is_valid (key) || meta_load (cache, key, &meta, &stamp) != META_OK)
+  if (!key_is_valid (key) ||
+      meta_load (cache, key, &meta, &stamp, TRUE) != META_OK)
     return; /* evicted or replaced meanwhile: nothing to note */
   meta->used_time = g_get_real_time ();
   if (!meta_save (cache, meta, &stamp, FALSE, &error))
@@ -778,7 +780,7 @@ gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key, gint *fd,
   g_return_val_if_fail (cache != NULL && fd != NULL && size != NULL, FALSE);
   if (!key_is_valid (key))
     return FALSE;
-  state = meta_load (cache, key, &m, &stamp);
+  state = meta_load (cache, key, &m, &stamp, TRUE);
   f = entry_open (cache, key, state);
   if (f < 0 || !entry_check (cache, key, f, state, m, &stamp)) {
     GST_DEBUG ("miss %s", key);
@@ -808,7 +810,8 @@ gst_apixo_cache_lookup_stamped (GstApixoCache *cache, const gchar *key,
   gint f = -1;
 
   g_return_val_if_fail (cache != NULL && fd != NULL && size != NULL, FALSE);
-  if (!key_is_valid (key) || meta_load (cache, key, &m, &recorded) != META_OK ||
+  if (!key_is_valid (key) ||
+      meta_load (cache, key, &m, &recorded, FALSE) != META_OK ||
       (f = entry_open (cache, key, META_MISSING)) < 0 || fstat (f, &st) != 0 ||
       !S_ISREG (st.st_mode) || (guint64)st.st_size != m->size) {
     GST_DEBUG ("no stamped hit for %s", key);
@@ -877,7 +880,7 @@ entry_used_time (GstApixoCache *cache, const gchar *key, const struct stat *st)
   CacheStamp stamp;
   gint64 used = timespec_ns (&st->st_ctim) / 1000;
 
-  if (meta_load (cache, key, &meta, &stamp) == META_OK)
+  if (meta_load (cache, key, &meta, &stamp, FALSE) == META_OK)
     used = meta->used_time;
   gst_apixo_cache_meta_free (meta);
   return used;

@@ -85,7 +85,7 @@ gboolean gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key,
  * entry's file still has the stamp recorded when it was verified (nothing
  * to hash); FALSE for anything else, which stays for
  * gst_apixo_cache_lookup() to verify or remove.  For a look that must
- * stay short (an element's start()). */
+ * stay short (an element's start()); *meta has no sidecar. */
 gboolean gst_apixo_cache_lookup_stamped (GstApixoCache *cache, const gchar *key,
                                          gint *fd, guint64 *size,
                                          GstApixoCacheMeta **meta);
