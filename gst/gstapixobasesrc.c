@@ -109,9 +109,10 @@ typedef struct {
    * thread), freed in stop(). */
   GstApixoLocalInputs *local_inputs;
 
-  /* This run's identity (streaming thread, from launch_task() to stop())
-   * and what the last run left for a replay (application thread in stop()
-   * and at NULL, streaming thread in launch_task(): never at once). */
+  /* This run's identity (start() or the streaming thread's launch_task(),
+   * to stop()) and what the last run left for a replay (application thread
+   * in start(), stop() and at NULL, streaming thread in launch_task():
+   * never at once). */
   GstApixoIdentity *identity;
   GstApixoKept *kept;
   /* The cache this run's result came from (start() or the streaming
