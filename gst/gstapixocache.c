@@ -768,21 +768,13 @@ entry_open (GstApixoCache *cache, const gchar *key, MetaState state)
   return fd;
 }
 
-gboolean
-gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key, gint *fd,
-                        guint64 *size, GstApixoCacheMeta **meta)
+/* The answer of a lookup: a hit hands @f and @m over (@m as asked), a
+ * miss closes and frees them. */
+static gboolean
+lookup_answer (gboolean hit, const gchar *key, gint f, GstApixoCacheMeta *m,
+               gint *fd, guint64 *size, GstApixoCacheMeta **meta)
 {
-  GstApixoCacheMeta *m = NULL;
-  CacheStamp stamp = { 0 };
-  MetaState state;
-  gint f;
-
-  g_return_val_if_fail (cache != NULL && fd != NULL && size != NULL, FALSE);
-  if (!key_is_valid (key))
-    return FALSE;
-  state = meta_load (cache, key, &m, &stamp, TRUE);
-  f = entry_open (cache, key, state);
-  if (f < 0 || !entry_check (cache, key, f, state, m, &stamp)) {
+  if (!hit) {
     GST_DEBUG ("miss %s", key);
     if (f >= 0)
       close (f);
@@ -800,41 +792,56 @@ gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key, gint *fd,
 }
 
 gboolean
+gst_apixo_cache_lookup (GstApixoCache *cache, const gchar *key, gint *fd,
+                        guint64 *size, GstApixoCacheMeta **meta)
+{
+  GstApixoCacheMeta *m = NULL;
+  CacheStamp stamp = { 0 };
+  MetaState state;
+  gint f;
+
+  g_return_val_if_fail (cache != NULL && fd != NULL && size != NULL, FALSE);
+  if (!key_is_valid (key))
+    return FALSE;
+  state = meta_load (cache, key, &m, &stamp, TRUE);
+  f = entry_open (cache, key, state);
+  return lookup_answer (f >= 0 && entry_check (cache, key, f, state, m, &stamp),
+                        key, f, m, fd, size, meta);
+}
+
+/* @f (or -1), the data file of @m (or NULL), is a regular file of its size
+ * whose stamp is still @recorded. */
+static gboolean
+entry_is_stamped (gint f, const GstApixoCacheMeta *m,
+                  const CacheStamp *recorded)
+{
+  CacheStamp now;
+  struct stat st;
+
+  if (f < 0 || m == NULL || fstat (f, &st) != 0 || !S_ISREG (st.st_mode) ||
+      (guint64)st.st_size != m->size)
+    return FALSE;
+  stamp_from_stat (&st, &now);
+  return stamp_equal (&now, recorded);
+}
+
+gboolean
 gst_apixo_cache_lookup_stamped (GstApixoCache *cache, const gchar *key,
                                 gint *fd, guint64 *size,
                                 GstApixoCacheMeta **meta)
 {
   GstApixoCacheMeta *m = NULL;
-  CacheStamp recorded = { 0 }, now;
-  struct stat st;
+  CacheStamp recorded = { 0 };
   gint f = -1;
 
   g_return_val_if_fail (cache != NULL && fd != NULL && size != NULL, FALSE);
-  if (!key_is_valid (key) ||
-      meta_load (cache, key, &m, &recorded, FALSE) != META_OK ||
-      (f = entry_open (cache, key, META_MISSING)) < 0 || fstat (f, &st) != 0 ||
-      !S_ISREG (st.st_mode) || (guint64)st.st_size != m->size) {
-    GST_DEBUG ("no stamped hit for %s", key);
-    if (f >= 0)
-      close (f);
-    gst_apixo_cache_meta_free (m);
+  if (!key_is_valid (key))
     return FALSE;
-  }
-  stamp_from_stat (&st, &now);
-  if (!stamp_equal (&now, &recorded)) {
-    GST_DEBUG ("%s: its stamp changed, it needs hashing", key);
-    close (f);
-    gst_apixo_cache_meta_free (m);
-    return FALSE;
-  }
-  GST_DEBUG ("stamped hit %s (%" G_GUINT64_FORMAT " bytes)", key, m->size);
-  *fd = f;
-  *size = m->size;
-  if (meta != NULL)
-    *meta = m;
-  else
-    gst_apixo_cache_meta_free (m);
-  return TRUE;
+  /* nothing removed: META_MISSING makes entry_open() only open */
+  if (meta_load (cache, key, &m, &recorded, FALSE) == META_OK)
+    f = entry_open (cache, key, META_MISSING);
+  return lookup_answer (entry_is_stamped (f, m, &recorded), key, f, m, fd, size,
+                        meta);
 }
 
 /* ---- eviction ----------------------------------------------------------- */

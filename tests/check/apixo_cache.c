@@ -227,18 +227,22 @@ read_fd_all (gint fd)
   return g_byte_array_free_to_bytes (all);
 }
 
-/* A hit for @key serving exactly @data; returns its metadata. */
+typedef gboolean (*LookupFunc) (GstApixoCache *cache, const gchar *key,
+                                gint *fd, guint64 *size,
+                                GstApixoCacheMeta **meta);
+
+/* A hit of @lookup for @key serving exactly @data; returns its metadata. */
 static GstApixoCacheMeta *
-assert_hit (const gchar *key, GBytes *data)
+assert_hit_by (LookupFunc lookup, const gchar *key, GBytes *data)
 {
   GstApixoCacheMeta *meta = NULL;
   g_autoptr (GBytes) got = NULL;
   guint64 size = 0;
   gint fd = -1;
 
-  fail_unless (gst_apixo_cache_lookup (cache, key, &fd, &size, &meta),
-               "miss for %s", key);
+  fail_unless (lookup (cache, key, &fd, &size, &meta), "miss for %s", key);
   fail_unless (fd >= 0 && meta != NULL);
+  assert_equals_string (meta->key, key);
   /* Read-only and not inherited by children. */
   assert_equals_int (fcntl (fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDONLY);
   fail_unless (fcntl (fd, F_GETFD) & FD_CLOEXEC);
@@ -247,6 +251,12 @@ assert_hit (const gchar *key, GBytes *data)
   fail_unless (g_bytes_equal (got, data), "the served bytes differ");
   close (fd);
   return meta;
+}
+
+static GstApixoCacheMeta *
+assert_hit (const gchar *key, GBytes *data)
+{
+  return assert_hit_by (gst_apixo_cache_lookup, key, data);
 }
 
 static void
@@ -481,22 +491,29 @@ GST_END_TEST;
 
 /* ---- damaged entries ---------------------------------------------------- */
 
+/* Flips the byte at @offset of @path in place (its size unchanged). */
+static void
+flip_byte (const gchar *path, goffset offset)
+{
+  guint8 byte;
+  gint fd = open (path, O_RDWR);
+
+  fail_unless (fd >= 0);
+  fail_unless (pread (fd, &byte, 1, offset) == 1);
+  byte ^= 0x5a;
+  fail_unless (pwrite (fd, &byte, 1, offset) == 1);
+  close (fd);
+}
+
 /* One byte changed in the middle of the stored file (its mtime and ctime
  * change with it): the checksum no longer matches, the entry is removed,
  * and a new store replaces it. */
 GST_START_TEST (test_corrupt_byte)
 {
   g_autofree gchar *stored = entry_file (entry_key, ".mp4");
-  guint8 byte;
-  gint fd;
 
   store_and_forget (entry_key, big_data);
-  fd = open (stored, O_RDWR);
-  fail_unless (fd >= 0);
-  fail_unless (pread (fd, &byte, 1, BIG_SIZE / 2) == 1);
-  byte ^= 0x5a;
-  fail_unless (pwrite (fd, &byte, 1, BIG_SIZE / 2) == 1);
-  close (fd);
+  flip_byte (stored, BIG_SIZE / 2);
 
   assert_miss (entry_key);
   assert_entry_gone (entry_key);
@@ -513,19 +530,8 @@ GST_END_TEST;
 static void
 assert_stamped_hit (const gchar *key, GBytes *data)
 {
-  GstApixoCacheMeta *meta = NULL;
-  g_autoptr (GBytes) got = NULL;
-  guint64 size = 0;
-  gint fd = -1;
-
-  fail_unless (gst_apixo_cache_lookup_stamped (cache, key, &fd, &size, &meta),
-               "no stamped hit for %s", key);
-  assert_equals_uint64 (size, g_bytes_get_size (data));
-  assert_equals_string (meta->key, key);
-  got = read_fd_all (fd);
-  fail_unless (g_bytes_equal (got, data), "the served bytes differ");
-  close (fd);
-  gst_apixo_cache_meta_free (meta);
+  gst_apixo_cache_meta_free (
+      assert_hit_by (gst_apixo_cache_lookup_stamped, key, data));
 }
 
 /* lookup_stamped() says no, and leaves the entry where it is. */
@@ -549,7 +555,6 @@ GST_START_TEST (test_lookup_stamped)
 {
   g_autofree gchar *stored = entry_file (entry_key, ".mp4");
   guint64 size;
-  guint8 byte;
   gint fd;
 
   fail_if (gst_apixo_cache_lookup_stamped (cache, entry_key, &fd, &size, NULL));
@@ -566,12 +571,7 @@ GST_START_TEST (test_lookup_stamped)
   assert_stamped_hit (entry_key, small_data);
 
   /* a byte changed (and the time with it) */
-  fd = open (stored, O_RDWR);
-  fail_unless (fd >= 0);
-  fail_unless (pread (fd, &byte, 1, SMALL_SIZE / 2) == 1);
-  byte ^= 0x5a;
-  fail_unless (pwrite (fd, &byte, 1, SMALL_SIZE / 2) == 1);
-  close (fd);
+  flip_byte (stored, SMALL_SIZE / 2);
   set_mtime (stored, 7200);
   assert_stamped_miss (entry_key);
   assert_miss (entry_key);
