@@ -77,6 +77,7 @@
 #endif
 
 #include "gstapixocache.h"
+#include "gstapixodebug.h"
 #include "gstapixodurable.h"
 #include "gstapixojson.h"
 
@@ -145,14 +146,6 @@ typedef struct {
 } CacheEntry;
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static gpointer
-cache_init_debug (gpointer data)
-{
-  GST_DEBUG_CATEGORY_INIT (apixo_cache_debug, "apixocache", 0,
-                           "APIXO result cache");
-  return NULL;
-}
 
 static gboolean
 set_errno_error (GError **error, gint err, const gchar *what, const gchar *path)
@@ -1203,13 +1196,13 @@ dir_is_usable (const struct stat *st, const gchar *dir)
 GstApixoCache *
 gst_apixo_cache_open (const gchar *cache_dir, guint64 max_size, GError **error)
 {
-  static GOnce debug_once = G_ONCE_INIT;
   gchar *dir;
   GstApixoCache *cache;
   struct stat st;
 
   g_return_val_if_fail (cache_dir != NULL, NULL);
-  g_once (&debug_once, cache_init_debug, NULL);
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_cache_debug, "apixocache", 0,
+                                      "APIXO result cache");
   dir = g_build_filename (cache_dir, "results", NULL);
   /* made only when missing: a hit costs one stat() here */
   if ((stat (dir, &st) != 0 &&

@@ -27,6 +27,7 @@
 #endif
 
 #include "gstapixoclient.h"
+#include "gstapixodebug.h"
 #include "gstapixoerror.h"
 #include "gstapixojson.h"
 #include "gstapixonetpolicy.h"
@@ -86,13 +87,8 @@ call_what (CallKind kind)
 static void
 client_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_client_debug, "apixoclient", 0,
-                             "APIXO API client");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_client_debug, "apixoclient", 0,
+                                      "APIXO API client");
 }
 
 /* ---- small helpers ------------------------------------------------------- */

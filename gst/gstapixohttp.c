@@ -24,6 +24,7 @@
 #endif
 
 #include "gstapixohttp.h"
+#include "gstapixodebug.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -37,13 +38,8 @@ GST_DEBUG_CATEGORY_STATIC (apixo_http_debug);
 static void
 http_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_http_debug, "apixohttp", 0,
-                             "APIXO HTTP helpers");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_http_debug, "apixohttp", 0,
+                                      "APIXO HTTP helpers");
 }
 
 void

@@ -37,6 +37,7 @@
 #endif
 
 #include "gstapixoinput.h"
+#include "gstapixodebug.h"
 
 #include <gst/base/gsttypefindhelper.h>
 
@@ -83,13 +84,8 @@ struct _GstApixoInput {
 static void
 input_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_input_debug, "apixoinput", 0,
-                             "APIXO local inputs");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_input_debug, "apixoinput", 0,
+                                      "APIXO local inputs");
 }
 
 static GstApixoInput *

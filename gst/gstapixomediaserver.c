@@ -40,6 +40,7 @@
 #endif
 
 #include "gstapixomediaserver.h"
+#include "gstapixodebug.h"
 #include "gstapixoworker.h"
 
 #include <libsoup/soup.h>
@@ -168,13 +169,9 @@ limit_from_env (const gchar *name, guint fallback)
 static void
 media_server_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_media_server_debug, "apixomediaserver", 0,
-                             "APIXO embedded media server");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_media_server_debug,
+                                      "apixomediaserver", 0,
+                                      "APIXO embedded media server");
 }
 
 /* ---- entries ------------------------------------------------------------- */

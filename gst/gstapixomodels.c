@@ -84,6 +84,7 @@
 #endif
 
 #include "gstapixomodels.h"
+#include "gstapixodebug.h"
 
 #include <gio/gio.h>
 #include <math.h>
@@ -494,13 +495,8 @@ static const ModelRules MODELS[] = {
 static void
 models_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_models_debug, "apixomodels", 0,
-                             "APIXO model catalogue");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_models_debug, "apixomodels", 0,
+                                      "APIXO model catalogue");
 }
 
 static const ModelRules *

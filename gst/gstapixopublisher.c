@@ -25,6 +25,7 @@
 #endif
 
 #include "gstapixopublisher.h"
+#include "gstapixodebug.h"
 #include "gstapixomediaserver.h"
 
 #include <string.h>
@@ -47,13 +48,8 @@ struct _GstApixoPublisher {
 static void
 publisher_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_publisher_debug, "apixopublisher", 0,
-                             "APIXO local input publishing");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_publisher_debug, "apixopublisher",
+                                      0, "APIXO local input publishing");
 }
 
 static gboolean

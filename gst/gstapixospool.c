@@ -101,6 +101,7 @@
 #endif
 
 #include "gstapixospool.h"
+#include "gstapixodebug.h"
 #include "gstapixoerror.h"
 #include "gstapixonetpolicy.h"
 
@@ -235,13 +236,8 @@ static void transfer_read (SpoolTransfer *t);
 static void
 spool_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_spool_debug, "apixospool", 0,
-                             "APIXO result spool");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_spool_debug, "apixospool", 0,
+                                      "APIXO result spool");
 }
 
 static gchar *

@@ -35,6 +35,7 @@
 #endif
 
 #include "gstapixotask.h"
+#include "gstapixodebug.h"
 #include "gstapixolimiter.h"
 #include "gstapixoprogress.h"
 #include "gstapixowebhook.h"
@@ -189,13 +190,8 @@ gst_apixo_task_new (GstApixoWorker *worker, GstApixoRunConfig *config,
                     const GstApixoTaskCallbacks *callbacks, gpointer user_data)
 {
   GstApixoTask *task = g_new0 (GstApixoTask, 1);
-  static gsize debug_done = 0;
-
-  if (g_once_init_enter (&debug_done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_task_debug, "apixotask", 0,
-                             "APIXO task state machine");
-    g_once_init_leave (&debug_done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_task_debug, "apixotask", 0,
+                                      "APIXO task state machine");
 
   task->refcount = 1;
   task->worker = worker;

@@ -30,6 +30,7 @@
 #endif
 
 #include "gstapixoworker.h"
+#include "gstapixodebug.h"
 
 GST_DEBUG_CATEGORY_STATIC (apixo_worker_debug);
 #define GST_CAT_DEFAULT apixo_worker_debug
@@ -59,13 +60,8 @@ static guint n_threads;
 static void
 worker_init_debug (void)
 {
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (apixo_worker_debug, "apixoworker", 0,
-                             "APIXO shared HTTP worker");
-    g_once_init_leave (&done, 1);
-  }
+  GST_APIXO_DEBUG_CATEGORY_INIT_ONCE (apixo_worker_debug, "apixoworker", 0,
+                                      "APIXO shared HTTP worker");
 }
 
 static gboolean
