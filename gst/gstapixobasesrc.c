@@ -1374,22 +1374,34 @@ note_final (GstApixoBaseSrc *self, GstApixoSpool *spool)
     priv->final_spool = spool;
 }
 
+/* Reads @spool; a failure is the generation's (posted). */
+static GstFlowReturn
+read_spool (GstApixoBaseSrc *self, GstApixoSpool *spool, guint64 offset,
+            guint size, GCancellable *cancellable, GstBuffer **buf)
+{
+  GError *error = NULL;
+  GstFlowReturn ret;
+
+  ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
+  if (ret == GST_FLOW_ERROR) {
+    gst_apixo_generation_read_failed (PRIV (self)->generation, error);
+    g_clear_error (&error);
+  }
+  return ret;
+}
+
 static GstFlowReturn
 read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
              guint64 offset, guint size, GCancellable *cancellable,
              GstBuffer **buf)
 {
   GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GError *error = NULL;
   GstFlowReturn ret;
   gboolean final = FALSE;
 
-  ret = gst_apixo_spool_read (spool, offset, size, cancellable, buf, &error);
-  if (ret == GST_FLOW_ERROR) {
-    gst_apixo_generation_read_failed (priv->generation, error);
-    g_clear_error (&error);
+  ret = read_spool (self, spool, offset, size, cancellable, buf);
+  if (ret == GST_FLOW_ERROR)
     return ret;
-  }
   if (ret == GST_FLOW_EOS)
     return gst_apixo_generation_wait_downloaded (priv->generation, cancellable);
   if (ret == GST_FLOW_OK) {
@@ -1417,17 +1429,7 @@ read_result (GstApixoBaseSrc *self, GstApixoSpool *spool, gboolean pull,
 static GstFlowReturn
 read_final (GstApixoBaseSrc *self, guint64 offset, guint size, GstBuffer **buf)
 {
-  GstApixoBaseSrcPrivate *priv = PRIV (self);
-  GError *error = NULL;
-  GstFlowReturn ret;
-
-  ret =
-      gst_apixo_spool_read (priv->final_spool, offset, size, NULL, buf, &error);
-  if (ret == GST_FLOW_ERROR) {
-    gst_apixo_generation_read_failed (priv->generation, error);
-    g_clear_error (&error);
-  }
-  return ret;
+  return read_spool (self, PRIV (self)->final_spool, offset, size, NULL, buf);
 }
 
 /* Launches the task the first time, waits for the spool, reads. */

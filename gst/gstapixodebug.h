@@ -17,8 +17,9 @@ G_BEGIN_DECLS
 /* GST_DEBUG_CATEGORY_INIT the first time only, from any thread.  Each
  * GST_DEBUG_CATEGORY_INIT allocates a category, matches it against the
  * GST_DEBUG patterns and walks every category of the process under a lock
- * before finding its own again: code that runs per run or per element
- * (not in a class or plugin init) registers its category with this. */
+ * before finding its own again: a unit whose code may first run per run,
+ * per element or on any thread (not only in a class or plugin init)
+ * registers its category with this. */
 #define GST_APIXO_DEBUG_CATEGORY_INIT_ONCE(cat, name, color, description)      \
   G_STMT_START                                                                 \
   {                                                                            \
