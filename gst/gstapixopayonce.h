@@ -84,10 +84,11 @@ typedef struct {
  * opened in @decision (cache=true) for decide() to go on with.  A hit
  * with save-location copies the result there, interruptibly
  * (@cancellable).
- * @quick (any thread; start()): only what takes no time and changes
- * nothing: a replay, or a cache entry whose stamp still matches
+ * @quick (any thread; start()): only what takes no time and changes no
+ * entry: a replay, or a cache entry whose stamp still matches
  * (gst_apixo_cache_lookup_stamped()), never with save-location, no
- * warning; anything else is left to a full find. */
+ * warning (opening the cache may make its directory, as a full find
+ * would); anything else is left to a full find, which looks again. */
 gboolean gst_apixo_pay_once_find (GstApixoPayOnce *decision,
                                   const GstApixoRunConfig *config,
                                   const GstApixoIdentity *identity,
