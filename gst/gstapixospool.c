@@ -120,14 +120,13 @@ GST_DEBUG_CATEGORY_STATIC (apixo_spool_debug);
  * number of downloads; the fallback path holds one of SPOOL_CHUNK per
  * transfer.  Measurements in docs/performance.md. */
 #define SPOOL_CHUNK (256 * 1024)
-/* Bytes read per dispatch at most (SPOOL_CHUNK at a time), before the
- * worker serves its other sources: a fraction of a millisecond on
- * loopback.  They go to the file in one write.  512 KiB: fewer, larger
- * writes cost the page cache less per byte than 256 KiB ones, but 2 MiB
- * (until issue 10) was no faster over HTTPS and slower over plain HTTP,
- * the bytes leaving the CPU cache before they are written, and it cost
- * 1.5 MiB more resident memory (docs/performance.md). */
-#define SPOOL_DISPATCH (2 * SPOOL_CHUNK)
+/* Bytes read per dispatch at most (reads of at most SPOOL_CHUNK), before
+ * the worker serves its other sources: about 0.1 ms on loopback.  They go
+ * to the file in one write.  Measured on this project's machines (issue 10,
+ * docs/performance.md): 64 KiB to 2 MiB download equally fast, over HTTPS
+ * (TLS records of 16 KiB) and plain HTTP alike, so the buffer is small: it
+ * is resident memory of every process that downloads. */
+#define SPOOL_DISPATCH (128 * 1024)
 /* A read starting this far beyond the sequential download gets its own
  * Range request rather than waiting (a fraction of a second of download on
  * a good link; less would send ranges for qtdemux's interleaved reads near
@@ -1499,7 +1498,7 @@ transfer_pump (SpoolTransfer *t)
     fill += n;
     /* The first SPOOL_DISPATCH bytes (type finding, headers), or those of
      * a far-ahead range, go to a reader waiting for them at once.  Later
-     * ones wait for the dispatch's end (about a millisecond on loopback):
+     * ones wait for the dispatch's end (about 0.1 ms on loopback):
      * writing smaller pieces for a reader at the front would make the
      * whole download slower. */
     if ((t->range != NULL || t->pos < SPOOL_DISPATCH) &&
