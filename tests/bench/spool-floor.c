@@ -6,7 +6,7 @@
  *   spool-floor MODE http://127.0.0.1:PORT/PATH SPOOL_DIR
  *
  * Downloads the URL once over plain HTTP/1.1 (loopback only: no DNS, no
- * TLS) in 256 KiB recv()s gathered into 128 KiB blocks, and prints
+ * TLS) in recv()s filling 128 KiB blocks, and prints
  * "MODE WALL_S CPU_S BYTES".  MODE says what else happens to the bytes:
  *
  *   recv           nothing (what souphttpsrc's reading costs at least)
