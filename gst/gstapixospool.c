@@ -70,7 +70,11 @@
  *   itself to that time + timeout if there was progress meanwhile.
  * - A read whose first missing byte is more than SPOOL_FAR_AHEAD beyond the
  *   sequential position gets a Range request [first missing, + max(size,
- *   SPOOL_RANGE_MIN)) (e.g. the moov at the end of a file).  The sequential
+ *   SPOOL_RANGE_MIN)) (e.g. the moov at the end of a file), unless the
+ *   sequential download, at its rate so far, brings those bytes sooner than
+ *   this file's slowest answer so far (request to headers) took: then a
+ *   range would only take bandwidth and a connection from the download
+ *   (qtdemux's interleaved reads a few MiB ahead, on a fast link).  The sequential
  *   download does not skip what ranges brought: it overwrites those bytes
  *   with the same bytes (If-Range guarantees the same file).  Skipping would
  *   cost a new connection and request per hole, for a few hundred KiB, and
@@ -127,10 +131,11 @@ GST_DEBUG_CATEGORY_STATIC (apixo_spool_debug);
  * (TLS records of 16 KiB) and plain HTTP alike, so the buffer is small: it
  * is resident memory of every process that downloads. */
 #define SPOOL_DISPATCH (128 * 1024)
-/* A read starting this far beyond the sequential download gets its own
- * Range request rather than waiting (a fraction of a second of download on
- * a good link; less would send ranges for qtdemux's interleaved reads near
- * the download front). */
+/* A read starting this far beyond the sequential download may get its own
+ * Range request rather than waiting (less would send ranges for qtdemux's
+ * interleaved reads near the download front); further only where the
+ * download would take longer to get there than a range to answer
+ * (spool_far_ahead_locked()). */
 #define SPOOL_FAR_AHEAD (2 * 1024 * 1024)
 /* Smallest far-ahead Range request (a moov atom usually fits). */
 #define SPOOL_RANGE_MIN (512 * 1024)
@@ -188,8 +193,11 @@ struct _GstApixoSpool {
   GPtrArray *ranges; /* SpoolRange in flight */
   guint range_failures;
   gboolean ranges_disabled;
-  guint waiters;   /* readers in g_cond_wait() */
-  guint64 wake_at; /* broadcast once seq_pos reaches this */
+  guint waiters;       /* readers in g_cond_wait() */
+  guint64 wake_at;     /* broadcast once seq_pos reaches this */
+  gint64 seq_since;    /* monotonic time the sequential answer began, or 0 */
+  guint64 seq_from;    /* seq_pos then */
+  gint64 answer_usecs; /* slowest answer (request to headers) of this file */
 
   /* worker thread only */
   gboolean stopping;
@@ -219,6 +227,7 @@ struct _SpoolTransfer {
   GSource *stall;            /* no progress for http.timeout seconds */
   GSource *backoff;          /* sequential download between attempts */
   gint64 last_activity;      /* monotonic time of the last progress */
+  gint64 sent_at;            /* monotonic time this attempt was sent */
   gboolean timed_out;
   GSource *speed;    /* min-speed: one sample a second (this attempt) */
   guint64 *samples;  /* t->pos, a second apart: a ring of min-speed-time + 1 */
@@ -758,6 +767,10 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
   gdouble delay;
   guint tries;
 
+  /* No rate until the next answer (spool_far_ahead_locked()). */
+  g_mutex_lock (&spool->lock);
+  spool->seq_since = 0;
+  g_mutex_unlock (&spool->lock);
   spool->attempts++;
   tries = MAX (spool->attempts, spool->slow_failures);
   /* Resuming needs a strong validator (If-Range): without one a changed
@@ -1336,6 +1349,46 @@ range_begin (gpointer data)
 /* Reader thread, spool->lock held.  Asks for a Range request if the first
  * missing byte of [offset, want_end) is far ahead of the sequential
  * download and nothing in flight will bring it. */
+/**
+ * gst_apixo_spool_far_ahead:
+ * @got: bytes the sequential download brought since its answer began
+ * @elapsed_usecs: time since its answer began
+ * @answer_usecs: the slowest answer (request to headers) seen for the file
+ *
+ * How far beyond the sequential download a read must start to get a Range
+ * request of its own: SPOOL_FAR_AHEAD, or what the download brings, at its
+ * rate so far, in @answer_usecs, if more (those bytes would be there before
+ * a range's).  The rate counts only once measured over at least
+ * @answer_usecs: a burst at the start (the moov at the end, read at once)
+ * says little about what follows.
+ *
+ * Returns: a distance in bytes.
+ */
+guint64
+gst_apixo_spool_far_ahead (guint64 got, gint64 elapsed_usecs,
+                           gint64 answer_usecs)
+{
+  guint64 reach;
+
+  if (got == 0 || elapsed_usecs <= 0 || elapsed_usecs < answer_usecs ||
+      answer_usecs <= 0)
+    return SPOOL_FAR_AHEAD;
+  /* answer <= elapsed: at most @got (the double may round up past it) */
+  reach = MIN (got, (guint64)((gdouble)got * answer_usecs / elapsed_usecs));
+  return MAX (reach, SPOOL_FAR_AHEAD);
+}
+
+/* spool->lock held.  gst_apixo_spool_far_ahead() for this download. */
+static guint64
+spool_far_ahead_locked (GstApixoSpool *spool)
+{
+  if (spool->seq_since == 0 || spool->seq_pos <= spool->seq_from)
+    return SPOOL_FAR_AHEAD;
+  return gst_apixo_spool_far_ahead (spool->seq_pos - spool->seq_from,
+                                    g_get_monotonic_time () - spool->seq_since,
+                                    spool->answer_usecs);
+}
+
 static void
 spool_maybe_request_range (GstApixoSpool *spool, guint64 offset,
                            guint64 want_end)
@@ -1348,7 +1401,8 @@ spool_maybe_request_range (GstApixoSpool *spool, guint64 offset,
       spool->error != NULL || spool->closing)
     return;
   miss = intervals_first_missing (spool->have, offset);
-  if (miss >= want_end || miss <= spool->seq_pos + SPOOL_FAR_AHEAD)
+  if (miss >= want_end ||
+      miss <= spool->seq_pos + spool_far_ahead_locked (spool))
     return;
   for (i = 0; i < spool->ranges->len; i++) {
     r = g_ptr_array_index (spool->ranges, i);
@@ -1606,6 +1660,23 @@ transfer_read (SpoolTransfer *t)
                              t->cancellable, transfer_read_done, t);
 }
 
+/* Worker.  @t's answer is good and its body starts: how long the answer
+ * took, and for the sequential download where its rate is measured from. */
+static void
+transfer_note_answer (SpoolTransfer *t)
+{
+  GstApixoSpool *spool = t->spool;
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&spool->lock);
+  spool->answer_usecs = MAX (spool->answer_usecs, now - t->sent_at);
+  if (t->range == NULL) {
+    spool->seq_since = now;
+    spool->seq_from = spool->seq_pos;
+  }
+  g_mutex_unlock (&spool->lock);
+}
+
 static void
 transfer_sent (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -1623,6 +1694,7 @@ transfer_sent (GObject *source, GAsyncResult *result, gpointer data)
   }
   if (t->range != NULL ? !range_got_headers (t) : !seq_got_headers (t))
     return;
+  transfer_note_answer (t);
   transfer_arm_stall (t);
   transfer_arm_speed (t);
   transfer_read (t);
@@ -1685,6 +1757,7 @@ transfer_send (SpoolTransfer *t)
     return;
   }
   transfer_arm_stall (t);
+  t->sent_at = g_get_monotonic_time ();
   soup_session_send_async (
       gst_apixo_http_get_session (spool->worker, spool->http), t->msg,
       G_PRIORITY_DEFAULT, t->cancellable, transfer_sent, t);

@@ -153,6 +153,12 @@ GstStructure *gst_apixo_spool_error_details (GstApixoSpool *spool);
  * stays only if complete), and frees.  Returns promptly. */
 void gst_apixo_spool_free (GstApixoSpool *spool);
 
+/* How far ahead of the sequential download a read gets its own Range
+ * request, from the download's progress since its answer and the file's
+ * slowest answer (exposed for tests; see gstapixospool.c). */
+guint64 gst_apixo_spool_far_ahead (guint64 got, gint64 elapsed_usecs,
+                                   gint64 answer_usecs);
+
 G_END_DECLS
 
 #endif /* __GST_APIXO_SPOOL_H__ */

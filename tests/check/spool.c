@@ -853,6 +853,39 @@ GST_START_TEST (test_far_ahead_range)
 
 GST_END_TEST;
 
+/* When a read far ahead gets a range of its own: 2 MiB ahead at least, and
+ * further where the download would bring the bytes sooner than a range's
+ * answer (its rate measured over at least that answer's time).  The
+ * requests themselves: test_far_ahead_range and the readers' tests. */
+GST_START_TEST (test_far_ahead_rule)
+{
+  const guint64 MIB = 1024 * 1024;
+
+  /* nothing measured yet */
+  fail_unless_equals_uint64 (gst_apixo_spool_far_ahead (0, 1000, 500), 2 * MIB);
+  fail_unless_equals_uint64 (gst_apixo_spool_far_ahead (MIB, 0, 500), 2 * MIB);
+  fail_unless_equals_uint64 (gst_apixo_spool_far_ahead (MIB, 1000, 0), 2 * MIB);
+  /* a burst at the start, shorter than the answer took: not a rate */
+  fail_unless_equals_uint64 (gst_apixo_spool_far_ahead (3 * MIB, 100, 5000),
+                             2 * MIB);
+  /* a slow link: 12.5 MB/s, answers of 100 ms: 1.25 MB, so 2 MiB */
+  fail_unless_equals_uint64 (
+      gst_apixo_spool_far_ahead (12500000, G_USEC_PER_SEC, 100000), 2 * MIB);
+  /* a fast one: 1.3 GB/s, answers of 5 ms: 6.5 MB */
+  fail_unless_equals_uint64 (
+      gst_apixo_spool_far_ahead (130000000, 100000, 5000), 6500000);
+  /* a stalled download's rate falls with the time since its answer */
+  fail_unless_equals_uint64 (
+      gst_apixo_spool_far_ahead (130000000, 10 * G_USEC_PER_SEC, 5000),
+      2 * MIB);
+  /* at most what it brought: no overflow */
+  fail_unless_equals_uint64 (
+      gst_apixo_spool_far_ahead (G_MAXUINT64 / 2, G_MAXINT64, G_MAXINT64),
+      G_MAXUINT64 / 2);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_far_ahead_range_ignored)
 {
   ServerConfig cfg = { 0 };
@@ -1579,6 +1612,7 @@ spool_suite (void)
   tcase_add_test (tc, test_first_read_before_complete);
   tcase_add_test (tc, test_far_ahead_range);
   tcase_add_test (tc, test_far_ahead_range_ignored);
+  tcase_add_test (tc, test_far_ahead_rule);
   tcase_add_test (tc, test_resume_after_drop);
   tcase_add_test (tc, test_range_ignored_restarts);
   tcase_add_test (tc, test_etag_changed_fails);
