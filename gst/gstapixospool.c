@@ -74,11 +74,12 @@
  *   sequential download, at its rate so far, brings those bytes sooner than
  *   this file's slowest answer so far (request to headers) took: then a
  *   range would only take bandwidth and a connection from the download
- *   (qtdemux's interleaved reads a few MiB ahead, on a fast link).  The sequential
- *   download does not skip what ranges brought: it overwrites those bytes
- *   with the same bytes (If-Range guarantees the same file).  Skipping would
- *   cost a new connection and request per hole, for a few hundred KiB, and
- *   keeping one writer that covers [0, size) makes completion simple.
+ *   (qtdemux's interleaved reads a few MiB ahead, on a fast link).  The
+ *   sequential download does not skip what ranges brought: it overwrites
+ *   those bytes with the same bytes (If-Range guarantees the same file).
+ *   Skipping would cost a new connection and request per hole, for a few
+ *   hundred KiB, and keeping one writer that covers [0, size) makes
+ *   completion simple.
  * - Resume: Range: bytes=N- with If-Range (strong ETag, else Last-Modified).
  *   A 200 answer to it with another validator or length means the file
  *   changed: fail (never splice two files).  With the same validator the
@@ -135,7 +136,7 @@ GST_DEBUG_CATEGORY_STATIC (apixo_spool_debug);
  * Range request rather than waiting (less would send ranges for qtdemux's
  * interleaved reads near the download front); further only where the
  * download would take longer to get there than a range to answer
- * (spool_far_ahead_locked()). */
+ * (gst_apixo_spool_far_ahead()). */
 #define SPOOL_FAR_AHEAD (2 * 1024 * 1024)
 /* Smallest far-ahead Range request (a moov atom usually fits). */
 #define SPOOL_RANGE_MIN (512 * 1024)
@@ -767,7 +768,7 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
   gdouble delay;
   guint tries;
 
-  /* No rate until the next answer (spool_far_ahead_locked()). */
+  /* No rate until the next answer (gst_apixo_spool_far_ahead()). */
   g_mutex_lock (&spool->lock);
   spool->seq_since = 0;
   g_mutex_unlock (&spool->lock);
@@ -1346,9 +1347,6 @@ range_begin (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Reader thread, spool->lock held.  Asks for a Range request if the first
- * missing byte of [offset, want_end) is far ahead of the sequential
- * download and nothing in flight will bring it. */
 /**
  * gst_apixo_spool_far_ahead:
  * @got: bytes the sequential download brought since its answer began
@@ -1389,6 +1387,9 @@ spool_far_ahead_locked (GstApixoSpool *spool)
                                     spool->answer_usecs);
 }
 
+/* Reader thread, spool->lock held.  Asks for a Range request if the first
+ * missing byte of [offset, want_end) is far ahead of the sequential
+ * download and nothing in flight will bring it. */
 static void
 spool_maybe_request_range (GstApixoSpool *spool, guint64 offset,
                            guint64 want_end)
