@@ -393,6 +393,18 @@ classify_error_answer (GstApixoClient *client, gint code,
       api_error_set (err, GST_RESOURCE_ERROR_NOT_FOUND, FALSE, TRUE,
                      not_found_message (client, kind, msg));
       break;
+    case 407:
+      /* From a proxy on the way, which did not pass the request on. */
+      api_error_set (
+          err, GST_RESOURCE_ERROR_NOT_AUTHORIZED, FALSE, TRUE,
+          g_strdup_printf ("The proxy refused the request while %s: it "
+                           "wants credentials, or refused those given (HTTP "
+                           "407 Proxy Authentication Required); give them in "
+                           "the proxy property or $http_proxy as "
+                           "http://user:password@host:port",
+                           what));
+      err->reason = GST_APIXO_REASON_NETWORK;
+      break;
     case 429:
       api_error_set (
           err, GST_RESOURCE_ERROR_BUSY, TRUE, TRUE,
@@ -849,6 +861,26 @@ client_new_call (GstApixoClient *client, CallKind kind, const gchar *method,
   return NULL;
 }
 
+static void
+body_bytes_release (gpointer data, GClosure *closure)
+{
+  g_bytes_unref (data);
+}
+
+/* Worker.  libsoup 3.2 sends a restarted request with an empty body.  The
+ * proxy's credentials restart a submission that never reached the
+ * service: after the proxy's own 407 (it did not pass the request on), or
+ * before anything was written (a tunnel's CONNECT got the 407).  Those
+ * restarts get the body again; any other resend is libsoup's, and must not
+ * carry it (the first may have been received). */
+static void
+body_again_for_proxy (SoupMessage *msg, gpointer data)
+{
+  if (soup_message_get_status (msg) == SOUP_STATUS_PROXY_UNAUTHORIZED ||
+      !gst_apixo_http_message_written (msg))
+    soup_message_set_request_body_from_bytes (msg, "application/json", data);
+}
+
 void
 gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
                                JsonNode *body, GCancellable *cancellable,
@@ -874,6 +906,9 @@ gst_apixo_client_submit_async (GstApixoClient *client, GstApixoWorker *worker,
   bytes = g_bytes_new_take (json, strlen (json));
   soup_message_set_request_body_from_bytes (call->msg, "application/json",
                                             bytes);
+  g_signal_connect_data (call->msg, "restarted",
+                         G_CALLBACK (body_again_for_proxy), g_bytes_ref (bytes),
+                         body_bytes_release, 0);
   g_bytes_unref (bytes);
   g_set_object (&client->submission, call->msg);
   client_send (client, worker, call, cancellable, callback, user_data);

@@ -20,7 +20,10 @@
  *   thread only", e.g. the limiters, is never touched by two threads).
  * - worker->lock + worker->cond only hand the "loop is running" flag from
  *   the new thread to the thread that started it.
- * - worker->sessions is touched only on the worker thread (no lock).
+ * - worker->sessions is touched only on the worker thread (no lock).  A
+ *   session's proxy credentials never change once made, are read only by
+ *   the messages' "authenticate" handlers (worker thread), and are
+ *   refcounted: the session's handler and every message it queued hold one.
  * - Lock order: worker_lock, then worker->lock.  Nothing else is taken
  *   inside them.
  */
@@ -31,6 +34,8 @@
 
 #include "gstapixoworker.h"
 #include "gstapixodebug.h"
+
+#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (apixo_worker_debug);
 #define GST_CAT_DEFAULT apixo_worker_debug
@@ -267,6 +272,108 @@ gst_apixo_worker_is_current (GstApixoWorker *worker)
   return worker != NULL && g_thread_self () == worker->thread;
 }
 
+/* A proxy URI's credentials ("http://user:password@host:port"), refcounted:
+ * the session and every message it queued hold one. */
+typedef struct {
+  gchar *user;
+  gchar *password;
+} ProxyCredentials;
+
+static void
+proxy_credentials_clear (gpointer data)
+{
+  ProxyCredentials *creds = data;
+
+  g_free (creds->user);
+  if (creds->password != NULL) {
+    memset (creds->password, 0, strlen (creds->password));
+    g_free (creds->password);
+  }
+}
+
+static void
+proxy_credentials_release (gpointer data, GClosure *closure)
+{
+  g_atomic_rc_box_release_full (data, proxy_credentials_clear);
+}
+
+/* @proxy without its user and password, which go to *@creds (NULL when it
+ * has none, or is not a URI GLib can parse: then it goes on as it is). */
+static gchar *
+proxy_split_credentials (const gchar *proxy, ProxyCredentials **creds)
+{
+  GUri *uri = g_uri_parse (proxy, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  GUri *bare;
+  gchar *text;
+
+  *creds = NULL;
+  if (uri == NULL || g_uri_get_user (uri) == NULL) {
+    g_clear_pointer (&uri, g_uri_unref);
+    return g_strdup (proxy);
+  }
+  *creds = g_atomic_rc_box_new0 (ProxyCredentials);
+  (*creds)->user = g_strdup (g_uri_get_user (uri));
+  (*creds)->password =
+      g_strdup (g_uri_get_password (uri) ? g_uri_get_password (uri) : "");
+  bare = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL,
+                      g_uri_get_host (uri), g_uri_get_port (uri),
+                      g_uri_get_path (uri), NULL, NULL);
+  text = g_uri_to_string (bare);
+  g_uri_unref (bare);
+  g_uri_unref (uri);
+  return text;
+}
+
+/* Worker.  The proxy asks for credentials (407, for a request or for the
+ * CONNECT of a tunnel): once, with the proxy URI's; asked again, they were
+ * refused, and the 407 is the answer. */
+static gboolean
+proxy_authenticate (SoupMessage *msg, SoupAuth *auth, gboolean retrying,
+                    gpointer data)
+{
+  ProxyCredentials *creds = data;
+
+  if (soup_auth_is_for_proxy (auth) && !retrying)
+    soup_auth_authenticate (auth, creds->user, creds->password);
+  return FALSE;
+}
+
+static void
+proxy_request_queued (SoupSession *session, SoupMessage *msg, gpointer data)
+{
+  g_signal_connect_data (msg, "authenticate", G_CALLBACK (proxy_authenticate),
+                         g_atomic_rc_box_acquire (data),
+                         proxy_credentials_release, 0);
+}
+
+/* The session goes through @proxy.  Credentials in its URI are not left
+ * to libsoup: 3.2 answers a 407 with a URI's user and password by sending
+ * the request to the proxy's own URI; the "authenticate" signal of every
+ * message it queues (tunnels' CONNECTs included) answers it instead. */
+static void
+session_set_proxy (SoupSession *session, const gchar *proxy)
+{
+  const gchar *no_proxy = g_getenv ("no_proxy");
+  gchar **ignore = NULL;
+  GProxyResolver *resolver;
+  ProxyCredentials *creds;
+  gchar *bare = proxy_split_credentials (proxy, &creds);
+
+  if (no_proxy == NULL)
+    no_proxy = g_getenv ("NO_PROXY");
+  if (no_proxy != NULL && *no_proxy != '\0')
+    ignore = g_strsplit (no_proxy, ",", -1);
+  resolver = g_simple_proxy_resolver_new (bare, ignore);
+  soup_session_set_proxy_resolver (session, resolver);
+  if (creds != NULL)
+    g_signal_connect_data (session, "request-queued",
+                           G_CALLBACK (proxy_request_queued), creds,
+                           proxy_credentials_release, 0);
+  g_object_unref (resolver);
+  g_strfreev (ignore);
+  g_free (bare);
+}
+
 static SoupSession *
 worker_new_session (const gchar *proxy, GTlsDatabase *tls_database)
 {
@@ -278,20 +385,8 @@ worker_new_session (const gchar *proxy, GTlsDatabase *tls_database)
       "user-agent", NULL, "timeout", 0, "idle-timeout", 60, "max-conns",
       WORKER_MAX_CONNS, "max-conns-per-host", WORKER_MAX_CONNS_PER_HOST, NULL);
 
-  if (proxy != NULL && *proxy != '\0') {
-    const gchar *no_proxy = g_getenv ("no_proxy");
-    gchar **ignore = NULL;
-    GProxyResolver *resolver;
-
-    if (no_proxy == NULL)
-      no_proxy = g_getenv ("NO_PROXY");
-    if (no_proxy != NULL && *no_proxy != '\0')
-      ignore = g_strsplit (no_proxy, ",", -1);
-    resolver = g_simple_proxy_resolver_new (proxy, ignore);
-    soup_session_set_proxy_resolver (session, resolver);
-    g_object_unref (resolver);
-    g_strfreev (ignore);
-  }
+  if (proxy != NULL && *proxy != '\0')
+    session_set_proxy (session, proxy);
   if (tls_database != NULL)
     soup_session_set_tls_database (session, tls_database);
   return session;

@@ -1,0 +1,679 @@
+/* gst-apixo: generations through an HTTP proxy (the proxy property, and
+ * $http_proxy / $no_proxy like souphttpsrc).
+ * Copyright (C) 2026 gst-apixo developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <string.h>
+
+#include "apixotest.h"
+#include "testdir.h"
+
+APIXO_TEST_FIXTURE (0.01, "proxy")
+
+/* The key @SIM@ gives the element. */
+#define TEST_KEY "test-key"
+#define MAX_HEAD (16 * 1024)
+#define RELAY_BUF (16 * 1024)
+
+/* ---- a forward proxy ------------------------------------------------------ */
+
+/*
+ * An HTTP/1.1 forward proxy on 127.0.0.1, one thread per client connection
+ * (GThreadedSocketService), one request per connection:
+ * - "CONNECT host:port": a tunnel, both ways, until either end closes;
+ * - "METHOD http://host:port/path": the request goes on with the path
+ *   alone and "Connection: close", and the answer comes back until the
+ *   server closes.
+ * It keeps every request head it read, and notes whether the key passed
+ * through it in the clear (in a head or in the bytes it relayed).
+ * With @credentials ("user:password"), a request without them in
+ * Proxy-Authorization (Basic) gets 407 Proxy Authentication Required.
+ */
+typedef struct {
+  GSocketService *service;
+  GMainContext *context; /* accepts on a thread of its own */
+  GMainLoop *loop;
+  GThread *thread;
+  guint port;
+  gchar *url;
+  gchar *credentials; /* "user:password", or NULL: none asked */
+  GMutex lock;
+  GPtrArray *heads; /* (gchar *) in arrival order */
+  gboolean saw_key;
+  GPtrArray *open; /* GSocketConnection: both ends of every relay */
+  gboolean stopping;
+} TestProxy;
+
+typedef struct {
+  TestProxy *proxy;
+  GSocketConnection *from, *to;
+} Relay;
+
+static void
+proxy_note_key (TestProxy *proxy)
+{
+  g_mutex_lock (&proxy->lock);
+  proxy->saw_key = TRUE;
+  g_mutex_unlock (&proxy->lock);
+}
+
+/* Copies @r->from to @r->to until either ends, watching for the key across
+ * reads; then shuts both down, which ends the other direction too. */
+static gpointer
+relay_run (gpointer data)
+{
+  Relay *r = data;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (r->from));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (r->to));
+  const gsize keep = strlen (TEST_KEY) - 1;
+  guint8 *buf = g_malloc (keep + RELAY_BUF);
+  gsize carried = 0, total;
+  gssize n;
+
+  while ((n = g_input_stream_read (in, buf + carried, RELAY_BUF, NULL, NULL)) >
+         0) {
+    total = carried + n;
+    if (memmem (buf, total, TEST_KEY, strlen (TEST_KEY)) != NULL)
+      proxy_note_key (r->proxy);
+    if (!g_output_stream_write_all (out, buf + carried, n, NULL, NULL, NULL))
+      break;
+    carried = MIN (keep, total);
+    memmove (buf, buf + total - carried, carried);
+  }
+  g_socket_shutdown (g_socket_connection_get_socket (r->from), TRUE, TRUE,
+                     NULL);
+  g_socket_shutdown (g_socket_connection_get_socket (r->to), TRUE, TRUE, NULL);
+  g_free (buf);
+  return NULL;
+}
+
+/* Both directions between @client and @server, until they end. */
+static void
+relay_both (TestProxy *proxy, GSocketConnection *client,
+            GSocketConnection *server)
+{
+  Relay up = { proxy, client, server }, down = { proxy, server, client };
+  GThread *thread = g_thread_new ("proxy-up", relay_run, &up);
+
+  relay_run (&down);
+  g_thread_join (thread);
+}
+
+/* The request head (up to the empty line), byte by byte so that nothing
+ * after it is consumed; NULL if the client went away first. */
+static gchar *
+read_head (GInputStream *in)
+{
+  GString *head = g_string_new (NULL);
+  gchar c;
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n")) {
+    if (head->len >= MAX_HEAD ||
+        g_input_stream_read (in, &c, 1, NULL, NULL) != 1)
+      return g_string_free (head, TRUE), NULL;
+    g_string_append_c (head, c);
+  }
+  return g_string_free (head, FALSE);
+}
+
+/* Notes @conn as open (stop() shuts it down); FALSE: stopping already. */
+static gboolean
+proxy_track (TestProxy *proxy, GSocketConnection *conn)
+{
+  gboolean ok;
+
+  g_mutex_lock (&proxy->lock);
+  ok = !proxy->stopping;
+  if (ok)
+    g_ptr_array_add (proxy->open, g_object_ref (conn));
+  g_mutex_unlock (&proxy->lock);
+  return ok;
+}
+
+static void
+proxy_untrack (TestProxy *proxy, GSocketConnection *conn)
+{
+  g_mutex_lock (&proxy->lock);
+  g_ptr_array_remove (proxy->open, conn);
+  g_mutex_unlock (&proxy->lock);
+}
+
+static GSocketConnection *
+connect_upstream (const gchar *host_and_port, guint16 default_port)
+{
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, host_and_port, default_port,
+                                          NULL, NULL);
+  g_object_unref (client);
+  return conn;
+}
+
+static void
+write_text (GSocketConnection *conn, const gchar *text)
+{
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                             text, strlen (text), NULL, NULL, NULL);
+}
+
+/* "METHOD http://host:port/path?q HTTP/1.1" + headers: the head to send to
+ * the server (origin form, Connection: close), and its "host:port". */
+static gchar *
+origin_head (gchar **lines, gchar **authority)
+{
+  gchar **words = g_strsplit (lines[0], " ", 3);
+  GUri *uri = g_strv_length (words) == 3
+                  ? g_uri_parse (words[1], G_URI_FLAGS_ENCODED, NULL)
+                  : NULL;
+  GString *out;
+  gchar *path;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL) {
+    g_strfreev (words);
+    return NULL;
+  }
+  *authority =
+      g_strdup_printf ("%s:%d", g_uri_get_host (uri),
+                       g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 80);
+  path = g_uri_join (G_URI_FLAGS_ENCODED, NULL, NULL, NULL, -1,
+                     g_uri_get_path (uri), g_uri_get_query (uri), NULL);
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "%s %s %s\r\n", words[0],
+                          *path != '\0' ? path : "/", words[2]);
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+    if (g_ascii_strncasecmp (lines[i], "Connection:", 11) != 0 &&
+        g_ascii_strncasecmp (lines[i], "Proxy-Connection:", 17) != 0 &&
+        g_ascii_strncasecmp (lines[i], "Proxy-Authorization:", 20) != 0 &&
+        g_ascii_strncasecmp (lines[i], "Keep-Alive:", 11) != 0)
+      g_string_append_printf (out, "%s\r\n", lines[i]);
+  }
+  g_string_append (out, "Connection: close\r\n\r\n");
+  g_free (path);
+  g_uri_unref (uri);
+  g_strfreev (words);
+  return g_string_free (out, FALSE);
+}
+
+/* Whether @lines (a head) carry the proxy's credentials, if it has any. */
+static gboolean
+proxy_authorized (TestProxy *proxy, gchar **lines)
+{
+  gchar *expected;
+  gboolean found = FALSE;
+
+  if (proxy->credentials == NULL)
+    return TRUE;
+  expected = g_base64_encode ((const guchar *)proxy->credentials,
+                              strlen (proxy->credentials));
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+    if (g_ascii_strncasecmp (lines[i], "Proxy-Authorization: Basic ", 27) ==
+            0 &&
+        strcmp (lines[i] + 27, expected) == 0)
+      found = TRUE;
+  }
+  g_free (expected);
+  return found;
+}
+
+static void
+proxy_serve (TestProxy *proxy, GSocketConnection *client, const gchar *head)
+{
+  gchar **lines = g_strsplit (head, "\r\n", -1);
+  GSocketConnection *server = NULL;
+  gchar *authority = NULL, *forward = NULL;
+
+  if (!proxy_authorized (proxy, lines)) {
+    write_text (client, "HTTP/1.1 407 Proxy Authentication Required\r\n"
+                        "Proxy-Authenticate: Basic realm=\"test\"\r\n"
+                        "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  } else if (g_str_has_prefix (head, "CONNECT ")) {
+    gchar **words = g_strsplit (lines[0], " ", 3);
+
+    server = connect_upstream (words[1], 443);
+    write_text (client, server != NULL
+                            ? "HTTP/1.1 200 Connection established\r\n\r\n"
+                            : "HTTP/1.1 502 Bad Gateway\r\n"
+                              "Content-Length: 0\r\n\r\n");
+    g_strfreev (words);
+  } else if ((forward = origin_head (lines, &authority)) != NULL &&
+             (server = connect_upstream (authority, 80)) != NULL) {
+    write_text (server, forward);
+  } else {
+    write_text (client, "HTTP/1.1 502 Bad Gateway\r\n"
+                        "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  }
+  if (server != NULL) {
+    if (proxy_track (proxy, server)) {
+      relay_both (proxy, client, server);
+      proxy_untrack (proxy, server);
+    }
+    g_object_unref (server);
+  }
+  g_free (forward);
+  g_free (authority);
+  g_strfreev (lines);
+}
+
+static gboolean
+proxy_run (GThreadedSocketService *service, GSocketConnection *client,
+           GObject *source, gpointer data)
+{
+  TestProxy *proxy = data;
+  gchar *head;
+
+  if (!proxy_track (proxy, client))
+    return TRUE;
+  head = read_head (g_io_stream_get_input_stream (G_IO_STREAM (client)));
+  if (head != NULL) {
+    g_mutex_lock (&proxy->lock);
+    g_ptr_array_add (proxy->heads, g_strdup (head));
+    if (strstr (head, TEST_KEY) != NULL)
+      proxy->saw_key = TRUE;
+    g_mutex_unlock (&proxy->lock);
+    proxy_serve (proxy, client, head);
+    g_free (head);
+  }
+  proxy_untrack (proxy, client);
+  return TRUE;
+}
+
+/* The accepting thread: the service's accept source is attached to the
+ * thread-default context of the thread that starts it. */
+static gpointer
+proxy_accept_thread (gpointer data)
+{
+  TestProxy *proxy = data;
+
+  g_main_context_push_thread_default (proxy->context);
+  g_socket_service_start (proxy->service);
+  g_main_loop_run (proxy->loop);
+  g_socket_service_stop (proxy->service);
+  g_main_context_pop_thread_default (proxy->context);
+  return NULL;
+}
+
+static TestProxy *
+test_proxy_start (const gchar *credentials)
+{
+  TestProxy *proxy = g_new0 (TestProxy, 1);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
+  GSocketAddress *bound = NULL;
+  GError *error = NULL;
+
+  g_mutex_init (&proxy->lock);
+  proxy->heads = g_ptr_array_new_with_free_func (g_free);
+  proxy->open = g_ptr_array_new_with_free_func (g_object_unref);
+  proxy->credentials = g_strdup (credentials);
+  /* inactive until started on the accepting thread */
+  proxy->service = g_object_new (G_TYPE_THREADED_SOCKET_SERVICE, "max-threads",
+                                 16, "active", FALSE, NULL);
+  fail_unless (g_socket_listener_add_address (
+                   G_SOCKET_LISTENER (proxy->service), address,
+                   G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+                   &error),
+               "%s", error ? error->message : "");
+  proxy->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  proxy->url = g_strdup_printf ("http://127.0.0.1:%u", proxy->port);
+  g_signal_connect (proxy->service, "run", G_CALLBACK (proxy_run), proxy);
+  proxy->context = g_main_context_new ();
+  proxy->loop = g_main_loop_new (proxy->context, FALSE);
+  proxy->thread = g_thread_new ("proxy-accept", proxy_accept_thread, proxy);
+  g_object_unref (bound);
+  g_object_unref (address);
+  g_object_unref (loopback);
+  return proxy;
+}
+
+static gboolean
+proxy_quit (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends every relay (the element's session keeps idle tunnels open), then
+ * the accepting thread, then the service, which waits for its threads. */
+static void
+test_proxy_stop (TestProxy *proxy)
+{
+  g_mutex_lock (&proxy->lock);
+  proxy->stopping = TRUE;
+  for (guint i = 0; i < proxy->open->len; i++)
+    g_socket_shutdown (
+        g_socket_connection_get_socket (g_ptr_array_index (proxy->open, i)),
+        TRUE, TRUE, NULL);
+  g_mutex_unlock (&proxy->lock);
+  g_main_context_invoke (proxy->context, proxy_quit, proxy->loop);
+  g_thread_join (proxy->thread);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  g_object_unref (proxy->service);
+  g_main_loop_unref (proxy->loop);
+  g_main_context_unref (proxy->context);
+  g_ptr_array_unref (proxy->heads);
+  g_ptr_array_unref (proxy->open);
+  g_mutex_clear (&proxy->lock);
+  g_free (proxy->url);
+  g_free (proxy->credentials);
+  g_free (proxy);
+}
+
+/* Request heads whose first line starts with @method and holds @part. */
+static guint
+proxy_count (TestProxy *proxy, const gchar *method, const gchar *part)
+{
+  guint count = 0;
+
+  g_mutex_lock (&proxy->lock);
+  for (guint i = 0; i < proxy->heads->len; i++) {
+    const gchar *head = g_ptr_array_index (proxy->heads, i);
+    gchar *line = g_strndup (head, strcspn (head, "\r"));
+
+    if (g_str_has_prefix (line, method) && strstr (line, part) != NULL)
+      count++;
+    g_free (line);
+  }
+  g_mutex_unlock (&proxy->lock);
+  return count;
+}
+
+static gboolean
+proxy_saw_key (TestProxy *proxy)
+{
+  gboolean saw;
+
+  g_mutex_lock (&proxy->lock);
+  saw = proxy->saw_key;
+  g_mutex_unlock (&proxy->lock);
+  return saw;
+}
+
+/* ---- the tests ------------------------------------------------------------ */
+
+/* Every head the proxy read, for failure messages. */
+static gchar *
+proxy_heads_text (TestProxy *proxy)
+{
+  GString *out = g_string_new (NULL);
+
+  g_mutex_lock (&proxy->lock);
+  for (guint i = 0; i < proxy->heads->len; i++) {
+    const gchar *head = g_ptr_array_index (proxy->heads, i);
+
+    g_string_append_len (out, head, strcspn (head, "\r"));
+    g_string_append_c (out, '\n');
+  }
+  g_mutex_unlock (&proxy->lock);
+  return g_string_free (out, FALSE);
+}
+
+/* A 720p 5 s generation with @props (the proxy), kept in tmpdir and read
+ * by qtdemux in pull mode; asserts it played and decodes as asked. */
+static void
+generate_through (const gchar *props, const gchar *prompt)
+{
+  static guint runs;
+  g_autofree gchar *name = g_strdup_printf ("kept-%u.mp4", runs++);
+  g_autofree gchar *kept = g_build_filename (tmpdir, name, NULL);
+  g_autofree gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ %s model=wan-2-5 prompt=\"%s\" resolution=720p "
+      "duration=5 save-location=%s ! qtdemux ! fakesink",
+      props, prompt, kept);
+  g_autoptr (ApixoRun) run = apixo_test_run_launch (sim, launch, 60);
+  ApixoMediaInfo info;
+
+  fail_unless (run->error == NULL, "%s", run->error->message);
+  fail_unless (run->eos);
+  fail_unless (apixo_test_probe_file (kept, &info));
+  fail_unless_equals_int (info.width, 1280);
+  fail_unless_equals_int (info.height, 720);
+  fail_unless_equals_int (info.n_frames, 120);
+}
+
+/* Plain HTTP: every request the sim received (the submission, the status
+ * polls, the result's download) came through the proxy, in absolute form. */
+static void
+assert_all_through (TestProxy *proxy)
+{
+  g_autofree gchar *heads = proxy_heads_text (proxy);
+  guint submitted = sim_fixture_count_requests (sim, "generate", -1);
+  guint polled = sim_fixture_count_requests (sim, "status", -1);
+  guint fetched = sim_fixture_count_requests (sim, "result", -1);
+
+  fail_unless_equals_int (submitted, 1);
+  fail_unless (polled >= 1 && fetched >= 1);
+  fail_unless_equals_int (proxy_count (proxy, "POST http://", "/generateTask/"),
+                          submitted);
+  fail_unless_equals_int (proxy_count (proxy, "GET http://", "/statusTask/"),
+                          polled);
+  fail_unless_equals_int (proxy_count (proxy, "GET http://", "/results/"),
+                          fetched);
+  fail_unless (proxy_count (proxy, "", "") == submitted + polled + fetched,
+               "%s", heads);
+}
+
+GST_START_TEST (test_proxy_property)
+{
+  TestProxy *proxy = test_proxy_start (NULL);
+  g_autofree gchar *props = g_strdup_printf ("proxy=%s", proxy->url);
+
+  generate_through (props, "through a proxy");
+  assert_all_through (proxy);
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
+/* Like souphttpsrc: without the property, $http_proxy; $no_proxy names the
+ * hosts reached directly. */
+GST_START_TEST (test_proxy_environment)
+{
+  TestProxy *proxy = test_proxy_start (NULL);
+  GstElement *src;
+  gchar *value = NULL;
+
+  g_setenv ("http_proxy", proxy->url, TRUE);
+  g_unsetenv ("no_proxy");
+  g_unsetenv ("NO_PROXY");
+  src = gst_element_factory_make ("apixosrc", NULL);
+  g_object_get (src, "proxy", &value, NULL);
+  fail_unless_equals_string (value, proxy->url);
+  g_free (value);
+  gst_object_unref (src);
+
+  generate_through ("", "through $http_proxy");
+  assert_all_through (proxy);
+  test_proxy_stop (proxy);
+
+  /* a new proxy (a new session), but the sim's host is in $no_proxy */
+  proxy = test_proxy_start (NULL);
+  g_setenv ("http_proxy", proxy->url, TRUE);
+  g_setenv ("no_proxy", "example.com,127.0.0.1", TRUE);
+  generate_through ("", "around $http_proxy");
+  fail_unless_equals_int (proxy_count (proxy, "", ""), 0);
+  test_proxy_stop (proxy);
+  g_setenv ("http_proxy", "", TRUE);
+  g_unsetenv ("no_proxy");
+}
+
+GST_END_TEST;
+
+#define PROXY_USER "apixo"
+#define PROXY_PASSWORD "proxy-pw-4d1c"
+
+/* "http://user:password@127.0.0.1:port" */
+static gchar *
+proxy_url_with_credentials (TestProxy *proxy, const gchar *password)
+{
+  return g_strdup_printf ("http://%s:%s@127.0.0.1:%u", PROXY_USER, password,
+                          proxy->port);
+}
+
+/* The run through @proxy_url fails before anything is submitted: a
+ * network error (no task may exist: nothing to check before retrying),
+ * with @http_status, whose message says "proxy". */
+static void
+assert_proxy_failure (const gchar *proxy_url, const gchar *prompt,
+                      GstResourceError code, guint http_status)
+{
+  g_autofree gchar *launch =
+      g_strdup_printf ("apixosrc @SIM@ proxy=%s model=wan-2-5 prompt=\"%s\" "
+                       "resolution=720p duration=5 ! fakesink",
+                       proxy_url, prompt);
+  g_autoptr (ApixoRun) run = apixo_test_run_launch (sim, launch, 60);
+  guint status = 0;
+
+  fail_unless (run->error != NULL);
+  fail_unless (run->error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int (run->error->code, code);
+  fail_unless (strstr (run->error->message, "proxy") != NULL, "%s",
+               run->error->message);
+  fail_unless (strstr (run->error->message, "unknown") == NULL, "%s",
+               run->error->message);
+  fail_if (strstr (run->error->message, "-pw-") != NULL);
+  fail_if (strstr (run->error_debug, "-pw-") != NULL);
+  fail_unless_equals_string (
+      gst_structure_get_string (run->error_details, "reason"), "network");
+  fail_unless (
+      gst_structure_get_uint (run->error_details, "http-status", &status));
+  fail_unless_equals_int (status, http_status);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
+}
+
+/* A proxy that wants credentials: refused at once (not retried, not an
+ * unknown outcome, nothing billed); with them in the proxy URL, the same
+ * request then goes through and is generated once. */
+GST_START_TEST (test_proxy_credentials)
+{
+  TestProxy *proxy = test_proxy_start (PROXY_USER ":" PROXY_PASSWORD);
+  g_autofree gchar *with = proxy_url_with_credentials (proxy, PROXY_PASSWORD);
+  g_autofree gchar *wrong = proxy_url_with_credentials (proxy, "wrong-pw-1");
+  g_autofree gchar *props = g_strdup_printf ("proxy=%s", with);
+
+  assert_proxy_failure (proxy->url, "behind a strict proxy",
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+  fail_unless_equals_int (proxy_count (proxy, "", ""), 1);
+  /* wrong ones: tried once, then the 407 is the answer */
+  assert_proxy_failure (wrong, "behind a strict proxy",
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+  fail_unless_equals_int (proxy_count (proxy, "", ""), 3);
+
+  generate_through (props, "behind a strict proxy");
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  /* the result came through the proxy too (some requests may have met a
+   * 407 first) */
+  fail_unless (proxy_count (proxy, "GET http://", "/results/") >=
+               sim_fixture_count_requests (sim, "result", -1));
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_proxy_unreachable)
+{
+  g_autofree gchar *url =
+      g_strdup_printf ("http://127.0.0.1:%u", apixo_test_free_port ());
+
+  assert_proxy_failure (url, "no way out", GST_RESOURCE_ERROR_OPEN_READ, 0);
+}
+
+GST_END_TEST;
+
+/* ---- over HTTPS: tunnels ------------------------------------------------- */
+
+static void
+setup_tls (void)
+{
+  fail_unless (g_tls_backend_supports_tls (g_tls_backend_get_default ()),
+               "no TLS backend: install glib-networking");
+  sim = sim_fixture_start_tls (0.01);
+  tmpdir = apixo_test_dir_new ("proxy");
+}
+
+/* "CONNECT 127.0.0.1:port" of the sim */
+static gchar *
+sim_connect_line (void)
+{
+  GUri *uri = g_uri_parse (sim_fixture_base_url (sim), G_URI_FLAGS_NONE, NULL);
+  gchar *line = g_strdup_printf ("CONNECT %s:%d ", g_uri_get_host (uri),
+                                 g_uri_get_port (uri));
+
+  g_uri_unref (uri);
+  return line;
+}
+
+/* HTTPS through a proxy: every connection is a CONNECT tunnel to the sim
+ * (the API's and the result's), and the key never crosses the proxy in the
+ * clear. */
+GST_START_TEST (test_proxy_tunnel)
+{
+  TestProxy *proxy = test_proxy_start (NULL);
+  g_autofree gchar *props = g_strdup_printf ("proxy=%s", proxy->url);
+  g_autofree gchar *connect = sim_connect_line ();
+  g_autofree gchar *heads = NULL;
+  guint tunnels;
+
+  generate_through (props, "through a tunnel [sim:moov=end]");
+  heads = proxy_heads_text (proxy);
+  tunnels = proxy_count (proxy, connect, "");
+  fail_unless (tunnels >= 1, "%s", heads);
+  fail_unless (proxy_count (proxy, "", "") == tunnels, "%s", heads);
+  fail_unless (sim_fixture_count_requests (sim, "result", -1) >= 1);
+  fail_if (proxy_saw_key (proxy));
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
+/* A tunnel the proxy opens only with credentials. */
+GST_START_TEST (test_proxy_tunnel_credentials)
+{
+  TestProxy *proxy = test_proxy_start (PROXY_USER ":" PROXY_PASSWORD);
+  g_autofree gchar *with = proxy_url_with_credentials (proxy, PROXY_PASSWORD);
+  g_autofree gchar *wrong = proxy_url_with_credentials (proxy, "wrong-pw-1");
+  g_autofree gchar *props = g_strdup_printf ("proxy=%s", with);
+
+  assert_proxy_failure (proxy->url, "behind a strict proxy",
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+  assert_proxy_failure (wrong, "behind a strict proxy",
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+  generate_through (props, "behind a strict proxy");
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  fail_if (proxy_saw_key (proxy));
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
+static Suite *
+apixosrc_proxy_suite (void)
+{
+  Suite *s = suite_create ("apixosrc-proxy");
+  TCase *tc = tcase_create ("plain");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_proxy_property);
+  tcase_add_test (tc, test_proxy_environment);
+  tcase_add_test (tc, test_proxy_credentials);
+  tcase_add_test (tc, test_proxy_unreachable);
+
+  tc = tcase_create ("https");
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup_tls, teardown);
+  tcase_add_test (tc, test_proxy_tunnel);
+  tcase_add_test (tc, test_proxy_tunnel_credentials);
+  return s;
+}
+
+GST_CHECK_MAIN (apixosrc_proxy);
