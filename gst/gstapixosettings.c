@@ -783,6 +783,64 @@ check_ssl_ca_file (GstApixoHttpSettings *http, GError **error)
   return FALSE;
 }
 
+/* The proxies GIO and libsoup reach: HTTP (libsoup's own, with CONNECT
+ * for https://) and SOCKS (GIO's). */
+static const gchar *const PROXY_SCHEMES[] = { "http",    "socks",  "socks4",
+                                              "socks4a", "socks5", NULL };
+
+/* @proxy as an error message may show it: its user and password, if any,
+ * as "***". */
+static gchar *
+proxy_shown (const gchar *proxy)
+{
+  const gchar *sep = strstr (proxy, "://");
+  const gchar *start = sep ? sep + 3 : proxy;
+  const gchar *end = start + strcspn (start, "/?#");
+  const gchar *at = g_strrstr_len (start, end - start, "@");
+
+  if (at == NULL)
+    return g_strdup (proxy);
+  return g_strdup_printf ("%.*s***%s", (gint)(start - proxy), proxy, at);
+}
+
+/* Like souphttpsrc, "host:port" means http://host:port (the run's copy is
+ * completed). */
+static gboolean
+check_proxy (GstApixoHttpSettings *http, GError **error)
+{
+  GUri *uri = NULL;
+  gchar *shown;
+  gboolean ok;
+
+  if (http->proxy == NULL || *http->proxy == '\0')
+    return TRUE;
+  if (strstr (http->proxy, "://") == NULL) {
+    gchar *full = g_strconcat ("http://", http->proxy, NULL);
+
+    g_free (http->proxy);
+    http->proxy = full;
+  }
+  /* GUri takes white space in a host name: refuse it first */
+  if (!strpbrk (http->proxy, " \t\r\n\v\f"))
+    uri = g_uri_parse (http->proxy, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  ok = uri != NULL && g_strv_contains (PROXY_SCHEMES, g_uri_get_scheme (uri)) &&
+       g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+       strspn (g_uri_get_path (uri), "/") == strlen (g_uri_get_path (uri)) &&
+       g_uri_get_query (uri) == NULL && g_uri_get_fragment (uri) == NULL;
+  g_clear_pointer (&uri, g_uri_unref);
+  if (ok)
+    return TRUE;
+  shown = proxy_shown (http->proxy);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "proxy '%s' is not valid (the property, or $http_proxy when "
+               "it is not set) (allowed: http://[user:password@]host[:port], "
+               "host:port, or a socks://, socks4://, socks4a:// or socks5:// "
+               "proxy)",
+               shown);
+  g_free (shown);
+  return FALSE;
+}
+
 /* The ranges the numeric properties document (they take any value of
  * their type, so that GLib never drops one with a mere warning). */
 static gboolean
@@ -843,6 +901,10 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
     return FALSE;
   if (!check_ssl_ca_file (&s->http, error)) {
     *property = "ssl-ca-file";
+    return FALSE;
+  }
+  if (!check_proxy (&s->http, error)) {
+    *property = "proxy";
     return FALSE;
   }
   return TRUE;

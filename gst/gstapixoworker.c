@@ -298,7 +298,8 @@ proxy_credentials_release (gpointer data, GClosure *closure)
 }
 
 /* @proxy without its user and password, which go to *@creds (NULL when it
- * has none, or is not a URI GLib can parse: then it goes on as it is). */
+ * has none, or is not an http:// URI: then it goes on as it is; a SOCKS
+ * proxy's credentials are GIO's, in its handshake). */
 static gchar *
 proxy_split_credentials (const gchar *proxy, ProxyCredentials **creds)
 {
@@ -307,7 +308,8 @@ proxy_split_credentials (const gchar *proxy, ProxyCredentials **creds)
   gchar *text;
 
   *creds = NULL;
-  if (uri == NULL || g_uri_get_user (uri) == NULL) {
+  if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 ||
+      g_uri_get_user (uri) == NULL) {
     g_clear_pointer (&uri, g_uri_unref);
     return g_strdup (proxy);
   }

@@ -579,6 +579,19 @@ GST_START_TEST (test_proxy_credentials)
 
 GST_END_TEST;
 
+/* "host:port", as souphttpsrc takes it: an HTTP proxy. */
+GST_START_TEST (test_proxy_host_port)
+{
+  TestProxy *proxy = test_proxy_start (NULL);
+  g_autofree gchar *props = g_strdup_printf ("proxy=127.0.0.1:%u", proxy->port);
+
+  generate_through (props, "through host:port");
+  assert_all_through (proxy);
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_proxy_unreachable)
 {
   g_autofree gchar *url =
@@ -665,6 +678,7 @@ apixosrc_proxy_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_proxy_property);
   tcase_add_test (tc, test_proxy_environment);
+  tcase_add_test (tc, test_proxy_host_port);
   tcase_add_test (tc, test_proxy_credentials);
   tcase_add_test (tc, test_proxy_unreachable);
 

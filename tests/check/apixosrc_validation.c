@@ -479,6 +479,22 @@ static const Invalid INVALID[] = {
   { "ssl-ca-file: must hold PEM certificates",
     { "model", "wan-2-5", "prompt", "x", "ssl-ca-file", "/dev/null", NULL },
     { "ssl-ca-file '/dev/null'", "PEM CA certificates" } },
+  /* proxies GIO and libsoup can reach, like souphttpsrc's property */
+  { "proxy: a URI",
+    { "model", "wan-2-5", "prompt", "x", "proxy", "not a proxy", NULL },
+    { "proxy 'http://not a proxy'", "http://[user:password@]host[:port]" } },
+  { "proxy: http or socks",
+    { "model", "wan-2-5", "prompt", "x", "proxy", "https://proxy.example:443",
+      NULL },
+    { "proxy 'https://proxy.example:443'", "socks5://" } },
+  { "proxy: a host, no path",
+    { "model", "wan-2-5", "prompt", "x", "proxy",
+      "http://proxy.example:3128/path", NULL },
+    { "proxy 'http://proxy.example:3128/path'", "host:port" } },
+  { "proxy: its password is not shown",
+    { "model", "wan-2-5", "prompt", "x", "proxy",
+      "ftp://apixo:hunter2@proxy.example", NULL },
+    { "proxy 'ftp://***@proxy.example'", "socks4://" } },
 };
 
 /* Values that must be accepted: wan-2-5-video 480p, fixed seeds (cheap
