@@ -30,6 +30,8 @@ APIXO_TEST_FIXTURE (0.01, "proxy")
  * - "METHOD http://host:port/path": the request goes on with the path
  *   alone and "Connection: close", and the answer comes back until the
  *   server closes.
+ * - a SOCKS5 CONNECT (no authentication): a tunnel, noted as the head
+ *   "SOCKS5 CONNECT host:port".
  * It keeps every request head it read, and notes whether the key passed
  * through it in the clear (in a head or in the bytes it relayed).
  * With @credentials ("user:password"), a request without them in
@@ -105,14 +107,16 @@ relay_both (TestProxy *proxy, GSocketConnection *client,
   g_thread_join (thread);
 }
 
-/* The request head (up to the empty line), byte by byte so that nothing
- * after it is consumed; NULL if the client went away first. */
+/* The request head (up to the empty line) after its @first byte, byte by
+ * byte so that nothing after it is consumed; NULL if the client went away
+ * first. */
 static gchar *
-read_head (GInputStream *in)
+read_head (GInputStream *in, gchar first)
 {
   GString *head = g_string_new (NULL);
   gchar c;
 
+  g_string_append_c (head, first);
   while (!g_str_has_suffix (head->str, "\r\n\r\n")) {
     if (head->len >= MAX_HEAD ||
         g_input_stream_read (in, &c, 1, NULL, NULL) != 1)
@@ -262,24 +266,103 @@ proxy_serve (TestProxy *proxy, GSocketConnection *client, const gchar *head)
   g_strfreev (lines);
 }
 
+static void
+proxy_note_head (TestProxy *proxy, const gchar *head)
+{
+  g_mutex_lock (&proxy->lock);
+  g_ptr_array_add (proxy->heads, g_strdup (head));
+  if (strstr (head, TEST_KEY) != NULL)
+    proxy->saw_key = TRUE;
+  g_mutex_unlock (&proxy->lock);
+}
+
+/* Reads exactly @n bytes. */
+static gboolean
+read_exactly (GInputStream *in, guint8 *buf, gsize n)
+{
+  gsize got = 0;
+
+  return g_input_stream_read_all (in, buf, n, &got, NULL, NULL) && got == n;
+}
+
+/* The SOCKS5 destination after "VER CMD RSV" (RFC 1928): "host:port". */
+static gchar *
+socks5_destination (GInputStream *in)
+{
+  guint8 atyp, buf[256], port[2];
+  gchar *host = NULL, *dest;
+
+  if (!read_exactly (in, &atyp, 1))
+    return NULL;
+  if (atyp == 1 && read_exactly (in, buf, 4)) {
+    host = g_strdup_printf ("%u.%u.%u.%u", buf[0], buf[1], buf[2], buf[3]);
+  } else if (atyp == 3 && read_exactly (in, buf, 1)) {
+    guint len = buf[0];
+
+    if (read_exactly (in, buf, len))
+      host = g_strndup ((const gchar *)buf, len);
+  }
+  if (host == NULL || !read_exactly (in, port, 2)) {
+    g_free (host);
+    return NULL;
+  }
+  dest = g_strdup_printf ("%s:%u", host, (port[0] << 8) | port[1]);
+  g_free (host);
+  return dest;
+}
+
+/* A SOCKS5 CONNECT without authentication, its first byte (5) read:
+ * noted as the head "SOCKS5 CONNECT host:port", then relayed. */
+static void
+socks5_serve (TestProxy *proxy, GSocketConnection *client)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (client));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (client));
+  static const guint8 no_auth[] = { 5, 0 };
+  static const guint8 granted[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+  guint8 buf[256], request[3];
+  GSocketConnection *server;
+  gchar *dest, *head;
+
+  if (!read_exactly (in, buf, 1) || !read_exactly (in, buf + 1, buf[0]) ||
+      memchr (buf + 1, 0, buf[0]) == NULL ||
+      !g_output_stream_write_all (out, no_auth, 2, NULL, NULL, NULL) ||
+      !read_exactly (in, request, 3) || request[0] != 5 || request[1] != 1 ||
+      (dest = socks5_destination (in)) == NULL)
+    return;
+  head = g_strdup_printf ("SOCKS5 CONNECT %s\r\n\r\n", dest);
+  proxy_note_head (proxy, head);
+  server = connect_upstream (dest, 80);
+  if (server != NULL &&
+      g_output_stream_write_all (out, granted, sizeof granted, NULL, NULL,
+                                 NULL) &&
+      proxy_track (proxy, server)) {
+    relay_both (proxy, client, server);
+    proxy_untrack (proxy, server);
+  }
+  g_clear_object (&server);
+  g_free (head);
+  g_free (dest);
+}
+
 static gboolean
 proxy_run (GThreadedSocketService *service, GSocketConnection *client,
            GObject *source, gpointer data)
 {
   TestProxy *proxy = data;
-  gchar *head;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (client));
+  gchar first, *head;
 
   if (!proxy_track (proxy, client))
     return TRUE;
-  head = read_head (g_io_stream_get_input_stream (G_IO_STREAM (client)));
-  if (head != NULL) {
-    g_mutex_lock (&proxy->lock);
-    g_ptr_array_add (proxy->heads, g_strdup (head));
-    if (strstr (head, TEST_KEY) != NULL)
-      proxy->saw_key = TRUE;
-    g_mutex_unlock (&proxy->lock);
-    proxy_serve (proxy, client, head);
-    g_free (head);
+  if (g_input_stream_read (in, &first, 1, NULL, NULL) == 1) {
+    if (first == 5) {
+      socks5_serve (proxy, client);
+    } else if ((head = read_head (in, first)) != NULL) {
+      proxy_note_head (proxy, head);
+      proxy_serve (proxy, client, head);
+      g_free (head);
+    }
   }
   proxy_untrack (proxy, client);
   return TRUE;
@@ -592,6 +675,27 @@ GST_START_TEST (test_proxy_host_port)
 
 GST_END_TEST;
 
+/* A SOCKS5 proxy (GIO's own client): every connection is a tunnel to the
+ * sim. */
+GST_START_TEST (test_proxy_socks5)
+{
+  TestProxy *proxy = test_proxy_start (NULL);
+  g_autofree gchar *props =
+      g_strdup_printf ("proxy=socks5://127.0.0.1:%u", proxy->port);
+  g_autofree gchar *heads = NULL;
+  guint tunnels;
+
+  generate_through (props, "through socks5");
+  heads = proxy_heads_text (proxy);
+  tunnels = proxy_count (proxy, "SOCKS5 CONNECT ", "");
+  fail_unless (tunnels >= 1, "%s", heads);
+  fail_unless (proxy_count (proxy, "", "") == tunnels, "%s", heads);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_proxy_unreachable)
 {
   g_autofree gchar *url =
@@ -679,6 +783,7 @@ apixosrc_proxy_suite (void)
   tcase_add_test (tc, test_proxy_property);
   tcase_add_test (tc, test_proxy_environment);
   tcase_add_test (tc, test_proxy_host_port);
+  tcase_add_test (tc, test_proxy_socks5);
   tcase_add_test (tc, test_proxy_credentials);
   tcase_add_test (tc, test_proxy_unreachable);
 
