@@ -289,8 +289,10 @@ install_http_properties (GObjectClass *klass, guint first)
   install (klass, first, PROP_PROXY,
            g_param_spec_string (
                "proxy", "Proxy",
-               "HTTP proxy server URI (default: the http_proxy environment "
-               "variable; none: the system settings)",
+               "Proxy of every request: http://[user:password@]host[:port], "
+               "host:port, or socks5://host:port (default: the http_proxy "
+               "environment variable, with no_proxy; none: the system "
+               "settings)",
                NULL, RW));
   install (klass, first, PROP_SSL_STRICT,
            g_param_spec_boolean (
