@@ -48,7 +48,9 @@ typedef struct {
   GMutex lock;
   GPtrArray *heads; /* (gchar *) in arrival order */
   gboolean saw_key;
-  GPtrArray *open; /* GSocketConnection: both ends of every relay */
+  GCond heads_cond; /* a head arrived */
+  gboolean silent;  /* reads heads, answers nothing */
+  GPtrArray *open;  /* GSocketConnection: both ends of every relay */
   gboolean stopping;
 } TestProxy;
 
@@ -234,7 +236,13 @@ proxy_serve (TestProxy *proxy, GSocketConnection *client, const gchar *head)
   GSocketConnection *server = NULL;
   gchar *authority = NULL, *forward = NULL;
 
-  if (!proxy_authorized (proxy, lines)) {
+  if (proxy->silent) {
+    /* until the client or stop() ends the connection */
+    while (g_input_stream_skip (
+               g_io_stream_get_input_stream (G_IO_STREAM (client)), 4096, NULL,
+               NULL) > 0)
+      ;
+  } else if (!proxy_authorized (proxy, lines)) {
     write_text (client, "HTTP/1.1 407 Proxy Authentication Required\r\n"
                         "Proxy-Authenticate: Basic realm=\"test\"\r\n"
                         "Content-Length: 0\r\nConnection: close\r\n\r\n");
@@ -273,6 +281,7 @@ proxy_note_head (TestProxy *proxy, const gchar *head)
   g_ptr_array_add (proxy->heads, g_strdup (head));
   if (strstr (head, TEST_KEY) != NULL)
     proxy->saw_key = TRUE;
+  g_cond_broadcast (&proxy->heads_cond);
   g_mutex_unlock (&proxy->lock);
 }
 
@@ -393,6 +402,7 @@ test_proxy_start (const gchar *credentials)
   GError *error = NULL;
 
   g_mutex_init (&proxy->lock);
+  g_cond_init (&proxy->heads_cond);
   proxy->heads = g_ptr_array_new_with_free_func (g_free);
   proxy->open = g_ptr_array_new_with_free_func (g_object_unref);
   proxy->credentials = g_strdup (credentials);
@@ -444,6 +454,7 @@ test_proxy_stop (TestProxy *proxy)
   g_ptr_array_unref (proxy->heads);
   g_ptr_array_unref (proxy->open);
   g_mutex_clear (&proxy->lock);
+  g_cond_clear (&proxy->heads_cond);
   g_free (proxy->url);
   g_free (proxy->credentials);
   g_free (proxy);
@@ -477,6 +488,21 @@ proxy_saw_key (TestProxy *proxy)
   saw = proxy->saw_key;
   g_mutex_unlock (&proxy->lock);
   return saw;
+}
+
+/* Waits (up to @seconds) until the proxy has read @n heads. */
+static gboolean
+proxy_wait_heads (TestProxy *proxy, guint n, gdouble seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&proxy->lock);
+  while (ok && proxy->heads->len < n)
+    ok = g_cond_wait_until (&proxy->heads_cond, &proxy->lock, end);
+  ok = proxy->heads->len >= n;
+  g_mutex_unlock (&proxy->lock);
+  return ok;
 }
 
 /* ---- the tests ------------------------------------------------------------ */
@@ -772,6 +798,65 @@ GST_START_TEST (test_proxy_tunnel_credentials)
 
 GST_END_TEST;
 
+/* A proxy that takes the tunnel's CONNECT and never answers. */
+static TestProxy *
+silent_proxy (void)
+{
+  TestProxy *proxy = test_proxy_start (NULL);
+
+  proxy->silent = TRUE; /* before any connection */
+  return proxy;
+}
+
+/* Stopping the pipeline while the CONNECT waits returns at once (nothing
+ * waits for the network, timeout=60), and nothing reached the service. */
+GST_START_TEST (test_proxy_silent_stop)
+{
+  TestProxy *proxy = silent_proxy ();
+  g_autofree gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ proxy=%s timeout=60 model=wan-2-5 "
+      "prompt=\"silent proxy\" resolution=720p duration=5 ! fakesink",
+      proxy->url);
+  GstElement *pipeline = apixo_test_start (sim, launch);
+  gint64 start;
+
+  fail_unless (proxy_wait_heads (proxy, 1, 30));
+  start = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
+  fail_unless (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+  gst_object_unref (pipeline);
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
+/* The CONNECT is never answered: after timeout the submission was never
+ * sent, so the outcome is known (nothing billed) and it is retried. */
+GST_START_TEST (test_proxy_silent_timeout)
+{
+  TestProxy *proxy = silent_proxy ();
+  g_autofree gchar *launch = g_strdup_printf (
+      "apixosrc @SIM@ proxy=%s timeout=1 retries=1 retry-backoff-factor=0.1 "
+      "model=wan-2-5 prompt=\"silent proxy\" resolution=720p duration=5 ! "
+      "fakesink",
+      proxy->url);
+  g_autoptr (ApixoRun) run = apixo_test_run_launch (sim, launch, 60);
+
+  fail_unless (run->error != NULL);
+  fail_unless (strstr (run->error->message, "unknown") == NULL, "%s",
+               run->error->message);
+  fail_unless_equals_string (
+      gst_structure_get_string (run->error_details, "reason"), "network");
+  /* the first attempt and its retry */
+  fail_unless_equals_int (proxy_count (proxy, "CONNECT ", ""), 2);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
 static Suite *
 apixosrc_proxy_suite (void)
 {
@@ -792,6 +877,8 @@ apixosrc_proxy_suite (void)
   tcase_add_checked_fixture (tc, setup_tls, teardown);
   tcase_add_test (tc, test_proxy_tunnel);
   tcase_add_test (tc, test_proxy_tunnel_credentials);
+  tcase_add_test (tc, test_proxy_silent_stop);
+  tcase_add_test (tc, test_proxy_silent_timeout);
   return s;
 }
 
