@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "apixotest.h"
-#include "testdir.h"
 
 APIXO_TEST_FIXTURE (0.01, "proxy")
 
@@ -569,10 +568,15 @@ assert_all_through (TestProxy *proxy)
                "%s", heads);
 }
 
+/* The proxy property as a URI, and as "host:port" (as souphttpsrc takes
+ * it: an HTTP proxy). */
+static const gchar *const PROXY_FORMS[] = { "proxy=http://127.0.0.1:%u",
+                                            "proxy=127.0.0.1:%u" };
+
 GST_START_TEST (test_proxy_property)
 {
   TestProxy *proxy = test_proxy_start (NULL);
-  g_autofree gchar *props = g_strdup_printf ("proxy=%s", proxy->url);
+  g_autofree gchar *props = g_strdup_printf (PROXY_FORMS[__i__], proxy->port);
 
   generate_through (props, "through a proxy");
   assert_all_through (proxy);
@@ -688,19 +692,6 @@ GST_START_TEST (test_proxy_credentials)
 
 GST_END_TEST;
 
-/* "host:port", as souphttpsrc takes it: an HTTP proxy. */
-GST_START_TEST (test_proxy_host_port)
-{
-  TestProxy *proxy = test_proxy_start (NULL);
-  g_autofree gchar *props = g_strdup_printf ("proxy=127.0.0.1:%u", proxy->port);
-
-  generate_through (props, "through host:port");
-  assert_all_through (proxy);
-  test_proxy_stop (proxy);
-}
-
-GST_END_TEST;
-
 /* A SOCKS5 proxy (GIO's own client): every connection is a tunnel to the
  * sim. */
 GST_START_TEST (test_proxy_socks5)
@@ -737,10 +728,7 @@ GST_END_TEST;
 static void
 setup_tls (void)
 {
-  fail_unless (g_tls_backend_supports_tls (g_tls_backend_get_default ()),
-               "no TLS backend: install glib-networking");
-  sim = sim_fixture_start_tls (0.01);
-  tmpdir = apixo_test_dir_new ("proxy");
+  apixo_test_fixture_start_tls (&sim, &tmpdir, 0.01, "proxy");
 }
 
 /* "CONNECT 127.0.0.1:port" of the sim */
@@ -865,9 +853,8 @@ apixosrc_proxy_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_add_test (tc, test_proxy_property);
+  tcase_add_loop_test (tc, test_proxy_property, 0, G_N_ELEMENTS (PROXY_FORMS));
   tcase_add_test (tc, test_proxy_environment);
-  tcase_add_test (tc, test_proxy_host_port);
   tcase_add_test (tc, test_proxy_socks5);
   tcase_add_test (tc, test_proxy_credentials);
   tcase_add_test (tc, test_proxy_unreachable);

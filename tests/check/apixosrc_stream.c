@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "apixotest.h"
-#include "testdir.h"
 
 APIXO_TEST_FIXTURE (0.01, "apixosrc-stream")
 
@@ -283,11 +282,7 @@ GST_END_TEST;
 static void
 setup_tls (void)
 {
-  fail_unless (g_tls_backend_supports_tls (g_tls_backend_get_default ()),
-               "no TLS backend: install glib-networking");
-  sim = sim_fixture_start_tls (0.01);
-  fail_unless (g_str_has_prefix (sim_fixture_base_url (sim), "https://"));
-  tmpdir = apixo_test_dir_new ("apixosrc-stream");
+  apixo_test_fixture_start_tls (&sim, &tmpdir, 0.01, "apixosrc-stream");
 }
 
 /* Moov at the end over TLS: the pollable reads of the download, the Range

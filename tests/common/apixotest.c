@@ -29,6 +29,18 @@ apixo_test_fixture_start (SimFixture **sim, gchar **dir, gdouble time_scale,
 }
 
 void
+apixo_test_fixture_start_tls (SimFixture **sim, gchar **dir, gdouble time_scale,
+                              const gchar *dir_prefix)
+{
+  fail_unless (g_tls_backend_supports_tls (g_tls_backend_get_default ()),
+               "no TLS backend: install glib-networking");
+  *sim = sim_fixture_start_tls (time_scale);
+  fail_unless (g_str_has_prefix (sim_fixture_base_url (*sim), "https://"));
+  if (dir_prefix != NULL)
+    *dir = apixo_test_dir_new (dir_prefix);
+}
+
+void
 apixo_test_fixture_stop (SimFixture **sim, gchar **dir)
 {
   sim_fixture_stop (*sim);

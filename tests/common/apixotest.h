@@ -20,6 +20,11 @@ G_BEGIN_DECLS
  * NULL when @dir_prefix is NULL). */
 void apixo_test_fixture_start (SimFixture **sim, gchar **dir,
                                gdouble time_scale, const gchar *dir_prefix);
+/* The same with the sim over HTTPS (sim_fixture_start_tls(): tests/data's
+ * certificate, which apixo_test_parse() makes the elements trust); fails
+ * the test without a TLS backend. */
+void apixo_test_fixture_start_tls (SimFixture **sim, gchar **dir,
+                                   gdouble time_scale, const gchar *dir_prefix);
 /* Stops the sim (asserting a clean exit) and removes the directory with
  * everything in it; clears both. */
 void apixo_test_fixture_stop (SimFixture **sim, gchar **dir);
