@@ -761,8 +761,8 @@ api_call_sent (GObject *source, GAsyncResult *result, gpointer data)
       g_object_unref (task);
       return;
     }
-    call->err.error =
-        gst_apixo_http_error_to_gst (error, call->msg, call_what (call->kind));
+    call->err.error = gst_apixo_http_error_to_gst (
+        error, SOUP_SESSION (source), call->msg, call_what (call->kind));
     call->err.transient = gst_apixo_http_error_is_transient (error);
     call->err.not_processed = gst_apixo_http_error_is_before_send (error);
     GST_DEBUG ("%s request failed while %s: %s (transient %d, not processed "

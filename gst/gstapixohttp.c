@@ -600,10 +600,44 @@ tls_backend_missing (const GError *error)
           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
 }
 
-GError *
-gst_apixo_http_error_to_gst (const GError *error, SoupMessage *msg,
-                             const gchar *what)
+/* " (through the proxy HOST:PORT)" when @session reaches @msg's URL
+ * through the proxy property's proxy, else "".  Only a GSimpleProxyResolver
+ * (the property's) is asked: its answer takes no I/O, unlike a system one
+ * (PAC). */
+static gchar *
+proxy_note (SoupSession *session, SoupMessage *msg)
 {
+  GProxyResolver *resolver =
+      session ? soup_session_get_proxy_resolver (session) : NULL;
+  gchar *url, **proxies = NULL, *note = NULL;
+  GUri *proxy;
+
+  if (msg == NULL || !G_IS_SIMPLE_PROXY_RESOLVER (resolver))
+    return g_strdup ("");
+  url = g_uri_to_string (soup_message_get_uri (msg));
+  proxies = g_proxy_resolver_lookup (resolver, url, NULL, NULL);
+  g_free (url);
+  proxy = proxies && proxies[0] && !g_str_equal (proxies[0], "direct://")
+              ? g_uri_parse (proxies[0], G_URI_FLAGS_NONE, NULL)
+              : NULL;
+  if (proxy != NULL && g_uri_get_host (proxy) != NULL) {
+    note =
+        g_uri_get_port (proxy) > 0
+            ? g_strdup_printf (" (through the proxy %s:%d)",
+                               g_uri_get_host (proxy), g_uri_get_port (proxy))
+            : g_strdup_printf (" (through the proxy %s)",
+                               g_uri_get_host (proxy));
+  }
+  g_clear_pointer (&proxy, g_uri_unref);
+  g_strfreev (proxies);
+  return note ? note : g_strdup ("");
+}
+
+GError *
+gst_apixo_http_error_to_gst (const GError *error, SoupSession *session,
+                             SoupMessage *msg, const gchar *what)
+{
+  gchar *via = NULL;
   GstResourceError code = GST_RESOURCE_ERROR_READ;
   gchar *reason;
   GError *out;
@@ -628,7 +662,8 @@ gst_apixo_http_error_to_gst (const GError *error, SoupMessage *msg,
   } else if (g_error_matches (error, GST_APIXO_HTTP_ERROR,
                               GST_APIXO_HTTP_ERROR_NOT_SENT)) {
     code = GST_RESOURCE_ERROR_OPEN_READ;
-    reason = g_strdup_printf ("could not connect: %s", error->message);
+    via = proxy_note (session, msg);
+    reason = g_strdup_printf ("could not connect%s: %s", via, error->message);
   } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
     code = GST_RESOURCE_ERROR_READ;
     reason = g_strdup_printf ("timed out: %s", error->message);
@@ -639,7 +674,8 @@ gst_apixo_http_error_to_gst (const GError *error, SoupMessage *msg,
                               G_IO_ERROR_NETWORK_UNREACHABLE) ||
              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED)) {
     code = GST_RESOURCE_ERROR_OPEN_READ;
-    reason = g_strdup_printf ("could not connect: %s", error->message);
+    via = proxy_note (session, msg);
+    reason = g_strdup_printf ("could not connect%s: %s", via, error->message);
   } else if (g_error_matches (error, G_IO_ERROR,
                               G_IO_ERROR_MESSAGE_TOO_LARGE)) {
     code = GST_RESOURCE_ERROR_READ;
@@ -650,6 +686,7 @@ gst_apixo_http_error_to_gst (const GError *error, SoupMessage *msg,
 
   out = g_error_new (GST_RESOURCE_ERROR, code, "Failed %s: %s", what, reason);
   g_free (reason);
+  g_free (via);
   return out;
 }
 

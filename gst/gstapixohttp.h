@@ -127,10 +127,12 @@ gdouble gst_apixo_http_backoff_delay (const GstApixoHttpSettings *s,
 /* Maps a transport error (GIO, resolver, TLS) to a GST_RESOURCE_ERROR with
  * a message that says what went wrong, e.g. DNS -> NOT_FOUND, TLS ->
  * OPEN_READ naming the certificate problem or the missing TLS backend,
- * timeout -> READ.  @what names the request ("submitting the task",
- * "downloading the result").  @msg may be NULL. */
-GError *gst_apixo_http_error_to_gst (const GError *error, SoupMessage *msg,
-                                     const gchar *what);
+ * timeout -> READ; a connection that failed through the proxy property's
+ * proxy names it (host and port).  @what names the request ("submitting
+ * the task", "downloading the result").  @session (the one @msg went
+ * through) and @msg may be NULL. */
+GError *gst_apixo_http_error_to_gst (const GError *error, SoupSession *session,
+                                     SoupMessage *msg, const gchar *what);
 
 /* The host of @uri ("api.apixo.ai:443"), for messages and logs: never the
  * full URI with its query. Free with g_free(). */

@@ -805,7 +805,9 @@ seq_retry (SpoolTransfer *t, GError *error, gdouble retry_after)
       gchar *what = g_strdup_printf ("downloading the result from %s%s",
                                      spool->host, extra);
 
-      gst_error = gst_apixo_http_error_to_gst (error, t->msg, what);
+      gst_error = gst_apixo_http_error_to_gst (
+          error, gst_apixo_http_get_session (spool->worker, spool->http),
+          t->msg, what);
       g_free (what);
     } else {
       gst_error = status_error (spool, t->msg, extra);
@@ -949,7 +951,9 @@ transfer_error (SpoolTransfer *t, GError *error)
   } else {
     gchar *what =
         g_strdup_printf ("downloading the result from %s", t->spool->host);
-    GError *gst_error = gst_apixo_http_error_to_gst (error, t->msg, what);
+    GError *gst_error = gst_apixo_http_error_to_gst (
+        error, gst_apixo_http_get_session (t->spool->worker, t->spool->http),
+        t->msg, what);
 
     g_free (what);
     g_error_free (error);

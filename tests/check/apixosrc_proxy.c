@@ -632,10 +632,12 @@ proxy_url_with_credentials (TestProxy *proxy, const gchar *password)
 
 /* The run through @proxy_url fails before anything is submitted: a
  * network error (no task may exist: nothing to check before retrying),
- * with @http_status, whose message says "proxy". */
+ * with @http_status, whose message says "proxy" (and @expect, if not
+ * NULL). */
 static void
 assert_proxy_failure (const gchar *proxy_url, const gchar *prompt,
-                      GstResourceError code, guint http_status)
+                      GstResourceError code, guint http_status,
+                      const gchar *expect)
 {
   g_autofree gchar *launch =
       g_strdup_printf ("apixosrc @SIM@ proxy=%s model=wan-2-5 prompt=\"%s\" "
@@ -649,6 +651,8 @@ assert_proxy_failure (const gchar *proxy_url, const gchar *prompt,
   fail_unless_equals_int (run->error->code, code);
   fail_unless (strstr (run->error->message, "proxy") != NULL, "%s",
                run->error->message);
+  fail_unless (expect == NULL || strstr (run->error->message, expect) != NULL,
+               "%s", run->error->message);
   fail_unless (strstr (run->error->message, "unknown") == NULL, "%s",
                run->error->message);
   fail_if (strstr (run->error->message, "-pw-") != NULL);
@@ -673,11 +677,11 @@ GST_START_TEST (test_proxy_credentials)
   g_autofree gchar *props = g_strdup_printf ("proxy=%s", with);
 
   assert_proxy_failure (proxy->url, "behind a strict proxy",
-                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
   fail_unless_equals_int (proxy_count (proxy, "", ""), 1);
   /* wrong ones: tried once, then the 407 is the answer */
   assert_proxy_failure (wrong, "behind a strict proxy",
-                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
   fail_unless_equals_int (proxy_count (proxy, "", ""), 3);
 
   generate_through (props, "behind a strict proxy");
@@ -715,10 +719,13 @@ GST_END_TEST;
 
 GST_START_TEST (test_proxy_unreachable)
 {
-  g_autofree gchar *url =
-      g_strdup_printf ("http://127.0.0.1:%u", apixo_test_free_port ());
+  guint port = apixo_test_free_port ();
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autofree gchar *via =
+      g_strdup_printf ("(through the proxy 127.0.0.1:%u)", port);
 
-  assert_proxy_failure (url, "no way out", GST_RESOURCE_ERROR_OPEN_READ, 0);
+  assert_proxy_failure (url, "no way out", GST_RESOURCE_ERROR_OPEN_READ, 0,
+                        via);
 }
 
 GST_END_TEST;
@@ -775,9 +782,9 @@ GST_START_TEST (test_proxy_tunnel_credentials)
   g_autofree gchar *props = g_strdup_printf ("proxy=%s", with);
 
   assert_proxy_failure (proxy->url, "behind a strict proxy",
-                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
   assert_proxy_failure (wrong, "behind a strict proxy",
-                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407);
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
   generate_through (props, "behind a strict proxy");
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
   fail_if (proxy_saw_key (proxy));
@@ -832,8 +839,13 @@ GST_START_TEST (test_proxy_silent_timeout)
       proxy->url);
   g_autoptr (ApixoRun) run = apixo_test_run_launch (sim, launch, 60);
 
+  g_autofree gchar *via =
+      g_strdup_printf ("through the proxy 127.0.0.1:%u", proxy->port);
+
   fail_unless (run->error != NULL);
   fail_unless (strstr (run->error->message, "unknown") == NULL, "%s",
+               run->error->message);
+  fail_unless (strstr (run->error->message, via) != NULL, "%s",
                run->error->message);
   fail_unless_equals_string (
       gst_structure_get_string (run->error_details, "reason"), "network");
