@@ -210,14 +210,16 @@ find_own (GObject *object, const GstApixoUriTarget *target, const gchar *name)
 }
 
 /* The parts of the URI itself, and what a URI cannot carry: an object
- * (tls-database), a write-only secret (api-key). */
+ * (tls-database), a write-only secret (api-key), this machine's way out
+ * (proxy: often $http_proxy, and it may hold a password). */
 static gboolean
 is_parameter (GParamSpec *pspec)
 {
   return (pspec->flags & G_PARAM_READWRITE) == G_PARAM_READWRITE &&
          !G_IS_PARAM_SPEC_OBJECT (pspec) &&
          !g_str_equal (pspec->name, "model") &&
-         !g_str_equal (pspec->name, "task-id");
+         !g_str_equal (pspec->name, "task-id") &&
+         !g_str_equal (pspec->name, "proxy");
 }
 
 static gboolean
@@ -270,6 +272,13 @@ part_refusal (GParamSpec *pspec)
         "api-key cannot be given in an apixo URI (URIs are written into "
         "logs, playlists and project files): set the APIXO_API_KEY "
         "environment variable, or the element's api-key property");
+  if (g_str_equal (pspec->name, "proxy"))
+    return g_strdup (
+        "proxy cannot be given in an apixo URI (URIs are written into logs, "
+        "playlists and project files, and a proxy URL may hold a password; "
+        "the proxy is this machine's, not the clip's): set the http_proxy "
+        "environment variable, or the element's proxy property from "
+        "playbin's source-setup signal");
   if (g_str_equal (pspec->name, "model"))
     return g_strdup ("model cannot be a parameter of an apixo URI: the model "
                      "is its host (apixo://MODEL?...), or model= of a task "

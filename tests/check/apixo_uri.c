@@ -160,6 +160,21 @@ GST_START_TEST (test_round_trips)
 
 GST_END_TEST;
 
+/* The proxy (often $http_proxy, maybe with a password) is this machine's:
+ * never written into the URI a project file keeps. */
+GST_START_TEST (test_proxy_not_in_uri)
+{
+  GstElement *e = element_for ("apixo://wan-2-5?prompt=x");
+  g_autofree gchar *canonical = NULL;
+
+  g_object_set (e, "proxy", "http://u:proxy-pw@127.0.0.1:3128", NULL);
+  canonical = gst_uri_handler_get_uri (GST_URI_HANDLER (e));
+  fail_unless_equals_string (canonical, "apixo://wan-2-5?prompt=x");
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 /* What the URI sets is what the properties say. */
 GST_START_TEST (test_properties_from_uri)
 {
@@ -259,6 +274,8 @@ static const Refusal refusals[] = {
   { "prompt=x&task-id=t1", "task-id", "apixo://task/" },
   { "prompt=x&tls-database=y", "tls-database", "source-setup" },
   { "prompt=x&api-key=SECRETKEY42", "api-key", "APIXO_API_KEY" },
+  { "prompt=x&proxy=http%3A%2F%2Fu%3Apw%40proxy%3A3128", "proxy",
+    "http_proxy" },
   /* the model's own rules, checked as for the property */
   { "prompt=x&resolution=4k", NULL, "'4k'" },
 };
@@ -757,6 +774,7 @@ apixo_uri_suite (void)
   }
   tcase_add_test (tc[0], test_round_trips);
   tcase_add_test (tc[0], test_properties_from_uri);
+  tcase_add_test (tc[0], test_proxy_not_in_uri);
   tcase_add_test (tc[0], test_not_ours);
   tcase_add_test (tc[0], test_refusals);
   tcase_add_test (tc[1], test_discover_then_play);
