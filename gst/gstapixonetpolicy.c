@@ -130,6 +130,41 @@ gst_apixo_net_class_of_host (const gchar *host, GstApixoNetClass *net_class)
   return FALSE;
 }
 
+GProxyResolver *
+gst_apixo_net_proxy_resolver_new (const gchar *proxy)
+{
+  const gchar *no_proxy = g_getenv ("no_proxy");
+  gchar **ignore = NULL;
+  GProxyResolver *resolver;
+
+  if (no_proxy == NULL)
+    no_proxy = g_getenv ("NO_PROXY");
+  if (no_proxy != NULL && *no_proxy != '\0')
+    ignore = g_strsplit (no_proxy, ",", -1);
+  resolver = g_simple_proxy_resolver_new (proxy, ignore);
+  g_strfreev (ignore);
+  return resolver;
+}
+
+gchar *
+gst_apixo_net_proxy_for (const gchar *proxy, const gchar *uri)
+{
+  GProxyResolver *resolver;
+  gchar **found;
+  gchar *via = NULL;
+
+  if (proxy == NULL || *proxy == '\0')
+    return NULL;
+  resolver = gst_apixo_net_proxy_resolver_new (proxy);
+  found = g_proxy_resolver_lookup (resolver, uri, NULL, NULL);
+  if (found != NULL && found[0] != NULL &&
+      g_strcmp0 (found[0], "direct://") != 0)
+    via = g_strdup (found[0]);
+  g_strfreev (found);
+  g_object_unref (resolver);
+  return via;
+}
+
 const gchar *
 gst_apixo_net_class_name (GstApixoNetClass net_class)
 {

@@ -54,6 +54,16 @@ GstApixoNetClass gst_apixo_net_class_of_address (GInetAddress *addr);
 gboolean gst_apixo_net_class_of_host (const gchar *host,
                                       GstApixoNetClass *net_class);
 
+/* The resolver of the proxy setting @proxy (a URI: an http:// or socks
+ * proxy, credentials or not), bypassed for the hosts of $no_proxy (or
+ * $NO_PROXY) like souphttpsrc's.  Lookups are plain functions (no I/O). */
+GProxyResolver *gst_apixo_net_proxy_resolver_new (const gchar *proxy);
+
+/* The proxy a request for @uri goes through with the proxy setting @proxy
+ * (NULL or "": none, the system's settings are not looked at): a new
+ * string, or NULL when it goes direct. */
+gchar *gst_apixo_net_proxy_for (const gchar *proxy, const gchar *uri);
+
 /* "loopback", "link-local", ... for messages.  Static string. */
 const gchar *gst_apixo_net_class_name (GstApixoNetClass net_class);
 

@@ -34,6 +34,7 @@
 
 #include "gstapixoworker.h"
 #include "gstapixodebug.h"
+#include "gstapixonetpolicy.h"
 
 #include <string.h>
 
@@ -355,24 +356,16 @@ proxy_request_queued (SoupSession *session, SoupMessage *msg, gpointer data)
 static void
 session_set_proxy (SoupSession *session, const gchar *proxy)
 {
-  const gchar *no_proxy = g_getenv ("no_proxy");
-  gchar **ignore = NULL;
-  GProxyResolver *resolver;
   ProxyCredentials *creds;
   gchar *bare = proxy_split_credentials (proxy, &creds);
+  GProxyResolver *resolver = gst_apixo_net_proxy_resolver_new (bare);
 
-  if (no_proxy == NULL)
-    no_proxy = g_getenv ("NO_PROXY");
-  if (no_proxy != NULL && *no_proxy != '\0')
-    ignore = g_strsplit (no_proxy, ",", -1);
-  resolver = g_simple_proxy_resolver_new (bare, ignore);
   soup_session_set_proxy_resolver (session, resolver);
   if (creds != NULL)
     g_signal_connect_data (session, "request-queued",
                            G_CALLBACK (proxy_request_queued), creds,
                            proxy_credentials_release, 0);
   g_object_unref (resolver);
-  g_strfreev (ignore);
   g_free (bare);
 }
 
