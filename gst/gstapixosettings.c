@@ -292,7 +292,7 @@ install_http_properties (GObjectClass *klass, guint first)
                "Proxy of every request: http://[user:password@]host[:port], "
                "host:port, or socks5://host:port (default: the http_proxy "
                "environment variable, with no_proxy; none: the system "
-               "settings)",
+               "settings). Read back with its user and password as ***",
                NULL, RW));
   install (klass, first, PROP_SSL_STRICT,
            g_param_spec_boolean (
@@ -301,8 +301,9 @@ install_http_properties (GObjectClass *klass, guint first)
   install (klass, first, PROP_ALLOW_INSECURE_HTTP,
            g_param_spec_boolean (
                "allow-insecure-http", "Allow insecure HTTP",
-               "Accept an http:// base-url to a host that is not loopback "
-               "(the API key then crosses the network in clear text)",
+               "Accept an http:// base-url to a host that is not loopback, "
+               "or through a proxy that is not (the API key then crosses "
+               "the network in clear text)",
                FALSE, RW));
   install (klass, first, PROP_TLS_DATABASE,
            g_param_spec_object (
@@ -544,6 +545,9 @@ typedef enum {
   /* a set also stores TRUE in the gboolean at .set_offset: the request
    * sends the field only when the user chose it */
   FIELD_MARKS_SET = 1 << 2,
+  /* a URI read back with its user and password as "***": property reads
+   * end up in pipeline graphs (GST_DEBUG_DUMP_DOT_DIR) and gst-inspect */
+  FIELD_CREDENTIALS_HIDDEN = 1 << 3,
 } FieldFlags;
 
 /* Where a property's value lives in GstApixoSettings. */
@@ -573,7 +577,7 @@ static const Field fields[N_PROPS] = {
   [PROP_RETRIES] = { OFFSET (http.retries) },
   [PROP_RETRY_BACKOFF_FACTOR] = { OFFSET (http.retry_backoff_factor) },
   [PROP_RETRY_BACKOFF_MAX] = { OFFSET (http.retry_backoff_max) },
-  [PROP_PROXY] = { OFFSET (http.proxy) },
+  [PROP_PROXY] = { OFFSET (http.proxy), FIELD_CREDENTIALS_HIDDEN },
   [PROP_SSL_STRICT] = { OFFSET (http.ssl_strict) },
   [PROP_TLS_DATABASE] = { OFFSET (http.tls_database) },
   [PROP_SSL_CA_FILE] = { OFFSET (http.ssl_ca_file) },
@@ -607,6 +611,21 @@ static const Field fields[N_PROPS] = {
 /* Enum fields are stored and read as gint, like GLib's enum values. */
 G_STATIC_ASSERT (sizeof (GstApixoProvider) == sizeof (gint));
 G_STATIC_ASSERT (sizeof (GstApixoRequestType) == sizeof (gint));
+
+/* @proxy as a message or a property read may show it: its user and
+ * password, if any, as "***". */
+static gchar *
+proxy_shown (const gchar *proxy)
+{
+  const gchar *sep = strstr (proxy, "://");
+  const gchar *start = sep ? sep + 3 : proxy;
+  const gchar *end = start + strcspn (start, "/?#");
+  const gchar *at = g_strrstr_len (start, end - start, "@");
+
+  if (at == NULL)
+    return g_strdup (proxy);
+  return g_strdup_printf ("%.*s***%s", (gint)(start - proxy), proxy, at);
+}
 
 static void
 set_string (gchar **field, const Field *f, const GValue *value)
@@ -690,7 +709,10 @@ gst_apixo_settings_get_property (const GstApixoSettings *s, guint id,
   field = G_STRUCT_MEMBER_P (s, f->offset);
   switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value))) {
     case G_TYPE_STRING:
-      g_value_set_string (value, *(gchar *const *)field);
+      if ((f->flags & FIELD_CREDENTIALS_HIDDEN) && *(gchar *const *)field)
+        g_value_take_string (value, proxy_shown (*(gchar *const *)field));
+      else
+        g_value_set_string (value, *(gchar *const *)field);
       break;
     case G_TYPE_DOUBLE:
       g_value_set_double (value, *(const gdouble *)field);
@@ -746,27 +768,57 @@ check_base_url (const gchar *url, GError **error)
   return FALSE;
 }
 
+/* The host of @uri is loopback. */
+static gboolean
+uri_is_loopback (const gchar *uri)
+{
+  GUri *parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  GstApixoNetClass net_class;
+  gboolean loopback =
+      parsed != NULL &&
+      gst_apixo_net_class_of_host (g_uri_get_host (parsed), &net_class) &&
+      net_class == GST_APIXO_NET_CLASS_LOOPBACK;
+
+  g_clear_pointer (&parsed, g_uri_unref);
+  return loopback;
+}
+
 /* The Bearer key goes with every API request: in clear text only to this
- * host, unless the user said so. */
+ * host (directly, or through a proxy on this host), unless the user said
+ * so.  Only the proxy setting is looked at (the system's proxy settings
+ * may need I/O to resolve). */
 static gboolean
 check_base_url_secure (const GstApixoSettings *s, GError **error)
 {
   GUri *uri = g_uri_parse (s->base_url, G_URI_FLAGS_NONE, NULL);
-  GstApixoNetClass net_class;
-  gboolean ok =
-      s->allow_insecure_http ||
-      g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ||
-      (gst_apixo_net_class_of_host (g_uri_get_host (uri), &net_class) &&
-       net_class == GST_APIXO_NET_CLASS_LOOPBACK);
+  gboolean https = g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0;
+  gchar *via = NULL, *via_shown;
 
   g_uri_unref (uri);
-  if (ok)
+  if (s->allow_insecure_http || https)
     return TRUE;
+  if (!uri_is_loopback (s->base_url)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "base-url '%s' would send the API key in clear text: http:// "
+                 "is allowed only to a loopback host (localhost, 127.0.0.0/8, "
+                 "::1); use https://, or set allow-insecure-http=true",
+                 s->base_url);
+    return FALSE;
+  }
+  via = gst_apixo_net_proxy_for (s->http.proxy, s->base_url);
+  if (via == NULL || uri_is_loopback (via)) {
+    g_free (via);
+    return TRUE;
+  }
+  via_shown = proxy_shown (via);
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-               "base-url '%s' would send the API key in clear text: http:// "
-               "is allowed only to a loopback host (localhost, 127.0.0.0/8, "
-               "::1); use https://, or set allow-insecure-http=true",
-               s->base_url);
+               "base-url '%s' would send the API key in clear text through "
+               "the proxy '%s' (the proxy property, or $http_proxy): http:// "
+               "is allowed only when it stays on this host; use https://, add "
+               "the host to $no_proxy, or set allow-insecure-http=true",
+               s->base_url, via_shown);
+  g_free (via_shown);
+  g_free (via);
   return FALSE;
 }
 
@@ -789,21 +841,6 @@ check_ssl_ca_file (GstApixoHttpSettings *http, GError **error)
  * for https://) and SOCKS (GIO's). */
 static const gchar *const PROXY_SCHEMES[] = { "http",    "socks",  "socks4",
                                               "socks4a", "socks5", NULL };
-
-/* @proxy as an error message may show it: its user and password, if any,
- * as "***". */
-static gchar *
-proxy_shown (const gchar *proxy)
-{
-  const gchar *sep = strstr (proxy, "://");
-  const gchar *start = sep ? sep + 3 : proxy;
-  const gchar *end = start + strcspn (start, "/?#");
-  const gchar *at = g_strrstr_len (start, end - start, "@");
-
-  if (at == NULL)
-    return g_strdup (proxy);
-  return g_strdup_printf ("%.*s***%s", (gint)(start - proxy), proxy, at);
-}
 
 /* Like souphttpsrc, "host:port" means http://host:port (the run's copy is
  * completed). */
@@ -894,8 +931,7 @@ gboolean
 gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
                           GError **error)
 {
-  if (!check_base_url (s->base_url, error) ||
-      !check_base_url_secure (s, error)) {
+  if (!check_base_url (s->base_url, error)) {
     *property = "base-url";
     return FALSE;
   }
@@ -907,6 +943,11 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
   }
   if (!check_proxy (&s->http, error)) {
     *property = "proxy";
+    return FALSE;
+  }
+  /* after check_proxy(): "host:port" is a URI by now */
+  if (!check_base_url_secure (s, error)) {
+    *property = "base-url";
     return FALSE;
   }
   return TRUE;

@@ -696,6 +696,114 @@ GST_START_TEST (test_proxy_credentials)
 
 GST_END_TEST;
 
+/* No bus message of @run holds @secret (its structure, as text). */
+static void
+assert_not_on_bus (ApixoRun *run, const gchar *secret)
+{
+  for (GList *l = run->messages; l != NULL; l = l->next) {
+    const GstStructure *st = gst_message_get_structure (l->data);
+    gchar *text = st ? gst_structure_to_string (st) : NULL;
+
+    fail_if (text != NULL && strstr (text, secret) != NULL, "%s", text);
+    g_free (text);
+  }
+}
+
+/* The proxy's password is kept like the key: property reads (what
+ * gst-inspect and pipeline graphs show) give "***" for the user and the
+ * password, from the property as from $http_proxy, and no log line at any
+ * level and no bus message holds it; the proxy still gets it. */
+GST_START_TEST (test_proxy_password_hidden)
+{
+  TestProxy *proxy = test_proxy_start (PROXY_USER ":" PROXY_PASSWORD);
+  g_autofree gchar *with = proxy_url_with_credentials (proxy, PROXY_PASSWORD);
+  g_autofree gchar *shown =
+      g_strdup_printf ("http://***@127.0.0.1:%u", proxy->port);
+  g_autofree gchar *basic =
+      g_base64_encode ((const guchar *)PROXY_USER ":" PROXY_PASSWORD,
+                       strlen (PROXY_USER ":" PROXY_PASSWORD));
+  GstElement *pipeline = apixo_test_parse (
+      sim, "apixosrc @SIM@ name=src model=wan-2-5 prompt=\"hidden password\" "
+           "resolution=720p duration=5 ! qtdemux ! fakesink");
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  g_autofree gchar *read = NULL, *graph = NULL, *from_env = NULL;
+  g_autoptr (ApixoRun) run = NULL;
+  GString *logs;
+
+  g_object_set (src, "proxy", with, NULL);
+  g_object_get (src, "proxy", &read, NULL);
+  fail_unless_equals_string (read, shown);
+  graph = gst_debug_bin_to_dot_data (GST_BIN (pipeline),
+                                     GST_DEBUG_GRAPH_SHOW_VERBOSE);
+  fail_unless (strstr (graph, "***@127.0.0.1") != NULL, "%s", graph);
+  fail_if (strstr (graph, PROXY_PASSWORD) != NULL);
+
+  apixo_test_capture_logs_start ();
+  run = apixo_test_run (pipeline, 60);
+  logs = apixo_test_capture_logs_stop ();
+  fail_unless (run->error == NULL, "%s", run->error->message);
+  fail_unless (run->eos);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  fail_unless (logs->len > 10000 && strstr (logs->str, "apixo") != NULL);
+  fail_if (strstr (logs->str, PROXY_PASSWORD) != NULL);
+  fail_if (strstr (logs->str, basic) != NULL);
+  assert_not_on_bus (run, PROXY_PASSWORD);
+  g_string_free (logs, TRUE);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+
+  g_setenv ("http_proxy", with, TRUE);
+  src = gst_element_factory_make ("apixosrc", NULL);
+  g_object_get (src, "proxy", &from_env, NULL);
+  fail_unless_equals_string (from_env, shown);
+  gst_object_unref (src);
+  g_setenv ("http_proxy", "", TRUE);
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
+/* "http://[user:password@]host:port" of a proxy that is not on this host
+ * (TEST-NET-1: nothing answers there). */
+#define PROXY_ELSEWHERE "http://192.0.2.1:3128"
+
+/* A plain-HTTP base-url (the sim's, loopback) through a proxy on another
+ * host would carry the key across the network in clear text: refused
+ * before anything is sent (apixosrc_validation has the messages); the
+ * sim's host in $no_proxy goes direct, and allow-insecure-http lets it
+ * through (the run starts). */
+GST_START_TEST (test_proxy_cleartext_elsewhere)
+{
+  GstElement *pipeline;
+
+  g_setenv ("http_proxy", PROXY_ELSEWHERE, TRUE);
+  pipeline = apixo_test_parse (sim, "apixosrc @SIM@ model=wan-2-5 prompt=x "
+                                    "resolution=720p duration=5 ! fakesink");
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
+                          GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+
+  pipeline = apixo_test_parse (
+      sim, "apixosrc @SIM@ allow-insecure-http=true model=wan-2-5 prompt=x "
+           "resolution=720p duration=5 ! fakesink");
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PAUSED) ==
+           GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+                          GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+  fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 0);
+
+  g_setenv ("no_proxy", "127.0.0.1", TRUE);
+  generate_through ("", "around a proxy elsewhere");
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  g_setenv ("http_proxy", "", TRUE);
+  g_unsetenv ("no_proxy");
+}
+
+GST_END_TEST;
+
 /* A SOCKS5 proxy (GIO's own client): every connection is a tunnel to the
  * sim. */
 GST_START_TEST (test_proxy_socks5)
@@ -869,6 +977,8 @@ apixosrc_proxy_suite (void)
   tcase_add_test (tc, test_proxy_environment);
   tcase_add_test (tc, test_proxy_socks5);
   tcase_add_test (tc, test_proxy_credentials);
+  tcase_add_test (tc, test_proxy_password_hidden);
+  tcase_add_test (tc, test_proxy_cleartext_elsewhere);
   tcase_add_test (tc, test_proxy_unreachable);
 
   tc = tcase_create ("https");

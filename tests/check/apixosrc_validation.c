@@ -495,6 +495,23 @@ static const Invalid INVALID[] = {
     { "model", "wan-2-5", "prompt", "x", "proxy",
       "ftp://apixo:hunter2@proxy.example", NULL },
     { "proxy 'ftp://***@proxy.example'", "socks4://" } },
+  /* the sim's loopback http:// through a proxy on another host: the key
+   * would cross the network in clear text */
+  { "base-url: http:// only through a proxy on this host",
+    { "model", "wan-2-5", "prompt", "x", "proxy",
+      "http://apixo:hunter2@proxy.example:3128", NULL },
+    { "base-url 'http://127.0.0.1:",
+      "in clear text through the proxy 'http://***@proxy.example:3128'",
+      "$no_proxy", "allow-insecure-http=true" } },
+  { "base-url: http:// through a proxy given as host:port",
+    { "model", "wan-2-5", "prompt", "x", "proxy", "10.1.2.3:1080", NULL },
+    { "base-url 'http://127.0.0.1:",
+      "through the proxy 'http://10.1.2.3:1080'" } },
+  { "base-url: http:// only through a SOCKS proxy on this host",
+    { "model", "wan-2-5", "prompt", "x", "proxy", "socks5://[fd00::5]:1080",
+      NULL },
+    { "base-url 'http://127.0.0.1:",
+      "through the proxy 'socks5://[fd00::5]:1080'" } },
 };
 
 /* Values that must be accepted: wan-2-5-video 480p, fixed seeds (cheap
