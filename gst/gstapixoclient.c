@@ -101,23 +101,6 @@ gst_apixo_api_error_clear (GstApixoApiError *e)
   e->retry_after = -1;
 }
 
-/* @url without what may be secret (a signed path or query, a webhook
- * token): its scheme and host, then three asterisks. */
-static gchar *
-url_for_log (const gchar *url)
-{
-  GUri *uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  gchar *shown;
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    shown = g_strdup ("***");
-  else
-    shown = g_strdup_printf ("%s://%s/***", g_uri_get_scheme (uri),
-                             g_uri_get_host (uri));
-  g_clear_pointer (&uri, g_uri_unref);
-  return shown;
-}
-
 /* Walks @node (a copy), replacing every http(s) URL string. */
 static void
 redact_urls (JsonNode *node)
@@ -140,7 +123,7 @@ redact_urls (JsonNode *node)
 
     if (g_str_has_prefix (text, "http://") ||
         g_str_has_prefix (text, "https://")) {
-      gchar *shown = url_for_log (text);
+      gchar *shown = gst_apixo_redact_url_secrets (text);
 
       json_node_set_string (node, shown);
       g_free (shown);
@@ -172,12 +155,14 @@ body_for_log (const gchar *json)
 static gchar *
 client_sanitize (GstApixoClient *client, const gchar *text, gsize max)
 {
-  gchar *valid, *clean, *p;
+  gchar *valid, *keyless, *clean, *p;
 
   if (text == NULL)
     return NULL;
   valid = g_utf8_make_valid (text, -1);
-  clean = gst_apixo_redact (valid, client->api_key);
+  keyless = gst_apixo_redact (valid, client->api_key);
+  clean = gst_apixo_redact_url_secrets (keyless);
+  g_free (keyless);
   g_free (valid);
   for (p = clean; *p != '\0'; p++)
     if ((guchar)*p < 0x20 || *p == 0x7f)

@@ -250,6 +250,94 @@ gst_apixo_redact (const gchar *text, const gchar *secret)
   return g_string_free (out, FALSE);
 }
 
+/* The next "http://" or "https://" in @p (any case), or NULL; its length
+ * up to the authority goes to *@scheme_len. */
+static const gchar *
+find_url (const gchar *p, gsize *scheme_len)
+{
+  for (; *p != '\0'; p++) {
+    if (g_ascii_strncasecmp (p, "http://", 7) == 0) {
+      *scheme_len = 7;
+      return p;
+    }
+    if (g_ascii_strncasecmp (p, "https://", 8) == 0) {
+      *scheme_len = 8;
+      return p;
+    }
+  }
+  return NULL;
+}
+
+/* The length of the URL at @url as text writes one: up to white space, a
+ * quote or an angle bracket, without trailing punctuation (a ')' only when
+ * the URL opened none). */
+static gsize
+url_length (const gchar *url)
+{
+  gsize len = strcspn (url, " \t\r\n\v\f\"'<>`");
+  gint open = 0;
+
+  for (gsize i = 0; i < len; i++)
+    open += url[i] == '(' ? 1 : url[i] == ')' ? -1 : 0;
+  while (len > 0 && (strchr (".,;:!", url[len - 1]) != NULL ||
+                     (url[len - 1] == ')' && open < 0))) {
+    if (url[len - 1] == ')')
+      open++;
+    len--;
+  }
+  return len;
+}
+
+/* Appends the URL @url (@len bytes, @scheme_len of them "http(s)://") to
+ * @out as its scheme, host and port: user info as "***@", anything after
+ * the authority (a signed path, a token, a query) as "/" then three
+ * asterisks. */
+static void
+append_url_redacted (GString *out, const gchar *url, gsize len,
+                     gsize scheme_len)
+{
+  const gchar *host = url + scheme_len, *end = url + len;
+  const gchar *authority_end = host;
+
+  while (authority_end < end && strchr ("/?#", *authority_end) == NULL) {
+    if (*authority_end == '@')
+      host = authority_end + 1;
+    authority_end++;
+  }
+  g_string_append_len (out, url, scheme_len);
+  if (host != url + scheme_len)
+    g_string_append (out, "***@");
+  g_string_append_len (out, host, authority_end - host);
+  if (end - authority_end > 1 || (end > authority_end && *authority_end != '/'))
+    g_string_append (out, "/***");
+  else if (end > authority_end)
+    g_string_append_c (out, '/');
+}
+
+gchar *
+gst_apixo_redact_url_secrets (const gchar *text)
+{
+  GString *out;
+  const gchar *p, *url;
+  gsize scheme_len, len;
+
+  if (text == NULL)
+    return NULL;
+  out = g_string_new (NULL);
+  for (p = text; (url = find_url (p, &scheme_len)) != NULL; p = url + len) {
+    g_string_append_len (out, p, url - p);
+    len = url_length (url);
+    if (len <= scheme_len) {
+      len = scheme_len;
+      g_string_append_len (out, url, len);
+      continue;
+    }
+    append_url_redacted (out, url, len, scheme_len);
+  }
+  g_string_append (out, p);
+  return g_string_free (out, FALSE);
+}
+
 /* ---- the guard of one message (worker thread) ---------------------------- */
 
 static void

@@ -78,6 +78,13 @@ gboolean gst_apixo_net_class_allowed (GstApixoNetClass net_class,
  * a tag, an error or a log. */
 gchar *gst_apixo_redact (const gchar *text, const gchar *secret);
 
+/* @text (a copy; NULL for NULL) with every http:// and https:// URL in it
+ * cut to its scheme, host and port ("https://host/" then three asterisks; user info as
+ * "***@"): what a URL carries past its host (a signed path or query, a
+ * webhook's token, a published input's token) is a secret, in what a
+ * server echoes of it and in what we log. */
+gchar *gst_apixo_redact_url_secrets (const gchar *text);
+
 /* @key if it is long enough to be looked for in what servers send, else
  * NULL: a key of fewer than 8 characters (a test's "k") would match
  * ordinary text, every task id or "network", and hides nothing anyway. */

@@ -225,6 +225,21 @@ GST_START_TEST (test_key_never_leaks_errors)
 
 GST_END_TEST;
 
+/* image-uris = < @uri >, set as a property (not in a launch line, which
+ * GStreamer core logs). */
+static void
+set_image_uri (GstElement *src, const gchar *uri)
+{
+  GValue array = G_VALUE_INIT, v = G_VALUE_INIT;
+
+  gst_value_array_init (&array, 1);
+  g_value_init (&v, G_TYPE_STRING);
+  g_value_set_string (&v, uri);
+  gst_value_array_append_and_take_value (&array, &v);
+  g_object_set_property (G_OBJECT (src), "image-uris", &array);
+  g_value_unset (&array);
+}
+
 /* URLs may carry secrets of their own (a webhook token, a signed input
  * URL): not in the logs either, at any level.  (Set as properties: GStreamer
  * core logs launch lines.) */
@@ -236,8 +251,6 @@ GST_START_TEST (test_url_secrets_not_logged)
   gchar *signed_image = g_strconcat (image, "?sig=SIGSECRET42", NULL);
   gchar *hook = g_strdup_printf ("http://127.0.0.1:%u/hook?token=HOOKSECRET42",
                                  apixo_test_server_port (server));
-  const gchar *uris[] = { signed_image, NULL };
-  GValue array = G_VALUE_INIT;
   gchar *launch = g_strdup_printf (
       "apixosrc name=src base-url=%s early-poll=0.05 poll-delay=0.1 "
       "poll-interval=0.05 model=wan-2-5 prompt=x ! fakesink",
@@ -249,16 +262,7 @@ GST_START_TEST (test_url_secrets_not_logged)
   JsonArray *tasks;
   JsonObject *request;
 
-  gst_value_array_init (&array, 1);
-  for (guint i = 0; uris[i]; i++) {
-    GValue v = G_VALUE_INIT;
-
-    g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, uris[i]);
-    gst_value_array_append_and_take_value (&array, &v);
-  }
-  g_object_set_property (G_OBJECT (src), "image-uris", &array);
-  g_value_unset (&array);
+  set_image_uri (src, signed_image);
   g_object_set (src, "api-key", SECRET, "request-type", 1, "callback-url", hook,
                 NULL);
 
@@ -290,6 +294,81 @@ GST_START_TEST (test_url_secrets_not_logged)
   g_free (hook);
   g_free (signed_image);
   g_free (image);
+}
+
+GST_END_TEST;
+
+/* The service's failMsg may name an input URL (apixo-sim's does, with
+ * INVALID_IMAGE_URL): its query (a signature) and user info are the
+ * user's secrets like the key, and do not reach the error, its details,
+ * the bus or the logs; the rest of the URL does. */
+static const gchar *const ECHOED_SECRETS[] = { "USERSECRET42", "SIGSECRET42",
+                                               "missing.png" };
+
+GST_START_TEST (test_url_secrets_not_echoed)
+{
+  ApixoTestServer *server = apixo_test_server_start ();
+  gchar *missing = g_strdup_printf (
+      "http://user:USERSECRET42@127.0.0.1:%u/missing.png?sig=SIGSECRET42#frag",
+      apixo_test_server_port (server));
+  gchar *launch = g_strdup_printf (
+      "apixosrc name=src base-url=%s early-poll=0.05 poll-delay=0.1 "
+      "poll-interval=0.05 model=wan-2-5 prompt=x ! fakesink",
+      sim_fixture_base_url (sim));
+  GstElement *pipeline = apixo_test_parse (NULL, launch);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  gchar *shown;
+  ApixoRun *run;
+  GString *logs;
+
+  set_image_uri (src, missing);
+  g_object_set (src, "api-key", SECRET, NULL);
+
+  apixo_test_capture_logs_start ();
+  run = apixo_test_run (pipeline, 60);
+  logs = apixo_test_capture_logs_stop ();
+
+  /* the service got the URL whole, and failed the task naming it */
+  fail_unless (run->error != NULL);
+  fail_unless_equals_string (
+      gst_structure_get_string (run->error_details, "fail-code"),
+      "INVALID_IMAGE_URL");
+  shown = g_strdup_printf ("(http://***@127.0.0.1:%u/***)",
+                           apixo_test_server_port (server));
+  fail_unless (strstr (run->error->message, shown) != NULL, "%s",
+               run->error->message);
+  fail_unless (
+      strstr (gst_structure_get_string (run->error_details, "fail-msg"),
+              shown) != NULL);
+  for (GList *l = run->messages; l != NULL; l = l->next) {
+    const GstStructure *st = gst_message_get_structure (l->data);
+    gchar *text = st ? gst_structure_to_string (st) : NULL;
+    GError *error = NULL;
+    gchar *debug = NULL;
+
+    if (GST_MESSAGE_TYPE (l->data) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (l->data, &error, &debug);
+    for (guint i = 0; i < G_N_ELEMENTS (ECHOED_SECRETS); i++) {
+      fail_if (text && strstr (text, ECHOED_SECRETS[i]) != NULL, "%s", text);
+      fail_if (error && strstr (error->message, ECHOED_SECRETS[i]) != NULL);
+      fail_if (debug && strstr (debug, ECHOED_SECRETS[i]) != NULL);
+    }
+    g_clear_error (&error);
+    g_free (debug);
+    g_free (text);
+  }
+  fail_unless (strstr (logs->str, "INVALID_IMAGE_URL") != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (ECHOED_SECRETS); i++)
+    fail_if (strstr (logs->str, ECHOED_SECRETS[i]) != NULL);
+
+  g_free (shown);
+  g_string_free (logs, TRUE);
+  apixo_run_free (run);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  apixo_test_server_stop (server);
+  g_free (launch);
+  g_free (missing);
 }
 
 GST_END_TEST;
@@ -808,6 +887,7 @@ apixosrc_security_suite (void)
   tcase_add_test (tc, test_key_refused_is_not_repeated);
   tcase_add_test (tc, test_key_not_sent_on_redirect);
   tcase_add_test (tc, test_url_secrets_not_logged);
+  tcase_add_test (tc, test_url_secrets_not_echoed);
 
   tc = tcase_create ("network");
   suite_add_tcase (s, tc);

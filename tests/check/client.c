@@ -485,6 +485,36 @@ GST_START_TEST (test_task_id_and_redact)
 
 GST_END_TEST;
 
+/* What a server echoes of a URL is cut to its scheme, host and port. */
+static const struct {
+  const gchar *text, *expect;
+} URL_ECHOES[] = {
+  { "no URL here", "no URL here" },
+  { "https://r2.apixo.ai", "https://r2.apixo.ai" },
+  { "see https://r2.apixo.ai/.", "see https://r2.apixo.ai/." },
+  { "image_urls[0] (http://u:p@127.0.0.1:8080/in/a.png?sig=S#f): 404",
+    "image_urls[0] (http://***@127.0.0.1:8080/***): 404" },
+  { "HTTPS://CDN.example/t0k3n/a.png, and http://[::1]:9/x?y",
+    "HTTPS://CDN.example/***, and http://[::1]:9/***" },
+  { "\"https://h/a_(b)?s=1\"", "\"https://h/***\"" },
+  { "at https://h/p?q=1).", "at https://h/***)." },
+  { "http://user:p@ss@h/x", "http://***@h/***" },
+  { "https://h?token=T", "https://h/***" },
+  { "https://", "https://" },
+  { "ftp://u:p@h/x?y", "ftp://u:p@h/x?y" },
+};
+
+GST_START_TEST (test_redact_url_secrets)
+{
+  const gchar *text = URL_ECHOES[__i__].text;
+  gchar *r = gst_apixo_redact_url_secrets (text);
+
+  fail_unless_equals_string (r, URL_ECHOES[__i__].expect);
+  g_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- limiter (runs on this thread's default context) --------------------- */
 
 static void
@@ -706,6 +736,8 @@ client_suite (void)
   tcase_add_test (tc, test_retry_after_values);
   tcase_add_test (tc, test_one_worker_thread_at_a_time);
   tcase_add_test (tc, test_task_id_and_redact);
+  tcase_add_loop_test (tc, test_redact_url_secrets, 0,
+                       G_N_ELEMENTS (URL_ECHOES));
   tcase_add_test (tc, test_limiter_requests);
   tcase_add_test (tc, test_limiter_tasks);
   tcase_add_test (tc, test_limiter_hold);
