@@ -473,6 +473,17 @@ gst_apixo_http_status_is_transient (guint status)
   }
 }
 
+/* A SOCKS proxy's refusal, during its handshake (before the request):
+ * it wants credentials, refused them, or refuses the destination.  Asking
+ * again gets the same answer. */
+static gboolean
+proxy_refused (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_NEED_AUTH) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_AUTH_FAILED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_NOT_ALLOWED);
+}
+
 gboolean
 gst_apixo_http_error_is_before_send (const GError *error)
 {
@@ -494,7 +505,8 @@ gst_apixo_http_error_is_before_send (const GError *error)
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND) ||
+         proxy_refused (error);
 }
 
 gboolean
@@ -502,8 +514,9 @@ gst_apixo_http_error_is_transient (const GError *error)
 {
   if (error == NULL)
     return FALSE;
-  /* A certificate problem does not go away by asking again. */
-  if (error->domain == G_TLS_ERROR)
+  /* A certificate problem or a proxy's refusal does not go away by asking
+   * again. */
+  if (error->domain == G_TLS_ERROR || proxy_refused (error))
     return FALSE;
   if (gst_apixo_http_error_is_before_send (error))
     return TRUE;
@@ -664,6 +677,10 @@ gst_apixo_http_error_to_gst (const GError *error, SoupSession *session,
     code = GST_RESOURCE_ERROR_OPEN_READ;
     via = proxy_note (session, msg);
     reason = g_strdup_printf ("could not connect%s: %s", via, error->message);
+  } else if (proxy_refused (error)) {
+    code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    via = proxy_note (session, msg);
+    reason = g_strdup_printf ("the proxy refused%s: %s", via, error->message);
   } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
     code = GST_RESOURCE_ERROR_READ;
     reason = g_strdup_printf ("timed out: %s", error->message);

@@ -29,12 +29,13 @@ APIXO_TEST_FIXTURE (0.01, "proxy")
  * - "METHOD http://host:port/path": the request goes on with the path
  *   alone and "Connection: close", and the answer comes back until the
  *   server closes.
- * - a SOCKS5 CONNECT (no authentication): a tunnel, noted as the head
+ * - a SOCKS5 CONNECT: a tunnel, noted as the head
  *   "SOCKS5 CONNECT host:port".
  * It keeps every request head it read, and notes whether the key passed
  * through it in the clear (in a head or in the bytes it relayed).
  * With @credentials ("user:password"), a request without them in
- * Proxy-Authorization (Basic) gets 407 Proxy Authentication Required.
+ * Proxy-Authorization (Basic) gets 407 Proxy Authentication Required, and
+ * SOCKS5 asks for them (RFC 1929) and closes on wrong ones.
  */
 typedef struct {
   GSocketService *service;
@@ -319,23 +320,62 @@ socks5_destination (GInputStream *in)
   return dest;
 }
 
-/* A SOCKS5 CONNECT without authentication, its first byte (5) read:
- * noted as the head "SOCKS5 CONNECT host:port", then relayed. */
+/* RFC 1929: the client's user name and password, once it offered that
+ * method (2); TRUE if they are @proxy's credentials.  Answers either way. */
+static gboolean
+socks5_check_password (TestProxy *proxy, GInputStream *in, GOutputStream *out)
+{
+  static const guint8 password_method[] = { 5, 2 };
+  guint8 head[2], user[256], len, password[256], status[2] = { 1, 1 };
+  gchar *given = NULL;
+
+  if (!g_output_stream_write_all (out, password_method, 2, NULL, NULL, NULL) ||
+      !read_exactly (in, head, 2) || head[0] != 1 ||
+      !read_exactly (in, user, head[1]) || !read_exactly (in, &len, 1) ||
+      !read_exactly (in, password, len))
+    return FALSE;
+  given = g_strdup_printf ("%.*s:%.*s", head[1], user, len, password);
+  status[1] = g_str_equal (given, proxy->credentials) ? 0 : 1;
+  g_free (given);
+  return g_output_stream_write_all (out, status, 2, NULL, NULL, NULL) &&
+         status[1] == 0;
+}
+
+/* The SOCKS5 greeting after its first byte (5): with @proxy's credentials
+ * set, only the user name and password method, checked; else none. */
+static gboolean
+socks5_greet (TestProxy *proxy, GInputStream *in, GOutputStream *out)
+{
+  static const guint8 no_auth[] = { 5, 0 }, refused[] = { 5, 0xff };
+  guint8 methods[256], n;
+  guint8 wanted = proxy->credentials ? 2 : 0;
+
+  if (!read_exactly (in, &n, 1) || !read_exactly (in, methods, n))
+    return FALSE;
+  if (memchr (methods, wanted, n) == NULL) {
+    g_output_stream_write_all (out, refused, 2, NULL, NULL, NULL);
+    return FALSE;
+  }
+  if (wanted == 2)
+    return socks5_check_password (proxy, in, out);
+  return g_output_stream_write_all (out, no_auth, 2, NULL, NULL, NULL);
+}
+
+/* A SOCKS5 CONNECT, its first byte (5) read: noted as the head
+ * "SOCKS5 CONNECT host:port" (once past the credentials, if asked), then
+ * relayed. */
 static void
 socks5_serve (TestProxy *proxy, GSocketConnection *client)
 {
   GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (client));
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (client));
-  static const guint8 no_auth[] = { 5, 0 };
   static const guint8 granted[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
-  guint8 buf[256], request[3];
+  guint8 request[3];
   GSocketConnection *server;
   gchar *dest, *head;
 
-  if (!read_exactly (in, buf, 1) || !read_exactly (in, buf + 1, buf[0]) ||
-      memchr (buf + 1, 0, buf[0]) == NULL ||
-      !g_output_stream_write_all (out, no_auth, 2, NULL, NULL, NULL) ||
-      !read_exactly (in, request, 3) || request[0] != 5 || request[1] != 1 ||
+  if (!socks5_greet (proxy, in, out) || !read_exactly (in, request, 3) ||
+      request[0] != 5 || request[1] != 1 ||
       (dest = socks5_destination (in)) == NULL)
     return;
   head = g_strdup_printf ("SOCKS5 CONNECT %s\r\n\r\n", dest);
@@ -825,6 +865,36 @@ GST_START_TEST (test_proxy_socks5)
 
 GST_END_TEST;
 
+/* A SOCKS5 proxy that asks for a user name and password: GIO gives the
+ * proxy URI's.  Without them, or with wrong ones, the proxy's refusal
+ * ends the run at once (not retried, nothing sent, not an unknown
+ * outcome), and the error does not show the password. */
+GST_START_TEST (test_proxy_socks5_credentials)
+{
+  TestProxy *proxy = test_proxy_start (PROXY_USER ":" PROXY_PASSWORD);
+  g_autofree gchar *props =
+      g_strdup_printf ("proxy=socks5://%s:%s@127.0.0.1:%u", PROXY_USER,
+                       PROXY_PASSWORD, proxy->port);
+  g_autofree gchar *without =
+      g_strdup_printf ("socks5://127.0.0.1:%u", proxy->port);
+  g_autofree gchar *wrong = g_strdup_printf (
+      "socks5://%s:wrong-pw-1@127.0.0.1:%u", PROXY_USER, proxy->port);
+  g_autofree gchar *via = g_strdup_printf (
+      "the proxy refused (through the proxy 127.0.0.1:%u)", proxy->port);
+
+  assert_proxy_failure (without, "behind a strict socks proxy",
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 0, via);
+  assert_proxy_failure (wrong, "behind a strict socks proxy",
+                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 0, via);
+  fail_unless_equals_int (proxy_count (proxy, "", ""), 0);
+  generate_through (props, "behind a strict socks proxy");
+  fail_unless (proxy_count (proxy, "SOCKS5 CONNECT ", "") >= 1);
+  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  test_proxy_stop (proxy);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_proxy_unreachable)
 {
   guint port = apixo_test_free_port ();
@@ -976,6 +1046,7 @@ apixosrc_proxy_suite (void)
   tcase_add_loop_test (tc, test_proxy_property, 0, G_N_ELEMENTS (PROXY_FORMS));
   tcase_add_test (tc, test_proxy_environment);
   tcase_add_test (tc, test_proxy_socks5);
+  tcase_add_test (tc, test_proxy_socks5_credentials);
   tcase_add_test (tc, test_proxy_credentials);
   tcase_add_test (tc, test_proxy_password_hidden);
   tcase_add_test (tc, test_proxy_cleartext_elsewhere);
