@@ -24,6 +24,7 @@
 #endif
 
 #include "gstapixohttp.h"
+#include "gstapixonetpolicy.h"
 #include "gstapixodebug.h"
 
 #include <errno.h>
@@ -622,17 +623,16 @@ proxy_note (SoupSession *session, SoupMessage *msg)
 {
   GProxyResolver *resolver =
       session ? soup_session_get_proxy_resolver (session) : NULL;
-  gchar *url, **proxies = NULL, *note = NULL;
-  GUri *proxy;
+  gchar *url, *via = NULL, *note = NULL;
+  GUri *proxy = NULL;
 
   if (msg == NULL || !G_IS_SIMPLE_PROXY_RESOLVER (resolver))
     return g_strdup ("");
   url = g_uri_to_string (soup_message_get_uri (msg));
-  proxies = g_proxy_resolver_lookup (resolver, url, NULL, NULL);
+  via = gst_apixo_net_proxy_lookup (resolver, url);
   g_free (url);
-  proxy = proxies && proxies[0] && !g_str_equal (proxies[0], "direct://")
-              ? g_uri_parse (proxies[0], G_URI_FLAGS_NONE, NULL)
-              : NULL;
+  if (via != NULL)
+    proxy = g_uri_parse (via, G_URI_FLAGS_NONE, NULL);
   if (proxy != NULL && g_uri_get_host (proxy) != NULL) {
     note =
         g_uri_get_port (proxy) > 0
@@ -642,7 +642,7 @@ proxy_note (SoupSession *session, SoupMessage *msg)
                                g_uri_get_host (proxy));
   }
   g_clear_pointer (&proxy, g_uri_unref);
-  g_strfreev (proxies);
+  g_free (via);
   return note ? note : g_strdup ("");
 }
 

@@ -147,20 +147,28 @@ gst_apixo_net_proxy_resolver_new (const gchar *proxy)
 }
 
 gchar *
-gst_apixo_net_proxy_for (const gchar *proxy, const gchar *uri)
+gst_apixo_net_proxy_lookup (GProxyResolver *resolver, const gchar *uri)
 {
-  GProxyResolver *resolver;
-  gchar **found;
+  gchar **found = g_proxy_resolver_lookup (resolver, uri, NULL, NULL);
   gchar *via = NULL;
 
-  if (proxy == NULL || *proxy == '\0')
-    return NULL;
-  resolver = gst_apixo_net_proxy_resolver_new (proxy);
-  found = g_proxy_resolver_lookup (resolver, uri, NULL, NULL);
   if (found != NULL && found[0] != NULL &&
       g_strcmp0 (found[0], "direct://") != 0)
     via = g_strdup (found[0]);
   g_strfreev (found);
+  return via;
+}
+
+gchar *
+gst_apixo_net_proxy_for (const gchar *proxy, const gchar *uri)
+{
+  GProxyResolver *resolver;
+  gchar *via;
+
+  if (proxy == NULL || *proxy == '\0')
+    return NULL;
+  resolver = gst_apixo_net_proxy_resolver_new (proxy);
+  via = gst_apixo_net_proxy_lookup (resolver, uri);
   g_object_unref (resolver);
   return via;
 }

@@ -59,6 +59,11 @@ gboolean gst_apixo_net_class_of_host (const gchar *host,
  * $NO_PROXY) like souphttpsrc's.  Lookups are plain functions (no I/O). */
 GProxyResolver *gst_apixo_net_proxy_resolver_new (const gchar *proxy);
 
+/* The first proxy @resolver gives for @uri: a new string, or NULL when it
+ * goes direct.  Blocks if @resolver does I/O: give it a
+ * GSimpleProxyResolver. */
+gchar *gst_apixo_net_proxy_lookup (GProxyResolver *resolver, const gchar *uri);
+
 /* The proxy a request for @uri goes through with the proxy setting @proxy
  * (NULL or "": none, the system's settings are not looked at): a new
  * string, or NULL when it goes direct. */
