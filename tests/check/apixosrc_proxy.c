@@ -34,7 +34,8 @@ APIXO_TEST_FIXTURE (0.01, "proxy")
  * It keeps every request head it read, and notes whether the key passed
  * through it in the clear (in a head or in the bytes it relayed).
  * With @credentials ("user:password"), a request without them in
- * Proxy-Authorization (Basic) gets 407 Proxy Authentication Required, and
+ * Proxy-Authorization (Basic, or Digest with @digest) gets 407 Proxy
+ * Authentication Required, and
  * SOCKS5 asks for them (RFC 1929) and closes on wrong ones.
  */
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct {
   gboolean saw_key;
   GCond heads_cond; /* a head arrived */
   gboolean silent;  /* reads heads, answers nothing */
+  gboolean digest;  /* asks for Digest (RFC 7616, MD5, qop=auth), not Basic */
   GPtrArray *open;  /* GSocketConnection: both ends of every relay */
   gboolean stopping;
 } TestProxy;
@@ -208,25 +210,129 @@ origin_head (gchar **lines, gchar **authority)
   return g_string_free (out, FALSE);
 }
 
+#define DIGEST_REALM "apixo-test"
+#define DIGEST_NONCE "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+/* The value of @key in the Digest header parameters @params ("k=v" or
+ * k="v", comma-separated), or NULL. */
+static gchar *
+digest_param (const gchar *params, const gchar *key)
+{
+  gsize len = strlen (key);
+
+  for (const gchar *p = params; (p = strstr (p, key)) != NULL; p += len) {
+    const gchar *v = p + len + 1;
+
+    if ((p != params && p[-1] != ' ' && p[-1] != ',') || p[len] != '=')
+      continue;
+    if (*v == '"')
+      return g_strndup (v + 1, strcspn (v + 1, "\""));
+    return g_strndup (v, strcspn (v, ", "));
+  }
+  return NULL;
+}
+
+static gchar *
+md5_hex (const gchar *text)
+{
+  return g_compute_checksum_for_string (G_CHECKSUM_MD5, text, -1);
+}
+
+/* Whether the Digest answer @params to @method is right for @proxy's
+ * credentials (RFC 7616 with MD5 and qop=auth, as asked). */
+static gboolean
+digest_valid (TestProxy *proxy, const gchar *method, const gchar *params)
+{
+  gchar *user = digest_param (params, "username"),
+        *realm = digest_param (params, "realm"),
+        *nonce = digest_param (params, "nonce"),
+        *uri = digest_param (params, "uri"),
+        *response = digest_param (params, "response"),
+        *qop = digest_param (params, "qop"), *nc = digest_param (params, "nc"),
+        *cnonce = digest_param (params, "cnonce");
+  const gchar *password = strchr (proxy->credentials, ':') + 1;
+  gboolean ok = FALSE;
+
+  if (user && realm && nonce && uri && response && qop && nc && cnonce &&
+      g_str_equal (realm, DIGEST_REALM) && g_str_equal (nonce, DIGEST_NONCE) &&
+      g_str_equal (qop, "auth") &&
+      strlen (user) == (gsize)(password - 1 - proxy->credentials) &&
+      strncmp (user, proxy->credentials, strlen (user)) == 0) {
+    gchar *a1 = g_strdup_printf ("%s:%s:%s", user, realm, password);
+    gchar *a2 = g_strdup_printf ("%s:%s", method, uri);
+    gchar *ha1 = md5_hex (a1), *ha2 = md5_hex (a2);
+    gchar *all =
+        g_strdup_printf ("%s:%s:%s:%s:%s:%s", ha1, nonce, nc, cnonce, qop, ha2);
+    gchar *expected = md5_hex (all);
+
+    ok = g_str_equal (expected, response);
+    g_free (expected);
+    g_free (all);
+    g_free (ha2);
+    g_free (ha1);
+    g_free (a2);
+    g_free (a1);
+  }
+  g_free (user);
+  g_free (realm);
+  g_free (nonce);
+  g_free (uri);
+  g_free (response);
+  g_free (qop);
+  g_free (nc);
+  g_free (cnonce);
+  return ok;
+}
+
+/* Whether the Proxy-Authorization @value answers @proxy's challenge. */
+static gboolean
+proxy_answer_valid (TestProxy *proxy, const gchar *method, const gchar *value)
+{
+  gchar *basic;
+  gboolean ok;
+
+  if (proxy->digest)
+    return g_str_has_prefix (value, "Digest ") &&
+           digest_valid (proxy, method, value + 7);
+  basic = g_base64_encode ((const guchar *)proxy->credentials,
+                           strlen (proxy->credentials));
+  ok = g_str_has_prefix (value, "Basic ") && g_str_equal (value + 6, basic);
+  g_free (basic);
+  return ok;
+}
+
 /* Whether @lines (a head) carry the proxy's credentials, if it has any. */
 static gboolean
 proxy_authorized (TestProxy *proxy, gchar **lines)
 {
-  gchar *expected;
+  gchar *method;
   gboolean found = FALSE;
 
   if (proxy->credentials == NULL)
     return TRUE;
-  expected = g_base64_encode ((const guchar *)proxy->credentials,
-                              strlen (proxy->credentials));
+  method = g_strndup (lines[0], strcspn (lines[0], " "));
   for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++) {
-    if (g_ascii_strncasecmp (lines[i], "Proxy-Authorization: Basic ", 27) ==
-            0 &&
-        strcmp (lines[i] + 27, expected) == 0)
+    if (g_ascii_strncasecmp (lines[i], "Proxy-Authorization: ", 21) == 0 &&
+        proxy_answer_valid (proxy, method, lines[i] + 21))
       found = TRUE;
   }
-  g_free (expected);
+  g_free (method);
   return found;
+}
+
+/* 407 with the challenge @proxy asks for. */
+static void
+proxy_challenge (TestProxy *proxy, GSocketConnection *client)
+{
+  write_text (client, proxy->digest
+                          ? "HTTP/1.1 407 Proxy Authentication Required\r\n"
+                            "Proxy-Authenticate: Digest realm=\"" DIGEST_REALM
+                            "\", nonce=\"" DIGEST_NONCE "\", qop=\"auth\", "
+                            "algorithm=MD5\r\n"
+                            "Content-Length: 0\r\nConnection: close\r\n\r\n"
+                          : "HTTP/1.1 407 Proxy Authentication Required\r\n"
+                            "Proxy-Authenticate: Basic realm=\"test\"\r\n"
+                            "Content-Length: 0\r\nConnection: close\r\n\r\n");
 }
 
 static void
@@ -243,9 +349,7 @@ proxy_serve (TestProxy *proxy, GSocketConnection *client, const gchar *head)
                NULL) > 0)
       ;
   } else if (!proxy_authorized (proxy, lines)) {
-    write_text (client, "HTTP/1.1 407 Proxy Authentication Required\r\n"
-                        "Proxy-Authenticate: Basic realm=\"test\"\r\n"
-                        "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    proxy_challenge (proxy, client);
   } else if (g_str_has_prefix (head, "CONNECT ")) {
     gchar **words = g_strsplit (lines[0], " ", 3);
 
@@ -706,27 +810,53 @@ assert_proxy_failure (const gchar *proxy_url, const gchar *prompt,
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 0);
 }
 
-/* A proxy that wants credentials: refused at once (not retried, not an
- * unknown outcome, nothing billed); with them in the proxy URL, the same
- * request then goes through and is generated once. */
-GST_START_TEST (test_proxy_credentials)
+/* The challenges a strict proxy sends: Basic, Digest. */
+static const gboolean PROXY_DIGEST[] = { FALSE, TRUE };
+
+/* A proxy that wants credentials (Basic, or Digest with @digest), and a
+ * run through it refused without them and with wrong ones; the number of
+ * heads it read after each refusal go to @heads. */
+static TestProxy *
+strict_proxy_refuses (gboolean digest, guint heads[2])
 {
   TestProxy *proxy = test_proxy_start (PROXY_USER ":" PROXY_PASSWORD);
-  g_autofree gchar *with = proxy_url_with_credentials (proxy, PROXY_PASSWORD);
   g_autofree gchar *wrong = proxy_url_with_credentials (proxy, "wrong-pw-1");
-  g_autofree gchar *props = g_strdup_printf ("proxy=%s", with);
 
+  proxy->digest = digest; /* before any connection */
   assert_proxy_failure (proxy->url, "behind a strict proxy",
                         GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
-  fail_unless_equals_int (proxy_count (proxy, "", ""), 1);
-  /* wrong ones: tried once, then the 407 is the answer */
+  heads[0] = proxy_count (proxy, "", "");
   assert_proxy_failure (wrong, "behind a strict proxy",
                         GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
-  fail_unless_equals_int (proxy_count (proxy, "", ""), 3);
+  heads[1] = proxy_count (proxy, "", "");
+  return proxy;
+}
+
+/* The same request with the right credentials in the proxy URL: generated
+ * once. */
+static void
+generate_with_credentials (TestProxy *proxy)
+{
+  g_autofree gchar *with = proxy_url_with_credentials (proxy, PROXY_PASSWORD);
+  g_autofree gchar *props = g_strdup_printf ("proxy=%s", with);
 
   generate_through (props, "behind a strict proxy");
   fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
   fail_unless_equals_int (sim_fixture_count_requests (sim, "generate", -1), 1);
+}
+
+/* A proxy that wants credentials (Basic; Digest): refused at once (not
+ * retried, not an unknown outcome, nothing billed); with them in the proxy
+ * URL, the same request then goes through and is generated once. */
+GST_START_TEST (test_proxy_credentials)
+{
+  guint heads[2];
+  TestProxy *proxy = strict_proxy_refuses (PROXY_DIGEST[__i__], heads);
+
+  fail_unless_equals_int (heads[0], 1);
+  /* wrong ones: tried once, then the 407 is the answer */
+  fail_unless_equals_int (heads[1], 3);
+  generate_with_credentials (proxy);
   /* the result came through the proxy too (some requests may have met a
    * 407 first) */
   fail_unless (proxy_count (proxy, "GET http://", "/results/") >=
@@ -951,20 +1081,15 @@ GST_START_TEST (test_proxy_tunnel)
 
 GST_END_TEST;
 
-/* A tunnel the proxy opens only with credentials. */
+/* A tunnel the proxy opens only with credentials (Basic; Digest). */
 GST_START_TEST (test_proxy_tunnel_credentials)
 {
-  TestProxy *proxy = test_proxy_start (PROXY_USER ":" PROXY_PASSWORD);
-  g_autofree gchar *with = proxy_url_with_credentials (proxy, PROXY_PASSWORD);
-  g_autofree gchar *wrong = proxy_url_with_credentials (proxy, "wrong-pw-1");
-  g_autofree gchar *props = g_strdup_printf ("proxy=%s", with);
+  guint heads[2];
+  TestProxy *proxy = strict_proxy_refuses (PROXY_DIGEST[__i__], heads);
 
-  assert_proxy_failure (proxy->url, "behind a strict proxy",
-                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
-  assert_proxy_failure (wrong, "behind a strict proxy",
-                        GST_RESOURCE_ERROR_NOT_AUTHORIZED, 407, NULL);
-  generate_through (props, "behind a strict proxy");
-  fail_unless_equals_int (sim_fixture_count_tasks (sim), 1);
+  fail_unless_equals_int (heads[0], 1);
+  fail_unless_equals_int (heads[1], 3);
+  generate_with_credentials (proxy);
   fail_if (proxy_saw_key (proxy));
   test_proxy_stop (proxy);
 }
@@ -1047,7 +1172,8 @@ apixosrc_proxy_suite (void)
   tcase_add_test (tc, test_proxy_environment);
   tcase_add_test (tc, test_proxy_socks5);
   tcase_add_test (tc, test_proxy_socks5_credentials);
-  tcase_add_test (tc, test_proxy_credentials);
+  tcase_add_loop_test (tc, test_proxy_credentials, 0,
+                       G_N_ELEMENTS (PROXY_DIGEST));
   tcase_add_test (tc, test_proxy_password_hidden);
   tcase_add_test (tc, test_proxy_cleartext_elsewhere);
   tcase_add_test (tc, test_proxy_unreachable);
@@ -1056,7 +1182,8 @@ apixosrc_proxy_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_checked_fixture (tc, setup_tls, teardown);
   tcase_add_test (tc, test_proxy_tunnel);
-  tcase_add_test (tc, test_proxy_tunnel_credentials);
+  tcase_add_loop_test (tc, test_proxy_tunnel_credentials, 0,
+                       G_N_ELEMENTS (PROXY_DIGEST));
   tcase_add_test (tc, test_proxy_silent_stop);
   tcase_add_test (tc, test_proxy_silent_timeout);
   return s;
