@@ -84,10 +84,10 @@ gboolean gst_apixo_net_class_allowed (GstApixoNetClass net_class,
 gchar *gst_apixo_redact (const gchar *text, const gchar *secret);
 
 /* @text (a copy; NULL for NULL) with every http:// and https:// URL in it
- * cut to its scheme, host and port ("https://host/" then three asterisks; user info as
- * "***@"): what a URL carries past its host (a signed path or query, a
- * webhook's token, a published input's token) is a secret, in what a
- * server echoes of it and in what we log. */
+ * cut to its scheme, host and port: "https://host/" then three asterisks,
+ * user info as "***@".  What a URL carries past its host (a signed path or
+ * query, a webhook's token, a published input's token) is a secret, in
+ * what a server echoes of it and in what we log. */
 gchar *gst_apixo_redact_url_secrets (const gchar *text);
 
 /* @key if it is long enough to be looked for in what servers send, else
