@@ -325,7 +325,11 @@ install_http_properties (GObjectClass *klass, guint first)
   install (klass, first, PROP_EXTRA_HEADERS,
            g_param_spec_boxed (
                "extra-headers", "Extra headers",
-               "Extra headers for the API requests (not sent to result hosts)",
+               "Extra headers for the API requests (not sent to result "
+               "hosts): one-line values, any header but Authorization "
+               "(api-key), Proxy-Authorization, User-Agent (user-agent), "
+               "Host, Content-Type, Content-Length, Transfer-Encoding and "
+               "Connection",
                GST_TYPE_STRUCTURE, RW));
 }
 
@@ -880,6 +884,84 @@ check_proxy (GstApixoHttpSettings *http, GError **error)
   return FALSE;
 }
 
+/* Headers the element sets itself, which extra-headers may not set, and
+ * where their value goes instead. */
+static const struct {
+  const gchar *name, *instead;
+} OWN_HEADERS[] = {
+  { "Authorization", "; the key goes in api-key" },
+  { "Proxy-Authorization", "; proxy credentials go in the proxy URI" },
+  { "User-Agent", "; use the user-agent property" },
+  { "Host", "" },
+  { "Content-Type", "" },
+  { "Content-Length", "" },
+  { "Transfer-Encoding", "" },
+  { "Connection", "" },
+};
+
+#define HEADER_NAME_CHARS                                                      \
+  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"             \
+  "!#$%&'*+-.^_`|~"
+
+/* One line of printable text (tabs allowed): what a header value may be. */
+static gboolean
+header_value_ok (const gchar *value)
+{
+  for (const guchar *p = (const guchar *)value; *p != '\0'; p++)
+    if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+/* gst_structure_foreach(): FALSE (and *@data, a GError **, set) at the
+ * first field extra-headers may not send. */
+static gboolean
+check_one_header (GQuark field, const GValue *value, gpointer data)
+{
+  GError **error = data;
+  const gchar *name = g_quark_to_string (field);
+  gchar *text = G_VALUE_HOLDS_STRING (value) ? g_value_dup_string (value)
+                                             : gst_value_serialize (value);
+  gboolean ok = FALSE;
+
+  if (*name == '\0' || strspn (name, HEADER_NAME_CHARS) != strlen (name)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "extra-headers: '%s' is not a header name (allowed: "
+                 "letters, digits and %s)",
+                 name, "!#$%&'*+-.^_`|~");
+    goto out;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (OWN_HEADERS); i++) {
+    if (g_ascii_strcasecmp (name, OWN_HEADERS[i].name) != 0)
+      continue;
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "extra-headers: '%s' is set by the element (allowed: any "
+                 "other header%s)",
+                 name, OWN_HEADERS[i].instead);
+    goto out;
+  }
+  if (text == NULL || !header_value_ok (text)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "extra-headers: the value of '%s' is not one line of text "
+                 "(allowed: printable characters and tabs, no line break)",
+                 name);
+    goto out;
+  }
+  ok = TRUE;
+out:
+  g_free (text);
+  return ok;
+}
+
+/* Every extra header can be sent as given: libsoup would drop a bad one
+ * with a critical warning and send the request without it. */
+static gboolean
+check_extra_headers (const GstApixoHttpSettings *http, GError **error)
+{
+  return http->extra_headers == NULL ||
+         gst_structure_foreach (http->extra_headers, check_one_header, error);
+}
+
 /* The ranges the numeric properties document (they take any value of
  * their type, so that GLib never drops one with a mere warning). */
 static gboolean
@@ -943,6 +1025,10 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
   }
   if (!check_proxy (&s->http, error)) {
     *property = "proxy";
+    return FALSE;
+  }
+  if (!check_extra_headers (&s->http, error)) {
+    *property = "extra-headers";
     return FALSE;
   }
   /* after check_proxy(): "host:port" is a URI by now */
