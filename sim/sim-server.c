@@ -352,6 +352,37 @@ answer_insufficient (SoupServerMessage *msg, const SimModel *model)
     sim_message_set_envelope (msg, 200, 400, "Insufficient credits", NULL);
 }
 
+/* @headers as {"Name": "value", ...} (repeated names joined with ", "),
+ * for the task's record: all but Authorization (the key). */
+static void
+add_header (const gchar *name, const gchar *value, gpointer data)
+{
+  JsonObject *obj = data;
+  const gchar *before;
+
+  if (g_ascii_strcasecmp (name, "Authorization") == 0)
+    return;
+  before = json_object_get_string_member_with_default (obj, name, NULL);
+  if (before != NULL) {
+    g_autofree gchar *both = g_strconcat (before, ", ", value, NULL);
+
+    json_object_set_string_member (obj, name, both);
+  } else {
+    json_object_set_string_member (obj, name, value);
+  }
+}
+
+static JsonNode *
+headers_to_json (SoupMessageHeaders *headers)
+{
+  JsonObject *obj = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  soup_message_headers_foreach (headers, add_header, obj);
+  json_node_take_object (node, obj);
+  return node;
+}
+
 static void
 handle_generate (SimApp *app, SoupServerMessage *msg, const SimModel *model,
                  const gchar *key_hash)
@@ -413,6 +444,8 @@ handle_generate (SimApp *app, SoupServerMessage *msg, const SimModel *model,
   base = result_base (app, msg);
   task = sim_tasks_create (app, model, key_hash, base, g_steal_pointer (&root),
                            g_steal_pointer (&job), cost);
+  task->request_headers =
+      headers_to_json (soup_server_message_get_request_headers (msg));
   b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "taskId");

@@ -123,6 +123,7 @@ sim_task_unref (SimTask *task)
   g_free (task->key_hash);
   g_free (task->base_url);
   json_node_unref (task->request);
+  g_clear_pointer (&task->request_headers, json_node_unref);
   sim_job_free (task->job);
   g_free (task->fail_code);
   g_free (task->fail_msg);
@@ -646,6 +647,11 @@ task_to_json (SimTask *task, JsonBuilder *b)
   json_builder_add_string_value (b, task->model->name);
   json_builder_set_member_name (b, "request");
   json_builder_add_value (b, json_node_copy (task->request));
+  json_builder_set_member_name (b, "requestHeaders");
+  if (task->request_headers)
+    json_builder_add_value (b, json_node_copy (task->request_headers));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, state_names[task->state]);
   json_builder_set_member_name (b, "reportedState");

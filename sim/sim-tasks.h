@@ -45,7 +45,8 @@ struct _SimTask {
   gchar *id;
   const SimModel *model;
   gchar *key_hash;
-  JsonNode *request; /* the body as received */
+  JsonNode *request;         /* the body as received */
+  JsonNode *request_headers; /* its headers but Authorization, or NULL */
   SimJob *job;
   gchar *base_url; /* result URLs: http://host:port */
 

@@ -120,6 +120,37 @@ GST_START_TEST (test_invalid_setting_sends_nothing)
 
 GST_END_TEST;
 
+/* user-agent and extra-headers go with the submission (apixo-sim records
+ * its headers but Authorization), non-string values serialized. */
+GST_START_TEST (test_request_headers)
+{
+  g_autoptr (ApixoRun) run = apixo_test_run_launch (
+      sim,
+      "apixosrc @SIM@ model=wan-2-5 prompt=\"with headers\" resolution=720p "
+      "duration=5 user-agent=gst-apixo-test/1 extra-headers=\"h, "
+      "X-Trace=(string)abc-123, X-Count=(int)5\" ! fakesink",
+      60);
+  g_autofree gchar *task_id = NULL;
+  JsonObject *task, *headers;
+
+  fail_unless (run->error == NULL, "%s", run->error->message);
+  fail_unless (run->eos);
+  task_id = apixo_test_only_task_id (sim);
+  task = sim_fixture_get_task (sim, task_id);
+  headers = json_object_get_object_member (task, "requestHeaders");
+  fail_unless (headers != NULL);
+  fail_unless_equals_string (
+      json_object_get_string_member (headers, "User-Agent"),
+      "gst-apixo-test/1");
+  fail_unless_equals_string (json_object_get_string_member (headers, "X-Trace"),
+                             "abc-123");
+  fail_unless_equals_string (json_object_get_string_member (headers, "X-Count"),
+                             "5");
+  json_object_unref (task);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_failed_task)
 {
   g_autoptr (ApixoRun) run = apixo_test_run_launch (
@@ -247,6 +278,7 @@ apixosrc_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_text_to_video);
   tcase_add_test (tc, test_invalid_setting_sends_nothing);
+  tcase_add_test (tc, test_request_headers);
   tcase_add_test (tc, test_failed_task);
   tcase_add_test (tc, test_all_frames_pull_mode);
   tcase_add_test (tc, test_stop_while_polling);
