@@ -953,6 +953,23 @@ out:
   return ok;
 }
 
+/* user-agent goes in a header as given (NULL or "": none is sent). */
+static gboolean
+check_user_agent (const GstApixoHttpSettings *http, GError **error)
+{
+  gchar *shown;
+
+  if (http->user_agent == NULL || header_value_ok (http->user_agent))
+    return TRUE;
+  shown = g_strescape (http->user_agent, NULL);
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "user-agent '%s' is not one line of text (allowed: printable "
+               "characters and tabs, no line break)",
+               shown);
+  g_free (shown);
+  return FALSE;
+}
+
 /* Every extra header can be sent as given: libsoup would drop a bad one
  * with a critical warning and send the request without it. */
 static gboolean
@@ -1029,6 +1046,10 @@ gst_apixo_settings_check (GstApixoSettings *s, const gchar **property,
   }
   if (!check_extra_headers (&s->http, error)) {
     *property = "extra-headers";
+    return FALSE;
+  }
+  if (!check_user_agent (&s->http, error)) {
+    *property = "user-agent";
     return FALSE;
   }
   /* after check_proxy(): "host:port" is a URI by now */
