@@ -24,21 +24,42 @@
 
 #include <string.h>
 
-/* The key of the run: the property, else the environment. */
+/* @key holds a control character: libsoup would drop the Authorization
+ * header it is in (a line break) with a critical, or send it as is. */
+static gboolean
+key_has_control (const gchar *key)
+{
+  for (const guchar *p = (const guchar *)key; *p != '\0'; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
+/* The key of the run: the property, else the environment.  Never shown. */
 static gchar *
 resolve_api_key (GstApixoSettings *s, GError **error)
 {
   const gchar *env = g_getenv ("APIXO_API_KEY");
+  gboolean from_env = s->api_key == NULL || *s->api_key == '\0';
+  const gchar *key = from_env ? env : s->api_key;
 
-  if (s->api_key != NULL && *s->api_key != '\0')
-    return g_steal_pointer (&s->api_key);
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
-               "No APIXO API key: set the api-key property or the "
-               "APIXO_API_KEY environment variable (keys are on the APIXO "
-               "dashboard)");
-  return NULL;
+  if (key == NULL || *key == '\0') {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+                 "No APIXO API key: set the api-key property or the "
+                 "APIXO_API_KEY environment variable (keys are on the APIXO "
+                 "dashboard)");
+    return NULL;
+  }
+  if (key_has_control (key)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+                 "The APIXO API key (%s) holds a line break or another "
+                 "control character, maybe a key file's last newline "
+                 "(allowed: the key's printable characters alone)",
+                 from_env ? "the APIXO_API_KEY environment variable"
+                          : "the api-key property");
+    return NULL;
+  }
+  return from_env ? g_strdup (env) : g_steal_pointer (&s->api_key);
 }
 
 GstApixoRunConfig *

@@ -845,6 +845,48 @@ GST_START_TEST (test_missing_api_key)
 
 GST_END_TEST;
 
+/* A key with a line break (a key file read whole) or another control
+ * character, from the property or from APIXO_API_KEY: refused naming
+ * api-key, never shown, nothing sent (libsoup dropped the header with a
+ * critical, and the service answered 401). */
+GST_START_TEST (test_api_key_not_one_line)
+{
+  const gchar *key = "sk-apixo-0123456789\n";
+  gboolean from_env = __i__ == 1;
+  gchar *launch;
+  GstElement *pipeline, *src;
+  Rejected r;
+
+  g_unsetenv ("APIXO_API_KEY");
+  if (from_env)
+    g_setenv ("APIXO_API_KEY", key, TRUE);
+  launch = g_strdup_printf ("apixosrc name=src base-url=%s model=wan-2-5 "
+                            "prompt=x ! fakesink",
+                            sim_fixture_base_url (sim));
+  pipeline = apixo_test_parse (NULL, launch);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  if (!from_env)
+    g_object_set (src, "api-key", key, NULL);
+
+  expect_rejected (pipeline, &r);
+  assert_one_error ("key with a newline", &r, GST_RESOURCE_ERROR,
+                    GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  fail_unless (strstr (r.error->message,
+                       from_env ? "APIXO_API_KEY" : "api-key property") != NULL,
+               "%s", r.error->message);
+  fail_unless (strstr (r.error->message, "line break") != NULL);
+  fail_if (strstr (r.error->message, "0123456789") != NULL);
+  fail_unless_equals_string (r.property, "api-key");
+  assert_nothing_sent ("key with a newline");
+  g_unsetenv ("APIXO_API_KEY");
+  g_clear_error (&r.error);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  g_free (launch);
+}
+
+GST_END_TEST;
+
 static const gchar *const BAD_BASE_URLS[] = {
   "ftp://127.0.0.1/api/v1",
   "127.0.0.1:8080/api/v1",
@@ -1145,6 +1187,7 @@ apixosrc_validation_suite (void)
   tcase_add_loop_test (tc, test_rejected, 0, G_N_ELEMENTS (INVALID));
   tcase_add_test (tc, test_rejected_once_before_qtdemux);
   tcase_add_loop_test (tc, test_missing_api_key, 0, 2);
+  tcase_add_loop_test (tc, test_api_key_not_one_line, 0, 2);
   tcase_add_loop_test (tc, test_invalid_base_url, 0,
                        G_N_ELEMENTS (BAD_BASE_URLS));
   tcase_add_test (tc, test_unknown_model);
