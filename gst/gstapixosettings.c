@@ -899,9 +899,11 @@ static const struct {
   { "Connection", "" },
 };
 
+/* A header name (RFC 9110 token): letters, digits and these. */
+#define HEADER_NAME_SYMBOLS "!#$%&'*+-.^_`|~"
 #define HEADER_NAME_CHARS                                                      \
-  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"             \
-  "!#$%&'*+-.^_`|~"
+  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678"              \
+  "9" HEADER_NAME_SYMBOLS
 
 /* One line of printable text (tabs allowed): what a header value may be. */
 static gboolean
@@ -928,7 +930,7 @@ check_one_header (GQuark field, const GValue *value, gpointer data)
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
                  "extra-headers: '%s' is not a header name (allowed: "
                  "letters, digits and %s)",
-                 name, "!#$%&'*+-.^_`|~");
+                 name, HEADER_NAME_SYMBOLS);
     goto out;
   }
   for (guint i = 0; i < G_N_ELEMENTS (OWN_HEADERS); i++) {
