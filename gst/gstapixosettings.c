@@ -902,8 +902,9 @@ static const struct {
 /* A header name (RFC 9110 token): letters, digits and these. */
 #define HEADER_NAME_SYMBOLS "!#$%&'*+-.^_`|~"
 #define HEADER_NAME_CHARS                                                      \
-  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678"              \
-  "9" HEADER_NAME_SYMBOLS
+  "abcdefghijklmnopqrstuvwxyz"                                                 \
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"                                                 \
+  "0123456789" HEADER_NAME_SYMBOLS
 
 /* One line of printable text (tabs allowed): what a header value may be. */
 static gboolean
