@@ -240,6 +240,24 @@ set_image_uri (GstElement *src, const gchar *uri)
   g_value_unset (&array);
 }
 
+/* apixosrc (wan-2-5 from the image @image_uri, the key set as a property)
+ * against the sim; *@src_out: the element (a ref). */
+static GstElement *
+image_pipeline (const gchar *image_uri, GstElement **src_out)
+{
+  gchar *launch = g_strdup_printf (
+      "apixosrc name=src base-url=%s early-poll=0.05 poll-delay=0.1 "
+      "poll-interval=0.05 model=wan-2-5 prompt=x ! fakesink",
+      sim_fixture_base_url (sim));
+  GstElement *pipeline = apixo_test_parse (NULL, launch);
+
+  *src_out = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  set_image_uri (*src_out, image_uri);
+  g_object_set (*src_out, "api-key", SECRET, NULL);
+  g_free (launch);
+  return pipeline;
+}
+
 /* URLs may carry secrets of their own (a webhook token, a signed input
  * URL): not in the logs either, at any level.  (Set as properties: GStreamer
  * core logs launch lines.) */
@@ -251,20 +269,14 @@ GST_START_TEST (test_url_secrets_not_logged)
   gchar *signed_image = g_strconcat (image, "?sig=SIGSECRET42", NULL);
   gchar *hook = g_strdup_printf ("http://127.0.0.1:%u/hook?token=HOOKSECRET42",
                                  apixo_test_server_port (server));
-  gchar *launch = g_strdup_printf (
-      "apixosrc name=src base-url=%s early-poll=0.05 poll-delay=0.1 "
-      "poll-interval=0.05 model=wan-2-5 prompt=x ! fakesink",
-      sim_fixture_base_url (sim));
-  GstElement *pipeline = apixo_test_parse (NULL, launch);
-  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *src;
+  GstElement *pipeline = image_pipeline (signed_image, &src);
   ApixoRun *run;
   GString *logs;
   JsonArray *tasks;
   JsonObject *request;
 
-  set_image_uri (src, signed_image);
-  g_object_set (src, "api-key", SECRET, "request-type", 1, "callback-url", hook,
-                NULL);
+  g_object_set (src, "request-type", 1, "callback-url", hook, NULL);
 
   apixo_test_capture_logs_start ();
   run = apixo_test_run (pipeline, 60);
@@ -290,7 +302,6 @@ GST_START_TEST (test_url_secrets_not_logged)
   gst_object_unref (pipeline);
   apixo_test_server_stop (server);
   g_bytes_unref (png);
-  g_free (launch);
   g_free (hook);
   g_free (signed_image);
   g_free (image);
@@ -311,18 +322,11 @@ GST_START_TEST (test_url_secrets_not_echoed)
   gchar *missing = g_strdup_printf (
       "http://user:USERSECRET42@127.0.0.1:%u/missing.png?sig=SIGSECRET42#frag",
       apixo_test_server_port (server));
-  gchar *launch = g_strdup_printf (
-      "apixosrc name=src base-url=%s early-poll=0.05 poll-delay=0.1 "
-      "poll-interval=0.05 model=wan-2-5 prompt=x ! fakesink",
-      sim_fixture_base_url (sim));
-  GstElement *pipeline = apixo_test_parse (NULL, launch);
-  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *src;
+  GstElement *pipeline = image_pipeline (missing, &src);
   gchar *shown;
   ApixoRun *run;
   GString *logs;
-
-  set_image_uri (src, missing);
-  g_object_set (src, "api-key", SECRET, NULL);
 
   apixo_test_capture_logs_start ();
   run = apixo_test_run (pipeline, 60);
@@ -367,7 +371,6 @@ GST_START_TEST (test_url_secrets_not_echoed)
   gst_object_unref (src);
   gst_object_unref (pipeline);
   apixo_test_server_stop (server);
-  g_free (launch);
   g_free (missing);
 }
 
