@@ -794,12 +794,11 @@ uri_is_loopback (const gchar *uri)
 static gboolean
 check_base_url_secure (const GstApixoSettings *s, GError **error)
 {
-  GUri *uri = g_uri_parse (s->base_url, G_URI_FLAGS_NONE, NULL);
-  gboolean https = g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0;
-  gchar *via = NULL, *via_shown;
+  gchar *via, *via_shown;
 
-  g_uri_unref (uri);
-  if (s->allow_insecure_http || https)
+  /* g_uri_peek_scheme() gives the scheme in lower case */
+  if (s->allow_insecure_http ||
+      g_strcmp0 (g_uri_peek_scheme (s->base_url), "https") == 0)
     return TRUE;
   if (!uri_is_loopback (s->base_url)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
