@@ -23,7 +23,14 @@
  *   waits (spool->waiters), the sequential download's once it reaches
  *   spool->wake_at (the lowest position a waiting reader needs it to reach;
  *   reset to G_MAXUINT64 by the broadcast, every woken reader that still
- *   has to wait sets it again).  No broadcast when no reader waits.
+ *   has to wait sets it again).  No broadcast when no reader waits.  That
+ *   broadcast of arriving bytes (transfer_got_data()) is made just after
+ *   spool->lock is released, so that the woken reader does not block at
+ *   once on the lock the worker still holds: the state it announces was
+ *   changed under the lock, so a reader either sees it before it waits or
+ *   is woken (GCond needs no lock to broadcast), and the transfer's hold
+ *   keeps the spool alive until then.  Every other broadcast is made with
+ *   the lock held.
  * - The "worker" block (transfers, validators, retry state) is touched only
  *   on the worker thread, with no lock; gst_apixo_spool_free() reads it only
  *   after the worker released its last hold (the lock orders the two).
@@ -1451,6 +1458,7 @@ transfer_got_data (SpoolTransfer *t, const guint8 *data, gsize n)
   GstApixoSpool *spool = t->spool;
   GError *error = NULL;
   guint64 end = t->pos + n;
+  gboolean wake;
 
   if (t->limit > 0 && end > t->limit) {
     if (t->range != NULL) {
@@ -1487,11 +1495,15 @@ transfer_got_data (SpoolTransfer *t, const guint8 *data, gsize n)
     t->range->pos = end;
   else
     spool->seq_pos = end;
-  if (spool_wakes_reader_locked (spool, t, end)) {
+  wake = spool_wakes_reader_locked (spool, t, end);
+  if (wake)
     spool->wake_at = G_MAXUINT64;
-    g_cond_broadcast (&spool->cond);
-  }
   g_mutex_unlock (&spool->lock);
+  /* After the unlock: the woken reader takes a free lock at once instead
+   * of sleeping on the one this thread still holds (see the notes at the
+   * top). */
+  if (wake)
+    g_cond_broadcast (&spool->cond);
   t->pos = end;
 
   if (t->range == NULL && end > spool->high_water) {
