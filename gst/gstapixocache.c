@@ -886,8 +886,8 @@ entry_used_time (GstApixoCache *cache, const gchar *key, const struct stat *st)
   return used;
 }
 
-/* The entries (their data files) now in the directory; *total: their
- * size. */
+/* The entries (their data files) now in the directory, their used_time
+ * not read yet; *total: their size. */
 static GArray *
 cache_list (GstApixoCache *cache, guint64 *total)
 {
@@ -903,7 +903,6 @@ cache_list (GstApixoCache *cache, guint64 *total)
 
     /* Gone meanwhile (another process evicted it) or not a file: skip. */
     if (e.key != NULL && lstat (path, &e.st) == 0 && S_ISREG (e.st.st_mode)) {
-      e.used_time = entry_used_time (cache, e.key, &e.st);
       *total += e.st.st_size;
       g_array_append_val (entries, e);
     } else {
@@ -928,6 +927,16 @@ cache_evict (GstApixoCache *cache, const gchar *keep)
   if (cache->max_size == 0)
     return;
   entries = cache_list (cache, &total);
+  /* Within max_size (most stores): no other entry's metadata is read. */
+  if (total <= cache->max_size) {
+    g_array_unref (entries);
+    return;
+  }
+  for (i = 0; i < entries->len; i++) {
+    CacheEntry *e = &g_array_index (entries, CacheEntry, i);
+
+    e->used_time = entry_used_time (cache, e->key, &e->st);
+  }
   g_array_sort (entries, cache_entry_compare);
   for (i = 0; i < entries->len && total > cache->max_size; i++) {
     CacheEntry *e = &g_array_index (entries, CacheEntry, i);
